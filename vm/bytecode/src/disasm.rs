@@ -1,0 +1,1 @@
+//! The disassembler (being written).

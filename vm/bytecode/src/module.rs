@@ -1,0 +1,194 @@
+//! `Module`: everything a program is made of once compiled, in memory.
+//!
+//! The compiler builds a `Module`; `encode` turns it into `.bc` bytes and
+//! `decode` back. Nothing in here is trusted until `verify` has accepted it.
+
+use crate::instr::Instr;
+use crate::types::{Type, TypeId};
+
+/// Index into `Module::functions`.
+pub type FuncId = u32;
+
+/// A constant-pool entry.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Const {
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+impl Const {
+    /// The type a register loaded from this constant has.
+    pub fn type_id(&self) -> TypeId {
+        match self {
+            Const::Int(_) => crate::types::INT,
+            Const::Float(_) => crate::types::FLOAT,
+            Const::Str(_) => crate::types::STR,
+        }
+    }
+}
+
+/// A named, typed slot: a struct field or a global.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    pub name: String,
+    pub ty: TypeId,
+}
+
+/// A `struct` declaration: its fields in layout order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StructDef {
+    pub name: String,
+    pub fields: Vec<Field>,
+}
+
+/// One variant of an enum, with the types of its payload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variant {
+    pub name: String,
+    pub fields: Vec<TypeId>,
+}
+
+/// An `enum` declaration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnumDef {
+    pub name: String,
+    pub variants: Vec<Variant>,
+}
+
+/// One method signature of a trait; `params` exclude the receiver.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraitMethod {
+    pub name: String,
+    pub params: Vec<TypeId>,
+    pub ret: Option<TypeId>,
+}
+
+/// A `trait` declaration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraitDef {
+    pub name: String,
+    pub methods: Vec<TraitMethod>,
+}
+
+/// `impl Trait for Struct`: the functions implementing the trait's methods, in
+/// the trait's method order. Each takes the struct as its first parameter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImplDef {
+    pub trait_index: u32,
+    pub struct_index: u32,
+    pub methods: Vec<FuncId>,
+}
+
+/// A compiled function.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Function {
+    /// The name stack traces show: `fib`, `Vec2::len`, `main`, `<lambda>`.
+    pub name: String,
+    /// Parameter types; parameter i arrives in register i.
+    pub params: Vec<TypeId>,
+    /// Return type, `None` for functions returning nothing.
+    pub ret: Option<TypeId>,
+    /// Types of the values a closure of this function carries; empty for
+    /// plain functions, which only `Call` may call.
+    pub captures: Vec<TypeId>,
+    /// The type of every register; the first `params.len()` are the parameters.
+    pub regs: Vec<TypeId>,
+    pub code: Vec<Instr>,
+    /// The source line of each instruction (same length as `code`).
+    pub lines: Vec<u32>,
+}
+
+/// A whole program.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Module {
+    /// The source file's name as given to the compiler, for stack traces.
+    pub source_name: String,
+    /// Interned types; starts with `types::builtin_types()`.
+    pub types: Vec<Type>,
+    pub structs: Vec<StructDef>,
+    pub enums: Vec<EnumDef>,
+    pub traits: Vec<TraitDef>,
+    pub impls: Vec<ImplDef>,
+    pub consts: Vec<Const>,
+    pub globals: Vec<Field>,
+    pub functions: Vec<Function>,
+    /// The function run first: top-level statements, then `main` if present.
+    /// It takes no parameters and returns nothing.
+    pub entry: FuncId,
+}
+
+impl Module {
+    /// An empty module whose type table holds the built-in types.
+    pub fn new(source_name: impl Into<String>) -> Self {
+        Module {
+            source_name: source_name.into(),
+            types: crate::types::builtin_types(),
+            structs: Vec::new(),
+            enums: Vec::new(),
+            traits: Vec::new(),
+            impls: Vec::new(),
+            consts: Vec::new(),
+            globals: Vec::new(),
+            functions: Vec::new(),
+            entry: 0,
+        }
+    }
+
+    /// The id of `ty`, adding it to the table if it is not there yet. The
+    /// compiler uses this so that the table stays interned.
+    pub fn intern_type(&mut self, ty: Type) -> TypeId {
+        if let Some(i) = self.types.iter().position(|t| *t == ty) {
+            return i as TypeId;
+        }
+        self.types.push(ty);
+        (self.types.len() - 1) as TypeId
+    }
+
+    /// The type at `id`, if the table has one.
+    pub fn type_at(&self, id: TypeId) -> Option<&Type> {
+        self.types.get(id as usize)
+    }
+
+    /// A readable name for a type, as the disassembler and errors print it.
+    pub fn type_name(&self, id: TypeId) -> String {
+        self.type_name_depth(id, 0)
+    }
+
+    fn type_name_depth(&self, id: TypeId, depth: usize) -> String {
+        // Type tables from untrusted files can be cyclic before verification.
+        if depth > 16 {
+            return "…".to_string();
+        }
+        let name = |t: TypeId| self.type_name_depth(t, depth + 1);
+        match self.type_at(id) {
+            None => format!("<bad type {id}>"),
+            Some(Type::Int) => "int".into(),
+            Some(Type::Float) => "float".into(),
+            Some(Type::Bool) => "bool".into(),
+            Some(Type::Str) => "str".into(),
+            Some(Type::Array(e)) => format!("[{}]", name(*e)),
+            Some(Type::Map(k, v)) => format!("{{{}: {}}}", name(*k), name(*v)),
+            Some(Type::Struct(i)) => self
+                .structs
+                .get(*i as usize)
+                .map_or_else(|| format!("<bad struct {i}>"), |s| s.name.clone()),
+            Some(Type::Enum(i)) => self
+                .enums
+                .get(*i as usize)
+                .map_or_else(|| format!("<bad enum {i}>"), |e| e.name.clone()),
+            Some(Type::Trait(i)) => self
+                .traits
+                .get(*i as usize)
+                .map_or_else(|| format!("<bad trait {i}>"), |t| t.name.clone()),
+            Some(Type::Func { params, ret }) => {
+                let ps: Vec<String> = params.iter().map(|p| name(*p)).collect();
+                match ret {
+                    Some(r) => format!("fn({}) -> {}", ps.join(", "), name(*r)),
+                    None => format!("fn({})", ps.join(", ")),
+                }
+            }
+            Some(Type::Cell(t)) => format!("cell<{}>", name(*t)),
+        }
+    }
+}

@@ -1,1 +1,124 @@
-fn main() {}
+//! `lang`: the command-line front of the compiler and the runtime.
+//!
+//! It stays thin: parsing the command line, reading files, choosing exit
+//! codes and printing errors. The work happens in lang-compiler,
+//! lang-bytecode and lang-vm.
+
+mod cli;
+mod exit;
+mod load;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use load::Failure;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// The stack of the thread that compiles and runs programs. Language calls
+/// never recurse on the Rust stack, but the compiler walks nested syntax
+/// recursively, and printing nested values recurses; 256 MiB is reserved
+/// address space, touched only as deep as a program actually nests.
+const WORKER_STACK_BYTES: usize = 256 << 20;
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            std::process::exit(if e.use_stderr() { exit::USAGE } else { 0 });
+        }
+    };
+    let worker = std::thread::Builder::new()
+        .name("lang".into())
+        .stack_size(WORKER_STACK_BYTES)
+        .spawn(move || dispatch(cli));
+    let code = match worker.map(|h| h.join()) {
+        Ok(Ok(code)) => code,
+        Ok(Err(_)) => {
+            eprintln!("error: internal error (the runtime panicked); please report this bug");
+            exit::RUNTIME_ERROR
+        }
+        Err(e) => {
+            eprintln!("error: cannot start the runtime thread: {e}");
+            exit::RUNTIME_ERROR
+        }
+    };
+    std::process::exit(code);
+}
+
+fn dispatch(cli: Cli) -> i32 {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let result = match cli.command {
+        Some(Command::Run { file, args }) => run(&file, args, color),
+        Some(Command::Build { file, output }) => build(&file, output, color),
+        Some(Command::Check { file }) => check(&file, color),
+        Some(Command::Disasm { file }) => disasm(&file, color),
+        None => {
+            eprintln!("usage: lang <run|build|check|disasm> FILE (see `lang --help`)");
+            Ok(exit::USAGE)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(f) => {
+            let _ = std::io::stdout().flush();
+            eprint!("{}", with_newline(&f.message));
+            f.code
+        }
+    }
+}
+
+fn with_newline(s: &str) -> String {
+    if s.ends_with('\n') {
+        s.to_string()
+    } else {
+        format!("{s}\n")
+    }
+}
+
+fn run(file: &Path, args: Vec<String>, color: bool) -> Result<i32, Failure> {
+    let module = load::load(file, color)?;
+    let mut program_args = vec![load::display_name(file)];
+    program_args.extend(args);
+    let opts = lang_vm::VmOptions { args: program_args, ..Default::default() };
+    match lang_vm::run(module, opts) {
+        Ok(lang_vm::RunOutcome::Exit(code)) => Ok(code),
+        Err(e) => Err(Failure { message: e.to_string(), code: exit::RUNTIME_ERROR }),
+    }
+}
+
+fn build(file: &Path, output: Option<PathBuf>, color: bool) -> Result<i32, Failure> {
+    let bytes = load::read(file)?;
+    let module = load::compile_source(file, &bytes, color)?;
+    lang_bytecode::verify(&module).map_err(|e| Failure {
+        message: format!("error: internal compiler error: the compiled module does not verify: {e}"),
+        code: exit::DATA_ERROR,
+    })?;
+    let out = output.unwrap_or_else(|| file.with_extension("bc"));
+    std::fs::write(&out, lang_bytecode::encode(&module)).map_err(|e| Failure {
+        message: format!("error: cannot write {}: {e}", out.display()),
+        code: exit::CANT_CREATE,
+    })?;
+    Ok(0)
+}
+
+fn check(file: &Path, color: bool) -> Result<i32, Failure> {
+    let bytes = load::read(file)?;
+    let name = load::display_name(file);
+    let text = std::str::from_utf8(&bytes).map_err(|e| Failure {
+        message: format!("error: {name}: the file is not valid UTF-8 (at byte {})", e.valid_up_to()),
+        code: exit::DATA_ERROR,
+    })?;
+    lang_compiler::check(&name, text)
+        .map_err(|d| Failure { message: d.render(color), code: exit::DATA_ERROR })?;
+    Ok(0)
+}
+
+fn disasm(file: &Path, color: bool) -> Result<i32, Failure> {
+    let module = load::load(file, color)?;
+    let listing = lang_bytecode::disasm::disassemble(&module);
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(listing.as_bytes());
+    let _ = out.flush();
+    Ok(0)
+}

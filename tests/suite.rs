@@ -1,0 +1,273 @@
+//! The end-to-end suite: it drives the real `lang` binary.
+//!
+//! - `conformance/<topic>/<name>.src` runs and must print exactly
+//!   `<name>.out`; `<name>.err`, when present, starts with `exit: N` and lists
+//!   lines that must appear in stderr in that order (otherwise the exit code
+//!   must be 0 and stderr empty); `<name>.in` is fed to stdin and
+//!   `<name>.args` holds one program argument per line.
+//! - Each conformance program is also built to `.bc` twice (the bytes must be
+//!   identical) and the `.bc` run (its output must match the source run's).
+//! - `errors/<name>.src` must fail to compile; the snapshot shows the source
+//!   and the rendered diagnostics together.
+//! - `disasm/<name>.src`: the snapshot shows the source and its disassembly.
+//! - `examples/*.src` must run and exit 0.
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn main() {
+    let args = Arguments::from_args();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut trials = Vec::new();
+    for src in sources(&root.join("tests/conformance")) {
+        let name = relative_name(root, &src, "tests/conformance");
+        let s = src.clone();
+        trials.push(Trial::test(format!("conformance::{name}"), move || conformance(&s)));
+        trials.push(Trial::test(format!("bytecode::{name}"), move || bytecode_round_trip(&src)));
+    }
+    for src in sources(&root.join("tests/errors")) {
+        let name = relative_name(root, &src, "tests/errors");
+        trials.push(Trial::test(format!("errors::{name}"), move || error_snapshot(&src)));
+    }
+    for src in sources(&root.join("tests/disasm")) {
+        let name = relative_name(root, &src, "tests/disasm");
+        trials.push(Trial::test(format!("disasm::{name}"), move || disasm_snapshot(&src)));
+    }
+    for src in sources(&root.join("examples")) {
+        let name = relative_name(root, &src, "examples");
+        trials.push(Trial::test(format!("examples::{name}"), move || example_runs(&src)));
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
+
+/// Every `.src` file below `dir`, sorted so that trial order is stable.
+fn sources(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "src") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn relative_name(root: &Path, src: &Path, under: &str) -> String {
+    let rel = src.strip_prefix(root.join(under)).unwrap_or(src);
+    rel.with_extension("").display().to_string().replace('\\', "/")
+}
+
+fn lang() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_lang"));
+    c.env("NO_COLOR", "1");
+    c
+}
+
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_lang(args: &[&std::ffi::OsStr], stdin: Option<&[u8]>, cwd: Option<&Path>) -> Result<Output, Failed> {
+    let mut cmd = lang();
+    cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    if let Some(d) = cwd {
+        cmd.current_dir(d);
+    }
+    let mut child = cmd.spawn().map_err(|e| format!("cannot start lang: {e}"))?;
+    if let Some(mut pipe) = child.stdin.take() {
+        use std::io::Write;
+        // A program that never reads stdin may close it first; that is fine.
+        let _ = pipe.write_all(stdin.unwrap_or(b""));
+    }
+    let out = child.wait_with_output().map_err(|e| format!("lang did not finish: {e}"))?;
+    let code = match out.status.code() {
+        Some(c) => c,
+        None => return Err(format!("lang was killed by a signal: {:?}\nstderr:\n{}", out.status, String::from_utf8_lossy(&out.stderr)).into()),
+    };
+    Ok(Output {
+        code,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
+}
+
+fn side(src: &Path, ext: &str) -> Option<String> {
+    std::fs::read_to_string(src.with_extension(ext)).ok()
+}
+
+fn program_args(src: &Path) -> Vec<String> {
+    side(src, "args").map(|s| s.lines().map(str::to_string).collect()).unwrap_or_default()
+}
+
+/// The file name the trial runs, relative to the repo root, so that
+/// diagnostics and traces show stable paths.
+fn repo_relative(src: &Path) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    src.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| src.to_path_buf())
+}
+
+fn run_program(file: &Path, src: &Path) -> Result<Output, Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let stdin = side(src, "in");
+    let mut args: Vec<std::ffi::OsString> = vec!["run".into(), file.as_os_str().to_owned()];
+    args.extend(program_args(src).into_iter().map(Into::into));
+    let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    run_lang(&refs, stdin.as_deref().map(str::as_bytes), Some(root))
+}
+
+fn check_expectations(src: &Path, out: &Output) -> Result<(), Failed> {
+    let expected_out = side(src, "out").unwrap_or_default();
+    let (expected_code, patterns) = match side(src, "err") {
+        Some(err) => {
+            let mut lines = err.lines();
+            let code = lines
+                .next()
+                .and_then(|l| l.strip_prefix("exit:"))
+                .and_then(|c| c.trim().parse::<i32>().ok())
+                .ok_or_else(|| format!("{}: first line must be `exit: N`", src.with_extension("err").display()))?;
+            (code, lines.filter(|l| !l.is_empty()).map(str::to_string).collect::<Vec<_>>())
+        }
+        None => (0, Vec::new()),
+    };
+    let mut problems = Vec::new();
+    if out.stdout != expected_out {
+        problems.push(format!("stdout differs\n--- expected\n{expected_out}--- actual\n{}", out.stdout));
+    }
+    if out.code != expected_code {
+        problems.push(format!("exit code {} (expected {expected_code})", out.code));
+    }
+    if patterns.is_empty() && expected_code == 0 && !out.stderr.is_empty() {
+        problems.push("stderr should be empty".to_string());
+    }
+    let mut rest = out.stderr.as_str();
+    for p in &patterns {
+        match rest.find(p.as_str()) {
+            Some(i) => rest = &rest[i + p.len()..],
+            None => problems.push(format!("stderr lacks (in order) the line: {p}")),
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{}\n--- stderr\n{}", problems.join("\n"), out.stderr).into())
+    }
+}
+
+fn conformance(src: &Path) -> Result<(), Failed> {
+    let out = run_program(&repo_relative(src), src)?;
+    check_expectations(src, &out)
+}
+
+fn compiles(src: &Path) -> bool {
+    side(src, "err").map_or(true, |e| !e.starts_with("exit: 65"))
+}
+
+fn bytecode_round_trip(src: &Path) -> Result<(), Failed> {
+    if !compiles(src) {
+        return Ok(());
+    }
+    let dir = tempdir()?;
+    let rel = repo_relative(src);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let first = dir.join("first.bc");
+    let second = dir.join("second.bc");
+    for out in [&first, &second] {
+        let r = run_lang(&["build".as_ref(), rel.as_os_str(), "-o".as_ref(), out.as_os_str()], None, Some(root))?;
+        if r.code != 0 {
+            return Err(format!("build failed ({}):\n{}", r.code, r.stderr).into());
+        }
+    }
+    let a = std::fs::read(&first).map_err(|e| e.to_string())?;
+    let b = std::fs::read(&second).map_err(|e| e.to_string())?;
+    if a != b {
+        return Err("building the same source twice gave different bytes".into());
+    }
+    let from_src = run_program(&rel, src)?;
+    let from_bc = run_program(&first, src)?;
+    let _ = std::fs::remove_dir_all(&dir);
+    if from_src.stdout != from_bc.stdout || from_src.code != from_bc.code {
+        return Err(format!(
+            "the .bc run differs from the source run\n--- source (exit {})\n{}--- bytecode (exit {})\n{}",
+            from_src.code, from_src.stdout, from_bc.code, from_bc.stdout
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn tempdir() -> Result<PathBuf, Failed> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!("lang-suite-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+fn snapshot(name: &str, body: String) -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let result = std::panic::catch_unwind(|| {
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(root.join("tests/snapshots"));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| insta::assert_snapshot!(name.replace('/', "__"), body));
+    });
+    result.map_err(|p| {
+        let msg = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "snapshot mismatch".into());
+        Failed::from(msg)
+    })
+}
+
+fn error_snapshot(src: &Path) -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rel = repo_relative(src);
+    let text = std::fs::read_to_string(src).map_err(|e| e.to_string())?;
+    let out = run_lang(&["check".as_ref(), rel.as_os_str()], None, Some(root))?;
+    if out.code != 65 {
+        return Err(format!("expected exit 65 from check, got {}\n{}", out.code, out.stderr).into());
+    }
+    let run = run_lang(&["run".as_ref(), rel.as_os_str()], None, Some(root))?;
+    if run.code != 65 || run.stderr != out.stderr {
+        return Err("`lang run` must report the same compile errors as `lang check`, with exit 65".into());
+    }
+    let name = relative_name(root, src, "tests/errors");
+    snapshot(&format!("errors__{name}"), format!("{text}\n----- diagnostics -----\n{}", out.stderr))
+}
+
+fn disasm_snapshot(src: &Path) -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rel = repo_relative(src);
+    let text = std::fs::read_to_string(src).map_err(|e| e.to_string())?;
+    let out = run_lang(&["disasm".as_ref(), rel.as_os_str()], None, Some(root))?;
+    if out.code != 0 {
+        return Err(format!("disasm failed ({}):\n{}", out.code, out.stderr).into());
+    }
+    let name = relative_name(root, src, "tests/disasm");
+    snapshot(&format!("disasm__{name}"), format!("{text}\n----- bytecode -----\n{}", out.stdout))
+}
+
+fn example_runs(src: &Path) -> Result<(), Failed> {
+    let out = run_program(&repo_relative(src), src)?;
+    if out.code != 0 {
+        return Err(format!("example exited {}\n{}", out.code, out.stderr).into());
+    }
+    if let Some(expected) = side(src, "out") {
+        if expected != out.stdout {
+            return Err(format!("stdout differs\n--- expected\n{expected}--- actual\n{}", out.stdout).into());
+        }
+    }
+    Ok(())
+}

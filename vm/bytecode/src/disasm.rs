@@ -1,1 +1,483 @@
-//! The disassembler (being written).
+//! The disassembler: a readable, deterministic listing of a `Module`.
+//!
+//! Instructions are printed from the opcode list's operand kinds alone, so a
+//! new opcode needs no printing code: registers as `r3`, constants as `k2`
+//! with their value in a trailing comment, types by name, functions, globals
+//! and natives by name, jump targets as `@12`. The listing is used in golden
+//! snapshots, so it depends on nothing but the module (no hash order, no
+//! addresses). It must also work on modules that have not been verified (the
+//! `lang disasm` command shows rejected files too), so every lookup is checked
+//! and a bad index prints as `<bad …>` instead of panicking.
+//!
+//! The same opcode list also renders the instruction and native tables of
+//! `spec/bytecode.md`; a test checks that the spec holds the current tables.
+
+use crate::instr::{Instr, OperandKind, ALL_OPCODES};
+use crate::module::{Const, FuncId, Function, Module};
+use crate::natives::{Native, Pat, Receiver, ALL_NATIVES};
+use crate::types::{Type, TypeId};
+use std::fmt::Write;
+
+/// The longest type name printed before eliding the rest with `…`. Real
+/// types are far shorter; the bound matters for hostile type tables, where
+/// shared parts would otherwise make a name exponentially long.
+const MAX_TYPE_NAME: usize = 256;
+
+/// The deepest type nesting printed; deeper parts print as `…`.
+const MAX_TYPE_DEPTH: usize = 16;
+
+/// The longest string constant shown inline in an instruction's comment; the
+/// constants section shows it whole.
+const MAX_INLINE_STR: usize = 48;
+
+/// A readable name for a type, bounded in length and depth so that it is
+/// cheap for any table, even an unverified or cyclic one: `[int]`,
+/// `{str: Vec2}`, `fn(int) -> bool`, `cell<int>`, `<bad type 9>`.
+pub fn type_name(m: &Module, id: TypeId) -> String {
+    let mut out = String::new();
+    write_type(m, id, 0, &mut out);
+    if out.len() > MAX_TYPE_NAME {
+        let mut cut = MAX_TYPE_NAME;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+        out.push('…');
+    }
+    out
+}
+
+/// Appends a type's name; stops early once `out` is past the length bound,
+/// so the work is bounded by the bound, not by the type's size.
+fn write_type(m: &Module, id: TypeId, depth: usize, out: &mut String) {
+    if out.len() > MAX_TYPE_NAME {
+        return;
+    }
+    if depth > MAX_TYPE_DEPTH {
+        out.push('…');
+        return;
+    }
+    let decl = |out: &mut String, name: Option<&str>, what: &str, i: u32| match name {
+        Some(n) => out.push_str(n),
+        None => {
+            let _ = write!(out, "<bad {what} {i}>");
+        }
+    };
+    match m.type_at(id) {
+        None => {
+            let _ = write!(out, "<bad type {id}>");
+        }
+        Some(Type::Int) => out.push_str("int"),
+        Some(Type::Float) => out.push_str("float"),
+        Some(Type::Bool) => out.push_str("bool"),
+        Some(Type::Str) => out.push_str("str"),
+        Some(Type::Array(e)) => {
+            out.push('[');
+            write_type(m, *e, depth + 1, out);
+            out.push(']');
+        }
+        Some(Type::Map(k, v)) => {
+            out.push('{');
+            write_type(m, *k, depth + 1, out);
+            out.push_str(": ");
+            write_type(m, *v, depth + 1, out);
+            out.push('}');
+        }
+        Some(Type::Struct(i)) => {
+            let name = m.structs.get(*i as usize).map(|s| s.name.as_str());
+            decl(out, name, "struct", *i)
+        }
+        Some(Type::Enum(i)) => {
+            let name = m.enums.get(*i as usize).map(|e| e.name.as_str());
+            decl(out, name, "enum", *i)
+        }
+        Some(Type::Trait(i)) => {
+            let name = m.traits.get(*i as usize).map(|t| t.name.as_str());
+            decl(out, name, "trait", *i)
+        }
+        Some(Type::Func { params, ret }) => {
+            out.push_str("fn(");
+            for (i, p) in params.iter().enumerate() {
+                if out.len() > MAX_TYPE_NAME {
+                    return;
+                }
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_type(m, *p, depth + 1, out);
+            }
+            out.push(')');
+            if let Some(r) = ret {
+                out.push_str(" -> ");
+                write_type(m, *r, depth + 1, out);
+            }
+        }
+        Some(Type::Cell(t)) => {
+            out.push_str("cell<");
+            write_type(m, *t, depth + 1, out);
+            out.push('>');
+        }
+    }
+}
+
+/// How listings and messages name a native: methods with their receiver,
+/// `str.find`, `array.push`; prelude functions bare, `sqrt`.
+pub fn native_name(n: Native) -> String {
+    let recv = match n.receiver() {
+        Receiver::None => "",
+        Receiver::Str => "str.",
+        Receiver::Float => "float.",
+        Receiver::Array => "array.",
+        Receiver::Map => "map.",
+    };
+    format!("{recv}{}", n.name())
+}
+
+/// The whole listing: the module's tables, then every function.
+pub fn disassemble(m: &Module) -> String {
+    let names = FuncNames::new(m);
+    let mut out = String::new();
+    write_tables(m, &names, &mut out);
+    for id in 0..m.functions.len() {
+        out.push('\n');
+        write_function(m, &names, id, &mut out);
+    }
+    out
+}
+
+/// The listing of one function (for the REPL's `:dis NAME`).
+pub fn disassemble_function(m: &Module, f: FuncId) -> String {
+    let names = FuncNames::new(m);
+    let mut out = String::new();
+    write_function(m, &names, f as usize, &mut out);
+    out
+}
+
+/// How functions are named in operands: by name, with `#id` appended when
+/// several functions share the name (`<lambda>#4`), so operands are
+/// unambiguous.
+struct FuncNames {
+    names: Vec<String>,
+}
+
+impl FuncNames {
+    fn new(m: &Module) -> Self {
+        let mut sorted: Vec<&str> = m.functions.iter().map(|f| f.name.as_str()).collect();
+        sorted.sort_unstable();
+        let shared = |name: &str| {
+            let first = sorted.partition_point(|n| *n < name);
+            sorted.get(first + 1) == Some(&name)
+        };
+        let names = m
+            .functions
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                if shared(&f.name) {
+                    format!("{}#{i}", f.name)
+                } else {
+                    f.name.clone()
+                }
+            })
+            .collect();
+        FuncNames { names }
+    }
+
+    fn get(&self, id: i64) -> String {
+        usize::try_from(id)
+            .ok()
+            .and_then(|i| self.names.get(i))
+            .cloned()
+            .unwrap_or_else(|| format!("<bad function {id}>"))
+    }
+}
+
+fn signature(m: &Module, params: &[TypeId], ret: Option<TypeId>) -> String {
+    let ps: Vec<String> = params.iter().map(|p| type_name(m, *p)).collect();
+    match ret {
+        Some(r) => format!("({}) -> {}", ps.join(", "), type_name(m, r)),
+        None => format!("({})", ps.join(", ")),
+    }
+}
+
+fn const_text(c: &Const) -> String {
+    match c {
+        Const::Int(v) => v.to_string(),
+        Const::Float(v) => format!("{v:?}"),
+        Const::Str(s) => format!("{s:?}"),
+    }
+}
+
+fn write_tables(m: &Module, names: &FuncNames, out: &mut String) {
+    let _ = writeln!(out, "module {:?}", m.source_name);
+    let _ = writeln!(out, "entry {}", names.get(m.entry as i64));
+    out.push_str("\ntypes:\n");
+    for i in 0..m.types.len() {
+        let _ = writeln!(out, "  t{i:<4} {}", type_name(m, i as TypeId));
+    }
+    if !m.structs.is_empty() {
+        out.push_str("\nstructs:\n");
+        for s in &m.structs {
+            let fields: Vec<String> = s
+                .fields
+                .iter()
+                .map(|f| format!("{}: {}", f.name, type_name(m, f.ty)))
+                .collect();
+            let _ = writeln!(out, "  struct {} {{ {} }}", s.name, fields.join(", "));
+        }
+    }
+    if !m.enums.is_empty() {
+        out.push_str("\nenums:\n");
+        for e in &m.enums {
+            let variants: Vec<String> = e
+                .variants
+                .iter()
+                .map(|v| {
+                    if v.fields.is_empty() {
+                        v.name.clone()
+                    } else {
+                        let ts: Vec<String> = v.fields.iter().map(|t| type_name(m, *t)).collect();
+                        format!("{}({})", v.name, ts.join(", "))
+                    }
+                })
+                .collect();
+            let _ = writeln!(out, "  enum {} {{ {} }}", e.name, variants.join(", "));
+        }
+    }
+    if !m.traits.is_empty() {
+        out.push_str("\ntraits:\n");
+        for t in &m.traits {
+            let _ = writeln!(out, "  trait {} {{", t.name);
+            for meth in &t.methods {
+                let mut params = vec!["self".to_string()];
+                params.extend(meth.params.iter().map(|p| type_name(m, *p)));
+                let ret = meth
+                    .ret
+                    .map(|r| format!(" -> {}", type_name(m, r)))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "    fn {}({}){ret};", meth.name, params.join(", "));
+            }
+            out.push_str("  }\n");
+        }
+    }
+    if !m.impls.is_empty() {
+        out.push_str("\nimpls:\n");
+        for imp in &m.impls {
+            let tr = m.traits.get(imp.trait_index as usize);
+            let st = m.structs.get(imp.struct_index as usize);
+            let tname = tr.map_or_else(
+                || format!("<bad trait {}>", imp.trait_index),
+                |t| t.name.clone(),
+            );
+            let sname = st.map_or_else(
+                || format!("<bad struct {}>", imp.struct_index),
+                |s| s.name.clone(),
+            );
+            let methods: Vec<String> = imp
+                .methods
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let meth = tr
+                        .and_then(|t| t.methods.get(i))
+                        .map_or_else(|| format!("<bad method {i}>"), |mm| mm.name.clone());
+                    format!("{meth} = {}", names.get(*f as i64))
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "  impl {tname} for {sname} {{ {} }}",
+                methods.join(", ")
+            );
+        }
+    }
+    if !m.consts.is_empty() {
+        out.push_str("\nconstants:\n");
+        for (i, c) in m.consts.iter().enumerate() {
+            let _ = writeln!(out, "  k{i:<4} {}", const_text(c));
+        }
+    }
+    if !m.globals.is_empty() {
+        out.push_str("\nglobals:\n");
+        for (i, g) in m.globals.iter().enumerate() {
+            let _ = writeln!(out, "  g{i:<4} {}: {}", g.name, type_name(m, g.ty));
+        }
+    }
+}
+
+fn write_function(m: &Module, names: &FuncNames, id: usize, out: &mut String) {
+    let Some(f) = m.functions.get(id) else {
+        let _ = writeln!(out, "<bad function {id}>");
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "fn {}{}  ; f{id}",
+        names.get(id as i64),
+        signature(m, &f.params, f.ret)
+    );
+    if !f.captures.is_empty() {
+        let caps: Vec<String> = f.captures.iter().map(|c| type_name(m, *c)).collect();
+        let _ = writeln!(out, "  captures: {}", caps.join(", "));
+    }
+    if !f.regs.is_empty() {
+        let regs: Vec<String> = f
+            .regs
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!("r{i}: {}", type_name(m, *t)))
+            .collect();
+        let _ = writeln!(out, "  regs: {}", regs.join(", "));
+    }
+    for (pc, instr) in f.code.iter().enumerate() {
+        let line = f
+            .lines
+            .get(pc)
+            .map_or_else(|| "?".to_string(), |l| l.to_string());
+        let _ = writeln!(
+            out,
+            "{pc:>6} {line:>5}  {}",
+            instruction(m, names, f, instr)
+        );
+    }
+}
+
+/// One instruction: mnemonic, operands by kind, and a comment with the
+/// values of any constants it loads.
+fn instruction(m: &Module, names: &FuncNames, f: &Function, instr: &Instr) -> String {
+    let mut ops = Vec::new();
+    let mut comments = Vec::new();
+    for op in instr.operands().as_slice() {
+        let v = op.value;
+        let index = usize::try_from(v).ok();
+        ops.push(match op.kind {
+            OperandKind::R => format!("r{v}"),
+            OperandKind::K => match index.and_then(|i| m.consts.get(i)) {
+                Some(c) => {
+                    comments.push(inline_const(c));
+                    format!("k{v}")
+                }
+                None => format!("<bad k{v}>"),
+            },
+            OperandKind::T => match u32::try_from(v) {
+                Ok(t) => type_name(m, t),
+                Err(_) => format!("<bad type {v}>"),
+            },
+            OperandKind::F => names.get(v),
+            OperandKind::G => match index.and_then(|i| m.globals.get(i)) {
+                Some(g) => g.name.clone(),
+                None => format!("<bad global {v}>"),
+            },
+            OperandKind::N => match u16::try_from(v).ok().and_then(Native::from_id) {
+                Some(n) => native_name(n),
+                None => format!("<bad native {v}>"),
+            },
+            OperandKind::L => match index.filter(|i| *i < f.code.len()) {
+                Some(_) => format!("@{v}"),
+                None => format!("<bad @{v}>"),
+            },
+            OperandKind::U | OperandKind::I => v.to_string(),
+        });
+    }
+    let mut text = format!("{:<9} {}", instr.mnemonic(), ops.join(", "));
+    let trimmed = text.trim_end().len();
+    text.truncate(trimmed);
+    if !comments.is_empty() {
+        let _ = write!(text, "  ; {}", comments.join(", "));
+    }
+    text
+}
+
+/// A constant as an instruction comment shows it: strings shortened.
+fn inline_const(c: &Const) -> String {
+    match c {
+        Const::Str(s) if s.chars().count() > MAX_INLINE_STR => {
+            let short: String = s.chars().take(MAX_INLINE_STR).collect();
+            format!("{short:?}…")
+        }
+        _ => const_text(c),
+    }
+}
+
+/// Markdown table cells must not contain a bare `|`.
+fn cell(text: &str) -> String {
+    text.trim().replace('|', "\\|")
+}
+
+/// The instruction table of `spec/bytecode.md`, generated from the opcode
+/// list: byte, mnemonic, operands (name:kind) and effect.
+pub fn instruction_table() -> String {
+    let mut out = String::from("| byte | mnemonic | operands | effect |\n|---|---|---|---|\n");
+    for op in ALL_OPCODES {
+        // Decoding an all-zero encoding gives an instance whose operands
+        // carry their field names, without printing code per opcode.
+        let width: usize = op.operand_kinds().iter().map(|k| k.width()).sum();
+        let mut bytes = vec![0u8; 1 + width];
+        bytes[0] = *op as u8;
+        let operands = match Instr::decode(&bytes) {
+            Ok((instr, _)) => instr
+                .operands()
+                .as_slice()
+                .iter()
+                .map(|o| format!("{}:{:?}", o.name.to_uppercase(), o.kind))
+                .collect::<Vec<_>>()
+                .join(" "),
+            Err(_) => "?".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "| 0x{:02x} | `{}` | {} | {} |",
+            *op as u8,
+            op.mnemonic(),
+            operands,
+            cell(op.doc())
+        );
+    }
+    out
+}
+
+fn pattern(p: Pat) -> &'static str {
+    match p {
+        Pat::Int => "int",
+        Pat::Float => "float",
+        Pat::Bool => "bool",
+        Pat::Str => "str",
+        Pat::ArrayT => "[T]",
+        Pat::T => "T",
+        Pat::ArrayStr => "[str]",
+        Pat::Sortable => "[int]/[float]/[str]",
+        Pat::LessFn => "fn(T, T) -> bool",
+        Pat::MapKV => "{K: V}",
+        Pat::K => "K",
+        Pat::V => "V",
+        Pat::ArrayK => "[K]",
+        Pat::ArrayV => "[V]",
+    }
+}
+
+/// The native table of `spec/bytecode.md`, generated from `natives`.
+pub fn native_table() -> String {
+    let mut out = String::from("| id | native | signature | effect |\n|---|---|---|---|\n");
+    for n in ALL_NATIVES {
+        let params: Vec<&str> = n.params().iter().map(|p| pattern(*p)).collect();
+        let ret = n
+            .ret()
+            .map(|r| format!(" -> {}", pattern(r)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | `({}){}` | {} |",
+            *n as u16,
+            native_name(*n),
+            params.join(", "),
+            ret,
+            cell(n.doc())
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+}

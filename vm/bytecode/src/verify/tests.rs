@@ -1,0 +1,1 @@
+//! Unit tests of the verifier: one or more per rule class.

@@ -97,7 +97,8 @@ pub(super) fn check_body(m: &Module, impls: &ImplSet, f: &Function) -> Result<()
 /// constant, type, function, global and native indices, and jump targets.
 /// Registers are left to the typing rules, which know which registers an
 /// instruction really uses (a `call` of a function returning nothing never
-/// touches A, and an empty argument list never touches B).
+/// touches A, and an empty argument list only needs B to be at most the
+/// register count).
 fn check_indices(cx: &Cx) -> Result<(), VerifyError> {
     let m = cx.m;
     for op in cx.instr.operands().as_slice() {

@@ -97,12 +97,18 @@ impl<'a> Cx<'a> {
     /// `usize` so that `b + n` cannot overflow.
     pub fn span(&self, b: usize, n: usize) -> Result<&'a [TypeId], VerifyError> {
         let end = b + n;
+        // An empty span may start one past the last register, but no
+        // further: interpreters form the span as a slice of the frame.
         self.f.regs.get(b..end).ok_or_else(|| {
-            self.err(format!(
-                "registers r{b}..r{} are out of range (the function has {} registers)",
-                end.saturating_sub(1),
-                self.f.regs.len()
-            ))
+            let len = self.f.regs.len();
+            self.err(if n == 0 {
+                format!("an empty register list starts at r{b}, past the end of the frame (the function has {len} registers)")
+            } else {
+                format!(
+                    "registers r{b}..r{} are out of range (the function has {len} registers)",
+                    end - 1
+                )
+            })
         })
     }
 

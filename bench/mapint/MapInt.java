@@ -1,0 +1,24 @@
+// mapint: a hash map with int keys (HashMap<Long, Long>).
+import java.util.HashMap;
+
+public final class MapInt {
+    public static void main(String[] args) {
+        long n = args.length > 0 ? Long.parseLong(args[0]) : 1000;
+        long range = 4 * n;
+        HashMap<Long, Long> m = new HashMap<>();
+        long x = 1;
+        for (long i = 0; i < n; i++) {
+            x = x * 16807 % 2147483647L;
+            long k = x % range;
+            m.put(k, m.getOrDefault(k, 0L) + 1);
+        }
+        long hits = 0, sum = 0;
+        for (long i = 0; i < n; i++) {
+            x = x * 16807 % 2147483647L;
+            long v = m.getOrDefault(x % range, 0L);
+            if (v > 0) hits += 1;
+            sum += v;
+        }
+        System.out.println("mapint(" + n + "): size " + m.size() + ", hits " + hits + ", sum " + sum);
+    }
+}

@@ -480,4 +480,324 @@ pub fn native_table() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::instr::Instr::*;
+    use crate::module::{Field, StructDef};
+    use crate::types::{FLOAT, INT, STR};
+
+    /// `fib` and a `main` that prints `fib(20)` and a struct.
+    fn sample() -> Module {
+        let mut m = Module::new("fib.src");
+        let point = m.intern_type(Type::Struct(0));
+        let arr = m.intern_type(Type::Array(STR));
+        m.structs.push(StructDef {
+            name: "P".into(),
+            fields: vec![Field {
+                name: "x".into(),
+                ty: FLOAT,
+            }],
+        });
+        m.consts = vec![Const::Float(1.5), Const::Str("a\"b".into())];
+        m.globals.push(Field {
+            name: "names".into(),
+            ty: arr,
+        });
+        m.functions.push(Function {
+            name: "fib".into(),
+            params: vec![INT],
+            ret: Some(INT),
+            captures: vec![],
+            regs: vec![INT, INT, INT],
+            code: vec![
+                LoadInt { a: 1, imm: 2 },
+                JmpGeI {
+                    a: 0,
+                    b: 1,
+                    target: 3,
+                },
+                Ret { a: 0 },
+                AddImmI {
+                    a: 1,
+                    b: 0,
+                    imm: -1,
+                },
+                Call {
+                    a: 1,
+                    f: 0,
+                    b: 1,
+                    n: 1,
+                },
+                AddImmI {
+                    a: 2,
+                    b: 0,
+                    imm: -2,
+                },
+                Call {
+                    a: 2,
+                    f: 0,
+                    b: 2,
+                    n: 1,
+                },
+                AddI { a: 0, b: 1, c: 2 },
+                Ret { a: 0 },
+            ],
+            lines: vec![2, 2, 2, 3, 3, 3, 3, 3, 3],
+        });
+        m.functions.push(Function {
+            name: "main".into(),
+            params: vec![],
+            ret: None,
+            captures: vec![],
+            regs: vec![INT, FLOAT, point, STR],
+            code: vec![
+                LoadInt { a: 0, imm: 20 },
+                Call {
+                    a: 0,
+                    f: 0,
+                    b: 0,
+                    n: 1,
+                },
+                Print {
+                    b: 0,
+                    t: INT,
+                    nl: 1,
+                },
+                LoadK { a: 1, k: 0 },
+                NewStruct {
+                    a: 2,
+                    t: point,
+                    b: 1,
+                    n: 1,
+                },
+                LoadK { a: 3, k: 1 },
+                CallNative {
+                    a: 3,
+                    native: Native::Trim as u16,
+                    b: 3,
+                    n: 1,
+                },
+                GetGlobal { a: 3, g: 0 },
+                RetVoid {},
+            ],
+            lines: vec![6, 6, 6, 7, 7, 8, 8, 9, 9],
+        });
+        m.entry = 1;
+        m
+    }
+
+    const SAMPLE_LISTING: &str = r#"module "fib.src"
+entry main
+
+types:
+  t0    int
+  t1    float
+  t2    bool
+  t3    str
+  t4    P
+  t5    [str]
+
+structs:
+  struct P { x: float }
+
+constants:
+  k0    1.5
+  k1    "a\"b"
+
+globals:
+  g0    names: [str]
+
+fn fib(int) -> int  ; f0
+  regs: r0: int, r1: int, r2: int
+     0     2  ld.i      r1, 2
+     1     2  jge.i     r0, r1, @3
+     2     2  ret       r0
+     3     3  addk.i    r1, r0, -1
+     4     3  call      r1, fib, r1, 1
+     5     3  addk.i    r2, r0, -2
+     6     3  call      r2, fib, r2, 1
+     7     3  add.i     r0, r1, r2
+     8     3  ret       r0
+
+fn main()  ; f1
+  regs: r0: int, r1: float, r2: P, r3: str
+     0     6  ld.i      r0, 20
+     1     6  call      r0, fib, r0, 1
+     2     6  print     r0, int, 1
+     3     7  ld.k      r1, k0  ; 1.5
+     4     7  new.st    r2, P, r1, 1
+     5     8  ld.k      r3, k1  ; "a\"b"
+     6     8  call.n    r3, str.trim, r3, 1
+     7     9  gget      r3, names
+     8     9  ret.v
+"#;
+
+    #[test]
+    fn listing_of_a_small_module() {
+        assert_eq!(disassemble(&sample()), SAMPLE_LISTING);
+        let main_only = SAMPLE_LISTING
+            .split("\nfn main")
+            .nth(1)
+            .map(|rest| format!("fn main{rest}"));
+        assert_eq!(Some(disassemble_function(&sample(), 1)), main_only);
+        assert_eq!(disassemble_function(&sample(), 7), "<bad function 7>\n");
+    }
+
+    #[test]
+    fn bad_indices_print_as_bad() {
+        let mut m = sample();
+        m.entry = 40;
+        m.types.push(Type::Array(99));
+        m.types.push(Type::Struct(9));
+        m.functions[1].code = vec![
+            LoadK { a: 1, k: 9 },
+            GetGlobal { a: 0, g: 3 },
+            Call {
+                a: 0,
+                f: 12,
+                b: 0,
+                n: 0,
+            },
+            CallNative {
+                a: 0,
+                native: 999,
+                b: 0,
+                n: 0,
+            },
+            Jmp { target: 77 },
+            NewArray {
+                a: 0,
+                t: 6,
+                b: 0,
+                n: 0,
+            },
+            NewMap { a: 0, t: 1234 },
+        ];
+        m.functions[1].lines.clear();
+        let text = disassemble(&m);
+        for expected in [
+            "entry <bad function 40>",
+            "t6    [<bad type 99>]",
+            "t7    <bad struct 9>",
+            "     0     ?  ld.k      r1, <bad k9>",
+            "gget      r0, <bad global 3>",
+            "call      r0, <bad function 12>, r0, 0",
+            "call.n    r0, <bad native 999>, r0, 0",
+            "jmp       <bad @77>",
+            "new.arr   r0, [<bad type 99>], r0, 0",
+            "new.map   r0, <bad type 1234>",
+        ] {
+            assert!(text.contains(expected), "no `{expected}` in\n{text}");
+        }
+    }
+
+    #[test]
+    fn shared_function_names_get_their_id() {
+        let mut m = sample();
+        m.functions[0].name = "main".into();
+        let text = disassemble(&m);
+        assert!(text.contains("fn main#0(int) -> int  ; f0"), "{text}");
+        assert!(text.contains("call      r0, main#0, r0, 1"), "{text}");
+        assert!(text.contains("entry main#1"), "{text}");
+    }
+
+    #[test]
+    fn type_names_stay_short_for_hostile_tables() {
+        let mut m = Module::new("x");
+        // A cycle, which only an unverified table can have.
+        m.types.push(Type::Array(4));
+        // Each entry takes the previous one twice: printed in full, t60
+        // would be about 2^56 characters long.
+        m.types.push(Type::Func {
+            params: vec![INT, INT],
+            ret: None,
+        });
+        for i in 5..60u32 {
+            m.types.push(Type::Func {
+                params: vec![i, i],
+                ret: Some(i),
+            });
+        }
+        let cyclic = type_name(&m, 4);
+        assert!(
+            cyclic.starts_with("[[[[") && cyclic.contains('…'),
+            "{cyclic}"
+        );
+        let wide = type_name(&m, 60);
+        assert!(
+            wide.len() <= MAX_TYPE_NAME + '…'.len_utf8(),
+            "{}",
+            wide.len()
+        );
+        let _ = disassemble(&m);
+    }
+
+    #[test]
+    fn strings_are_cut_at_character_boundaries() {
+        let mut m = Module::new("x");
+        m.structs.push(StructDef {
+            name: "é".repeat(300),
+            fields: vec![],
+        });
+        m.types.push(Type::Struct(0));
+        let name = type_name(&m, 4);
+        assert!(name.ends_with('…'));
+        m.consts.push(Const::Str("é".repeat(100)));
+        m.functions.push(Function {
+            name: "f".into(),
+            params: vec![],
+            ret: None,
+            captures: vec![],
+            regs: vec![STR],
+            code: vec![LoadK { a: 0, k: 0 }],
+            lines: vec![1],
+        });
+        let text = disassemble(&m);
+        assert!(
+            text.contains(&format!("; \"{}\"…", "é".repeat(48))),
+            "{text}"
+        );
+    }
+
+    /// The generated tables must appear verbatim in `spec/bytecode.md`, so
+    /// the spec cannot fall behind the opcode and native lists. Run with
+    /// `LANG_BLESS_SPEC=1` to rewrite the generated sections in place.
+    #[test]
+    fn spec_holds_the_generated_tables() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec/bytecode.md");
+        let spec = std::fs::read_to_string(path).unwrap_or_default();
+        let sections = [
+            ("instructions", instruction_table()),
+            ("natives", native_table()),
+        ];
+        let bless = std::env::var_os("LANG_BLESS_SPEC").is_some();
+        let mut updated = spec.clone();
+        for (name, table) in &sections {
+            let begin = format!("<!-- BEGIN GENERATED {name} -->\n");
+            let end = format!("<!-- END GENERATED {name} -->");
+            let (Some(b), Some(e)) = (updated.find(&begin), updated.find(&end)) else {
+                panic!("spec/bytecode.md lacks the markers {begin:?} and {end:?}");
+            };
+            let current = &updated[b + begin.len()..e];
+            if current != table.as_str() {
+                assert!(
+                    bless,
+                    "spec/bytecode.md's {name} table is stale; rerun with LANG_BLESS_SPEC=1"
+                );
+                updated.replace_range(b + begin.len()..e, table);
+            }
+        }
+        if updated != spec {
+            std::fs::write(path, updated).expect("rewrite spec/bytecode.md");
+        }
+    }
+
+    #[test]
+    fn tables_list_every_opcode_and_native() {
+        let table = instruction_table();
+        assert_eq!(table.lines().count(), 2 + ALL_OPCODES.len());
+        assert!(table.contains("| 0x09 | `sub.i` | A:R B:R C:R | R[A] := R[B] - R[C], wrapping. |"));
+        assert!(table.contains("| R[A] := R[B] \\| R[C]. |"));
+        let natives = native_table();
+        assert_eq!(natives.lines().count(), 2 + ALL_NATIVES.len());
+        assert!(natives.contains("`array.sort_by` | `([T], fn(T, T) -> bool)` |"));
+    }
 }

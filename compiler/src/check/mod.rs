@@ -1,8 +1,1004 @@
-//! stub
-pub fn check_program(
-    _p: &crate::ast::Program,
-    _s: &str,
-    _d: &mut Vec<crate::diag::Diagnostic>,
-) -> crate::tir::Program {
-    crate::tir::Program
+//! Name resolution and type checking: AST to typed IR.
+//!
+//! The checker runs in passes over the file so that declarations may appear
+//! in any order:
+//! 1. `declare_types` names every struct, enum and trait;
+//! 2. `define_types` resolves their fields, payloads and method signatures;
+//! 3. `declare_functions` gives every function and method its signature and
+//!    index, and checks `impl Trait for Struct` against the trait;
+//! 4. the top-level statements are checked in order as the body of the entry
+//!    function (top-level `let`/`var` become globals as they are met, so top
+//!    level code cannot use a global before its declaration);
+//! 5. every function body is checked (all globals are visible there).
+//!
+//! Errors never stop the checker: an erroneous expression gets the type
+//! `Error`, which is compatible with everything, so each mistake is reported
+//! once and the rest of the file is still checked.
+//!
+//! The declaration tables live in `Env`, separate from the per-function state,
+//! so that a REPL session can later keep an `Env` between inputs and check
+//! each new input against it.
+
+mod builtins;
+mod expr;
+mod pattern;
+mod stmt;
+
+use crate::ast::{self, Span};
+use crate::diag::Diagnostic;
+use crate::tir::{self, CaptureFrom, FuncIdx, LocalId};
+use crate::types::{display, DeclId, DeclNames, Type};
+use std::collections::HashMap;
+
+/// How deeply expressions and blocks may nest. The checker and lowering
+/// recurse once per level, using a few kilobytes of stack per level in
+/// debug builds; 200 levels stay well inside the 2 MiB stack of a test or
+/// spawned thread while being far deeper than any program a person writes
+/// (deeper input is almost certainly generated or hostile).
+pub const MAX_NESTING: usize = 200;
+
+/// A name that denotes a declared type.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TypeDecl {
+    Struct(DeclId),
+    Enum(DeclId),
+    Trait(DeclId),
 }
+
+/// The signature of a named function or method.
+#[derive(Debug, Clone)]
+pub struct FnSig {
+    pub name: String,
+    /// All parameter types, the receiver first for methods.
+    pub params: Vec<Type>,
+    pub ret: Type,
+    pub has_self: bool,
+}
+
+/// Global declarations: what persists between inputs of a future REPL.
+#[derive(Debug, Default)]
+pub struct Env {
+    pub structs: Vec<tir::StructInfo>,
+    pub enums: Vec<tir::EnumInfo>,
+    pub traits: Vec<tir::TraitInfo>,
+    pub impls: Vec<tir::ImplInfo>,
+    pub type_names: HashMap<String, TypeDecl>,
+    pub globals: Vec<tir::Global>,
+    /// Whether each global was declared with `var`.
+    pub global_mutable: Vec<bool>,
+    pub global_names: HashMap<String, u32>,
+    /// Signatures by function index (closures included, with their types).
+    pub sigs: Vec<FnSig>,
+    pub functions: HashMap<String, FuncIdx>,
+    /// Methods with `self`, by receiver type and name.
+    pub methods: HashMap<(Type, String), Vec<FuncIdx>>,
+    /// Everything callable as `Type::name(...)`.
+    pub statics: HashMap<(String, String), FuncIdx>,
+}
+
+impl DeclNames for Env {
+    fn struct_name(&self, id: DeclId) -> &str {
+        self.structs
+            .get(id as usize)
+            .map_or("?", |s| s.name.as_str())
+    }
+    fn enum_name(&self, id: DeclId) -> &str {
+        self.enums.get(id as usize).map_or("?", |s| s.name.as_str())
+    }
+    fn trait_name(&self, id: DeclId) -> &str {
+        self.traits
+            .get(id as usize)
+            .map_or("?", |s| s.name.as_str())
+    }
+}
+
+/// A local variable while its function is being checked.
+#[derive(Debug, Clone)]
+struct LocalState {
+    name: String,
+    ty: Type,
+    mutable: bool,
+    /// Why it cannot be assigned, when it cannot ("loop variable", ...).
+    kind: &'static str,
+    captured: bool,
+    assigned: bool,
+}
+
+/// The function being checked: its locals, scopes and captures.
+struct FnState {
+    idx: FuncIdx,
+    ret: Type,
+    locals: Vec<LocalState>,
+    scopes: Vec<HashMap<String, LocalId>>,
+    captures: Vec<tir::Capture>,
+    /// For each capture: the function and local it ultimately refers to.
+    capture_origin: Vec<(FuncIdx, LocalId)>,
+    /// One entry per enclosing loop: whether it contains a `break`.
+    loops: Vec<bool>,
+    is_entry: bool,
+}
+
+/// What a name in an expression refers to.
+enum Resolved {
+    Local(LocalId, Type),
+    Capture(u32, Type),
+    Global(u32, Type),
+    Function(FuncIdx),
+    None,
+}
+
+pub struct Checker<'s> {
+    source: &'s str,
+    line_starts: Vec<usize>,
+    diags: Vec<Diagnostic>,
+    pub env: Env,
+    /// Finished function bodies by index; `None` until checked.
+    bodies: Vec<Option<tir::Function>>,
+    stack: Vec<FnState>,
+    depth: usize,
+    depth_reported: bool,
+    /// For each finished function: where each of its captures comes from.
+    capture_origins: Vec<(FuncIdx, Vec<(FuncIdx, LocalId)>)>,
+}
+
+/// Checks a parsed program, appending errors to `diags`.
+pub fn check_program(
+    program: &ast::Program,
+    source: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> tir::Program {
+    let mut c = Checker::new(source);
+    c.program(program);
+    diags.append(&mut c.diags);
+    c.finish()
+}
+
+impl<'s> Checker<'s> {
+    pub fn new(source: &'s str) -> Checker<'s> {
+        let mut line_starts = vec![0];
+        line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        Checker {
+            source,
+            line_starts,
+            diags: Vec::new(),
+            env: Env::default(),
+            bodies: Vec::new(),
+            stack: Vec::new(),
+            depth: 0,
+            depth_reported: false,
+            capture_origins: Vec::new(),
+        }
+    }
+
+    // ------------------------------------------------------------ utilities
+
+    fn error(&mut self, span: Span, message: impl Into<String>) {
+        self.diags.push(Diagnostic::error(span, message.into()));
+    }
+
+    fn error_note(&mut self, span: Span, message: impl Into<String>, note: impl Into<String>) {
+        self.diags
+            .push(Diagnostic::error(span, message.into()).with_note(note));
+    }
+
+    fn line(&self, span: Span) -> u32 {
+        let line = match self.line_starts.binary_search(&span.start) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        };
+        u32::try_from(line).unwrap_or(u32::MAX)
+    }
+
+    fn show(&self, ty: &Type) -> String {
+        format!("`{}`", display(ty, &self.env))
+    }
+
+    fn source_text(&self, span: Span) -> &str {
+        self.source.get(span.start..span.end).unwrap_or("")
+    }
+
+    /// Enters one level of nesting; false (after one diagnostic) when the
+    /// nesting limit is exceeded and the caller must not recurse.
+    fn enter(&mut self, span: Span) -> bool {
+        if self.depth >= MAX_NESTING {
+            if !self.depth_reported {
+                self.depth_reported = true;
+                self.error(
+                    span,
+                    format!("expression nested too deeply (the limit is {MAX_NESTING} levels)"),
+                );
+            }
+            return false;
+        }
+        self.depth += 1;
+        true
+    }
+
+    fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    fn new_func_slot(&mut self, sig: FnSig) -> FuncIdx {
+        let idx = FuncIdx::try_from(self.env.sigs.len()).unwrap_or(FuncIdx::MAX);
+        self.env.sigs.push(sig);
+        self.bodies.push(None);
+        idx
+    }
+
+    // ------------------------------------------------------------ types
+
+    /// Resolves a written type; reports unknown names.
+    fn resolve_type(&mut self, t: &ast::TypeExpr) -> Type {
+        match t {
+            ast::TypeExpr::Named(id) => match id.name {
+                "int" => Type::Int,
+                "float" => Type::Float,
+                "bool" => Type::Bool,
+                "str" => Type::Str,
+                name => match self.env.type_names.get(name) {
+                    Some(TypeDecl::Struct(i)) => Type::Struct(*i),
+                    Some(TypeDecl::Enum(i)) => Type::Enum(*i),
+                    Some(TypeDecl::Trait(i)) => Type::Trait(*i),
+                    None => {
+                        self.error(id.span, format!("unknown type `{name}`"));
+                        Type::Error
+                    }
+                },
+            },
+            ast::TypeExpr::Array(e, _) => Type::array(self.resolve_type(e)),
+            ast::TypeExpr::Map(k, v, _) => {
+                let kt = self.resolve_type(k);
+                if !kt.is_key() {
+                    self.error(
+                        k.span(),
+                        format!(
+                            "map keys must be `int`, `str` or `bool`, not {}",
+                            self.show(&kt)
+                        ),
+                    );
+                }
+                let vt = self.resolve_type(v);
+                Type::map(kt, vt)
+            }
+            ast::TypeExpr::Fn(ps, r, _) => {
+                let ps = ps.iter().map(|p| self.resolve_type(p)).collect();
+                let r = match r {
+                    Some(r) => self.resolve_type(r),
+                    None => Type::Void,
+                };
+                Type::Fn(ps, Box::new(r))
+            }
+        }
+    }
+
+    fn resolve_ret(&mut self, r: Option<&ast::TypeExpr>) -> Type {
+        match r {
+            Some(t) => self.resolve_type(t),
+            None => Type::Void,
+        }
+    }
+
+    /// Whether struct `s` implements trait `t`.
+    fn implements(&self, s: DeclId, t: DeclId) -> bool {
+        self.env
+            .impls
+            .iter()
+            .any(|i| i.struct_id == s && i.trait_id == t)
+    }
+
+    /// Converts `e` to type `want` or reports a mismatch. Handles the only
+    /// implicit conversions the language has: `nil` to a nullable type and a
+    /// struct to a trait it implements.
+    fn coerce(&mut self, mut e: tir::Expr, want: &Type, span: Span) -> tir::Expr {
+        if e.ty == *want || e.ty.is_error() || want.is_error() || e.ty == Type::Never {
+            return e;
+        }
+        match (&e.ty, want) {
+            (Type::Nil, w) if w.is_nullable() => {
+                e.ty = w.clone();
+                // A nil literal typed by context; nested nil-typed values
+                // (like an `if` whose branches are both nil) keep their
+                // kind and are retyped at the top.
+                e
+            }
+            (Type::Struct(s), Type::Trait(t)) if self.implements(*s, *t) => {
+                let line = e.line;
+                tir::Expr {
+                    kind: tir::ExprKind::Upcast(Box::new(e)),
+                    ty: want.clone(),
+                    line,
+                }
+            }
+            (Type::Struct(s), Type::Trait(t)) => {
+                let msg = format!(
+                    "`{}` does not implement trait `{}`",
+                    self.env.struct_name(*s),
+                    self.env.trait_name(*t)
+                );
+                self.error(span, msg);
+                e.ty = Type::Error;
+                e
+            }
+            (Type::Void, _) => {
+                self.error(span, "this expression has no value");
+                e.ty = Type::Error;
+                e
+            }
+            _ => {
+                let msg = format!(
+                    "mismatched types: expected {}, found {}",
+                    self.show(want),
+                    self.show(&e.ty)
+                );
+                self.error(span, msg);
+                e.ty = Type::Error;
+                e
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ scopes
+
+    fn cur(&mut self) -> &mut FnState {
+        // The stack is never empty while expressions are checked: every
+        // expression sits in the entry function or a function body.
+        if self.stack.is_empty() {
+            self.stack.push(FnState::new(0, Type::Void, true));
+        }
+        let last = self.stack.len() - 1;
+        &mut self.stack[last]
+    }
+
+    fn push_scope(&mut self) {
+        self.cur().scopes.push(HashMap::new());
+    }
+
+    fn pop_scope(&mut self) {
+        self.cur().scopes.pop();
+    }
+
+    fn declare_local(
+        &mut self,
+        name: &str,
+        ty: Type,
+        mutable: bool,
+        kind: &'static str,
+    ) -> LocalId {
+        let f = self.cur();
+        let id = LocalId::try_from(f.locals.len()).unwrap_or(LocalId::MAX);
+        f.locals.push(LocalState {
+            name: name.to_string(),
+            ty,
+            mutable,
+            kind,
+            captured: false,
+            assigned: false,
+        });
+        if let Some(scope) = f.scopes.last_mut() {
+            scope.insert(name.to_string(), id);
+        }
+        id
+    }
+
+    /// Finds what `name` means here, threading captures through every
+    /// closure between the use and the declaring function.
+    fn resolve_name(&mut self, name: &str) -> Resolved {
+        let top = self.stack.len();
+        for level in (0..top).rev() {
+            let found = self.stack[level]
+                .scopes
+                .iter()
+                .rev()
+                .find_map(|s| s.get(name).copied());
+            let Some(id) = found else { continue };
+            let ty = self.stack[level].locals[id as usize].ty.clone();
+            if level + 1 == top {
+                return Resolved::Local(id, ty);
+            }
+            self.stack[level].locals[id as usize].captured = true;
+            let origin = (self.stack[level].idx, id);
+            let mut from = CaptureFrom::Local(id);
+            for inner in level + 1..top {
+                let f = &mut self.stack[inner];
+                let existing = f.captures.iter().position(|c| c.from == from);
+                let ci = match existing {
+                    Some(i) => i as u32,
+                    None => {
+                        f.captures.push(tir::Capture {
+                            from,
+                            ty: ty.clone(),
+                            in_cell: false,
+                        });
+                        f.capture_origin.push(origin);
+                        (f.captures.len() - 1) as u32
+                    }
+                };
+                from = CaptureFrom::Capture(ci);
+            }
+            return match from {
+                CaptureFrom::Capture(i) => Resolved::Capture(i, ty),
+                CaptureFrom::Local(i) => Resolved::Local(i, ty),
+            };
+        }
+        if let Some(&g) = self.env.global_names.get(name) {
+            let ty = self.env.globals[g as usize].ty.clone();
+            return Resolved::Global(g, ty);
+        }
+        if let Some(&f) = self.env.functions.get(name) {
+            return Resolved::Function(f);
+        }
+        Resolved::None
+    }
+
+    /// The local a capture of the current function ultimately refers to.
+    fn capture_origin_mut(&mut self, capture: u32) -> Option<&mut LocalState> {
+        let (func, local) = *self.stack.last()?.capture_origin.get(capture as usize)?;
+        let f = self.stack.iter_mut().find(|f| f.idx == func)?;
+        f.locals.get_mut(local as usize)
+    }
+
+    // ------------------------------------------------------------ program
+
+    fn program(&mut self, p: &ast::Program) {
+        // Index 0 is the entry function.
+        self.new_func_slot(FnSig {
+            name: "<top-level>".into(),
+            params: vec![],
+            ret: Type::Void,
+            has_self: false,
+        });
+        self.declare_types(p);
+        self.define_types(p);
+        let bodies = self.declare_functions(p);
+
+        // Top-level statements, in order, as the entry function's body.
+        self.stack.push(FnState::new(0, Type::Void, true));
+        let mut stmts = Vec::new();
+        for item in p.items {
+            if let ast::Item::Stmt(s) = item {
+                if let Some(s) = self.top_level_stmt(s) {
+                    stmts.push(s);
+                }
+            }
+        }
+        let end_line = self.line(Span::new(self.source.len(), self.source.len()));
+        if let Some(&main) = self.env.functions.get("main") {
+            let sig = &self.env.sigs[main as usize];
+            if !sig.params.is_empty() || sig.ret != Type::Void {
+                let span = p
+                    .items
+                    .iter()
+                    .find_map(|i| match i {
+                        ast::Item::Fn(f) if f.sig.name.name == "main" => Some(f.sig.name.span),
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                self.error(span, "`main` must take no parameters and return nothing");
+            } else {
+                stmts.push(tir::Stmt {
+                    kind: tir::StmtKind::Expr(tir::Expr {
+                        kind: tir::ExprKind::Call(main, vec![]),
+                        ty: Type::Void,
+                        line: end_line,
+                    }),
+                    line: end_line,
+                });
+            }
+        }
+        let body = tir::Block { stmts, value: None };
+        self.finish_function(body, end_line);
+
+        for (idx, decl, self_ty) in bodies {
+            self.function_body(idx, decl, self_ty);
+        }
+    }
+
+    fn top_level_stmt(&mut self, s: &ast::Stmt) -> Option<tir::Stmt> {
+        if let ast::StmtKind::Let {
+            mutable,
+            name,
+            ty,
+            init,
+        } = s.kind
+        {
+            // A top-level binding is a global.
+            let (init, ty) = self.let_init(ty, init, name);
+            let g = u32::try_from(self.env.globals.len()).unwrap_or(u32::MAX);
+            self.env.globals.push(tir::Global {
+                name: name.name.to_string(),
+                ty: ty.clone(),
+            });
+            self.env.global_mutable.push(mutable);
+            self.env.global_names.insert(name.name.to_string(), g);
+            let line = self.line(s.span);
+            return Some(tir::Stmt {
+                kind: tir::StmtKind::Assign(tir::Place::Global(g), None, init),
+                line,
+            });
+        }
+        self.stmt(s)
+    }
+
+    fn declare_types(&mut self, p: &ast::Program) {
+        for item in p.items {
+            let (name, decl) = match item {
+                ast::Item::Struct(s) => {
+                    let id = self.env.structs.len() as DeclId;
+                    self.env.structs.push(tir::StructInfo {
+                        name: s.name.name.to_string(),
+                        fields: vec![],
+                    });
+                    (s.name, TypeDecl::Struct(id))
+                }
+                ast::Item::Enum(e) => {
+                    let id = self.env.enums.len() as DeclId;
+                    self.env.enums.push(tir::EnumInfo {
+                        name: e.name.name.to_string(),
+                        variants: vec![],
+                    });
+                    (e.name, TypeDecl::Enum(id))
+                }
+                ast::Item::Trait(t) => {
+                    let id = self.env.traits.len() as DeclId;
+                    self.env.traits.push(tir::TraitInfo {
+                        name: t.name.name.to_string(),
+                        methods: vec![],
+                    });
+                    (t.name, TypeDecl::Trait(id))
+                }
+                _ => continue,
+            };
+            if matches!(name.name, "int" | "float" | "bool" | "str") {
+                self.error(name.span, format!("`{}` is a built-in type", name.name));
+            } else if self.env.type_names.contains_key(name.name) {
+                self.error(name.span, format!("type `{}` is declared twice", name.name));
+            } else {
+                self.env.type_names.insert(name.name.to_string(), decl);
+            }
+        }
+    }
+
+    fn define_types(&mut self, p: &ast::Program) {
+        let (mut si, mut ei, mut ti) = (0usize, 0usize, 0usize);
+        for item in p.items {
+            match item {
+                ast::Item::Struct(s) => {
+                    let mut fields: Vec<(String, Type)> = Vec::new();
+                    for f in s.fields {
+                        let ty = self.resolve_type(f.ty);
+                        if fields.iter().any(|(n, _)| n == f.name.name) {
+                            self.error(
+                                f.name.span,
+                                format!("field `{}` is declared twice", f.name.name),
+                            );
+                        }
+                        fields.push((f.name.name.to_string(), ty));
+                    }
+                    if let Some(info) = self.env.structs.get_mut(si) {
+                        info.fields = fields;
+                    }
+                    si += 1;
+                }
+                ast::Item::Enum(e) => {
+                    let mut variants: Vec<(String, Vec<Type>)> = Vec::new();
+                    for v in e.variants {
+                        let tys = v.payload.iter().map(|t| self.resolve_type(t)).collect();
+                        if variants.iter().any(|(n, _)| n == v.name.name) {
+                            self.error(
+                                v.name.span,
+                                format!("variant `{}` is declared twice", v.name.name),
+                            );
+                        }
+                        variants.push((v.name.name.to_string(), tys));
+                    }
+                    if variants.len() > u16::MAX as usize {
+                        self.error(e.name.span, "too many variants");
+                    }
+                    if let Some(info) = self.env.enums.get_mut(ei) {
+                        info.variants = variants;
+                    }
+                    ei += 1;
+                }
+                ast::Item::Trait(t) => {
+                    let mut methods: Vec<tir::TraitMethodInfo> = Vec::new();
+                    for m in t.methods {
+                        if m.self_param.is_none() {
+                            self.error(
+                                m.name.span,
+                                format!("trait method `{}` must take `self`", m.name.name),
+                            );
+                        }
+                        if methods.iter().any(|x| x.name == m.name.name) {
+                            self.error(
+                                m.name.span,
+                                format!("method `{}` is declared twice", m.name.name),
+                            );
+                        }
+                        let params = m.params.iter().map(|p| self.resolve_type(p.ty)).collect();
+                        let ret = self.resolve_ret(m.ret);
+                        methods.push(tir::TraitMethodInfo {
+                            name: m.name.name.to_string(),
+                            params,
+                            ret,
+                        });
+                    }
+                    if let Some(info) = self.env.traits.get_mut(ti) {
+                        info.methods = methods;
+                    }
+                    ti += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Gives every named function and method an index and a signature;
+    /// returns the bodies to check later, with the receiver type of methods.
+    fn declare_functions<'a>(
+        &mut self,
+        p: &ast::Program<'a>,
+    ) -> Vec<(FuncIdx, &'a ast::FnDecl<'a>, Option<Type>)> {
+        let mut bodies = Vec::new();
+        for item in p.items {
+            match item {
+                ast::Item::Fn(f) => {
+                    if let Some(span) = f.sig.self_param {
+                        self.error(span, "`self` is only allowed in methods of `impl` blocks");
+                    }
+                    let sig = self.signature(&f.sig, None);
+                    let name = f.sig.name.name;
+                    let idx = self.new_func_slot(sig);
+                    if self.env.functions.contains_key(name) {
+                        self.error(
+                            f.sig.name.span,
+                            format!("function `{name}` is declared twice"),
+                        );
+                    } else {
+                        self.env.functions.insert(name.to_string(), idx);
+                    }
+                    bodies.push((idx, *f, None));
+                }
+                ast::Item::Impl(imp) => self.declare_impl(imp, &mut bodies),
+                _ => {}
+            }
+        }
+        bodies
+    }
+
+    fn signature(&mut self, s: &ast::FnSig, self_ty: Option<&Type>) -> FnSig {
+        let mut params = Vec::new();
+        let has_self = s.self_param.is_some() && self_ty.is_some();
+        if let (Some(_), Some(t)) = (s.self_param, self_ty) {
+            params.push(t.clone());
+        }
+        for p in s.params {
+            params.push(self.resolve_type(p.ty));
+        }
+        let ret = self.resolve_ret(s.ret);
+        let name = match self_ty {
+            Some(t) => format!("{}::{}", display(t, &self.env), s.name.name),
+            None => s.name.name.to_string(),
+        };
+        FnSig {
+            name,
+            params,
+            ret,
+            has_self,
+        }
+    }
+
+    fn declare_impl<'a>(
+        &mut self,
+        imp: &'a ast::ImplDecl<'a>,
+        bodies: &mut Vec<(FuncIdx, &'a ast::FnDecl<'a>, Option<Type>)>,
+    ) {
+        let target = match self.env.type_names.get(imp.target.name) {
+            Some(TypeDecl::Struct(i)) => Type::Struct(*i),
+            Some(TypeDecl::Enum(i)) if imp.trait_name.is_none() => Type::Enum(*i),
+            Some(TypeDecl::Enum(_)) => {
+                self.error(
+                    imp.target.span,
+                    "traits can only be implemented for structs",
+                );
+                return;
+            }
+            Some(TypeDecl::Trait(_)) => {
+                self.error(
+                    imp.target.span,
+                    format!(
+                        "`{}` is a trait; `impl` needs a struct or enum",
+                        imp.target.name
+                    ),
+                );
+                return;
+            }
+            None => {
+                self.error(
+                    imp.target.span,
+                    format!("unknown type `{}`", imp.target.name),
+                );
+                return;
+            }
+        };
+        let mut idxs = Vec::new();
+        for m in imp.methods {
+            let sig = self.signature(&m.sig, Some(&target));
+            let has_self = sig.has_self;
+            let idx = self.new_func_slot(sig);
+            let key = (imp.target.name.to_string(), m.sig.name.name.to_string());
+            if imp.trait_name.is_none() {
+                if self.env.statics.contains_key(&key) {
+                    self.error(
+                        m.sig.name.span,
+                        format!("`{}::{}` is declared twice", key.0, key.1),
+                    );
+                } else {
+                    self.env.statics.insert(key, idx);
+                }
+            } else {
+                self.env.statics.entry(key).or_insert(idx);
+            }
+            if has_self {
+                self.env
+                    .methods
+                    .entry((target.clone(), m.sig.name.name.to_string()))
+                    .or_default()
+                    .push(idx);
+            }
+            idxs.push((idx, m));
+            bodies.push((idx, m, Some(target.clone())));
+        }
+        let Some(tname) = imp.trait_name else { return };
+        let Some(&TypeDecl::Trait(tid)) = self.env.type_names.get(tname.name) else {
+            self.error(tname.span, format!("unknown trait `{}`", tname.name));
+            return;
+        };
+        let Type::Struct(sid) = target else { return };
+        if self.implements(sid, tid) {
+            self.error(
+                imp.target.span,
+                format!(
+                    "trait `{}` is implemented twice for `{}`",
+                    tname.name, imp.target.name
+                ),
+            );
+            return;
+        }
+        let trait_methods = self.env.traits[tid as usize].methods.clone();
+        let mut methods = Vec::new();
+        let mut complete = true;
+        for tm in &trait_methods {
+            let Some((idx, decl)) = idxs.iter().find(|(_, d)| d.sig.name.name == tm.name) else {
+                self.error(
+                    imp.target.span,
+                    format!(
+                        "`{}` does not implement method `{}` of trait `{}`",
+                        imp.target.name, tm.name, tname.name
+                    ),
+                );
+                complete = false;
+                continue;
+            };
+            let sig = self.env.sigs[*idx as usize].clone();
+            let same =
+                sig.has_self && sig.params.get(1..) == Some(&tm.params[..]) && sig.ret == tm.ret;
+            if !same {
+                let mut shown: Vec<String> = vec!["self".into()];
+                shown.extend(tm.params.iter().map(|t| display(t, &self.env)));
+                let ret = match &tm.ret {
+                    Type::Void => String::new(),
+                    r => format!(" -> {}", display(r, &self.env)),
+                };
+                self.error_note(
+                    decl.sig.name.span,
+                    format!(
+                        "method `{}` does not match its declaration in trait `{}`",
+                        tm.name, tname.name
+                    ),
+                    format!(
+                        "the trait declares `fn {}({}){}`",
+                        tm.name,
+                        shown.join(", "),
+                        ret
+                    ),
+                );
+                complete = false;
+            }
+            methods.push(*idx);
+        }
+        for (_, d) in &idxs {
+            if !trait_methods.iter().any(|m| m.name == d.sig.name.name) {
+                self.error(
+                    d.sig.name.span,
+                    format!(
+                        "`{}` is not a method of trait `{}`",
+                        d.sig.name.name, tname.name
+                    ),
+                );
+            }
+        }
+        if complete {
+            self.env.impls.push(tir::ImplInfo {
+                trait_id: tid,
+                struct_id: sid,
+                methods,
+            });
+        }
+    }
+
+    /// Checks one named function or method body.
+    fn function_body(&mut self, idx: FuncIdx, decl: &ast::FnDecl, self_ty: Option<Type>) {
+        let sig = self.env.sigs[idx as usize].clone();
+        self.stack.push(FnState::new(idx, sig.ret.clone(), false));
+        self.push_scope();
+        let mut types = sig.params.iter();
+        if sig.has_self {
+            let t = types.next().cloned().unwrap_or(Type::Error);
+            self.declare_local("self", t, false, "`self`");
+        } else if let (Some(span), Some(_)) = (decl.sig.self_param, &self_ty) {
+            // A method without `self` is a static function; nothing to bind.
+            let _ = span;
+        }
+        for (p, t) in decl.sig.params.iter().zip(types) {
+            self.check_param_name(p);
+            self.declare_local(p.name.name, t.clone(), true, "");
+        }
+        let body = self.fn_body(decl.body, &sig.ret, &sig.name);
+        let end = self.line(Span::new(
+            decl.body.span.end.saturating_sub(1),
+            decl.body.span.end,
+        ));
+        self.pop_scope();
+        self.finish_function(body, end);
+    }
+
+    fn check_param_name(&mut self, p: &ast::Param) {
+        let dup = self
+            .stack
+            .last()
+            .and_then(|f| f.scopes.last())
+            .is_some_and(|s| s.contains_key(p.name.name));
+        if dup {
+            self.error(
+                p.name.span,
+                format!("parameter `{}` is declared twice", p.name.name),
+            );
+        }
+    }
+
+    /// Checks a function's body block against its return type, including the
+    /// missing-return check; a final value becomes the return value.
+    fn fn_body(&mut self, body: &ast::Block, ret: &Type, name: &str) -> tir::Block {
+        let want_value = *ret != Type::Void;
+        let (mut block, ty) =
+            self.block(body, if want_value { Some(ret) } else { None }, want_value);
+        if !want_value {
+            return block;
+        }
+        match ty {
+            Type::Never | Type::Error => {}
+            Type::Void => {
+                let end = Span::new(body.span.end.saturating_sub(1), body.span.end);
+                let shown = if name.is_empty() {
+                    "this function".to_string()
+                } else {
+                    format!("function `{name}`")
+                };
+                self.error_note(
+                    end,
+                    format!(
+                        "missing return: {shown} must return {} on every path",
+                        self.show(ret)
+                    ),
+                    "add a `return` statement before the end of the function",
+                );
+            }
+            _ => {
+                if let Some(v) = block.value.take() {
+                    let v = self.coerce(*v, ret, body.span);
+                    let line = v.line;
+                    block.stmts.push(tir::Stmt {
+                        kind: tir::StmtKind::Return(Some(v)),
+                        line,
+                    });
+                }
+            }
+        }
+        block
+    }
+
+    /// Pops the current function state and stores its typed body.
+    fn finish_function(&mut self, body: tir::Block, end_line: u32) -> FuncIdx {
+        let Some(f) = self.stack.pop() else { return 0 };
+        let sig = &self.env.sigs[f.idx as usize];
+        let params = u32::try_from(sig.params.len()).unwrap_or(0);
+        let locals = f
+            .locals
+            .into_iter()
+            .map(|l| tir::Local {
+                name: l.name,
+                ty: l.ty,
+                in_cell: l.captured && l.assigned,
+            })
+            .collect();
+        let func = tir::Function {
+            name: sig.name.clone(),
+            params,
+            ret: f.ret,
+            locals,
+            captures: f.captures,
+            body,
+            end_line,
+        };
+        if let Some(slot) = self.bodies.get_mut(f.idx as usize) {
+            *slot = Some(func);
+        }
+        self.capture_origins.push((f.idx, f.capture_origin));
+        f.idx
+    }
+
+    fn finish(mut self) -> tir::Program {
+        // Whether a capture is a cell is known only once the declaring
+        // function has been checked completely (a later assignment makes it
+        // one), so it is settled here for every closure.
+        let origins = std::mem::take(&mut self.capture_origins);
+        for (func, list) in origins {
+            for (i, (of, ol)) in list.into_iter().enumerate() {
+                let in_cell = self
+                    .bodies
+                    .get(of as usize)
+                    .and_then(|b| b.as_ref())
+                    .and_then(|b| b.locals.get(ol as usize))
+                    .is_some_and(|l| l.in_cell);
+                if let Some(Some(b)) = self.bodies.get_mut(func as usize) {
+                    if let Some(c) = b.captures.get_mut(i) {
+                        c.in_cell = in_cell;
+                    }
+                }
+            }
+        }
+        let functions = self
+            .bodies
+            .into_iter()
+            .enumerate()
+            .map(|(i, b)| {
+                b.unwrap_or_else(|| tir::Function {
+                    name: format!("<missing {i}>"),
+                    params: 0,
+                    ret: Type::Void,
+                    locals: vec![],
+                    captures: vec![],
+                    body: tir::Block::default(),
+                    end_line: 0,
+                })
+            })
+            .collect();
+        tir::Program {
+            structs: self.env.structs,
+            enums: self.env.enums,
+            traits: self.env.traits,
+            impls: self.env.impls,
+            globals: self.env.globals,
+            functions,
+            entry: 0,
+        }
+    }
+}
+
+impl FnState {
+    fn new(idx: FuncIdx, ret: Type, is_entry: bool) -> FnState {
+        FnState {
+            idx,
+            ret,
+            locals: Vec::new(),
+            scopes: vec![HashMap::new()],
+            captures: Vec::new(),
+            capture_origin: Vec::new(),
+            loops: Vec::new(),
+            is_entry,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1348 @@
+//! Robustness of the `.bc` pipeline against hostile input.
+//!
+//! A few realistic modules are built by hand (loops, recursion, structs,
+//! traits, enums, closures, arrays, maps, natives), checked to verify, and
+//! encoded. Then thousands of mutants are pushed through `decode`, `verify`
+//! and `disassemble`:
+//!
+//! - byte-level mutants of the encoding (bit flips, byte and word
+//!   overwrites, truncations, insertions), both raw (they mostly die at the
+//!   checksum) and with the header's length and CRC fixed up, so that they
+//!   reach the decoder's deeper paths and the verifier;
+//! - structured mutants of the `Module` (every operand of every instruction
+//!   set to other values, wrong counts, broken tables and headers), whose
+//!   verdict is known in advance: the test fails if the verifier accepts a
+//!   mutant that breaks a rule (a lax verifier) or rejects one that keeps
+//!   every rule (an over-strict one).
+//!
+//! Every mutant runs under `catch_unwind`: a panic fails the test with the
+//! mutant's seed or description, and a watchdog aborts with the same label if
+//! one mutant takes too long (a hang). The PRNG is a fixed-seed splitmix64,
+//! so every run tries the same mutants.
+
+use lang_bytecode::decode::HEADER_LEN;
+use lang_bytecode::disasm::disassemble;
+use lang_bytecode::instr::{Instr, OperandKind, ALL_OPCODES};
+use lang_bytecode::module::{
+    Const, EnumDef, Field, Function, ImplDef, Module, StructDef, TraitDef, TraitMethod, Variant,
+};
+use lang_bytecode::natives::{Native, ALL_NATIVES};
+use lang_bytecode::types::{Type, TypeId, BOOL, FLOAT, INT, STR};
+use lang_bytecode::{decode, encode, verify};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use Instr::*;
+
+// ---------------------------------------------------------------------------
+// Deterministic randomness and hang detection.
+// ---------------------------------------------------------------------------
+
+/// splitmix64: tiny, fast and good enough to pick mutations.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (n > 0).
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    /// A value likely to hit an edge: small numbers, powers of two and the
+    /// extremes of each width, or a random one.
+    fn interesting(&mut self) -> u64 {
+        const EDGES: [u64; 14] = [
+            0,
+            1,
+            2,
+            3,
+            4,
+            7,
+            8,
+            0x7F,
+            0x80,
+            0xFF,
+            0xFFFF,
+            0x7FFF_FFFF,
+            0xFFFF_FFFE,
+            0xFFFF_FFFF,
+        ];
+        match self.below(3) {
+            0 => EDGES[self.below(EDGES.len())],
+            1 => self.below(64) as u64,
+            _ => self.next(),
+        }
+    }
+}
+
+/// Longest any single mutant may take before the test calls it a hang.
+/// Generous, because debug builds on shared cores are slow; a real hang
+/// (an unbounded loop or allocation) blows far past it.
+const HANG_LIMIT: Duration = Duration::from_secs(20);
+
+/// Aborts the process, naming the mutant, if one mutant runs too long:
+/// a hung mutant would otherwise hang the test run without saying which.
+struct Watchdog {
+    current: Arc<Mutex<(String, Instant)>>,
+    done: Arc<AtomicBool>,
+}
+
+impl Watchdog {
+    fn start() -> Self {
+        let current = Arc::new(Mutex::new((String::new(), Instant::now())));
+        let done = Arc::new(AtomicBool::new(false));
+        let (c, d) = (current.clone(), done.clone());
+        std::thread::spawn(move || {
+            while !d.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(100));
+                let (label, since) = match c.lock() {
+                    Ok(g) => g.clone(),
+                    Err(_) => return,
+                };
+                if since.elapsed() > HANG_LIMIT {
+                    eprintln!("mutant `{label}` ran longer than {HANG_LIMIT:?}: hang");
+                    std::process::abort();
+                }
+            }
+        });
+        Watchdog { current, done }
+    }
+
+    fn enter(&self, label: &str) {
+        if let Ok(mut g) = self.current.lock() {
+            g.0.clear();
+            g.0.push_str(label);
+            g.1 = Instant::now();
+        }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Relaxed);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A tiny assembler and the sample modules.
+// ---------------------------------------------------------------------------
+
+/// Builds one function's registers, code and line table.
+struct Asm {
+    params: Vec<TypeId>,
+    regs: Vec<TypeId>,
+    code: Vec<Instr>,
+    lines: Vec<u32>,
+    line: u32,
+}
+
+impl Asm {
+    fn new(params: &[TypeId]) -> Self {
+        Asm {
+            params: params.to_vec(),
+            regs: params.to_vec(),
+            code: Vec::new(),
+            lines: Vec::new(),
+            line: 1,
+        }
+    }
+
+    /// A fresh register of type `t`.
+    fn reg(&mut self, t: TypeId) -> u16 {
+        self.regs.push(t);
+        (self.regs.len() - 1) as u16
+    }
+
+    /// Consecutive fresh registers, for argument lists.
+    fn regs(&mut self, ts: &[TypeId]) -> u16 {
+        let first = self.regs.len() as u16;
+        for t in ts {
+            self.reg(*t);
+        }
+        first
+    }
+
+    fn line(&mut self, line: u32) {
+        self.line = line;
+    }
+
+    fn emit(&mut self, i: Instr) -> usize {
+        self.code.push(i);
+        self.lines.push(self.line);
+        self.code.len() - 1
+    }
+
+    fn pc(&self) -> u32 {
+        self.code.len() as u32
+    }
+
+    /// Points the jump at `at` to `target`.
+    fn patch(&mut self, at: usize, to: u32) {
+        match &mut self.code[at] {
+            Jmp { target }
+            | JmpIf { target, .. }
+            | JmpIfNot { target, .. }
+            | JmpLtI { target, .. }
+            | JmpGeI { target, .. } => *target = to,
+            other => panic!("not a jump: {other:?}"),
+        }
+    }
+
+    fn finish(self, name: &str, ret: Option<TypeId>, captures: &[TypeId]) -> Function {
+        Function {
+            name: name.into(),
+            params: self.params,
+            ret,
+            captures: captures.to_vec(),
+            regs: self.regs,
+            code: self.code,
+            lines: self.lines,
+        }
+    }
+}
+
+/// The three-register form of an instruction, as a function, so that
+/// lists of similar instructions can be emitted in a loop.
+type Op3 = fn(u16, u16, u16) -> Instr;
+
+macro_rules! op3 {
+    ($($v:ident),*) => { [$((|a, b, c| $v { a, b, c }) as Op3),*] };
+}
+
+fn native(n: Native) -> u16 {
+    n as u16
+}
+
+/// Loops, recursion, arrays, globals, strings and a few natives.
+fn loops_module() -> Module {
+    let mut m = Module::new("loops.src");
+    let arr = m.intern_type(Type::Array(INT));
+    m.globals.push(Field {
+        name: "total".into(),
+        ty: INT,
+    });
+    m.consts = vec![
+        Const::Str("sum: ".into()),
+        Const::Int(1_000_000_007),
+        Const::Float(0.5),
+    ];
+    let (fib, sum_to, squares, main) = (0, 1, 2, 3);
+
+    // fn fib(n: int) -> int { if n < 2 { return n; } return fib(n-1) + fib(n-2); }
+    let mut a = Asm::new(&[INT]);
+    let two = a.reg(INT);
+    let x = a.reg(INT);
+    let y = a.reg(INT);
+    a.emit(LoadInt { a: two, imm: 2 });
+    let j = a.emit(JmpGeI {
+        a: 0,
+        b: two,
+        target: 0,
+    });
+    a.emit(Ret { a: 0 });
+    let pc = a.pc();
+    a.patch(j, pc);
+    a.line(2);
+    a.emit(AddImmI {
+        a: x,
+        b: 0,
+        imm: -1,
+    });
+    a.emit(Call {
+        a: x,
+        f: fib,
+        b: x,
+        n: 1,
+    });
+    a.emit(AddImmI {
+        a: y,
+        b: 0,
+        imm: -2,
+    });
+    a.emit(Call {
+        a: y,
+        f: fib,
+        b: y,
+        n: 1,
+    });
+    a.emit(AddI { a: x, b: x, c: y });
+    a.emit(Ret { a: x });
+    m.functions.push(a.finish("fib", Some(INT), &[]));
+
+    // fn sum_to(n: int) -> int { var acc = 0; for i in 0..n { acc += i; } return acc; }
+    let mut a = Asm::new(&[INT]);
+    let i = a.reg(INT);
+    let acc = a.reg(INT);
+    a.emit(LoadInt { a: i, imm: 0 });
+    a.emit(LoadInt { a: acc, imm: 0 });
+    let top = a.pc();
+    let exit = a.emit(JmpGeI {
+        a: i,
+        b: 0,
+        target: 0,
+    });
+    a.emit(AddI {
+        a: acc,
+        b: acc,
+        c: i,
+    });
+    a.emit(AddImmI { a: i, b: i, imm: 1 });
+    a.emit(Jmp { target: top });
+    let pc = a.pc();
+    a.patch(exit, pc);
+    a.emit(Ret { a: acc });
+    m.functions.push(a.finish("sum_to", Some(INT), &[]));
+
+    // fn squares(n: int) -> [int] { let xs = []; for i in 0..n { xs.push(i*i); } return xs; }
+    let mut a = Asm::new(&[INT]);
+    let xs = a.reg(arr);
+    let i = a.reg(INT);
+    let sq = a.reg(INT);
+    a.emit(NewArray {
+        a: xs,
+        t: arr,
+        b: 0,
+        n: 0,
+    });
+    a.emit(LoadInt { a: i, imm: 0 });
+    let top = a.pc();
+    let exit = a.emit(JmpGeI {
+        a: i,
+        b: 0,
+        target: 0,
+    });
+    a.emit(MulI { a: sq, b: i, c: i });
+    a.emit(ArrPush { a: xs, b: sq });
+    a.emit(AddImmI { a: i, b: i, imm: 1 });
+    a.emit(Jmp { target: top });
+    let pc = a.pc();
+    a.patch(exit, pc);
+    a.emit(Ret { a: xs });
+    m.functions.push(a.finish("squares", Some(arr), &[]));
+
+    // Top level: prints fib(20), sum_to(100), the sum of squares mod a
+    // prime, and sqrt of a float; keeps a global running total.
+    let mut a = Asm::new(&[]);
+    let n = a.reg(INT);
+    let r = a.reg(INT);
+    let s = a.reg(STR);
+    let t = a.reg(STR);
+    let xs = a.reg(arr);
+    let len = a.reg(INT);
+    let i = a.reg(INT);
+    let e = a.reg(INT);
+    let p = a.reg(INT);
+    let f = a.reg(FLOAT);
+    let g = a.reg(FLOAT);
+    let z = a.reg(BOOL);
+    a.emit(LoadInt { a: n, imm: 20 });
+    a.emit(Call {
+        a: r,
+        f: fib,
+        b: n,
+        n: 1,
+    });
+    a.emit(Print {
+        b: r,
+        t: INT,
+        nl: 1,
+    });
+    a.line(2);
+    a.emit(LoadInt { a: n, imm: 100 });
+    a.emit(Call {
+        a: r,
+        f: sum_to,
+        b: n,
+        n: 1,
+    });
+    a.emit(SetGlobal { g: 0, b: r });
+    a.emit(LoadK { a: s, k: 0 });
+    a.emit(ToStr { a: t, b: r, t: INT });
+    a.emit(Concat { a: s, b: s, c: t });
+    a.emit(Print {
+        b: s,
+        t: STR,
+        nl: 1,
+    });
+    a.line(3);
+    a.emit(Call {
+        a: xs,
+        f: squares,
+        b: n,
+        n: 1,
+    });
+    a.emit(ArrLen { a: len, b: xs });
+    a.emit(LoadInt { a: i, imm: 0 });
+    a.emit(LoadInt { a: r, imm: 0 });
+    a.emit(LoadK { a: p, k: 1 });
+    let top = a.pc();
+    a.emit(LtI { a: z, b: i, c: len });
+    let exit = a.emit(JmpIfNot { a: z, target: 0 });
+    a.emit(ArrGet { a: e, b: xs, c: i });
+    a.emit(AddI { a: r, b: r, c: e });
+    a.emit(RemI { a: r, b: r, c: p });
+    a.emit(AddImmI { a: i, b: i, imm: 1 });
+    a.emit(Jmp { target: top });
+    let pc = a.pc();
+    a.patch(exit, pc);
+    a.emit(GetGlobal { a: e, g: 0 });
+    a.emit(AddI { a: e, b: e, c: r });
+    a.emit(SetGlobal { g: 0, b: e });
+    a.line(4);
+    a.emit(IntToFloat { a: f, b: r });
+    a.emit(CallNative {
+        a: g,
+        native: native(Native::Sqrt),
+        b: f,
+        n: 1,
+    });
+    a.emit(LoadK { a: f, k: 2 });
+    a.emit(AddF { a: g, b: g, c: f });
+    a.emit(FloatToInt { a: r, b: g });
+    a.emit(Print {
+        b: g,
+        t: FLOAT,
+        nl: 1,
+    });
+    a.emit(RetVoid {});
+    m.functions.push(a.finish("<top>", None, &[]));
+    m.entry = main;
+    m
+}
+
+/// Structs, a trait with two impls, an enum with payloads, nil checks.
+fn objects_module() -> Module {
+    let mut m = Module::new("objects.src");
+    m.structs = vec![
+        StructDef {
+            name: "Point".into(),
+            fields: vec![
+                Field {
+                    name: "x".into(),
+                    ty: FLOAT,
+                },
+                Field {
+                    name: "y".into(),
+                    ty: FLOAT,
+                },
+            ],
+        },
+        StructDef {
+            name: "Circle".into(),
+            fields: vec![Field {
+                name: "r".into(),
+                ty: FLOAT,
+            }],
+        },
+    ];
+    m.enums.push(EnumDef {
+        name: "Shape".into(),
+        variants: vec![
+            Variant {
+                name: "Dot".into(),
+                fields: vec![],
+            },
+            Variant {
+                name: "Circ".into(),
+                fields: vec![FLOAT],
+            },
+            Variant {
+                name: "Rect".into(),
+                fields: vec![FLOAT, FLOAT],
+            },
+        ],
+    });
+    m.traits.push(TraitDef {
+        name: "Named".into(),
+        methods: vec![
+            TraitMethod {
+                name: "name".into(),
+                params: vec![],
+                ret: Some(STR),
+            },
+            TraitMethod {
+                name: "scaled".into(),
+                params: vec![FLOAT],
+                ret: Some(FLOAT),
+            },
+        ],
+    });
+    let point = m.intern_type(Type::Struct(0));
+    let circle = m.intern_type(Type::Struct(1));
+    let shape = m.intern_type(Type::Enum(0));
+    let named = m.intern_type(Type::Trait(0));
+    let named_arr = m.intern_type(Type::Array(named));
+    m.consts = vec![
+        Const::Str("point".into()),
+        Const::Str("circle".into()),
+        Const::Float(3.0),
+        Const::Float(2.0),
+    ];
+    m.impls = vec![
+        ImplDef {
+            trait_index: 0,
+            struct_index: 0,
+            methods: vec![0, 1],
+        },
+        ImplDef {
+            trait_index: 0,
+            struct_index: 1,
+            methods: vec![2, 3],
+        },
+    ];
+
+    // Point::name, Point::scaled, Circle::name, Circle::scaled.
+    for (st, k) in [(point, 0), (circle, 1)] {
+        let mut a = Asm::new(&[st]);
+        let s = a.reg(STR);
+        a.emit(LoadK { a: s, k });
+        a.emit(Ret { a: s });
+        let name = if st == point { "Point" } else { "Circle" };
+        m.functions
+            .push(a.finish(&format!("{name}::name"), Some(STR), &[]));
+        let mut a = Asm::new(&[st, FLOAT]);
+        let f = a.reg(FLOAT);
+        a.emit(GetField { a: f, b: 0, i: 0 });
+        a.emit(MulF { a: f, b: f, c: 1 });
+        a.emit(SetField { a: 0, i: 0, b: f });
+        a.emit(Ret { a: f });
+        m.functions
+            .push(a.finish(&format!("{name}::scaled"), Some(FLOAT), &[]));
+    }
+
+    // fn area(s: Shape) -> float { match s { Dot => 0.0, Circ(r) => 3*r*r, Rect(w, h) => w*h } }
+    let mut a = Asm::new(&[shape]);
+    let tag = a.reg(INT);
+    let one = a.reg(INT);
+    let z = a.reg(BOOL);
+    let w = a.reg(FLOAT);
+    let h = a.reg(FLOAT);
+    a.emit(EnumTag { a: tag, b: 0 });
+    a.emit(LoadInt { a: one, imm: 1 });
+    a.emit(EqI {
+        a: z,
+        b: tag,
+        c: one,
+    });
+    let not_circ = a.emit(JmpIfNot { a: z, target: 0 });
+    a.emit(GetPayload {
+        a: w,
+        b: 0,
+        v: 1,
+        i: 0,
+    });
+    a.emit(LoadK { a: h, k: 2 });
+    a.emit(MulF { a: h, b: h, c: w });
+    a.emit(MulF { a: h, b: h, c: w });
+    a.emit(Ret { a: h });
+    let pc = a.pc();
+    a.patch(not_circ, pc);
+    let is_dot = a.emit(JmpLtI {
+        a: tag,
+        b: one,
+        target: 0,
+    });
+    a.emit(GetPayload {
+        a: w,
+        b: 0,
+        v: 2,
+        i: 0,
+    });
+    a.emit(GetPayload {
+        a: h,
+        b: 0,
+        v: 2,
+        i: 1,
+    });
+    a.emit(MulF { a: h, b: w, c: h });
+    a.emit(Ret { a: h });
+    let pc = a.pc();
+    a.patch(is_dot, pc);
+    a.emit(SubF { a: h, b: h, c: h });
+    a.emit(Ret { a: h });
+    m.functions.push(a.finish("area", Some(FLOAT), &[]));
+    let area = 4;
+
+    // main: builds pets, calls trait methods in a loop, matches shapes.
+    let mut a = Asm::new(&[]);
+    let xy = a.regs(&[FLOAT, FLOAT]);
+    let p = a.reg(point);
+    let c = a.reg(circle);
+    let pets = a.regs(&[named, named]);
+    let arr = a.reg(named_arr);
+    let recv = a.regs(&[named, FLOAT]);
+    let s = a.reg(STR);
+    let f = a.reg(FLOAT);
+    let i = a.reg(INT);
+    let n = a.reg(INT);
+    let sh = a.reg(shape);
+    let b = a.reg(BOOL);
+    a.emit(LoadK { a: xy, k: 2 });
+    a.emit(LoadK { a: xy + 1, k: 3 });
+    a.emit(NewStruct {
+        a: p,
+        t: point,
+        b: xy,
+        n: 2,
+    });
+    a.emit(NewStruct {
+        a: c,
+        t: circle,
+        b: xy,
+        n: 1,
+    });
+    a.emit(Upcast { a: pets, b: p });
+    a.emit(Upcast { a: pets + 1, b: c });
+    a.emit(NewArray {
+        a: arr,
+        t: named_arr,
+        b: pets,
+        n: 2,
+    });
+    a.line(2);
+    a.emit(LoadInt { a: i, imm: 0 });
+    a.emit(ArrLen { a: n, b: arr });
+    let top = a.pc();
+    let exit = a.emit(JmpGeI {
+        a: i,
+        b: n,
+        target: 0,
+    });
+    a.emit(ArrGet {
+        a: recv,
+        b: arr,
+        c: i,
+    });
+    a.emit(CallTrait {
+        a: s,
+        t: named,
+        m: 0,
+        b: recv,
+        n: 1,
+    });
+    a.emit(Print {
+        b: s,
+        t: STR,
+        nl: 1,
+    });
+    a.emit(LoadK { a: recv + 1, k: 3 });
+    a.emit(CallTrait {
+        a: f,
+        t: named,
+        m: 1,
+        b: recv,
+        n: 2,
+    });
+    a.emit(AddImmI { a: i, b: i, imm: 1 });
+    a.emit(Jmp { target: top });
+    let pc = a.pc();
+    a.patch(exit, pc);
+    a.line(3);
+    a.emit(NewEnum {
+        a: sh,
+        t: shape,
+        v: 2,
+        b: xy,
+        n: 2,
+    });
+    a.emit(Call {
+        a: f,
+        f: area,
+        b: sh,
+        n: 1,
+    });
+    a.emit(Print {
+        b: f,
+        t: FLOAT,
+        nl: 1,
+    });
+    a.emit(NewEnum {
+        a: sh,
+        t: shape,
+        v: 0,
+        b: 0,
+        n: 0,
+    });
+    a.emit(Print {
+        b: sh,
+        t: shape,
+        nl: 0,
+    });
+    a.emit(GetField { a: f, b: p, i: 1 });
+    a.emit(SetField { a: c, i: 0, b: f });
+    a.emit(Print {
+        b: c,
+        t: circle,
+        nl: 1,
+    });
+    a.line(4);
+    a.emit(LoadNil { a: p });
+    a.emit(IsNil { a: b, b: p });
+    a.emit(EqR {
+        a: b,
+        b: pets,
+        c: pets + 1,
+    });
+    a.emit(NeR { a: b, b: c, c: arr });
+    a.emit(NotB { a: b, b: b });
+    a.emit(EqB { a: b, b: b, c: b });
+    a.emit(Print { b, t: BOOL, nl: 1 });
+    a.emit(RetVoid {});
+    m.functions.push(a.finish("main", None, &[]));
+    m.entry = 5;
+    m
+}
+
+/// Closures and cells, sort_by with a comparison closure, maps, strings
+/// and many natives; plus the leftover scalar instructions.
+fn closures_module() -> Module {
+    let mut m = Module::new("closures.src");
+    let cell = m.intern_type(Type::Cell(INT));
+    let thunk = m.intern_type(Type::Func {
+        params: vec![],
+        ret: Some(INT),
+    });
+    let arr = m.intern_type(Type::Array(INT));
+    let less = m.intern_type(Type::Func {
+        params: vec![INT, INT],
+        ret: Some(BOOL),
+    });
+    let map = m.intern_type(Type::Map(STR, INT));
+    let strs = m.intern_type(Type::Array(STR));
+    let arr_arr = m.intern_type(Type::Array(arr));
+    m.consts = vec![
+        Const::Str("a,b,c".into()),
+        Const::Str(",".into()),
+        Const::Str("-".into()),
+        Const::Float(-1.25),
+        Const::Int(i64::MIN),
+    ];
+    let (counter, lambda, desc, misc, main) = (0, 1, 2, 3, 4);
+
+    // fn counter() -> fn() -> int { var n = 0; return fn() -> int { n += 1; return n; }; }
+    let mut a = Asm::new(&[]);
+    let n = a.reg(INT);
+    let c = a.reg(cell);
+    let f = a.reg(thunk);
+    a.emit(LoadInt { a: n, imm: 0 });
+    a.emit(NewCell { a: c, b: n });
+    a.emit(MakeClosure {
+        a: f,
+        f: lambda,
+        b: c,
+        n: 1,
+    });
+    a.emit(Ret { a: f });
+    m.functions.push(a.finish("counter", Some(thunk), &[]));
+
+    let mut a = Asm::new(&[]);
+    let c = a.reg(cell);
+    let n = a.reg(INT);
+    a.emit(GetCapture { a: c, i: 0 });
+    a.emit(CellGet { a: n, b: c });
+    a.emit(AddImmI { a: n, b: n, imm: 1 });
+    a.emit(CellSet { a: c, b: n });
+    a.emit(Ret { a: n });
+    m.functions.push(a.finish("<lambda>", Some(INT), &[cell]));
+
+    let mut a = Asm::new(&[INT, INT]);
+    let r = a.reg(BOOL);
+    a.emit(LtI { a: r, b: 1, c: 0 });
+    a.emit(Ret { a: r });
+    m.functions.push(a.finish("desc", Some(BOOL), &[]));
+
+    // fn misc(x: int, y: float) -> bool: the remaining scalar instructions.
+    let mut a = Asm::new(&[INT, FLOAT]);
+    let i = a.reg(INT);
+    let f = a.reg(FLOAT);
+    let b = a.reg(BOOL);
+    let s = a.reg(STR);
+    let grid = a.reg(arr_arr);
+    let row = a.reg(arr);
+    for op in op3![SubI, DivI, AndI, OrI, XorI, ShlI, ShrI] {
+        a.emit(op(i, 0, 0));
+    }
+    a.emit(NegI { a: i, b: i });
+    a.emit(NotI { a: i, b: i });
+    for op in op3![SubF, DivF, RemF] {
+        a.emit(op(f, 1, 1));
+    }
+    a.emit(NegF { a: f, b: f });
+    for op in op3![NeI, LeI] {
+        a.emit(op(b, 0, i));
+    }
+    for op in op3![EqF, NeF, LtF, LeF] {
+        a.emit(op(b, 1, f));
+    }
+    a.emit(LoadBool { a: b, v: 1 });
+    a.emit(NeB { a: b, b, c: b });
+    a.emit(LoadK { a: s, k: 2 });
+    for op in op3![EqS, NeS, LtS, LeS] {
+        a.emit(op(b, s, s));
+    }
+    a.emit(StrLen { a: i, b: s });
+    a.emit(LoadK { a: i, k: 4 });
+    a.emit(NewArrayFill {
+        a: row,
+        t: arr,
+        b: 0,
+        c: 0,
+    });
+    a.emit(ArrSet { a: row, b: 0, c: i });
+    a.emit(NewArrayFill {
+        a: grid,
+        t: arr_arr,
+        b: row,
+        c: 0,
+    });
+    a.emit(Mov { a: i, b: 0 });
+    let skip = a.emit(JmpIf { a: b, target: 0 });
+    a.emit(Nop {});
+    let pc = a.pc();
+    a.patch(skip, pc);
+    a.emit(Ret { a: b });
+    m.functions.push(a.finish("misc", Some(BOOL), &[]));
+
+    // main: closures, sorting, maps, strings.
+    let mut a = Asm::new(&[]);
+    let th = a.reg(thunk);
+    let n = a.reg(INT);
+    let xs = a.reg(arr);
+    let sort_args = a.regs(&[arr, less]);
+    let mp = a.reg(map);
+    let s = a.reg(STR);
+    let parts = a.regs(&[strs, STR]);
+    let keys = a.reg(strs);
+    let split_args = a.regs(&[STR, STR]);
+    let get_args = a.regs(&[map, STR, INT]);
+    let b = a.reg(BOOL);
+    let misc_args = a.regs(&[INT, FLOAT]);
+    a.emit(Call {
+        a: th,
+        f: counter,
+        b: 0,
+        n: 0,
+    });
+    a.emit(CallClosure {
+        a: n,
+        c: th,
+        b: 0,
+        n: 0,
+    });
+    a.emit(CallClosure {
+        a: n,
+        c: th,
+        b: 0,
+        n: 0,
+    });
+    a.emit(Print {
+        b: n,
+        t: INT,
+        nl: 1,
+    });
+    a.line(2);
+    a.emit(LoadInt { a: n, imm: 3 });
+    a.emit(NewArray {
+        a: xs,
+        t: arr,
+        b: n,
+        n: 1,
+    });
+    a.emit(ArrPush { a: xs, b: n });
+    a.emit(Mov {
+        a: sort_args,
+        b: xs,
+    });
+    a.emit(MakeClosure {
+        a: sort_args + 1,
+        f: desc,
+        b: 0,
+        n: 0,
+    });
+    a.emit(CallNative {
+        a: 0,
+        native: native(Native::ArrSortBy),
+        b: sort_args,
+        n: 2,
+    });
+    a.emit(CallNative {
+        a: 0,
+        native: native(Native::ArrSort),
+        b: xs,
+        n: 1,
+    });
+    a.emit(CallNative {
+        a: n,
+        native: native(Native::ArrPop),
+        b: xs,
+        n: 1,
+    });
+    a.line(3);
+    a.emit(NewMap { a: mp, t: map });
+    a.emit(LoadK { a: s, k: 1 });
+    a.emit(MapSet { a: mp, b: s, c: n });
+    a.emit(MapGet { a: n, b: mp, c: s });
+    a.emit(Mov { a: get_args, b: mp });
+    a.emit(Mov {
+        a: get_args + 1,
+        b: s,
+    });
+    a.emit(LoadInt {
+        a: get_args + 2,
+        imm: -1,
+    });
+    a.emit(CallNative {
+        a: n,
+        native: native(Native::MapGetOr),
+        b: get_args,
+        n: 3,
+    });
+    a.emit(CallNative {
+        a: keys,
+        native: native(Native::MapKeys),
+        b: mp,
+        n: 1,
+    });
+    a.emit(CallNative {
+        a: b,
+        native: native(Native::MapHas),
+        b: get_args,
+        n: 2,
+    });
+    a.line(4);
+    a.emit(LoadK {
+        a: split_args,
+        k: 0,
+    });
+    a.emit(LoadK {
+        a: split_args + 1,
+        k: 1,
+    });
+    a.emit(Mov { a: parts, b: keys });
+    a.emit(CallNative {
+        a: parts,
+        native: native(Native::Split),
+        b: split_args,
+        n: 2,
+    });
+    a.emit(LoadK { a: parts + 1, k: 2 });
+    a.emit(CallNative {
+        a: s,
+        native: native(Native::ArrJoin),
+        b: parts,
+        n: 2,
+    });
+    a.emit(CallNative {
+        a: n,
+        native: native(Native::StrLen),
+        b: s,
+        n: 1,
+    });
+    a.emit(Print {
+        b: s,
+        t: STR,
+        nl: 1,
+    });
+    a.emit(Mov { a: misc_args, b: n });
+    a.emit(LoadK {
+        a: misc_args + 1,
+        k: 3,
+    });
+    a.emit(Call {
+        a: b,
+        f: misc,
+        b: misc_args,
+        n: 2,
+    });
+    a.emit(CallNative {
+        a: 0,
+        native: native(Native::Exit),
+        b: n,
+        n: 1,
+    });
+    a.emit(RetVoid {});
+    m.functions.push(a.finish("main", None, &[]));
+    m.entry = main;
+    m
+}
+
+fn samples() -> Vec<(&'static str, Module)> {
+    vec![
+        ("loops", loops_module()),
+        ("objects", objects_module()),
+        ("closures", closures_module()),
+    ]
+}
+
+// ---------------------------------------------------------------------------
+// Running mutants.
+// ---------------------------------------------------------------------------
+
+/// What happened to one mutant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    DecodeErr,
+    VerifyErr,
+    Accepted,
+}
+
+#[derive(Default)]
+struct Tally {
+    decode_err: usize,
+    verify_err: usize,
+    accepted: usize,
+    failures: Vec<String>,
+}
+
+impl Tally {
+    fn total(&self) -> usize {
+        self.decode_err + self.verify_err + self.accepted
+    }
+
+    fn count(&mut self, o: Outcome) {
+        match o {
+            Outcome::DecodeErr => self.decode_err += 1,
+            Outcome::VerifyErr => self.verify_err += 1,
+            Outcome::Accepted => self.accepted += 1,
+        }
+    }
+
+    fn fail(&mut self, what: String) {
+        if self.failures.len() < 20 {
+            self.failures.push(what);
+        }
+    }
+
+    fn finish(self, name: &str) {
+        eprintln!(
+            "{name}: {} mutants: {} rejected by decode, {} by verify, {} accepted",
+            self.total(),
+            self.decode_err,
+            self.verify_err,
+            self.accepted
+        );
+        assert!(
+            self.failures.is_empty(),
+            "{name}: {} failures, first ones:\n{}",
+            self.failures.len(),
+            self.failures.join("\n")
+        );
+    }
+}
+
+/// Decodes, verifies and disassembles `bytes`; for accepted modules also
+/// checks the structural invariants independently and that re-encoding is
+/// stable. A panic anywhere is reported as an error naming `label`.
+fn run_bytes(bytes: &[u8], label: &str, dog: &Watchdog) -> Result<Outcome, String> {
+    dog.enter(label);
+    let result = catch_unwind(AssertUnwindSafe(|| -> Result<Outcome, String> {
+        let m = match decode(bytes) {
+            Ok(m) => m,
+            Err(e) => {
+                let _ = e.to_string();
+                return Ok(Outcome::DecodeErr);
+            }
+        };
+        // The listing must work on unverified modules too.
+        let _ = disassemble(&m);
+        match verify(&m) {
+            Err(e) => {
+                let _ = e.to_string();
+                Ok(Outcome::VerifyErr)
+            }
+            Ok(()) => {
+                shadow_check(&m)?;
+                let again = encode(&m);
+                match decode(&again) {
+                    Ok(back) if encode(&back) == again => Ok(Outcome::Accepted),
+                    Ok(_) => Err("re-encoding an accepted module is not stable".into()),
+                    Err(e) => Err(format!(
+                        "re-encoding an accepted module fails to decode: {e}"
+                    )),
+                }
+            }
+        }
+    }));
+    match result {
+        Ok(Ok(o)) => Ok(o),
+        Ok(Err(e)) => Err(format!("{label}: {e}")),
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Err(format!("{label}: PANIC {msg}"))
+        }
+    }
+}
+
+/// An independent, deliberately simple re-check of what an unchecked
+/// interpreter relies on, for modules the verifier accepted: every index in
+/// range, every register operand inside the frame (except the unused result
+/// of a void call), every function ending in a terminator.
+fn shadow_check(m: &Module) -> Result<(), String> {
+    let in_types = |t: u32| (t as usize) < m.types.len();
+    if m.types.get(..4) != Some(&[Type::Int, Type::Float, Type::Bool, Type::Str][..]) {
+        return Err("accepted a table without the built-in types".into());
+    }
+    let entry = m
+        .functions
+        .get(m.entry as usize)
+        .ok_or("accepted an out-of-range entry")?;
+    if !entry.params.is_empty() || entry.ret.is_some() {
+        return Err("accepted an entry with a signature".into());
+    }
+    for f in &m.functions {
+        if f.code.is_empty() || f.lines.len() != f.code.len() || f.regs.len() > 65535 {
+            return Err(format!("accepted a malformed function `{}`", f.name));
+        }
+        if !f
+            .regs
+            .iter()
+            .chain(&f.params)
+            .chain(&f.captures)
+            .all(|t| in_types(*t))
+        {
+            return Err(format!("accepted out-of-range types in `{}`", f.name));
+        }
+        if !matches!(f.code.last(), Some(Jmp { .. } | Ret { .. } | RetVoid {})) {
+            return Err(format!("accepted `{}`, which can fall off its end", f.name));
+        }
+        for (pc, ins) in f.code.iter().enumerate() {
+            let ops = ins.operands();
+            let ops = ops.as_slice();
+            let n = ops.iter().find(|o| o.name == "n").map(|o| o.value as usize);
+            let void_result = result_unused(m, f, ins);
+            for o in ops {
+                let v = o.value as usize;
+                let ok = match o.kind {
+                    OperandKind::R if o.name == "b" && n.is_some() => {
+                        v + n.unwrap_or(0) <= f.regs.len()
+                    }
+                    OperandKind::R if o.name == "a" && void_result => true,
+                    OperandKind::R => v < f.regs.len(),
+                    OperandKind::K => v < m.consts.len(),
+                    OperandKind::T => v < m.types.len(),
+                    OperandKind::F => v < m.functions.len(),
+                    OperandKind::G => v < m.globals.len(),
+                    OperandKind::N => v < ALL_NATIVES.len(),
+                    OperandKind::L => v < f.code.len(),
+                    OperandKind::U | OperandKind::I => true,
+                };
+                if !ok {
+                    return Err(format!(
+                        "accepted `{}` pc {pc} {ins:?}: operand {} out of range",
+                        f.name, o.name
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `ins` is a call whose callee returns nothing, so its A operand is
+/// never written (and the verifier does not look at it).
+fn result_unused(m: &Module, f: &Function, ins: &Instr) -> bool {
+    match *ins {
+        Call { f: id, .. } => m
+            .functions
+            .get(id as usize)
+            .is_some_and(|g| g.ret.is_none()),
+        CallClosure { c, .. } => f
+            .regs
+            .get(c as usize)
+            .and_then(|t| m.type_at(*t))
+            .is_some_and(|t| matches!(t, Type::Func { ret: None, .. })),
+        CallTrait { t, m: meth, .. } => match m.type_at(t) {
+            Some(Type::Trait(i)) => m
+                .traits
+                .get(*i as usize)
+                .and_then(|tr| tr.methods.get(meth as usize))
+                .is_some_and(|mm| mm.ret.is_none()),
+            _ => false,
+        },
+        CallNative { native, .. } => Native::from_id(native).is_some_and(|n| n.ret().is_none()),
+        _ => false,
+    }
+}
+
+/// Sets the payload's length and CRC in the header, so that a mutated
+/// payload gets past the header checks.
+fn fix_header(bytes: &mut [u8]) {
+    if bytes.len() < HEADER_LEN {
+        return;
+    }
+    let len = (bytes.len() - HEADER_LEN) as u32;
+    let crc = crc32fast::hash(&bytes[HEADER_LEN..]);
+    bytes[8..12].copy_from_slice(&len.to_le_bytes());
+    bytes[12..16].copy_from_slice(&crc.to_le_bytes());
+}
+
+// ---------------------------------------------------------------------------
+// The tests.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn samples_verify_and_round_trip() {
+    let mut covered = std::collections::HashSet::new();
+    for (name, m) in samples() {
+        if let Err(e) = verify(&m) {
+            panic!("sample `{name}` does not verify: {e}");
+        }
+        let bytes = encode(&m);
+        let back = decode(&bytes).unwrap_or_else(|e| panic!("sample `{name}`: {e}"));
+        assert_eq!(back, m, "sample `{name}` does not round-trip");
+        assert_eq!(encode(&back), bytes);
+        shadow_check(&m).unwrap();
+        let listing = disassemble(&m);
+        assert!(listing.contains("fn "), "{listing}");
+        for f in &m.functions {
+            for i in &f.code {
+                covered.insert(i.opcode() as u8);
+            }
+        }
+    }
+    let missing: Vec<&str> = ALL_OPCODES
+        .iter()
+        .filter(|op| !covered.contains(&(**op as u8)))
+        .map(|op| op.mnemonic())
+        .collect();
+    assert!(missing.is_empty(), "samples never use {missing:?}");
+}
+
+#[test]
+fn raw_byte_mutants_never_panic() {
+    let dog = Watchdog::start();
+    let mut tally = Tally::default();
+    for (name, m) in samples() {
+        let good = encode(&m);
+        let check =
+            |bytes: &[u8], label: String, tally: &mut Tally| match run_bytes(bytes, &label, &dog) {
+                Ok(o) => tally.count(o),
+                Err(e) => tally.fail(e),
+            };
+        // Every single-bit flip, header included.
+        for bit in 0..good.len() * 8 {
+            let mut b = good.clone();
+            b[bit / 8] ^= 1 << (bit % 8);
+            check(&b, format!("{name} raw flip bit {bit}"), &mut tally);
+        }
+        // Every truncation.
+        for len in 0..good.len() {
+            check(
+                &good[..len],
+                format!("{name} raw truncate {len}"),
+                &mut tally,
+            );
+        }
+        // Trailing garbage.
+        let mut b = good.clone();
+        b.push(0);
+        check(&b, format!("{name} raw trailing byte"), &mut tally);
+    }
+    assert!(tally.total() > 10_000, "only {} mutants", tally.total());
+    tally.finish("raw byte mutants");
+}
+
+#[test]
+fn payload_mutants_with_fixed_checksum_never_panic() {
+    let dog = Watchdog::start();
+    let mut tally = Tally::default();
+    for (si, (name, m)) in samples().into_iter().enumerate() {
+        let good = encode(&m);
+        let payload_bits = (good.len() - HEADER_LEN) * 8;
+        let check = |mut b: Vec<u8>, label: String, tally: &mut Tally| {
+            fix_header(&mut b);
+            match run_bytes(&b, &label, &dog) {
+                Ok(o) => tally.count(o),
+                Err(e) => tally.fail(e),
+            }
+        };
+        // Every single-bit flip of the payload.
+        for bit in 0..payload_bits {
+            let mut b = good.clone();
+            b[HEADER_LEN + bit / 8] ^= 1 << (bit % 8);
+            check(b, format!("{name} flip payload bit {bit}"), &mut tally);
+        }
+        // Every truncation of the payload.
+        for len in HEADER_LEN..good.len() {
+            check(
+                good[..len].to_vec(),
+                format!("{name} truncate {len}"),
+                &mut tally,
+            );
+        }
+        // Seeded random mutants: each seed names one reproducible mutant.
+        for seed in 0..6000u64 {
+            let mut rng = Rng(seed ^ ((si as u64) << 32));
+            let mut b = good.clone();
+            let what = rng.below(5);
+            let rounds = 1 + rng.below(4);
+            for _ in 0..rounds {
+                let plen = b.len() - HEADER_LEN;
+                let at = HEADER_LEN + rng.below(plen.max(1));
+                match what {
+                    // Several bit flips.
+                    0 => {
+                        if at < b.len() {
+                            b[at] ^= 1 << rng.below(8);
+                        }
+                    }
+                    // A byte overwritten with an edge value or noise.
+                    1 => {
+                        if at < b.len() {
+                            b[at] = rng.interesting() as u8;
+                        }
+                    }
+                    // A little-endian word overwritten: hits counts, ids,
+                    // operand values and jump targets.
+                    2 => {
+                        let word = (rng.interesting() as u32).to_le_bytes();
+                        for (k, byte) in word.iter().enumerate() {
+                            if let Some(slot) = b.get_mut(at + k) {
+                                *slot = *byte;
+                            }
+                        }
+                    }
+                    // Bytes inserted.
+                    3 => {
+                        let n = 1 + rng.below(4);
+                        for _ in 0..n {
+                            let v = rng.interesting() as u8;
+                            b.insert(at.min(b.len()), v);
+                        }
+                    }
+                    // A run of bytes deleted.
+                    _ => {
+                        let n = 1 + rng.below(8);
+                        let end = (at + n).min(b.len());
+                        b.drain(at.min(end)..end);
+                    }
+                }
+            }
+            check(
+                b,
+                format!("{name} random payload mutant seed {seed}"),
+                &mut tally,
+            );
+        }
+    }
+    assert!(tally.total() > 20_000, "only {} mutants", tally.total());
+    assert!(
+        tally.verify_err > 500 && tally.accepted > 0,
+        "mutants should reach the verifier: {} verify errors, {} accepted",
+        tally.verify_err,
+        tally.accepted
+    );
+    tally.finish("payload mutants");
+}

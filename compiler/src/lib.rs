@@ -12,6 +12,7 @@ pub mod ast;
 pub mod check;
 pub mod diag;
 pub mod lexer;
+pub mod lower;
 pub mod parser;
 pub mod tir;
 pub mod types;
@@ -34,4 +35,11 @@ fn front_end(file_name: &str, source: &str) -> Result<tir::Program, Diagnostics>
 /// Reports every compile error of `source`; generates no code.
 pub fn check(file_name: &str, source: &str) -> Result<(), Diagnostics> {
     front_end(file_name, source).map(|_| ())
+}
+
+/// Compiles `source` to a bytecode module, or returns every compile error.
+/// `file_name` is what diagnostics and the module's line tables name.
+pub fn compile(file_name: &str, source: &str) -> Result<lang_bytecode::Module, Diagnostics> {
+    let program = front_end(file_name, source)?;
+    lower::lower(&program, file_name).map_err(|errs| Diagnostics::new(file_name, source, errs))
 }

@@ -1,0 +1,1412 @@
+//! Lowering: typed IR to a `lang_bytecode::Module`.
+//!
+//! The conventions (frames, calls, closures and cells, methods, entry) are
+//! the ones stated in the `lang_bytecode` crate docs. Choices made here:
+//! - Every local has its own register for the whole function; a local that
+//!   closures capture and that is assigned after initialisation lives in a
+//!   `cell` register instead, and `let` makes a fresh cell each time it
+//!   runs, so closures made in different loop iterations keep their own
+//!   variables.
+//! - Temporaries come from per-type pools that are released at the end of
+//!   each statement, so a function needs about as many registers as its
+//!   largest statement, not as its length. Argument lists need consecutive
+//!   registers of given types; those blocks are pooled by signature.
+//! - Big array literals are built with `push` rather than one register per
+//!   element.
+//!
+//! The checker has already rejected every invalid program, so lowering
+//! reports only limits of the bytecode (65535 registers per function).
+
+use crate::ast::{BinOp, UnOp};
+use crate::diag::Diagnostic;
+use crate::tir::{self, CaptureFrom, ExprKind as K, Pat, Place, StmtKind as S};
+use crate::types::Type;
+use lang_bytecode::instr::Instr;
+use lang_bytecode::module::{
+    Const, EnumDef, Field, Function, ImplDef, Module, StructDef, TraitDef, TraitMethod, Variant,
+};
+use lang_bytecode::types::{self as bt, TypeId};
+use lang_bytecode::{Native, Reg};
+use std::collections::HashMap;
+
+/// Array literals longer than this are built by pushing each element.
+const MAX_ARRAY_LITERAL_REGS: usize = 16;
+
+/// Builds the module's shared tables: interned types and constants.
+struct ModuleBuilder {
+    module: Module,
+    types: HashMap<Type, TypeId>,
+    consts: HashMap<ConstKey, u32>,
+}
+
+#[derive(PartialEq, Eq, Hash)]
+enum ConstKey {
+    Int(i64),
+    Float(u64),
+    Str(String),
+}
+
+impl ModuleBuilder {
+    fn ty(&mut self, t: &Type) -> TypeId {
+        if let Some(&id) = self.types.get(t) {
+            return id;
+        }
+        let bty = match t {
+            Type::Int => bt::Type::Int,
+            Type::Float => bt::Type::Float,
+            Type::Bool => bt::Type::Bool,
+            Type::Str => bt::Type::Str,
+            Type::Array(e) => bt::Type::Array(self.ty(e)),
+            Type::Map(k, v) => {
+                let k = self.ty(k);
+                bt::Type::Map(k, self.ty(v))
+            }
+            Type::Fn(ps, r) => bt::Type::Func {
+                params: ps.iter().map(|p| self.ty(p)).collect(),
+                ret: self.ret(r),
+            },
+            Type::Struct(i) => bt::Type::Struct(*i),
+            Type::Enum(i) => bt::Type::Enum(*i),
+            Type::Trait(i) => bt::Type::Trait(*i),
+            // An untyped `nil` (as in `println(nil)`) needs some nullable
+            // register type; any will do.
+            Type::Nil => bt::Type::Array(bt::INT),
+            // Not values; they never reach a register that is read.
+            Type::Void | Type::Never | Type::Error => bt::Type::Int,
+        };
+        let id = self.module.intern_type(bty);
+        self.types.insert(t.clone(), id);
+        id
+    }
+
+    fn ret(&mut self, t: &Type) -> Option<TypeId> {
+        match t {
+            Type::Void | Type::Never => None,
+            t => Some(self.ty(t)),
+        }
+    }
+
+    fn cell(&mut self, t: &Type) -> TypeId {
+        let inner = self.ty(t);
+        self.module.intern_type(bt::Type::Cell(inner))
+    }
+
+    fn constant(&mut self, key: ConstKey) -> u32 {
+        if let Some(&k) = self.consts.get(&key) {
+            return k;
+        }
+        let c = match &key {
+            ConstKey::Int(v) => Const::Int(*v),
+            ConstKey::Float(b) => Const::Float(f64::from_bits(*b)),
+            ConstKey::Str(s) => Const::Str(s.clone()),
+        };
+        let k = u32::try_from(self.module.consts.len()).unwrap_or(u32::MAX);
+        self.module.consts.push(c);
+        self.consts.insert(key, k);
+        k
+    }
+}
+
+/// Lowers a checked program. Errors are only limits of the bytecode format.
+pub fn lower(p: &tir::Program, file_name: &str) -> Result<Module, Vec<Diagnostic>> {
+    let mut mb = ModuleBuilder {
+        module: Module::new(file_name),
+        types: HashMap::new(),
+        consts: HashMap::new(),
+    };
+    // Declarations first: struct, enum and trait indices are the checker's.
+    for s in &p.structs {
+        let fields = s
+            .fields
+            .iter()
+            .map(|(n, t)| Field {
+                name: n.clone(),
+                ty: mb.ty(t),
+            })
+            .collect();
+        mb.module.structs.push(StructDef {
+            name: s.name.clone(),
+            fields,
+        });
+    }
+    for e in &p.enums {
+        let variants = e
+            .variants
+            .iter()
+            .map(|(n, ts)| Variant {
+                name: n.clone(),
+                fields: ts.iter().map(|t| mb.ty(t)).collect(),
+            })
+            .collect();
+        mb.module.enums.push(EnumDef {
+            name: e.name.clone(),
+            variants,
+        });
+    }
+    for t in &p.traits {
+        let methods = t
+            .methods
+            .iter()
+            .map(|m| TraitMethod {
+                name: m.name.clone(),
+                params: m.params.iter().map(|p| mb.ty(p)).collect(),
+                ret: mb.ret(&m.ret),
+            })
+            .collect();
+        mb.module.traits.push(TraitDef {
+            name: t.name.clone(),
+            methods,
+        });
+    }
+    for i in &p.impls {
+        mb.module.impls.push(ImplDef {
+            trait_index: i.trait_id,
+            struct_index: i.struct_id,
+            methods: i.methods.clone(),
+        });
+    }
+    for g in &p.globals {
+        let ty = mb.ty(&g.ty);
+        mb.module.globals.push(Field {
+            name: g.name.clone(),
+            ty,
+        });
+    }
+    let mut errors = Vec::new();
+    for f in &p.functions {
+        let mut fl = FnLower::new(&mut mb, p, f);
+        fl.body();
+        if fl.overflow {
+            errors.push(Diagnostic::error(
+                Default::default(),
+                format!(
+                    "function `{}` is too large: it needs more than {} registers",
+                    f.name,
+                    Reg::MAX
+                ),
+            ));
+        }
+        let func = fl.finish();
+        mb.module.functions.push(func);
+    }
+    mb.module.entry = p.entry;
+    if errors.is_empty() {
+        Ok(mb.module)
+    } else {
+        Err(errors)
+    }
+}
+
+/// A loop being lowered: where `continue` goes and the `break` jumps to patch.
+struct LoopCx {
+    continue_patches: Vec<usize>,
+    break_patches: Vec<usize>,
+}
+
+enum Alloc {
+    Temp(TypeId),
+    Block(Vec<TypeId>),
+}
+
+struct FnLower<'b, 'p> {
+    mb: &'b mut ModuleBuilder,
+    prog: &'p tir::Program,
+    f: &'p tir::Function,
+    regs: Vec<TypeId>,
+    code: Vec<Instr>,
+    lines: Vec<u32>,
+    line: u32,
+    local_regs: Vec<Reg>,
+    temps: HashMap<TypeId, (Vec<Reg>, usize)>,
+    blocks: HashMap<Vec<TypeId>, (Vec<Reg>, usize)>,
+    log: Vec<Alloc>,
+    loops: Vec<LoopCx>,
+    overflow: bool,
+}
+
+impl<'b, 'p> FnLower<'b, 'p> {
+    fn new(mb: &'b mut ModuleBuilder, prog: &'p tir::Program, f: &'p tir::Function) -> Self {
+        FnLower {
+            mb,
+            prog,
+            f,
+            regs: Vec::new(),
+            code: Vec::new(),
+            lines: Vec::new(),
+            line: 0,
+            local_regs: Vec::new(),
+            temps: HashMap::new(),
+            blocks: HashMap::new(),
+            log: Vec::new(),
+            loops: Vec::new(),
+            overflow: false,
+        }
+    }
+
+    // ------------------------------------------------------------ registers and code
+
+    fn new_reg(&mut self, t: TypeId) -> Reg {
+        match Reg::try_from(self.regs.len()) {
+            Ok(r) if r < Reg::MAX => {
+                self.regs.push(t);
+                r
+            }
+            _ => {
+                self.overflow = true;
+                0
+            }
+        }
+    }
+
+    /// A temporary of type `t`, free again at the end of the statement.
+    fn temp(&mut self, t: TypeId) -> Reg {
+        let (pool, used) = self.temps.entry(t).or_default();
+        let r = if *used < pool.len() {
+            pool[*used]
+        } else {
+            let r = match Reg::try_from(self.regs.len()) {
+                Ok(r) if r < Reg::MAX => {
+                    self.regs.push(t);
+                    r
+                }
+                _ => {
+                    self.overflow = true;
+                    return 0;
+                }
+            };
+            // Borrow again: `self.regs` was used above.
+            let (pool, _) = self.temps.entry(t).or_default();
+            pool.push(r);
+            r
+        };
+        if let Some((_, used)) = self.temps.get_mut(&t) {
+            *used += 1;
+        }
+        self.log.push(Alloc::Temp(t));
+        r
+    }
+
+    fn temp_of(&mut self, t: &Type) -> Reg {
+        let id = self.mb.ty(t);
+        self.temp(id)
+    }
+
+    /// Consecutive temporaries with the given types (an argument list).
+    fn block(&mut self, tys: Vec<TypeId>) -> Reg {
+        if tys.is_empty() {
+            return 0;
+        }
+        let (pool, used) = self.blocks.entry(tys.clone()).or_default();
+        let start = if *used < pool.len() {
+            pool[*used]
+        } else {
+            let start = self.regs.len();
+            if start + tys.len() >= Reg::MAX as usize {
+                self.overflow = true;
+                return 0;
+            }
+            self.regs.extend_from_slice(&tys);
+            let start = start as Reg;
+            let (pool, _) = self.blocks.entry(tys.clone()).or_default();
+            pool.push(start);
+            start
+        };
+        if let Some((_, used)) = self.blocks.get_mut(&tys) {
+            *used += 1;
+        }
+        self.log.push(Alloc::Block(tys));
+        start
+    }
+
+    fn mark(&self) -> usize {
+        self.log.len()
+    }
+
+    /// Frees every temporary taken since `mark`.
+    fn release(&mut self, mark: usize) {
+        while self.log.len() > mark {
+            match self.log.pop() {
+                Some(Alloc::Temp(t)) => {
+                    if let Some((_, used)) = self.temps.get_mut(&t) {
+                        *used = used.saturating_sub(1);
+                    }
+                }
+                Some(Alloc::Block(tys)) => {
+                    if let Some((_, used)) = self.blocks.get_mut(&tys) {
+                        *used = used.saturating_sub(1);
+                    }
+                }
+                None => break,
+            }
+        }
+    }
+
+    fn emit(&mut self, i: Instr) -> usize {
+        self.code.push(i);
+        self.lines.push(self.line);
+        self.code.len() - 1
+    }
+
+    fn here(&self) -> u32 {
+        u32::try_from(self.code.len()).unwrap_or(u32::MAX)
+    }
+
+    /// Points the jump at `at` to `target`.
+    fn patch(&mut self, at: usize, target: u32) {
+        if let Some(i) = self.code.get_mut(at) {
+            match i {
+                Instr::Jmp { target: t }
+                | Instr::JmpIf { target: t, .. }
+                | Instr::JmpIfNot { target: t, .. }
+                | Instr::JmpLtI { target: t, .. }
+                | Instr::JmpGeI { target: t, .. } => *t = target,
+                _ => {}
+            }
+        }
+    }
+
+    fn patch_here(&mut self, list: Vec<usize>) {
+        let here = self.here();
+        for at in list {
+            self.patch(at, here);
+        }
+    }
+
+    fn load_int(&mut self, dst: Reg, v: i64) {
+        match i32::try_from(v) {
+            Ok(imm) => self.emit(Instr::LoadInt { a: dst, imm }),
+            Err(_) => {
+                let k = self.mb.constant(ConstKey::Int(v));
+                self.emit(Instr::LoadK { a: dst, k })
+            }
+        };
+    }
+
+    // ------------------------------------------------------------ functions
+
+    fn body(&mut self) {
+        let f = self.f;
+        for i in 0..f.params as usize {
+            let t = f.locals.get(i).map(|l| l.ty.clone()).unwrap_or(Type::Error);
+            let id = self.mb.ty(&t);
+            self.new_reg(id);
+        }
+        for (i, l) in f.locals.iter().enumerate() {
+            let is_param = i < f.params as usize;
+            let r = if l.in_cell {
+                let cell = self.mb.cell(&l.ty);
+                let r = self.new_reg(cell);
+                if is_param {
+                    // The parameter arrives as a value; closures share a cell.
+                    self.emit(Instr::NewCell { a: r, b: i as Reg });
+                }
+                r
+            } else if is_param {
+                i as Reg
+            } else {
+                let id = self.mb.ty(&l.ty);
+                self.new_reg(id)
+            };
+            self.local_regs.push(r);
+        }
+        self.block_stmts(&f.body);
+        if let Some(v) = &f.body.value {
+            self.effect(v);
+        }
+        // Control that reaches the end returns. In a function with a result
+        // the checker proved the end unreachable, but the verifier needs the
+        // last instruction to be a return or a jump.
+        self.line = f.end_line;
+        match self.mb.ret(&f.ret) {
+            None => {
+                self.emit(Instr::RetVoid {});
+            }
+            Some(t) => {
+                let r = self.new_reg(t);
+                self.emit(Instr::Ret { a: r });
+            }
+        }
+    }
+
+    fn finish(self) -> Function {
+        let f = self.f;
+        let params: Vec<TypeId> = self.regs.get(..f.params as usize).unwrap_or(&[]).to_vec();
+        let captures = f
+            .captures
+            .iter()
+            .map(|c| {
+                if c.in_cell {
+                    self.mb.cell(&c.ty)
+                } else {
+                    self.mb.ty(&c.ty)
+                }
+            })
+            .collect();
+        let ret = self.mb.ret(&f.ret);
+        Function {
+            name: f.name.clone(),
+            params,
+            ret,
+            captures,
+            regs: self.regs,
+            code: self.code,
+            lines: self.lines,
+        }
+    }
+
+    fn local_in_cell(&self, id: tir::LocalId) -> bool {
+        self.f.locals.get(id as usize).is_some_and(|l| l.in_cell)
+    }
+
+    fn local_reg(&self, id: tir::LocalId) -> Reg {
+        self.local_regs.get(id as usize).copied().unwrap_or(0)
+    }
+
+    fn capture_in_cell(&self, i: u32) -> bool {
+        self.f.captures.get(i as usize).is_some_and(|c| c.in_cell)
+    }
+
+    fn capture_type(&self, i: u32) -> Type {
+        self.f
+            .captures
+            .get(i as usize)
+            .map(|c| c.ty.clone())
+            .unwrap_or(Type::Error)
+    }
+
+    // ------------------------------------------------------------ statements
+
+    fn block_stmts(&mut self, b: &tir::Block) {
+        for s in &b.stmts {
+            self.stmt(s);
+        }
+    }
+
+    fn stmt(&mut self, s: &tir::Stmt) {
+        self.line = s.line;
+        let mark = self.mark();
+        match &s.kind {
+            S::Let(id, init) => {
+                let r = self.local_reg(*id);
+                if self.local_in_cell(*id) {
+                    let v = self.value(init);
+                    self.emit(Instr::NewCell { a: r, b: v });
+                } else {
+                    self.expr_to(init, r);
+                }
+            }
+            S::Assign(place, op, value) => self.assign(place, *op, value),
+            S::Expr(e) => self.effect(e),
+            S::While(c, body) => {
+                let top = self.here();
+                let c = self.value(c);
+                let exit = self.emit(Instr::JmpIfNot { a: c, target: 0 });
+                self.loops.push(LoopCx {
+                    continue_patches: vec![],
+                    break_patches: vec![exit],
+                });
+                self.scoped_block(body);
+                self.emit(Instr::Jmp { target: top });
+                let lp = self.loops.pop();
+                if let Some(lp) = lp {
+                    for at in lp.continue_patches {
+                        self.patch(at, top);
+                    }
+                    self.patch_here(lp.break_patches);
+                }
+            }
+            S::ForRange {
+                var,
+                start,
+                end,
+                inclusive,
+                body,
+            } => {
+                let i = self.temp(bt::INT);
+                self.expr_to(start, i);
+                let e = self.temp(bt::INT);
+                self.expr_to(end, e);
+                let top = self.here();
+                // Exit before the first iteration when the range is empty.
+                let exit = if *inclusive {
+                    self.emit(Instr::JmpLtI {
+                        a: e,
+                        b: i,
+                        target: 0,
+                    })
+                } else {
+                    self.emit(Instr::JmpGeI {
+                        a: i,
+                        b: e,
+                        target: 0,
+                    })
+                };
+                self.bind_loop_var(*var, i);
+                self.loops.push(LoopCx {
+                    continue_patches: vec![],
+                    break_patches: vec![exit],
+                });
+                self.scoped_block(body);
+                let cont = self.here();
+                let mut breaks = Vec::new();
+                if *inclusive {
+                    // Stop after `end` itself, so that `..=MAX` cannot wrap.
+                    breaks.push(self.emit(Instr::JmpGeI {
+                        a: i,
+                        b: e,
+                        target: 0,
+                    }));
+                }
+                self.emit(Instr::AddImmI { a: i, b: i, imm: 1 });
+                self.emit(Instr::Jmp { target: top });
+                if let Some(lp) = self.loops.pop() {
+                    for at in lp.continue_patches {
+                        self.patch(at, cont);
+                    }
+                    breaks.extend(lp.break_patches);
+                }
+                self.patch_here(breaks);
+            }
+            S::ForEach { var, array, body } => {
+                let at = self.mb.ty(&array.ty);
+                let arr = self.temp(at);
+                self.expr_to(array, arr);
+                let i = self.temp(bt::INT);
+                self.emit(Instr::LoadInt { a: i, imm: 0 });
+                let n = self.temp(bt::INT);
+                let top = self.here();
+                // The length is read every iteration: the body may change it.
+                self.emit(Instr::ArrLen { a: n, b: arr });
+                let exit = self.emit(Instr::JmpGeI {
+                    a: i,
+                    b: n,
+                    target: 0,
+                });
+                let elem = match &array.ty {
+                    Type::Array(t) => (**t).clone(),
+                    _ => Type::Error,
+                };
+                let et = self.mb.ty(&elem);
+                let x = self.temp(et);
+                self.emit(Instr::ArrGet { a: x, b: arr, c: i });
+                self.bind_loop_var(*var, x);
+                self.loops.push(LoopCx {
+                    continue_patches: vec![],
+                    break_patches: vec![exit],
+                });
+                self.scoped_block(body);
+                let cont = self.here();
+                self.emit(Instr::AddImmI { a: i, b: i, imm: 1 });
+                self.emit(Instr::Jmp { target: top });
+                if let Some(lp) = self.loops.pop() {
+                    for at in lp.continue_patches {
+                        self.patch(at, cont);
+                    }
+                    self.patch_here(lp.break_patches);
+                }
+            }
+            S::Return(v) => match v {
+                Some(v) if v.ty.is_value() => {
+                    let r = self.value(v);
+                    self.emit(Instr::Ret { a: r });
+                }
+                Some(v) => {
+                    self.effect(v);
+                    self.emit_ret_void_or_dummy();
+                }
+                None => self.emit_ret_void_or_dummy(),
+            },
+            S::Break => {
+                let j = self.emit(Instr::Jmp { target: 0 });
+                if let Some(lp) = self.loops.last_mut() {
+                    lp.break_patches.push(j);
+                }
+            }
+            S::Continue => {
+                let j = self.emit(Instr::Jmp { target: 0 });
+                if let Some(lp) = self.loops.last_mut() {
+                    lp.continue_patches.push(j);
+                }
+            }
+        }
+        self.release(mark);
+    }
+
+    fn emit_ret_void_or_dummy(&mut self) {
+        match self.mb.ret(&self.f.ret) {
+            None => {
+                self.emit(Instr::RetVoid {});
+            }
+            Some(t) => {
+                let r = self.new_reg(t);
+                self.emit(Instr::Ret { a: r });
+            }
+        }
+    }
+
+    /// A loop body, with its own temporaries.
+    fn scoped_block(&mut self, b: &tir::Block) {
+        let mark = self.mark();
+        self.block_stmts(b);
+        if let Some(v) = &b.value {
+            self.effect(v);
+        }
+        self.release(mark);
+    }
+
+    /// Binds this iteration's loop variable (a fresh cell if captured).
+    fn bind_loop_var(&mut self, var: tir::LocalId, value: Reg) {
+        let r = self.local_reg(var);
+        if self.local_in_cell(var) {
+            self.emit(Instr::NewCell { a: r, b: value });
+        } else {
+            self.emit(Instr::Mov { a: r, b: value });
+        }
+    }
+
+    fn assign(&mut self, place: &Place, op: Option<BinOp>, value: &tir::Expr) {
+        match place {
+            Place::Local(id) => {
+                let r = self.local_reg(*id);
+                if self.local_in_cell(*id) {
+                    let v = self.updated(op, value, |s, cur| {
+                        s.emit(Instr::CellGet { a: cur, b: r });
+                    });
+                    self.emit(Instr::CellSet { a: r, b: v });
+                } else {
+                    match op {
+                        None => self.expr_to(value, r),
+                        Some(op) => {
+                            let v = self.value(value);
+                            self.arith(op, &value.ty, r, r, v);
+                        }
+                    }
+                }
+            }
+            Place::Capture(i) => {
+                let ty = self.capture_type(*i);
+                let in_cell = self.capture_in_cell(*i);
+                let ct = if in_cell {
+                    self.mb.cell(&ty)
+                } else {
+                    self.mb.ty(&ty)
+                };
+                let c = self.temp(ct);
+                self.emit(Instr::GetCapture { a: c, i: *i as u16 });
+                if in_cell {
+                    let v = self.updated(op, value, |s, cur| {
+                        s.emit(Instr::CellGet { a: cur, b: c });
+                    });
+                    self.emit(Instr::CellSet { a: c, b: v });
+                }
+            }
+            Place::Global(g) => {
+                let g = *g;
+                let v = self.updated(op, value, |s, cur| {
+                    s.emit(Instr::GetGlobal { a: cur, g });
+                });
+                self.emit(Instr::SetGlobal { g, b: v });
+            }
+            Place::Field(obj, idx) => {
+                let o = self.value(obj);
+                let i = *idx as u16;
+                let v = self.updated(op, value, |s, cur| {
+                    s.emit(Instr::GetField { a: cur, b: o, i });
+                });
+                self.emit(Instr::SetField { a: o, i, b: v });
+            }
+            Place::Index(base, index) => {
+                let b = self.value(base);
+                let k = self.value(index);
+                let is_map = matches!(base.ty, Type::Map(..));
+                let v = self.updated(op, value, |s, cur| {
+                    if is_map {
+                        s.emit(Instr::MapGet { a: cur, b, c: k });
+                    } else {
+                        s.emit(Instr::ArrGet { a: cur, b, c: k });
+                    }
+                });
+                if is_map {
+                    self.emit(Instr::MapSet { a: b, b: k, c: v });
+                } else {
+                    self.emit(Instr::ArrSet { a: b, b: k, c: v });
+                }
+            }
+        }
+    }
+
+    /// The value to store: `value` itself, or `current op value` where
+    /// `load` puts the current value into a register.
+    fn updated(
+        &mut self,
+        op: Option<BinOp>,
+        value: &tir::Expr,
+        load: impl FnOnce(&mut Self, Reg),
+    ) -> Reg {
+        match op {
+            None => self.value(value),
+            Some(op) => {
+                let cur = self.temp_of(&value.ty);
+                load(self, cur);
+                let v = self.value(value);
+                self.arith(op, &value.ty, cur, cur, v);
+                cur
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    /// Evaluates `e` for its effects only.
+    fn effect(&mut self, e: &tir::Expr) {
+        match &e.kind {
+            K::If(..) | K::Match(..) | K::Block(..) if !e.ty.is_value() => {
+                self.control(e, None);
+            }
+            _ if e.ty.is_value() => {
+                self.value(e);
+            }
+            _ => self.expr_to_opt(e, None),
+        }
+    }
+
+    /// A register holding the value of `e` (a local's own register when `e`
+    /// is a plain local, otherwise a temporary).
+    fn value(&mut self, e: &tir::Expr) -> Reg {
+        match &e.kind {
+            K::Local(id) if !self.local_in_cell(*id) => self.local_reg(*id),
+            _ => {
+                if !e.ty.is_value() {
+                    // Code that never produces a value (like `panic(..)`):
+                    // run it; the register is never read.
+                    self.effect(e);
+                    return self.temp(bt::INT);
+                }
+                let r = self.temp_of(&e.ty);
+                self.expr_to(e, r);
+                r
+            }
+        }
+    }
+
+    /// Like `value`, but never the register of a variable: for operands that
+    /// must not change while the rest of an expression runs.
+    fn value_copy(&mut self, e: &tir::Expr) -> Reg {
+        let r = self.temp_of(&e.ty);
+        self.expr_to(e, r);
+        r
+    }
+
+    /// Evaluates `e` into `dst`.
+    fn expr_to(&mut self, e: &tir::Expr, dst: Reg) {
+        if !e.ty.is_value() {
+            self.effect(e);
+            return;
+        }
+        self.expr_to_opt(e, Some(dst));
+    }
+
+    fn expr_to_opt(&mut self, e: &tir::Expr, dst: Option<Reg>) {
+        let saved = self.line;
+        self.line = e.line;
+        let d = dst.unwrap_or(0);
+        match &e.kind {
+            K::Int(v) => self.load_int(d, *v),
+            K::Float(x) => {
+                let k = self.mb.constant(ConstKey::Float(x.to_bits()));
+                self.emit(Instr::LoadK { a: d, k });
+            }
+            K::Bool(b) => {
+                self.emit(Instr::LoadBool { a: d, v: *b as u16 });
+            }
+            K::Str(s) => {
+                let k = self.mb.constant(ConstKey::Str(s.clone()));
+                self.emit(Instr::LoadK { a: d, k });
+            }
+            K::Nil => {
+                self.emit(Instr::LoadNil { a: d });
+            }
+            K::Local(id) => {
+                let r = self.local_reg(*id);
+                if self.local_in_cell(*id) {
+                    self.emit(Instr::CellGet { a: d, b: r });
+                } else if r != d {
+                    self.emit(Instr::Mov { a: d, b: r });
+                }
+            }
+            K::Capture(i) => {
+                if self.capture_in_cell(*i) {
+                    let t = self.capture_type(*i);
+                    let ct = self.mb.cell(&t);
+                    let c = self.temp(ct);
+                    self.emit(Instr::GetCapture { a: c, i: *i as u16 });
+                    self.emit(Instr::CellGet { a: d, b: c });
+                } else {
+                    self.emit(Instr::GetCapture { a: d, i: *i as u16 });
+                }
+            }
+            K::Global(g) => {
+                self.emit(Instr::GetGlobal { a: d, g: *g });
+            }
+            K::FuncRef(f) => {
+                self.emit(Instr::MakeClosure {
+                    a: d,
+                    f: *f,
+                    b: 0,
+                    n: 0,
+                });
+            }
+            K::Unary(op, v) => {
+                let r = self.value(v);
+                let i = match (op, &v.ty) {
+                    (UnOp::Neg, Type::Float) => Instr::NegF { a: d, b: r },
+                    (UnOp::Neg, _) => Instr::NegI { a: d, b: r },
+                    (UnOp::Not, _) => Instr::NotB { a: d, b: r },
+                    (UnOp::BitNot, _) => Instr::NotI { a: d, b: r },
+                };
+                self.emit(i);
+            }
+            K::Binary(op, l, r) => self.binary(*op, l, r, d),
+            K::IsNil(v, negate) => {
+                let r = self.value(v);
+                self.emit(Instr::IsNil { a: d, b: r });
+                if *negate {
+                    self.emit(Instr::NotB { a: d, b: d });
+                }
+            }
+            K::Call(f, args) => {
+                let b = self.args(args);
+                let n = args.len() as u16;
+                self.emit(Instr::Call { a: d, f: *f, b, n });
+            }
+            K::CallClosure(c, args) => {
+                let c = self.value(c);
+                let b = self.args(args);
+                let n = args.len() as u16;
+                self.emit(Instr::CallClosure { a: d, c, b, n });
+            }
+            K::CallTrait(tid, m, args) => {
+                let b = self.args(args);
+                let n = args.len() as u16;
+                let t = self.mb.ty(&Type::Trait(*tid));
+                self.emit(Instr::CallTrait {
+                    a: d,
+                    t,
+                    m: *m as u16,
+                    b,
+                    n,
+                });
+            }
+            K::CallNative(native, args) => {
+                let b = self.args(args);
+                let n = args.len() as u16;
+                self.emit(Instr::CallNative {
+                    a: d,
+                    native: *native as u16,
+                    b,
+                    n,
+                });
+            }
+            K::Print(v, nl) => {
+                let r = self.value(v);
+                let t = self.mb.ty(&v.ty);
+                self.emit(Instr::Print {
+                    b: r,
+                    t,
+                    nl: *nl as u16,
+                });
+            }
+            K::ToStr(v) => {
+                let r = self.value(v);
+                let t = self.mb.ty(&v.ty);
+                self.emit(Instr::ToStr { a: d, b: r, t });
+            }
+            K::IntToFloat(v) => {
+                let r = self.value(v);
+                self.emit(Instr::IntToFloat { a: d, b: r });
+            }
+            K::FloatToInt(v) => {
+                let r = self.value(v);
+                self.emit(Instr::FloatToInt { a: d, b: r });
+            }
+            K::StrLen(v) => {
+                let r = self.value(v);
+                self.emit(Instr::StrLen { a: d, b: r });
+            }
+            K::ArrLen(v) => {
+                let r = self.value(v);
+                self.emit(Instr::ArrLen { a: d, b: r });
+            }
+            K::ArrPush(a, v) => {
+                let a = self.value(a);
+                let v = self.value(v);
+                self.emit(Instr::ArrPush { a, b: v });
+            }
+            K::Field(o, i) => {
+                let o = self.value(o);
+                self.emit(Instr::GetField {
+                    a: d,
+                    b: o,
+                    i: *i as u16,
+                });
+            }
+            K::Index(b, i) => {
+                let is_map = matches!(b.ty, Type::Map(..));
+                let b = self.value(b);
+                let i = self.value(i);
+                if is_map {
+                    self.emit(Instr::MapGet { a: d, b, c: i });
+                } else {
+                    self.emit(Instr::ArrGet { a: d, b, c: i });
+                }
+            }
+            K::NewStruct(sid, fields) => {
+                let tys: Vec<TypeId> = self
+                    .prog
+                    .structs
+                    .get(*sid as usize)
+                    .map(|s| s.fields.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|t| self.mb.ty(t))
+                    .collect();
+                let n = tys.len() as u16;
+                let b = self.block(tys);
+                // Source order of evaluation; layout order of slots.
+                for (i, v) in fields {
+                    self.expr_to(v, b + *i as Reg);
+                }
+                let t = self.mb.ty(&Type::Struct(*sid));
+                self.emit(Instr::NewStruct { a: d, t, b, n });
+            }
+            K::NewEnum(eid, v, payload) => {
+                let b = self.args(payload);
+                let t = self.mb.ty(&Type::Enum(*eid));
+                self.emit(Instr::NewEnum {
+                    a: d,
+                    t,
+                    v: *v as u16,
+                    b,
+                    n: payload.len() as u16,
+                });
+            }
+            K::Upcast(v) => {
+                let r = self.value(v);
+                self.emit(Instr::Upcast { a: d, b: r });
+            }
+            K::Array(items) => {
+                let t = self.mb.ty(&e.ty);
+                if items.len() <= MAX_ARRAY_LITERAL_REGS {
+                    let b = self.args(items);
+                    self.emit(Instr::NewArray {
+                        a: d,
+                        t,
+                        b,
+                        n: items.len() as u16,
+                    });
+                } else {
+                    self.emit(Instr::NewArray {
+                        a: d,
+                        t,
+                        b: 0,
+                        n: 0,
+                    });
+                    for it in items {
+                        let mark = self.mark();
+                        let v = self.value(it);
+                        self.emit(Instr::ArrPush { a: d, b: v });
+                        self.release(mark);
+                    }
+                }
+            }
+            K::ArrayFill(v, n) => {
+                let v = self.value(v);
+                let n = self.value(n);
+                let t = self.mb.ty(&e.ty);
+                self.emit(Instr::NewArrayFill {
+                    a: d,
+                    t,
+                    b: v,
+                    c: n,
+                });
+            }
+            K::Map(entries) => {
+                let t = self.mb.ty(&e.ty);
+                self.emit(Instr::NewMap { a: d, t });
+                for (k, v) in entries {
+                    let mark = self.mark();
+                    let k = self.value(k);
+                    let v = self.value(v);
+                    self.emit(Instr::MapSet { a: d, b: k, c: v });
+                    self.release(mark);
+                }
+            }
+            K::If(..) | K::Match(..) | K::Block(..) => self.control(e, dst),
+            K::Closure(f, caps) => {
+                let callee = self.prog.functions.get(*f as usize);
+                let tys: Vec<TypeId> = callee
+                    .map(|c| c.captures.clone())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|c| {
+                        if c.in_cell {
+                            self.mb.cell(&c.ty)
+                        } else {
+                            self.mb.ty(&c.ty)
+                        }
+                    })
+                    .collect();
+                let n = tys.len() as u16;
+                let b = self.block(tys);
+                for (i, from) in caps.iter().enumerate() {
+                    let slot = b + i as Reg;
+                    match from {
+                        // A cell local's register holds the cell itself.
+                        CaptureFrom::Local(id) => {
+                            let r = self.local_reg(*id);
+                            self.emit(Instr::Mov { a: slot, b: r });
+                        }
+                        CaptureFrom::Capture(ci) => {
+                            self.emit(Instr::GetCapture {
+                                a: slot,
+                                i: *ci as u16,
+                            });
+                        }
+                    }
+                }
+                self.emit(Instr::MakeClosure { a: d, f: *f, b, n });
+            }
+        }
+        self.line = saved;
+    }
+
+    /// Evaluates arguments into a fresh block of consecutive registers.
+    fn args(&mut self, args: &[tir::Expr]) -> Reg {
+        let tys: Vec<TypeId> = args.iter().map(|a| self.mb.ty(&a.ty)).collect();
+        let b = self.block(tys);
+        for (i, a) in args.iter().enumerate() {
+            self.expr_to(a, b + i as Reg);
+        }
+        b
+    }
+
+    fn binary(&mut self, op: BinOp, l: &tir::Expr, r: &tir::Expr, d: Reg) {
+        if matches!(op, BinOp::And | BinOp::Or) {
+            // Short circuit: `d` holds the left value; the right side is
+            // evaluated only when it decides.
+            let t = self.temp(bt::BOOL);
+            self.expr_to(l, t);
+            let skip = if op == BinOp::And {
+                self.emit(Instr::JmpIfNot { a: t, target: 0 })
+            } else {
+                self.emit(Instr::JmpIf { a: t, target: 0 })
+            };
+            self.expr_to(r, t);
+            let end = self.here();
+            self.patch(skip, end);
+            self.emit(Instr::Mov { a: d, b: t });
+            return;
+        }
+        let ty = if l.ty.is_value() {
+            l.ty.clone()
+        } else {
+            r.ty.clone()
+        };
+        // The left operand is copied when the right one can run statements
+        // (a block-valued `if`/`match`) that might assign the left variable.
+        let a = if has_control(r) {
+            self.value_copy(l)
+        } else {
+            self.value(l)
+        };
+        let b = self.value(r);
+        match op {
+            BinOp::Add
+            | BinOp::Sub
+            | BinOp::Mul
+            | BinOp::Div
+            | BinOp::Rem
+            | BinOp::Shl
+            | BinOp::Shr
+            | BinOp::BitAnd
+            | BinOp::BitOr
+            | BinOp::BitXor => self.arith(op, &ty, d, a, b),
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let (x, y) = if matches!(op, BinOp::Gt | BinOp::Ge) {
+                    (b, a)
+                } else {
+                    (a, b)
+                };
+                let strict = matches!(op, BinOp::Lt | BinOp::Gt);
+                let i = match (&ty, strict) {
+                    (Type::Float, true) => Instr::LtF { a: d, b: x, c: y },
+                    (Type::Float, false) => Instr::LeF { a: d, b: x, c: y },
+                    (Type::Str, true) => Instr::LtS { a: d, b: x, c: y },
+                    (Type::Str, false) => Instr::LeS { a: d, b: x, c: y },
+                    (_, true) => Instr::LtI { a: d, b: x, c: y },
+                    (_, false) => Instr::LeI { a: d, b: x, c: y },
+                };
+                self.emit(i);
+            }
+            BinOp::Eq | BinOp::Ne => {
+                let eq = op == BinOp::Eq;
+                let i = match (&ty, eq) {
+                    (Type::Int, true) => Instr::EqI { a: d, b: a, c: b },
+                    (Type::Int, false) => Instr::NeI { a: d, b: a, c: b },
+                    (Type::Float, true) => Instr::EqF { a: d, b: a, c: b },
+                    (Type::Float, false) => Instr::NeF { a: d, b: a, c: b },
+                    (Type::Bool, true) => Instr::EqB { a: d, b: a, c: b },
+                    (Type::Bool, false) => Instr::NeB { a: d, b: a, c: b },
+                    (Type::Str, true) => Instr::EqS { a: d, b: a, c: b },
+                    (Type::Str, false) => Instr::NeS { a: d, b: a, c: b },
+                    (_, true) => Instr::EqR { a: d, b: a, c: b },
+                    (_, false) => Instr::NeR { a: d, b: a, c: b },
+                };
+                self.emit(i);
+            }
+            BinOp::And | BinOp::Or => {}
+        }
+    }
+
+    /// `d := a op b` for arithmetic and bitwise operators of type `ty`.
+    fn arith(&mut self, op: BinOp, ty: &Type, d: Reg, a: Reg, b: Reg) {
+        let (x, c) = (a, b);
+        let i = match (ty, op) {
+            (Type::Float, BinOp::Add) => Instr::AddF { a: d, b: x, c },
+            (Type::Float, BinOp::Sub) => Instr::SubF { a: d, b: x, c },
+            (Type::Float, BinOp::Mul) => Instr::MulF { a: d, b: x, c },
+            (Type::Float, BinOp::Div) => Instr::DivF { a: d, b: x, c },
+            (Type::Float, BinOp::Rem) => Instr::RemF { a: d, b: x, c },
+            (Type::Str, _) => Instr::Concat { a: d, b: x, c },
+            (_, BinOp::Add) => Instr::AddI { a: d, b: x, c },
+            (_, BinOp::Sub) => Instr::SubI { a: d, b: x, c },
+            (_, BinOp::Mul) => Instr::MulI { a: d, b: x, c },
+            (_, BinOp::Div) => Instr::DivI { a: d, b: x, c },
+            (_, BinOp::Rem) => Instr::RemI { a: d, b: x, c },
+            (_, BinOp::Shl) => Instr::ShlI { a: d, b: x, c },
+            (_, BinOp::Shr) => Instr::ShrI { a: d, b: x, c },
+            (_, BinOp::BitAnd) => Instr::AndI { a: d, b: x, c },
+            (_, BinOp::BitOr) => Instr::OrI { a: d, b: x, c },
+            (_, BinOp::BitXor) => Instr::XorI { a: d, b: x, c },
+            (_, _) => Instr::Nop {},
+        };
+        self.emit(i);
+    }
+
+    // ------------------------------------------------------------ if, match, blocks
+
+    /// Lowers an `if`, `match` or block; its value (if any) goes to `dst`.
+    fn control(&mut self, e: &tir::Expr, dst: Option<Reg>) {
+        let dst = if e.ty.is_value() { dst } else { None };
+        match &e.kind {
+            K::If(c, then, els) => {
+                let c = self.value(c);
+                let to_else = self.emit(Instr::JmpIfNot { a: c, target: 0 });
+                self.branch_block(then, dst);
+                match els {
+                    Some(els) => {
+                        let to_end = self.emit(Instr::Jmp { target: 0 });
+                        let here = self.here();
+                        self.patch(to_else, here);
+                        self.branch_block(els, dst);
+                        let here = self.here();
+                        self.patch(to_end, here);
+                    }
+                    None => {
+                        let here = self.here();
+                        self.patch(to_else, here);
+                    }
+                }
+            }
+            K::Block(b) => self.branch_block(b, dst),
+            K::Match(s, arms) => self.match_(s, arms, dst),
+            _ => self.expr_to_opt(e, dst),
+        }
+    }
+
+    fn branch_block(&mut self, b: &tir::Block, dst: Option<Reg>) {
+        let mark = self.mark();
+        self.block_stmts(b);
+        if let Some(v) = &b.value {
+            match dst {
+                Some(d) => self.expr_to(v, d),
+                None => self.effect(v),
+            }
+        }
+        self.release(mark);
+    }
+
+    fn match_(&mut self, s: &tir::Expr, arms: &[tir::Arm], dst: Option<Reg>) {
+        let v = self.value_copy(s);
+        let mut ends = Vec::new();
+        for arm in arms {
+            let mark = self.mark();
+            let mut fails = Vec::new();
+            self.test(&arm.pat, v, &s.ty, &mut fails);
+            match dst {
+                Some(d) => self.expr_to(&arm.body, d),
+                None => self.effect(&arm.body),
+            }
+            ends.push(self.emit(Instr::Jmp { target: 0 }));
+            self.patch_here(fails);
+            self.release(mark);
+        }
+        // The checker proved the match exhaustive; only a value it does not
+        // cover (none today) could get here, so fail loudly rather than
+        // continue with an unset result.
+        let msg = self
+            .mb
+            .constant(ConstKey::Str("no match arm matched".into()));
+        let r = self.temp(bt::STR);
+        self.emit(Instr::LoadK { a: r, k: msg });
+        self.emit(Instr::CallNative {
+            a: 0,
+            native: Native::Panic as u16,
+            b: r,
+            n: 1,
+        });
+        self.patch_here(ends);
+    }
+
+    /// Emits a test of `pat` against `v` (of type `ty`), jumping to a patch
+    /// in `fails` when it does not match, and binds the pattern's variables.
+    fn test(&mut self, pat: &Pat, v: Reg, ty: &Type, fails: &mut Vec<usize>) {
+        match pat {
+            Pat::Wildcard => {}
+            Pat::Bind(id) => {
+                let r = self.local_reg(*id);
+                if self.local_in_cell(*id) {
+                    self.emit(Instr::NewCell { a: r, b: v });
+                } else {
+                    self.emit(Instr::Mov { a: r, b: v });
+                }
+            }
+            Pat::Int(n) => {
+                let k = self.temp(bt::INT);
+                self.load_int(k, *n);
+                let t = self.temp(bt::BOOL);
+                self.emit(Instr::EqI { a: t, b: v, c: k });
+                fails.push(self.emit(Instr::JmpIfNot { a: t, target: 0 }));
+            }
+            Pat::Range(lo, hi) => {
+                let l = self.temp(bt::INT);
+                self.load_int(l, *lo);
+                fails.push(self.emit(Instr::JmpLtI {
+                    a: v,
+                    b: l,
+                    target: 0,
+                }));
+                let h = self.temp(bt::INT);
+                self.load_int(h, *hi);
+                fails.push(self.emit(Instr::JmpLtI {
+                    a: h,
+                    b: v,
+                    target: 0,
+                }));
+            }
+            Pat::Float(x) => {
+                let k = self.temp(bt::FLOAT);
+                let c = self.mb.constant(ConstKey::Float(x.to_bits()));
+                self.emit(Instr::LoadK { a: k, k: c });
+                let t = self.temp(bt::BOOL);
+                self.emit(Instr::EqF { a: t, b: v, c: k });
+                fails.push(self.emit(Instr::JmpIfNot { a: t, target: 0 }));
+            }
+            Pat::Str(s) => {
+                let k = self.temp(bt::STR);
+                let c = self.mb.constant(ConstKey::Str(s.clone()));
+                self.emit(Instr::LoadK { a: k, k: c });
+                let t = self.temp(bt::BOOL);
+                self.emit(Instr::EqS { a: t, b: v, c: k });
+                fails.push(self.emit(Instr::JmpIfNot { a: t, target: 0 }));
+            }
+            Pat::Bool(b) => {
+                let j = if *b {
+                    Instr::JmpIfNot { a: v, target: 0 }
+                } else {
+                    Instr::JmpIf { a: v, target: 0 }
+                };
+                fails.push(self.emit(j));
+            }
+            Pat::Nil => {
+                let t = self.temp(bt::BOOL);
+                self.emit(Instr::IsNil { a: t, b: v });
+                fails.push(self.emit(Instr::JmpIfNot { a: t, target: 0 }));
+            }
+            Pat::Variant(vi, subs) => {
+                let tag = self.temp(bt::INT);
+                self.emit(Instr::EnumTag { a: tag, b: v });
+                let k = self.temp(bt::INT);
+                self.load_int(k, i64::from(*vi));
+                let t = self.temp(bt::BOOL);
+                self.emit(Instr::EqI { a: t, b: tag, c: k });
+                fails.push(self.emit(Instr::JmpIfNot { a: t, target: 0 }));
+                let Type::Enum(eid) = ty else { return };
+                let payload: Vec<Type> = self
+                    .prog
+                    .enums
+                    .get(*eid as usize)
+                    .and_then(|e| e.variants.get(*vi as usize))
+                    .map(|(_, ts)| ts.clone())
+                    .unwrap_or_default();
+                for (i, (sub, pt)) in subs.iter().zip(&payload).enumerate() {
+                    if matches!(sub, Pat::Wildcard) {
+                        continue;
+                    }
+                    let r = self.temp_of(pt);
+                    self.emit(Instr::GetPayload {
+                        a: r,
+                        b: v,
+                        v: *vi as u16,
+                        i: i as u16,
+                    });
+                    self.test(sub, r, pt, fails);
+                }
+            }
+            Pat::Or(alts) => {
+                let mut oks = Vec::new();
+                let last = alts.len().saturating_sub(1);
+                for (i, alt) in alts.iter().enumerate() {
+                    if i == last {
+                        self.test(alt, v, ty, fails);
+                    } else {
+                        let mut alt_fails = Vec::new();
+                        self.test(alt, v, ty, &mut alt_fails);
+                        oks.push(self.emit(Instr::Jmp { target: 0 }));
+                        self.patch_here(alt_fails);
+                    }
+                }
+                self.patch_here(oks);
+            }
+        }
+    }
+}
+
+/// Whether evaluating `e` can run statements (and so assign variables).
+fn has_control(e: &tir::Expr) -> bool {
+    matches!(e.kind, K::If(..) | K::Match(..) | K::Block(..))
+}
+
+#[cfg(test)]
+mod tests {
+    fn compile_verified(src: &str) -> lang_bytecode::Module {
+        let m = match crate::compile("t.src", src) {
+            Ok(m) => m,
+            Err(d) => panic!("{}", d.render(false)),
+        };
+        if let Err(e) = lang_bytecode::verify(&m) {
+            panic!("{e}\n{}", lang_bytecode::disasm::disassemble(&m));
+        }
+        m
+    }
+
+    #[test]
+    fn card_program_verifies() {
+        compile_verified(include_str!("testdata/card.src"));
+    }
+
+    #[test]
+    fn features_verify() {
+        compile_verified(include_str!("testdata/features.src"));
+    }
+}

@@ -1,0 +1,433 @@
+//! The heap: every language object lives in MMTk, reached through `Heap`.
+//!
+//! `Heap` owns the mutator (MMTk's per-thread allocation state) and the root
+//! set, and offers the one allocation API (`alloc_*`, which may collect and
+//! move objects) and the one write barrier (`store_ref`). Reading an object
+//! borrows the heap shared and allocating borrows it exclusively, so the
+//! borrow checker rejects code that holds a string's bytes across an
+//! allocation; object addresses themselves (`u64`) are plain values, and code
+//! must re-read them from a root (a register, a global, the scratch stack)
+//! after anything that can allocate.
+
+pub mod binding;
+pub mod object;
+pub mod roots;
+pub mod shape;
+mod trigger;
+
+use binding::{LangVM, MMTK_INSTANCE, MUTATOR, OUT_OF_MEMORY};
+use mmtk::plan::BarrierSelector;
+use mmtk::util::{Address, ObjectReference};
+use mmtk::vm::slot::SimpleSlot;
+use mmtk::{AllocationSemantics, MMTKBuilder, Mutator, MMTK};
+use roots::Roots;
+use std::sync::atomic::Ordering;
+use std::sync::Mutex;
+
+/// The collector plans a run can ask for (MMTk's plan names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum GcPlan {
+    NoGC,
+    SemiSpace,
+    GenCopy,
+    #[default]
+    GenImmix,
+    StickyImmix,
+    Immix,
+    MarkSweep,
+}
+
+impl GcPlan {
+    /// Every plan, for listing in help and tests.
+    pub const ALL: [GcPlan; 7] = [
+        GcPlan::NoGC,
+        GcPlan::SemiSpace,
+        GcPlan::GenCopy,
+        GcPlan::GenImmix,
+        GcPlan::StickyImmix,
+        GcPlan::Immix,
+        GcPlan::MarkSweep,
+    ];
+
+    /// MMTk's name for the plan.
+    pub fn name(self) -> &'static str {
+        match self {
+            GcPlan::NoGC => "NoGC",
+            GcPlan::SemiSpace => "SemiSpace",
+            GcPlan::GenCopy => "GenCopy",
+            GcPlan::GenImmix => "GenImmix",
+            GcPlan::StickyImmix => "StickyImmix",
+            GcPlan::Immix => "Immix",
+            GcPlan::MarkSweep => "MarkSweep",
+        }
+    }
+
+    /// The plan with this name, ignoring case.
+    pub fn from_name(name: &str) -> Option<GcPlan> {
+        GcPlan::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(name))
+    }
+}
+
+/// The allocation failed: the heap limit is exhausted even after collecting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutOfMemory;
+
+/// What a run asks of the heap.
+#[derive(Clone, Debug)]
+pub struct HeapConfig {
+    pub plan: GcPlan,
+    /// The heap limit in bytes.
+    pub max_bytes: usize,
+    /// GC worker threads; `None` lets MMTk choose (one per CPU).
+    pub threads: Option<usize>,
+}
+
+/// The plan the process's MMTk instance was built with, once it is built.
+static INIT: Mutex<Option<GcPlan>> = Mutex::new(None);
+
+/// The process's MMTk instance, built on first use with `config`'s plan.
+///
+/// MMTk's spaces are process-wide, so the first run fixes the plan: a later
+/// run asking for a different plan is refused with a message.
+fn instance(config: &HeapConfig) -> Result<&'static MMTK<LangVM>, String> {
+    let mut init = INIT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(plan) = *init {
+        if plan != config.plan {
+            return Err(format!(
+                "the GC plan is already {} in this process and cannot become {}",
+                plan.name(),
+                config.plan.name()
+            ));
+        }
+        return MMTK_INSTANCE
+            .get()
+            .copied()
+            .ok_or_else(|| "the heap failed to start".to_string());
+    }
+    // `new` reads MMTK_* environment variables, so experts can tune MMTk;
+    // the settings the runtime depends on are forced after it.
+    let mut builder = MMTKBuilder::new();
+    let mut ok = builder.set_option("plan", config.plan.name());
+    ok &= builder.set_option("gc_trigger", "Delegated");
+    if let Some(threads) = config.threads {
+        ok &= builder.set_option("threads", &threads.max(1).to_string());
+    }
+    if !ok {
+        return Err("MMTk rejected the heap options".to_string());
+    }
+    let mmtk: &'static MMTK<LangVM> = Box::leak(mmtk::memory_manager::mmtk_init(&builder));
+    if MMTK_INSTANCE.set(mmtk).is_err() {
+        return Err("the heap was started twice".to_string());
+    }
+    // Collection must be initialised before any allocation can trigger a GC
+    // (MMTk panics otherwise); this also spawns the GC workers.
+    mmtk::memory_manager::initialize_collection(mmtk, binding::mutator_tls().0);
+    *init = Some(config.plan);
+    Ok(mmtk)
+}
+
+/// The mutator's view of the heap for one run.
+pub struct Heap {
+    mutator: *mut Mutator<LangVM>,
+    /// Everything the collector scans as roots; boxed so its address is
+    /// stable for the collector's threads.
+    pub roots: Box<Roots>,
+    /// Objects bigger than this go to the large object space (the plan's
+    /// largest normal allocation, 8 KiB for copying plans).
+    max_small: usize,
+    /// Whether the plan has a write barrier at all.
+    barrier: bool,
+    /// Whether the plan collects; NoGC's limit is enforced here by counting.
+    collects: bool,
+    /// Bytes allocated so far (used to enforce the limit under NoGC).
+    allocated: usize,
+    /// The heap limit in bytes.
+    limit: usize,
+}
+
+impl Heap {
+    /// Binds a mutator for this thread and publishes `roots` to the collector.
+    pub fn new(config: &HeapConfig, roots: Roots) -> Result<Heap, String> {
+        let mmtk = instance(config)?;
+        trigger::set_limit_bytes(config.max_bytes);
+        let constraints = mmtk.get_plan().constraints();
+        let mutator = Box::into_raw(mmtk::memory_manager::bind_mutator(
+            mmtk,
+            binding::mutator_tls(),
+        ));
+        let mut roots = Box::new(roots);
+        roots::publish(&mut *roots as *mut Roots);
+        MUTATOR.store(mutator, Ordering::Release);
+        Ok(Heap {
+            mutator,
+            roots,
+            max_small: constraints.max_non_los_default_alloc_bytes,
+            barrier: constraints.barrier != BarrierSelector::NoBarrier,
+            collects: constraints.collects_garbage,
+            allocated: 0,
+            limit: trigger::limit_bytes(),
+        })
+    }
+
+    fn mutator(&mut self) -> &mut Mutator<LangVM> {
+        // SAFETY: the mutator is alive from `new` to `drop`; the collector
+        // touches it only while this thread is blocked inside an allocation.
+        unsafe { &mut *self.mutator }
+    }
+
+    /// Allocates an object of `bytes` bytes (header included) with `header`,
+    /// its body zeroed. May collect, which moves objects: every address not
+    /// in a root is stale afterwards.
+    pub fn alloc_raw(&mut self, bytes: usize, header: u64) -> Result<u64, OutOfMemory> {
+        if bytes > self.limit {
+            return Err(OutOfMemory);
+        }
+        if !self.collects {
+            self.allocated = self.allocated.saturating_add(bytes);
+            if self.allocated > self.limit {
+                return Err(OutOfMemory);
+            }
+        }
+        let semantics = if bytes > self.max_small {
+            AllocationSemantics::Los
+        } else {
+            AllocationSemantics::Default
+        };
+        OUT_OF_MEMORY.store(false, Ordering::Relaxed);
+        let addr = mmtk::memory_manager::alloc(self.mutator(), bytes, 8, 0, semantics);
+        if addr.is_zero() || OUT_OF_MEMORY.load(Ordering::Relaxed) {
+            return Err(OutOfMemory);
+        }
+        let o = addr.as_usize() as u64;
+        object::set_header(o, header);
+        // SAFETY: `addr` is `bytes` bytes of fresh memory; the body follows
+        // the header. Allocators may hand out recycled memory, and the
+        // collector may scan this object before its owner fills it, so every
+        // slot starts as nil.
+        unsafe {
+            std::ptr::write_bytes(
+                (o + object::HEADER_BYTES as u64) as *mut u8,
+                0,
+                bytes - object::HEADER_BYTES,
+            )
+        };
+        // SAFETY: `addr` is not zero (checked above).
+        let r = unsafe { ObjectReference::from_raw_address_unchecked(addr) };
+        mmtk::memory_manager::post_alloc(self.mutator(), r, bytes, semantics);
+        Ok(o)
+    }
+
+    /// A new object of a fixed shape with `slots` nil/zero body slots.
+    pub fn alloc_fixed(&mut self, shape: u32, aux: u32, slots: usize) -> Result<u64, OutOfMemory> {
+        let body = slots.checked_mul(object::SLOT_BYTES).ok_or(OutOfMemory)?;
+        self.alloc_raw(
+            object::object_bytes_for(body),
+            object::make_header(shape, aux),
+        )
+    }
+
+    /// A new string of `len` zero bytes, to be filled through `str_bytes_mut`.
+    pub fn alloc_str_uninit(&mut self, len: usize) -> Result<u64, OutOfMemory> {
+        let body = len.checked_add(object::SLOT_BYTES).ok_or(OutOfMemory)?;
+        if body > isize::MAX as usize / 2 {
+            return Err(OutOfMemory);
+        }
+        let o = self.alloc_raw(
+            object::object_bytes_for(body),
+            object::make_header(shape::SHAPE_STR, 0),
+        )?;
+        object::store(o, 0, len as u64);
+        Ok(o)
+    }
+
+    /// A new string holding `bytes` (which must not point into the heap: the
+    /// borrow checker ensures it, since allocating borrows the heap).
+    pub fn alloc_str(&mut self, bytes: &[u8]) -> Result<u64, OutOfMemory> {
+        let o = self.alloc_str_uninit(bytes.len())?;
+        object::str_bytes_mut(o).copy_from_slice(bytes);
+        Ok(o)
+    }
+
+    /// A new buffer of `cap` nil/zero slots laid out as `aux` says (see
+    /// `shape::buffer_aux`).
+    pub fn alloc_buffer(&mut self, cap: usize, aux: u32) -> Result<u64, OutOfMemory> {
+        let slots = cap.checked_add(1).ok_or(OutOfMemory)?;
+        let o = self.alloc_fixed(shape::SHAPE_BUFFER, aux, slots)?;
+        object::store(o, 0, cap as u64);
+        Ok(o)
+    }
+
+    /// Reads body slot `i` of `o`.
+    #[inline]
+    pub fn load(&self, o: u64, i: usize) -> u64 {
+        object::load(o, i)
+    }
+
+    /// Writes a non-reference value to body slot `i` of `o`.
+    #[inline]
+    pub fn store(&mut self, o: u64, i: usize, v: u64) {
+        object::store(o, i, v)
+    }
+
+    /// Writes reference `v` (or nil) to body slot `i` of `o`, through the
+    /// write barrier. Every store of a reference into an object comes here.
+    #[inline]
+    pub fn store_ref(&mut self, o: u64, i: usize, v: u64) {
+        object::store(o, i, v);
+        self.write_barrier(o, object::slot_addr(o, i), v);
+    }
+
+    /// The write barrier: tells the plan that slot `slot` of `src` now holds
+    /// `target`. Generational plans remember `src` so that their next nursery
+    /// collection finds young objects reachable only from old ones.
+    #[inline]
+    fn write_barrier(&mut self, src: u64, slot: u64, target: u64) {
+        if !self.barrier {
+            return;
+        }
+        // SAFETY: `src` is a live object (not 0) and `slot` lies inside it.
+        let (src, slot) = unsafe {
+            (
+                ObjectReference::from_raw_address_unchecked(Address::from_usize(src as usize)),
+                SimpleSlot::from_address(Address::from_usize(slot as usize)),
+            )
+        };
+        // SAFETY: `target` is a live object or 0 (nil -> None).
+        let target =
+            ObjectReference::from_raw_address(unsafe { Address::from_usize(target as usize) });
+        mmtk::memory_manager::object_reference_write_post(self.mutator(), src, slot, target);
+    }
+
+    /// Copies `n` slots between buffers, from `src[si..]` to `dst[di..]`
+    /// (the ranges may overlap). Each copied slot that the destination
+    /// buffer's layout marks as a reference goes through the write barrier.
+    pub fn copy_slots(&mut self, src: u64, si: usize, dst: u64, di: usize, n: usize) {
+        object::copy_slots(src, si, dst, di, n);
+        if !self.barrier {
+            return;
+        }
+        let (stride, mask) = shape::buffer_layout(self.aux(dst));
+        if mask == 0 || self.shape_of(dst) != shape::SHAPE_BUFFER {
+            return;
+        }
+        for i in di..di + n {
+            // Body slot i is buffer slot i - 1 (slot 0 is the capacity).
+            if i > 0 && mask & (1 << ((i - 1) % stride as usize)) != 0 {
+                let v = object::load(dst, i);
+                if v != 0 {
+                    self.write_barrier(dst, object::slot_addr(dst, i), v);
+                }
+            }
+        }
+    }
+
+    /// Sets `n` body slots of `o` from slot `i` to nil/zero. Storing nil
+    /// needs no barrier: it creates no pointer the collector must find.
+    pub fn zero_slots(&mut self, o: u64, i: usize, n: usize) {
+        object::zero_slots(o, i, n)
+    }
+
+    /// The aux word of `o`'s header.
+    #[inline]
+    pub fn aux(&self, o: u64) -> u32 {
+        (object::header(o) >> 32) as u32
+    }
+
+    /// The shape id of `o`.
+    #[inline]
+    pub fn shape_of(&self, o: u64) -> u32 {
+        object::header(o) as u32
+    }
+
+    /// The bytes of string `o` (nil reads as empty).
+    #[inline]
+    pub fn str_bytes(&self, o: u64) -> &[u8] {
+        object::str_bytes(o)
+    }
+
+    /// The byte length of string `o`.
+    #[inline]
+    pub fn str_len(&self, o: u64) -> usize {
+        if o == 0 {
+            0
+        } else {
+            object::load(o, 0) as usize
+        }
+    }
+
+    /// The bytes of a fresh string to fill.
+    #[inline]
+    pub fn str_bytes_mut(&mut self, o: u64) -> &mut [u8] {
+        object::str_bytes_mut(o)
+    }
+
+    /// Copies the bytes of string `src` into string `dst` at byte `at`
+    /// (ignored if they do not fit; callers size `dst` for them).
+    pub fn copy_str_into(&mut self, src: u64, dst: u64, at: usize) {
+        if src == dst {
+            return;
+        }
+        let from = object::str_bytes(src);
+        let to = object::str_bytes_mut(dst);
+        if let Some(d) = to.get_mut(at..at + from.len()) {
+            d.copy_from_slice(from);
+        }
+    }
+
+    /// Pushes `v` on the scratch root stack; returns its index.
+    #[inline]
+    pub fn push_root(&mut self, v: u64) -> usize {
+        self.roots.scratch.push(v);
+        self.roots.scratch.len() - 1
+    }
+
+    /// The current value of scratch root `i` (updated by collections).
+    #[inline]
+    pub fn root(&self, i: usize) -> u64 {
+        self.roots.scratch.get(i).copied().unwrap_or(0)
+    }
+
+    /// Replaces scratch root `i`.
+    #[inline]
+    pub fn set_root(&mut self, i: usize, v: u64) {
+        if let Some(slot) = self.roots.scratch.get_mut(i) {
+            *slot = v;
+        }
+    }
+
+    /// The scratch stack height, to restore with `truncate_roots`.
+    #[inline]
+    pub fn root_mark(&self) -> usize {
+        self.roots.scratch.len()
+    }
+
+    /// Drops scratch roots above `mark`.
+    #[inline]
+    pub fn truncate_roots(&mut self, mark: usize) {
+        self.roots.scratch.truncate(mark);
+    }
+
+    /// Bytes in use in the heap, as MMTk counts them.
+    pub fn used_bytes(&self) -> usize {
+        MMTK_INSTANCE
+            .get()
+            .map_or(0, |m| mmtk::memory_manager::used_bytes(*m))
+    }
+}
+
+impl Drop for Heap {
+    fn drop(&mut self) {
+        // SAFETY: the mutator was created by `bind_mutator` in `new` and is
+        // destroyed once, here; no collection runs (only this thread triggers
+        // them and it is here).
+        unsafe {
+            mmtk::memory_manager::destroy_mutator(&mut *self.mutator);
+        }
+        MUTATOR.store(std::ptr::null_mut(), Ordering::Release);
+        roots::publish(std::ptr::null_mut());
+        // SAFETY: as above; the pointer came from `Box::into_raw`.
+        drop(unsafe { Box::from_raw(self.mutator) });
+    }
+}

@@ -1,0 +1,121 @@
+//! Frames and calls: how a call sets up the callee's registers on the VM
+//! stack, how natives call back into the language, and how a stack trace is
+//! read off the frame records.
+
+use super::{Vm, MAX_FRAMES, MAX_NATIVE_NESTING};
+use crate::error::{TraceFrame, Trap, ELIDED};
+use crate::heap::roots::FrameRec;
+
+/// A trace longer than this is shortened to its innermost and outermost
+/// frames: a stack overflow has a hundred thousand identical frames, and
+/// the first few dozen say everything.
+const TRACE_INNER: usize = 40;
+const TRACE_OUTER: usize = 10;
+
+/// The message of a stack overflow.
+pub fn overflow() -> Trap {
+    Trap::error("stack overflow")
+}
+
+impl Vm<'_> {
+    /// Pushes a frame for function `callee` whose registers start at stack
+    /// slot `new_base`: copies `args` (already on the stack at `arg_at`)
+    /// into the parameter registers and sets every other register to nil.
+    /// Fails with `stack overflow` when the VM stack or the frame limit is
+    /// exhausted.
+    #[inline]
+    pub(crate) fn push_frame(
+        &mut self,
+        callee: u32,
+        new_base: usize,
+        arg_at: usize,
+        nargs: usize,
+        dest: u16,
+        closure: u64,
+    ) -> Result<(), Trap> {
+        let Some(cf) = self.prog.funcs.get(callee as usize) else {
+            return Err(Trap::error(format!("call of unknown function {callee}")));
+        };
+        let roots = &mut *self.heap.roots;
+        let end = new_base + cf.nregs;
+        if end > roots.stack.len() || roots.frames.len() >= MAX_FRAMES {
+            return Err(overflow());
+        }
+        let nargs = nargs.min(cf.nregs);
+        roots.stack.copy_within(arg_at..arg_at + nargs, new_base);
+        roots.stack[new_base + nargs..end].fill(0);
+        roots.frames.push(FrameRec {
+            func: callee,
+            base: new_base as u32,
+            pc: 0,
+            dest,
+            closure,
+        });
+        Ok(())
+    }
+
+    /// The first free stack slot above the innermost frame.
+    pub(crate) fn stack_top(&self) -> usize {
+        match self.heap.roots.frames.last() {
+            Some(f) => {
+                f.base as usize + self.prog.funcs.get(f.func as usize).map_or(0, |x| x.nregs)
+            }
+            None => 0,
+        }
+    }
+
+    /// Calls closure `clo` with `args` from native code and returns its result
+    /// (0 for functions returning nothing). Runs a nested interpreter loop;
+    /// the nesting is bounded so that it cannot overflow the Rust stack.
+    pub(crate) fn call_closure(&mut self, clo: u64, args: &[u64]) -> Result<u64, Trap> {
+        if clo == 0 {
+            return Err(crate::error::nil_error());
+        }
+        if self.native_depth >= MAX_NATIVE_NESTING {
+            return Err(Trap::error(format!(
+                "native calls nested too deeply (more than {MAX_NATIVE_NESTING} levels of sort_by)"
+            )));
+        }
+        let fid = self.heap.aux(clo);
+        let base = self.stack_top();
+        let roots = &mut *self.heap.roots;
+        if base + args.len() > roots.stack.len() {
+            return Err(overflow());
+        }
+        roots.stack[base..base + args.len()].copy_from_slice(args);
+        self.push_frame(fid, base, base, args.len(), 0, clo)?;
+        self.native_depth += 1;
+        let depth = self.heap.roots.frames.len() - 1;
+        let r = self.execute(depth);
+        self.native_depth -= 1;
+        r
+    }
+
+    /// The stack trace of the current frames, innermost first.
+    pub(crate) fn trace(&self) -> Vec<TraceFrame> {
+        let file = &self.prog.module.source_name;
+        let frames = &self.heap.roots.frames;
+        let entry = |fr: &FrameRec| TraceFrame {
+            function: self
+                .prog
+                .funcs
+                .get(fr.func as usize)
+                .map_or_else(|| "?".to_string(), |f| f.name.clone()),
+            file: file.clone(),
+            line: self.prog.line(fr.func, fr.pc),
+        };
+        let n = frames.len();
+        if n <= TRACE_INNER + TRACE_OUTER + 1 {
+            return frames.iter().rev().map(entry).collect();
+        }
+        let mut out: Vec<TraceFrame> = frames.iter().rev().take(TRACE_INNER).map(entry).collect();
+        let elided = n - TRACE_INNER - TRACE_OUTER;
+        out.push(TraceFrame {
+            function: ELIDED.to_string(),
+            file: file.clone(),
+            line: u32::try_from(elided).unwrap_or(u32::MAX),
+        });
+        out.extend(frames[..TRACE_OUTER].iter().rev().map(entry));
+        out
+    }
+}

@@ -1,0 +1,516 @@
+//! The interpreter: one loop over decoded instructions, with the current
+//! function's code, its register base and the pc in locals.
+//!
+//! Language calls never recurse on the Rust stack: a call pushes a frame
+//! record and switches the locals to the callee; a return pops it. Registers
+//! are untagged slots on one VM stack; the verifier has proved every
+//! register's type, so no instruction checks a type at run time. Values are
+//! checked where the language says so: nil, bounds, division by zero.
+
+mod frame;
+mod ops;
+
+use crate::error::{nil_error, Trap};
+use crate::heap::Heap;
+use crate::objects::{array, map};
+use crate::output::Output;
+use crate::program::{Program, TypeInfo};
+use lang_bytecode::{Instr, Native};
+use std::io::BufRead;
+use std::time::Instant;
+
+pub use frame::overflow;
+
+/// Slots of the VM stack: 1 Mi slots = 8 MiB, allocated once. Frames are
+/// as big as their functions' register files (typically 4–30 slots), so this
+/// holds tens of thousands of frames, more than `MAX_FRAMES` of small ones.
+pub const VM_STACK_SLOTS: usize = 1 << 20;
+
+/// Deepest call nesting: 2^17 = 131072 frames. Deep enough for recursive
+/// algorithms on large inputs (a recursive walk of a 100000-element list),
+/// shallow enough that runaway recursion fails in milliseconds with
+/// `stack overflow`, and the frame records (24 bytes each, 3 MiB) are
+/// reserved once.
+pub const MAX_FRAMES: usize = 1 << 17;
+
+/// How deeply natives may re-enter the interpreter (`sort_by` calling a
+/// comparison that itself calls `sort_by`...). Each level costs a Rust
+/// interpreter frame plus the native's own, tens of KiB in unoptimised
+/// builds; 16 levels stay far below the smallest thread stack we run on
+/// (2 MiB for test threads) and are more than any real program nests.
+pub const MAX_NATIVE_NESTING: usize = 16;
+
+/// A running program.
+pub struct Vm<'p> {
+    pub prog: &'p Program,
+    pub heap: Heap,
+    pub out: Output,
+    pub input: Box<dyn BufRead>,
+    pub args: Vec<String>,
+    pub started: Instant,
+    /// Current nesting of natives calling back into the interpreter.
+    pub native_depth: usize,
+}
+
+impl<'p> Vm<'p> {
+    /// Runs the innermost frame (number `stop`) and everything it calls until
+    /// it returns; gives its result (0 for functions returning nothing). On a
+    /// trap the frames stay in place so that the caller can take a trace.
+    pub fn execute(&mut self, stop: usize) -> Result<u64, Trap> {
+        let prog: &'p Program = self.prog;
+        let mut fi = self.heap.roots.frames.len() - 1;
+        let fr = self.heap.roots.frames[fi];
+        let mut f = &prog.funcs[fr.func as usize];
+        let mut code: &'p [Instr] = &f.code;
+        let mut base = fr.base as usize;
+        let mut pc = fr.pc as usize;
+
+        // R[x] of the current frame.
+        macro_rules! r {
+            ($x:expr) => {
+                self.heap.roots.stack[base + ($x as usize)]
+            };
+        }
+        // Fails the current instruction: records where, then unwinds.
+        macro_rules! fail {
+            ($e:expr) => {{
+                let e: Trap = $e;
+                self.heap.roots.frames[fi].pc = (pc - 1) as u32;
+                return Err(e);
+            }};
+        }
+        macro_rules! tr {
+            ($e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(e) => fail!(Trap::from(e)),
+                }
+            };
+        }
+        macro_rules! obj {
+            ($x:expr) => {{
+                let o = r!($x);
+                if o == 0 {
+                    fail!(nil_error());
+                }
+                o
+            }};
+        }
+        macro_rules! int_op {
+            ($a:expr, $b:expr, $c:expr, $op:ident) => {
+                r!($a) = r!($b).$op(r!($c))
+            };
+        }
+        macro_rules! float_op {
+            ($a:expr, $b:expr, $c:expr, $op:tt) => {
+                r!($a) = (f64::from_bits(r!($b)) $op f64::from_bits(r!($c))).to_bits()
+            };
+        }
+        macro_rules! cmp_i {
+            ($a:expr, $b:expr, $c:expr, $op:tt) => {
+                r!($a) = ((r!($b) as i64) $op (r!($c) as i64)) as u64
+            };
+        }
+        macro_rules! cmp_f {
+            ($a:expr, $b:expr, $c:expr, $op:tt) => {
+                r!($a) = (f64::from_bits(r!($b)) $op f64::from_bits(r!($c))) as u64
+            };
+        }
+        macro_rules! cmp_s {
+            ($a:expr, $b:expr, $c:expr, $op:tt) => {{
+                let h = &self.heap;
+                let res = h.str_bytes(r!($b)) $op h.str_bytes(r!($c));
+                r!($a) = res as u64;
+            }};
+        }
+        // Switches the locals to the innermost frame after a call.
+        macro_rules! enter {
+            () => {{
+                fi = self.heap.roots.frames.len() - 1;
+                let fr = self.heap.roots.frames[fi];
+                f = &prog.funcs[fr.func as usize];
+                code = &f.code;
+                base = fr.base as usize;
+                pc = 0;
+            }};
+        }
+        // Returns `v` from the current frame.
+        macro_rules! ret {
+            ($v:expr, $has:expr) => {{
+                let v: u64 = $v;
+                let done = self.heap.roots.frames.pop().unwrap_or_default();
+                if self.heap.roots.frames.len() <= stop {
+                    return Ok(v);
+                }
+                fi = self.heap.roots.frames.len() - 1;
+                let fr = self.heap.roots.frames[fi];
+                f = &prog.funcs[fr.func as usize];
+                code = &f.code;
+                base = fr.base as usize;
+                pc = fr.pc as usize + 1;
+                if $has {
+                    r!(done.dest) = v;
+                }
+            }};
+        }
+
+        loop {
+            let Some(&ins) = code.get(pc) else {
+                // The verifier rules out falling off the end of a function;
+                // should it happen, it is a return of nothing.
+                ret!(0, false);
+                continue;
+            };
+            pc += 1;
+            match ins {
+                Instr::Nop {} => {}
+                Instr::Mov { a, b } => r!(a) = r!(b),
+                Instr::LoadInt { a, imm } => r!(a) = imm as i64 as u64,
+                Instr::LoadK { a, k } => r!(a) = self.heap.roots.consts[k as usize],
+                Instr::LoadBool { a, v } => r!(a) = (v != 0) as u64,
+                Instr::LoadNil { a } => r!(a) = 0,
+                Instr::GetGlobal { a, g } => r!(a) = self.heap.roots.globals[g as usize],
+                Instr::SetGlobal { g, b } => self.heap.roots.globals[g as usize] = r!(b),
+
+                Instr::AddI { a, b, c } => int_op!(a, b, c, wrapping_add),
+                Instr::SubI { a, b, c } => int_op!(a, b, c, wrapping_sub),
+                Instr::MulI { a, b, c } => int_op!(a, b, c, wrapping_mul),
+                Instr::DivI { a, b, c } => {
+                    let d = r!(c) as i64;
+                    if d == 0 {
+                        fail!(Trap::error("division by zero"));
+                    }
+                    r!(a) = (r!(b) as i64).wrapping_div(d) as u64;
+                }
+                Instr::RemI { a, b, c } => {
+                    let d = r!(c) as i64;
+                    if d == 0 {
+                        fail!(Trap::error("division by zero"));
+                    }
+                    r!(a) = (r!(b) as i64).wrapping_rem(d) as u64;
+                }
+                Instr::AddImmI { a, b, imm } => r!(a) = r!(b).wrapping_add(imm as i64 as u64),
+                Instr::NegI { a, b } => r!(a) = r!(b).wrapping_neg(),
+                Instr::AndI { a, b, c } => r!(a) = r!(b) & r!(c),
+                Instr::OrI { a, b, c } => r!(a) = r!(b) | r!(c),
+                Instr::XorI { a, b, c } => r!(a) = r!(b) ^ r!(c),
+                Instr::ShlI { a, b, c } => r!(a) = r!(b) << (r!(c) & 63),
+                Instr::ShrI { a, b, c } => r!(a) = ((r!(b) as i64) >> (r!(c) & 63)) as u64,
+                Instr::NotI { a, b } => r!(a) = !r!(b),
+
+                Instr::AddF { a, b, c } => float_op!(a, b, c, +),
+                Instr::SubF { a, b, c } => float_op!(a, b, c, -),
+                Instr::MulF { a, b, c } => float_op!(a, b, c, *),
+                Instr::DivF { a, b, c } => float_op!(a, b, c, /),
+                Instr::RemF { a, b, c } => float_op!(a, b, c, %),
+                Instr::NegF { a, b } => r!(a) = (-f64::from_bits(r!(b))).to_bits(),
+
+                Instr::EqI { a, b, c } => r!(a) = (r!(b) == r!(c)) as u64,
+                Instr::NeI { a, b, c } => r!(a) = (r!(b) != r!(c)) as u64,
+                Instr::LtI { a, b, c } => cmp_i!(a, b, c, <),
+                Instr::LeI { a, b, c } => cmp_i!(a, b, c, <=),
+                Instr::EqF { a, b, c } => cmp_f!(a, b, c, ==),
+                Instr::NeF { a, b, c } => cmp_f!(a, b, c, !=),
+                Instr::LtF { a, b, c } => cmp_f!(a, b, c, <),
+                Instr::LeF { a, b, c } => cmp_f!(a, b, c, <=),
+                Instr::EqB { a, b, c } => r!(a) = ((r!(b) != 0) == (r!(c) != 0)) as u64,
+                Instr::NeB { a, b, c } => r!(a) = ((r!(b) != 0) != (r!(c) != 0)) as u64,
+                Instr::NotB { a, b } => r!(a) = (r!(b) == 0) as u64,
+                Instr::EqS { a, b, c } => cmp_s!(a, b, c, ==),
+                Instr::NeS { a, b, c } => cmp_s!(a, b, c, !=),
+                Instr::LtS { a, b, c } => cmp_s!(a, b, c, <),
+                Instr::LeS { a, b, c } => cmp_s!(a, b, c, <=),
+                Instr::EqR { a, b, c } => r!(a) = (r!(b) == r!(c)) as u64,
+                Instr::NeR { a, b, c } => r!(a) = (r!(b) != r!(c)) as u64,
+                Instr::IsNil { a, b } => r!(a) = (r!(b) == 0) as u64,
+
+                Instr::IntToFloat { a, b } => r!(a) = (r!(b) as i64 as f64).to_bits(),
+                Instr::FloatToInt { a, b } => {
+                    r!(a) = tr!(ops::float_to_int(f64::from_bits(r!(b)))) as u64;
+                }
+                Instr::ToStr { a, b, t } => {
+                    let mut text = Vec::new();
+                    crate::print::format_value(&self.heap, prog, r!(b), t, &mut text);
+                    r!(a) = tr!(self.heap.alloc_str(&text));
+                }
+                Instr::Concat { a, b, c } => {
+                    let s = tr!(self.concat(base + b as usize, base + c as usize));
+                    r!(a) = s;
+                }
+                Instr::StrLen { a, b } => r!(a) = self.heap.str_len(r!(b)) as u64,
+                Instr::Print { b, t, nl } => {
+                    let v = r!(b);
+                    self.print_value(v, t, nl != 0);
+                }
+
+                Instr::Jmp { target } => pc = target as usize,
+                Instr::JmpIf { a, target } => {
+                    if r!(a) != 0 {
+                        pc = target as usize;
+                    }
+                }
+                Instr::JmpIfNot { a, target } => {
+                    if r!(a) == 0 {
+                        pc = target as usize;
+                    }
+                }
+                Instr::JmpLtI { a, b, target } => {
+                    if (r!(a) as i64) < (r!(b) as i64) {
+                        pc = target as usize;
+                    }
+                }
+                Instr::JmpGeI { a, b, target } => {
+                    if (r!(a) as i64) >= (r!(b) as i64) {
+                        pc = target as usize;
+                    }
+                }
+
+                Instr::Call { a, f: callee, b, n } => {
+                    self.heap.roots.frames[fi].pc = (pc - 1) as u32;
+                    let nb = base + f.nregs;
+                    tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, 0));
+                    enter!();
+                }
+                Instr::CallClosure { a, c, b, n } => {
+                    let clo = obj!(c);
+                    self.heap.roots.frames[fi].pc = (pc - 1) as u32;
+                    let callee = self.heap.aux(clo);
+                    let nb = base + f.nregs;
+                    tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, clo));
+                    enter!();
+                }
+                Instr::CallTrait { a, t, m, b, n } => {
+                    let recv = obj!(b);
+                    self.heap.roots.frames[fi].pc = (pc - 1) as u32;
+                    let callee = tr!(self.dispatch(t, m, recv));
+                    let nb = base + f.nregs;
+                    tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, 0));
+                    enter!();
+                }
+                Instr::CallNative { a, native, b, n: _ } => {
+                    self.heap.roots.frames[fi].pc = (pc - 1) as u32;
+                    let Some(nat) = Native::from_id(native) else {
+                        fail!(Trap::error(format!("unknown native {native}")));
+                    };
+                    let args = crate::natives::Args {
+                        base,
+                        a,
+                        b,
+                        func: self.heap.roots.frames[fi].func,
+                    };
+                    tr!(self.call_native(nat, &args));
+                }
+                Instr::Ret { a } => ret!(r!(a), true),
+                Instr::RetVoid {} => ret!(0, false),
+
+                Instr::MakeClosure { a, f: callee, b, n } => {
+                    let Some(cf) = prog.funcs.get(callee as usize) else {
+                        fail!(Trap::error(format!("closure of unknown function {callee}")));
+                    };
+                    let clo = tr!(self
+                        .heap
+                        .alloc_fixed(cf.closure_shape, callee, cf.ncaptures));
+                    for i in 0..(n as usize).min(cf.ncaptures) {
+                        let src = b as usize + i;
+                        let v = r!(src);
+                        if f.reg_is_ref[src] {
+                            self.heap.store_ref(clo, i, v);
+                        } else {
+                            self.heap.store(clo, i, v);
+                        }
+                    }
+                    r!(a) = clo;
+                }
+                Instr::GetCapture { a, i } => {
+                    let clo = self.heap.roots.frames[fi].closure;
+                    if clo == 0 {
+                        fail!(nil_error());
+                    }
+                    r!(a) = self.heap.load(clo, i as usize);
+                }
+                Instr::NewCell { a, b } => {
+                    let TypeInfo::Cell {
+                        shape, inner_ref, ..
+                    } = *prog.ty(f.reg_types[a as usize])
+                    else {
+                        fail!(Trap::error("cell.new into a register that is not a cell"));
+                    };
+                    let cell = tr!(self.heap.alloc_fixed(shape, 0, 1));
+                    let v = r!(b);
+                    if inner_ref {
+                        self.heap.store_ref(cell, 0, v);
+                    } else {
+                        self.heap.store(cell, 0, v);
+                    }
+                    r!(a) = cell;
+                }
+                Instr::CellGet { a, b } => {
+                    let cell = obj!(b);
+                    r!(a) = self.heap.load(cell, 0);
+                }
+                Instr::CellSet { a, b } => {
+                    let cell = obj!(a);
+                    let v = r!(b);
+                    if f.reg_is_ref[b as usize] {
+                        self.heap.store_ref(cell, 0, v);
+                    } else {
+                        self.heap.store(cell, 0, v);
+                    }
+                }
+
+                Instr::NewStruct { a, t, b, n } => {
+                    let TypeInfo::Struct(s) = *prog.ty(t) else {
+                        fail!(Trap::error("new.st of a type that is not a struct"));
+                    };
+                    let shape = prog.struct_shapes[s as usize];
+                    let o = tr!(self.heap.alloc_fixed(shape, s, n as usize));
+                    self.fill_slots(o, f, base, b, n);
+                    r!(a) = o;
+                }
+                Instr::GetField { a, b, i } => {
+                    let o = obj!(b);
+                    r!(a) = self.heap.load(o, i as usize);
+                }
+                Instr::SetField { a, i, b } => {
+                    let o = obj!(a);
+                    let v = r!(b);
+                    if f.reg_is_ref[b as usize] {
+                        self.heap.store_ref(o, i as usize, v);
+                    } else {
+                        self.heap.store(o, i as usize, v);
+                    }
+                }
+                Instr::Upcast { a, b } => r!(a) = r!(b),
+
+                Instr::NewEnum { a, t, v, b, n } => {
+                    let TypeInfo::Enum(e) = *prog.ty(t) else {
+                        fail!(Trap::error("new.en of a type that is not an enum"));
+                    };
+                    let Some(&shape) = prog
+                        .variant_shapes
+                        .get(e as usize)
+                        .and_then(|vs| vs.get(v as usize))
+                    else {
+                        fail!(Trap::error("new.en of an unknown variant"));
+                    };
+                    let o = tr!(self.heap.alloc_fixed(shape, v as u32, n as usize));
+                    self.fill_slots(o, f, base, b, n);
+                    r!(a) = o;
+                }
+                Instr::EnumTag { a, b } => {
+                    let o = obj!(b);
+                    r!(a) = self.heap.aux(o) as u64;
+                }
+                Instr::GetPayload { a, b, v, i } => {
+                    let o = obj!(b);
+                    if self.heap.aux(o) != v as u32 {
+                        fail!(ops::variant_error(
+                            prog,
+                            f.reg_types[b as usize],
+                            v as u32,
+                            self.heap.aux(o)
+                        ));
+                    }
+                    r!(a) = self.heap.load(o, i as usize);
+                }
+
+                Instr::NewArray { a, t, b, n } => {
+                    let TypeInfo::Array { elem_ref, .. } = *prog.ty(t) else {
+                        fail!(Trap::error("new.arr of a type that is not an array"));
+                    };
+                    let arr = tr!(array::new(&mut self.heap, elem_ref, n as usize, n as usize));
+                    let buf = self.heap.load(arr, array::BUF);
+                    if n > 0 {
+                        for i in 0..n as usize {
+                            let v = r!(b as usize + i);
+                            if elem_ref {
+                                self.heap.store_ref(buf, 1 + i, v);
+                            } else {
+                                self.heap.store(buf, 1 + i, v);
+                            }
+                        }
+                    }
+                    r!(a) = arr;
+                }
+                Instr::NewArrayFill { a, t, b, c } => {
+                    let TypeInfo::Array { elem_ref, .. } = *prog.ty(t) else {
+                        fail!(Trap::error("new.fill of a type that is not an array"));
+                    };
+                    let count = r!(c) as i64;
+                    if count < 0 {
+                        fail!(Trap::error(format!("negative array length: {count}")));
+                    }
+                    let count = usize::try_from(count).unwrap_or(usize::MAX);
+                    let arr = tr!(array::new(&mut self.heap, elem_ref, count, count));
+                    let v = r!(b);
+                    if v != 0 {
+                        let buf = self.heap.load(arr, array::BUF);
+                        for i in 0..count {
+                            if elem_ref {
+                                self.heap.store_ref(buf, 1 + i, v);
+                            } else {
+                                self.heap.store(buf, 1 + i, v);
+                            }
+                        }
+                    }
+                    r!(a) = arr;
+                }
+                Instr::ArrGet { a, b, c } => {
+                    let arr = obj!(b);
+                    let i = tr!(array::check_index(&self.heap, arr, r!(c) as i64));
+                    r!(a) = array::get(&self.heap, arr, i);
+                }
+                Instr::ArrSet { a, b, c } => {
+                    let arr = obj!(a);
+                    let i = tr!(array::check_index(&self.heap, arr, r!(b) as i64));
+                    let v = r!(c);
+                    array::set(&mut self.heap, arr, i, v, f.reg_is_ref[c as usize]);
+                }
+                Instr::ArrLen { a, b } => {
+                    let arr = obj!(b);
+                    r!(a) = array::len(&self.heap, arr) as u64;
+                }
+                Instr::ArrPush { a, b } => {
+                    let arr = obj!(a);
+                    let v = r!(b);
+                    tr!(array::push(
+                        &mut self.heap,
+                        arr,
+                        v,
+                        f.reg_is_ref[b as usize]
+                    ));
+                }
+
+                Instr::NewMap { a, t: _ } => {
+                    r!(a) = tr!(map::new(&mut self.heap));
+                }
+                Instr::MapGet { a, b, c } => {
+                    let m = obj!(b);
+                    let TypeInfo::Map { kind, key, .. } = *prog.ty(f.reg_types[b as usize]) else {
+                        fail!(Trap::error("mget on a register that is not a map"));
+                    };
+                    let k = r!(c);
+                    match map::get(&self.heap, m, kind, k) {
+                        Some(v) => r!(a) = v,
+                        None => fail!(ops::key_error(&self.heap, prog, k, key)),
+                    }
+                }
+                Instr::MapSet { a, b, c } => {
+                    let m = obj!(a);
+                    let TypeInfo::Map { kind, val_ref, .. } = *prog.ty(f.reg_types[a as usize])
+                    else {
+                        fail!(Trap::error("mset on a register that is not a map"));
+                    };
+                    let (k, v) = (r!(b), r!(c));
+                    tr!(map::insert(
+                        &mut self.heap,
+                        m,
+                        map::MapKind { key: kind, val_ref },
+                        k,
+                        v
+                    ));
+                }
+            }
+        }
+    }
+}

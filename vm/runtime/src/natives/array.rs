@@ -1,0 +1,226 @@
+//! Array natives: `pop insert remove slice reverse clear index_of contains
+//! sort sort_by join len push`.
+
+use super::Args;
+use crate::error::Trap;
+use crate::interp::Vm;
+use crate::objects::array;
+use crate::program::TypeInfo;
+use lang_bytecode::Native;
+
+impl Vm<'_> {
+    /// The element type of array argument `i`: (is a reference, its info).
+    fn elem_of(&self, c: &Args, i: usize) -> (bool, TypeInfo) {
+        match self.arg_info(c, i) {
+            TypeInfo::Array { elem, elem_ref } => (*elem_ref, self.prog.ty(*elem).clone()),
+            _ => (false, TypeInfo::Int),
+        }
+    }
+
+    pub(super) fn native_array(&mut self, nat: Native, c: &Args) -> Result<(), Trap> {
+        let a = self.arg_obj(c, 0)?;
+        let (elem_ref, elem) = self.elem_of(c, 0);
+        match nat {
+            Native::ArrLen => {
+                let n = array::len(&self.heap, a);
+                self.set_result(c, n as u64);
+            }
+            Native::ArrPush => {
+                let v = self.arg(c, 1);
+                array::push(&mut self.heap, a, v, elem_ref)?;
+            }
+            Native::ArrPop => {
+                let n = array::len(&self.heap, a);
+                if n == 0 {
+                    return Err(Trap::error("pop from an empty array"));
+                }
+                let v = array::remove(&mut self.heap, a, n as i64 - 1)?;
+                self.set_result(c, v);
+            }
+            Native::ArrInsert => {
+                let (i, v) = (self.arg_int(c, 1), self.arg(c, 2));
+                array::insert(&mut self.heap, a, i, v, elem_ref)?;
+            }
+            Native::ArrRemove => {
+                let i = self.arg_int(c, 1);
+                let v = array::remove(&mut self.heap, a, i)?;
+                self.set_result(c, v);
+            }
+            Native::ArrClear => array::clear(&mut self.heap, a),
+            Native::ArrReverse => {
+                let n = array::len(&self.heap, a);
+                for i in 0..n / 2 {
+                    let (x, y) = (
+                        array::get(&self.heap, a, i),
+                        array::get(&self.heap, a, n - 1 - i),
+                    );
+                    array::set(&mut self.heap, a, i, y, elem_ref);
+                    array::set(&mut self.heap, a, n - 1 - i, x, elem_ref);
+                }
+            }
+            Native::ArrSlice => {
+                let (from, to) = (self.arg_int(c, 1), self.arg_int(c, 2));
+                let n = array::len(&self.heap, a);
+                if from < 0 || to < from || to as u64 > n as u64 {
+                    return Err(Trap::error(format!(
+                        "slice range {from}..{to} out of bounds for length {n}"
+                    )));
+                }
+                let (from, len) = (from as usize, (to - from) as usize);
+                let out = array::new(&mut self.heap, elem_ref, len, len)?;
+                if len > 0 {
+                    let a = self.arg(c, 0);
+                    let (src, dst) = (
+                        self.heap.load(a, array::BUF),
+                        self.heap.load(out, array::BUF),
+                    );
+                    self.heap.copy_slots(src, 1 + from, dst, 1, len);
+                }
+                self.set_result(c, out);
+            }
+            Native::ArrIndexOf | Native::ArrContains => {
+                let x = self.arg(c, 1);
+                let n = array::len(&self.heap, a);
+                let found =
+                    (0..n).find(|&i| self.values_equal(&elem, array::get(&self.heap, a, i), x));
+                let v = match (nat, found) {
+                    (Native::ArrContains, f) => f.is_some() as u64,
+                    (_, Some(i)) => i as u64,
+                    (_, None) => -1i64 as u64,
+                };
+                self.set_result(c, v);
+            }
+            Native::ArrSort => {
+                let n = array::len(&self.heap, a);
+                let mut items: Vec<u64> = (0..n).map(|i| array::get(&self.heap, a, i)).collect();
+                match elem {
+                    TypeInfo::Int => items.sort_unstable_by_key(|&v| v as i64),
+                    TypeInfo::Float => {
+                        items.sort_by(|x, y| f64::from_bits(*x).total_cmp(&f64::from_bits(*y)))
+                    }
+                    _ => {
+                        let h = &self.heap;
+                        items.sort_by(|x, y| h.str_bytes(*x).cmp(h.str_bytes(*y)));
+                    }
+                }
+                for (i, v) in items.into_iter().enumerate() {
+                    array::set(&mut self.heap, a, i, v, elem_ref);
+                }
+            }
+            Native::ArrSortBy => self.sort_by(c, elem_ref)?,
+            Native::ArrJoin => {
+                let n = array::len(&self.heap, a);
+                let sep = self.heap.str_len(self.arg(c, 1));
+                let mut total: usize = sep.saturating_mul(n.saturating_sub(1));
+                for i in 0..n {
+                    total = total.saturating_add(self.heap.str_len(array::get(&self.heap, a, i)));
+                }
+                let s = self.heap.alloc_str_uninit(total)?;
+                // The allocation may have moved the array and the strings.
+                let (a, sep_s) = (self.arg(c, 0), self.arg(c, 1));
+                let mut at = 0;
+                for i in 0..n.min(array::len(&self.heap, a)) {
+                    if i > 0 {
+                        self.heap.copy_str_into(sep_s, s, at);
+                        at += sep;
+                    }
+                    let item = array::get(&self.heap, a, i);
+                    self.heap.copy_str_into(item, s, at);
+                    at += self.heap.str_len(item);
+                }
+                self.set_result(c, s);
+            }
+            _ => {
+                return Err(Trap::error(format!(
+                    "native {} is not an array native",
+                    nat.name()
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    /// `==` as the language defines it for values of type `t`: strings by
+    /// content, floats by IEEE equality, everything else by identity/bits.
+    pub(crate) fn values_equal(&self, t: &TypeInfo, x: u64, y: u64) -> bool {
+        match t {
+            TypeInfo::Str => x == y || self.heap.str_bytes(x) == self.heap.str_bytes(y),
+            TypeInfo::Float => f64::from_bits(x) == f64::from_bits(y),
+            TypeInfo::Bool => (x != 0) == (y != 0),
+            _ => x == y,
+        }
+    }
+
+    /// `a.sort_by(less)`: a stable bottom-up merge sort that calls the
+    /// program's `less` function. It sorts a private copy (two scratch
+    /// buffers, rooted, since every comparison can allocate and collect),
+    /// so a `less` that changes the array cannot corrupt the sort; the
+    /// result is written back over the array's current elements.
+    fn sort_by(&mut self, c: &Args, elem_ref: bool) -> Result<(), Trap> {
+        let a = self.arg_obj(c, 0)?;
+        let less = self.arg_obj(c, 1)?;
+        let n = array::len(&self.heap, a);
+        if n < 2 {
+            return Ok(());
+        }
+        let mark = self.heap.root_mark();
+        let r = self.sort_by_rooted(a, less, n, elem_ref);
+        self.heap.truncate_roots(mark);
+        r
+    }
+
+    fn sort_by_rooted(&mut self, a: u64, less: u64, n: usize, elem_ref: bool) -> Result<(), Trap> {
+        let ai = self.heap.push_root(a);
+        let li = self.heap.push_root(less);
+        let aux = array::elem_aux(elem_ref);
+        let first = self.heap.alloc_buffer(n, aux)?;
+        let mut src = self.heap.push_root(first);
+        let second = self.heap.alloc_buffer(n, aux)?;
+        let mut dst = self.heap.push_root(second);
+        {
+            let a = self.heap.root(ai);
+            let from = self.heap.load(a, array::BUF);
+            let to = self.heap.root(src);
+            self.heap.copy_slots(from, 1, to, 1, n);
+        }
+        let mut width = 1;
+        while width < n {
+            let mut lo = 0;
+            while lo < n {
+                let mid = (lo + width).min(n);
+                let hi = (lo + 2 * width).min(n);
+                let (mut i, mut j, mut k) = (lo, mid, lo);
+                while i < mid && j < hi {
+                    let s = self.heap.root(src);
+                    let (x, y) = (self.heap.load(s, 1 + i), self.heap.load(s, 1 + j));
+                    // Stable: the right element goes first only if it is
+                    // strictly less than the left one.
+                    let right_first = self.call_closure(self.heap.root(li), &[y, x])? != 0;
+                    // The call may have collected: re-read everything.
+                    let (s, d) = (self.heap.root(src), self.heap.root(dst));
+                    let from = if right_first { j } else { i };
+                    self.heap.copy_slots(s, 1 + from, d, 1 + k, 1);
+                    if right_first {
+                        j += 1;
+                    } else {
+                        i += 1;
+                    }
+                    k += 1;
+                }
+                let (s, d) = (self.heap.root(src), self.heap.root(dst));
+                self.heap.copy_slots(s, 1 + i, d, 1 + k, mid - i);
+                self.heap.copy_slots(s, 1 + j, d, 1 + k + (mid - i), hi - j);
+                lo = hi;
+            }
+            std::mem::swap(&mut src, &mut dst);
+            width = width.saturating_mul(2);
+        }
+        let a = self.heap.root(ai);
+        let keep = n.min(array::len(&self.heap, a));
+        if keep > 0 {
+            let (s, to) = (self.heap.root(src), self.heap.load(a, array::BUF));
+            self.heap.copy_slots(s, 1, to, 1, keep);
+        }
+        Ok(())
+    }
+}

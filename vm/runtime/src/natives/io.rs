@@ -1,0 +1,54 @@
+//! Input, output and process natives: `read_line`, `args`, `exit`, `panic`,
+//! `assert`, `clock`.
+
+use super::Args;
+use crate::error::Trap;
+use crate::interp::Vm;
+use lang_bytecode::Native;
+
+impl Vm<'_> {
+    pub(super) fn native_io(&mut self, nat: Native, c: &Args) -> Result<(), Trap> {
+        match nat {
+            Native::ReadLine => {
+                // The prompt the program printed must be visible before the
+                // program waits for its answer.
+                self.out.flush();
+                let line = crate::output::read_line(&mut *self.input);
+                self.result_str(c, line.as_bytes())
+            }
+            Native::Args => {
+                let args = std::mem::take(&mut self.args);
+                let pieces: Vec<&str> = args.iter().map(String::as_str).collect();
+                let r = self.result_str_array(c, &pieces);
+                self.args = args;
+                r
+            }
+            Native::Exit => {
+                let code = self.arg_int(c, 0);
+                let code =
+                    i32::try_from(code).unwrap_or(if code < 0 { i32::MIN } else { i32::MAX });
+                Err(Trap::Exit(code))
+            }
+            Native::Panic => Err(Trap::Error(self.arg_string(c, 0))),
+            Native::Assert => {
+                if self.arg(c, 0) != 0 {
+                    Ok(())
+                } else {
+                    Err(Trap::Error(format!(
+                        "assertion failed: {}",
+                        self.arg_string(c, 1)
+                    )))
+                }
+            }
+            Native::Clock => {
+                let t = self.started.elapsed().as_secs_f64();
+                self.set_result(c, t.to_bits());
+                Ok(())
+            }
+            _ => Err(Trap::error(format!(
+                "native {} is not an io native",
+                nat.name()
+            ))),
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! String natives. Strings are immutable UTF-8; lengths and indices are in
+//! bytes, and `substr` only cuts on character boundaries so every string
+//! stays valid UTF-8.
+
+use super::Args;
+use crate::error::{index_error, Trap};
+use crate::interp::Vm;
+use crate::objects::array;
+use lang_bytecode::Native;
+
+/// Byte index of the first occurrence of `needle` in `hay`.
+pub fn find_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    if needle.len() > hay.len() {
+        return None;
+    }
+    let first = needle[0];
+    (0..=hay.len() - needle.len()).find(|&i| hay[i] == first && &hay[i..i + needle.len()] == needle)
+}
+
+/// Whether byte `i` of `s` starts a character (or is the end).
+fn is_boundary(s: &[u8], i: usize) -> bool {
+    i == s.len() || s.get(i).is_some_and(|b| (*b as i8) >= -0x40)
+}
+
+impl Vm<'_> {
+    pub(super) fn native_str(&mut self, nat: Native, c: &Args) -> Result<(), Trap> {
+        let v: u64 = match nat {
+            Native::StrLen => self.heap.str_len(self.arg(c, 0)) as u64,
+            Native::StrByte => {
+                let s = self.heap.str_bytes(self.arg(c, 0));
+                let i = self.arg_int(c, 1);
+                match usize::try_from(i).ok().and_then(|i| s.get(i)) {
+                    Some(&b) => b as u64,
+                    None => return Err(index_error(i, s.len())),
+                }
+            }
+            Native::Find => {
+                let h = &self.heap;
+                match find_bytes(h.str_bytes(self.arg(c, 0)), h.str_bytes(self.arg(c, 1))) {
+                    Some(i) => i as u64,
+                    None => -1i64 as u64,
+                }
+            }
+            Native::StrContains => {
+                let h = &self.heap;
+                find_bytes(h.str_bytes(self.arg(c, 0)), h.str_bytes(self.arg(c, 1))).is_some()
+                    as u64
+            }
+            Native::StartsWith => {
+                let h = &self.heap;
+                h.str_bytes(self.arg(c, 0))
+                    .starts_with(h.str_bytes(self.arg(c, 1))) as u64
+            }
+            Native::EndsWith => {
+                let h = &self.heap;
+                h.str_bytes(self.arg(c, 0))
+                    .ends_with(h.str_bytes(self.arg(c, 1))) as u64
+            }
+            Native::Substr => {
+                let (a, b) = (self.arg_int(c, 1), self.arg_int(c, 2));
+                let s = self.heap.str_bytes(self.arg(c, 0));
+                let n = s.len();
+                if a < 0 || b < a || b as u64 > n as u64 {
+                    return Err(Trap::error(format!(
+                        "substring range {a}..{b} out of bounds for length {n}"
+                    )));
+                }
+                let (a, b) = (a as usize, b as usize);
+                if !is_boundary(s, a) || !is_boundary(s, b) {
+                    return Err(Trap::error(format!(
+                        "substring range {a}..{b} is not on character boundaries"
+                    )));
+                }
+                let piece = s[a..b].to_vec();
+                return self.result_str(c, &piece);
+            }
+            Native::Trim => {
+                let s = self.arg_string(c, 0);
+                return self.result_str(c, s.trim().as_bytes());
+            }
+            Native::ToUpper => {
+                let s = self.arg_string(c, 0);
+                return self.result_str(c, s.to_uppercase().as_bytes());
+            }
+            Native::ToLower => {
+                let s = self.arg_string(c, 0);
+                return self.result_str(c, s.to_lowercase().as_bytes());
+            }
+            Native::Replace => {
+                let (s, from, to) = (
+                    self.arg_string(c, 0),
+                    self.arg_string(c, 1),
+                    self.arg_string(c, 2),
+                );
+                // Replacing the empty string would insert `to` between every
+                // character; the language leaves the string unchanged.
+                let out = if from.is_empty() {
+                    s
+                } else {
+                    s.replace(&from, &to)
+                };
+                return self.result_str(c, out.as_bytes());
+            }
+            Native::Split => {
+                let (s, sep) = (self.arg_string(c, 0), self.arg_string(c, 1));
+                if sep.is_empty() {
+                    return Err(Trap::error("split with an empty separator"));
+                }
+                let pieces: Vec<&str> = s.split(sep.as_str()).collect();
+                return self.result_str_array(c, &pieces);
+            }
+            Native::Chars => {
+                let s = self.arg_string(c, 0);
+                let mut bufs = Vec::new();
+                for (i, ch) in s.char_indices() {
+                    bufs.push(&s[i..i + ch.len_utf8()]);
+                }
+                return self.result_str_array(c, &bufs);
+            }
+            _ => {
+                return Err(Trap::error(format!(
+                    "native {} is not a string native",
+                    nat.name()
+                )))
+            }
+        };
+        self.set_result(c, v);
+        Ok(())
+    }
+
+    /// Makes a new `[str]` of `pieces` the result.
+    pub(crate) fn result_str_array(&mut self, c: &Args, pieces: &[&str]) -> Result<(), Trap> {
+        let n = pieces.len();
+        let arr = array::new(&mut self.heap, true, n, n)?;
+        let mark = self.heap.root_mark();
+        let ai = self.heap.push_root(arr);
+        for (i, p) in pieces.iter().enumerate() {
+            let s = match self.heap.alloc_str(p.as_bytes()) {
+                Ok(s) => s,
+                Err(e) => {
+                    self.heap.truncate_roots(mark);
+                    return Err(e.into());
+                }
+            };
+            let arr = self.heap.root(ai);
+            array::set(&mut self.heap, arr, i, s, true);
+        }
+        let arr = self.heap.root(ai);
+        self.heap.truncate_roots(mark);
+        self.set_result(c, arr);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_bytes_finds_first_occurrence() {
+        assert_eq!(find_bytes(b"hello", b"l"), Some(2));
+        assert_eq!(find_bytes(b"hello", b"lo"), Some(3));
+        assert_eq!(find_bytes(b"hello", b""), Some(0));
+        assert_eq!(find_bytes(b"hi", b"hello"), None);
+        assert_eq!(find_bytes(b"", b"x"), None);
+    }
+
+    #[test]
+    fn boundaries_follow_utf8() {
+        let s = "aé".as_bytes();
+        assert!(is_boundary(s, 0));
+        assert!(is_boundary(s, 1));
+        assert!(!is_boundary(s, 2));
+        assert!(is_boundary(s, 3));
+    }
+}

@@ -1,0 +1,245 @@
+//! Insertion-ordered hash maps with int, bool or str keys.
+//!
+//! A map object holds: the number of live entries, the number of entry
+//! positions used (live or deleted), an entries buffer of `[key, value,
+//! hash]` triples in insertion order, and an index buffer: an open-addressing
+//! table (linear probing, at most half full) of entry positions plus one,
+//! 0 meaning empty. Deleting an entry leaves a tombstone in the entries
+//! buffer (hash = `TOMBSTONE`, key and value nil) that lookups skip; the next
+//! growth compacts the entries and rebuilds the index. Iteration walks the
+//! entries buffer, so it follows insertion order and never depends on hashes.
+
+use crate::error::Trap;
+use crate::hash::{hash_bytes, mix64};
+use crate::heap::shape::{buffer_aux, SHAPE_MAP};
+use crate::heap::{Heap, OutOfMemory};
+use crate::program::KeyKind;
+
+/// Body slots of a map object.
+pub const LEN: usize = 0;
+pub const USED: usize = 1;
+pub const ENTRIES: usize = 2;
+pub const INDEX: usize = 3;
+
+/// Slots per entry: key, value, hash.
+pub const STRIDE: usize = 3;
+
+/// The hash slot of a deleted entry. Real hashes have the top bit clear.
+pub const TOMBSTONE: u64 = 1 << 63;
+
+/// Entry capacity of a map's first entries buffer.
+const MIN_ENTRIES: usize = 4;
+
+/// The key and value layout of one map type.
+#[derive(Clone, Copy, Debug)]
+pub struct MapKind {
+    pub key: KeyKind,
+    pub val_ref: bool,
+}
+
+impl MapKind {
+    fn key_ref(self) -> bool {
+        self.key == KeyKind::Str
+    }
+
+    fn entries_aux(self) -> u32 {
+        buffer_aux(
+            STRIDE as u32,
+            (self.key_ref() as u32) | ((self.val_ref as u32) << 1),
+        )
+    }
+}
+
+/// A new empty map (its buffers come with the first insertion).
+pub fn new(heap: &mut Heap) -> Result<u64, OutOfMemory> {
+    heap.alloc_fixed(SHAPE_MAP, 0, 4)
+}
+
+/// Number of live entries.
+#[inline]
+pub fn len(heap: &Heap, m: u64) -> usize {
+    heap.load(m, LEN) as usize
+}
+
+/// The hash of a key (top bit clear).
+pub fn hash_key(heap: &Heap, kind: KeyKind, key: u64) -> u64 {
+    let h = match kind {
+        KeyKind::Int | KeyKind::Bool => mix64(key),
+        KeyKind::Str => hash_bytes(heap.str_bytes(key)),
+    };
+    h & !TOMBSTONE
+}
+
+fn keys_equal(heap: &Heap, kind: KeyKind, a: u64, b: u64) -> bool {
+    match kind {
+        KeyKind::Int | KeyKind::Bool => a == b,
+        KeyKind::Str => a == b || heap.str_bytes(a) == heap.str_bytes(b),
+    }
+}
+
+/// The entry position of `key`, if present.
+pub fn find(heap: &Heap, m: u64, kind: KeyKind, key: u64) -> Option<usize> {
+    let entries = heap.load(m, ENTRIES);
+    if entries == 0 {
+        return None;
+    }
+    let index = heap.load(m, INDEX);
+    let mask = heap.load(index, 0) as usize - 1;
+    let h = hash_key(heap, kind, key);
+    let mut pos = h as usize & mask;
+    loop {
+        let e = heap.load(index, 1 + pos) as usize;
+        if e == 0 {
+            return None;
+        }
+        let at = (e - 1) * STRIDE;
+        if heap.load(entries, 1 + at + 2) == h
+            && keys_equal(heap, kind, heap.load(entries, 1 + at), key)
+        {
+            return Some(e - 1);
+        }
+        pos = (pos + 1) & mask;
+    }
+}
+
+/// The value at entry position `e`.
+#[inline]
+pub fn value_at(heap: &Heap, m: u64, e: usize) -> u64 {
+    heap.load(heap.load(m, ENTRIES), 1 + e * STRIDE + 1)
+}
+
+/// The key at entry position `e`.
+#[inline]
+pub fn key_at(heap: &Heap, m: u64, e: usize) -> u64 {
+    heap.load(heap.load(m, ENTRIES), 1 + e * STRIDE)
+}
+
+/// Whether entry position `e` holds a live entry.
+#[inline]
+pub fn is_live(heap: &Heap, m: u64, e: usize) -> bool {
+    heap.load(heap.load(m, ENTRIES), 1 + e * STRIDE + 2) != TOMBSTONE
+}
+
+/// Entry positions used so far (live or deleted); iterate `0..used`.
+#[inline]
+pub fn used(heap: &Heap, m: u64) -> usize {
+    heap.load(m, USED) as usize
+}
+
+/// The value for `key`, if present.
+pub fn get(heap: &Heap, m: u64, kind: KeyKind, key: u64) -> Option<u64> {
+    find(heap, m, kind, key).map(|e| value_at(heap, m, e))
+}
+
+/// Inserts or replaces `key`'s value. The map, key and value may move.
+pub fn insert(heap: &mut Heap, m: u64, kind: MapKind, key: u64, val: u64) -> Result<(), Trap> {
+    if let Some(e) = find(heap, m, kind.key, key) {
+        let entries = heap.load(m, ENTRIES);
+        if kind.val_ref {
+            heap.store_ref(entries, 1 + e * STRIDE + 1, val);
+        } else {
+            heap.store(entries, 1 + e * STRIDE + 1, val);
+        }
+        return Ok(());
+    }
+    let h = hash_key(heap, kind.key, key);
+    let entries = heap.load(m, ENTRIES);
+    let cap = if entries == 0 {
+        0
+    } else {
+        heap.load(entries, 0) as usize / STRIDE
+    };
+    let (m, key, val) = if used(heap, m) == cap {
+        let mark = heap.root_mark();
+        let mi = heap.push_root(m);
+        let ki = heap.push_root(if kind.key_ref() { key } else { 0 });
+        let vi = heap.push_root(if kind.val_ref { val } else { 0 });
+        let r = rebuild(heap, mi, kind);
+        let m = heap.root(mi);
+        let key = if kind.key_ref() { heap.root(ki) } else { key };
+        let val = if kind.val_ref { heap.root(vi) } else { val };
+        heap.truncate_roots(mark);
+        r?;
+        (m, key, val)
+    } else {
+        (m, key, val)
+    };
+    let e = used(heap, m);
+    let entries = heap.load(m, ENTRIES);
+    let at = 1 + e * STRIDE;
+    if kind.key_ref() {
+        heap.store_ref(entries, at, key);
+    } else {
+        heap.store(entries, at, key);
+    }
+    if kind.val_ref {
+        heap.store_ref(entries, at + 1, val);
+    } else {
+        heap.store(entries, at + 1, val);
+    }
+    heap.store(entries, at + 2, h);
+    index_insert(heap, heap.load(m, INDEX), h, e);
+    heap.store(m, USED, e as u64 + 1);
+    heap.store(m, LEN, len(heap, m) as u64 + 1);
+    Ok(())
+}
+
+/// Records entry position `e` with hash `h` in the index table.
+fn index_insert(heap: &mut Heap, index: u64, h: u64, e: usize) {
+    let mask = heap.load(index, 0) as usize - 1;
+    let mut pos = h as usize & mask;
+    while heap.load(index, 1 + pos) != 0 {
+        pos = (pos + 1) & mask;
+    }
+    heap.store(index, 1 + pos, e as u64 + 1);
+}
+
+/// Makes room for one more entry: compacts away tombstones and, when the
+/// map is more than half live, doubles the capacity. The map is scratch
+/// root `mi`.
+fn rebuild(heap: &mut Heap, mi: usize, kind: MapKind) -> Result<(), Trap> {
+    let m = heap.root(mi);
+    let live = len(heap, m);
+    let mut cap = MIN_ENTRIES;
+    while cap < (live + 1) * 2 {
+        cap = cap.checked_mul(2).ok_or(OutOfMemory)?;
+    }
+    let slots = cap.checked_mul(STRIDE).ok_or(OutOfMemory)?;
+    let entries = heap.alloc_buffer(slots, kind.entries_aux())?;
+    let ei = heap.push_root(entries);
+    let index_cap = cap.checked_mul(2).ok_or(OutOfMemory)?;
+    let index = heap.alloc_buffer(index_cap, buffer_aux(1, 0))?;
+    let entries = heap.root(ei);
+    let m = heap.root(mi);
+    let old = heap.load(m, ENTRIES);
+    let old_used = used(heap, m);
+    let mut n = 0;
+    for e in 0..old_used {
+        let at = 1 + e * STRIDE;
+        let h = heap.load(old, at + 2);
+        if h == TOMBSTONE {
+            continue;
+        }
+        heap.copy_slots(old, at, entries, 1 + n * STRIDE, STRIDE);
+        index_insert(heap, index, h, n);
+        n += 1;
+    }
+    heap.store_ref(m, ENTRIES, entries);
+    heap.store_ref(m, INDEX, index);
+    heap.store(m, USED, n as u64);
+    heap.store(m, LEN, n as u64);
+    Ok(())
+}
+
+/// Removes `key` if present; returns whether it was.
+pub fn remove(heap: &mut Heap, m: u64, kind: KeyKind, key: u64) -> bool {
+    let Some(e) = find(heap, m, kind, key) else {
+        return false;
+    };
+    let entries = heap.load(m, ENTRIES);
+    let at = 1 + e * STRIDE;
+    heap.zero_slots(entries, at, 2);
+    heap.store(entries, at + 2, TOMBSTONE);
+    heap.store(m, LEN, len(heap, m) as u64 - 1);
+    true
+}

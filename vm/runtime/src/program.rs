@@ -1,0 +1,247 @@
+//! The loaded program: a verified `Module` turned into the tables the
+//! interpreter and the collector read at run time, so that no instruction
+//! hashes or searches (field slots, trait methods, object shapes and register
+//! maps are all dense vectors indexed by ids from the bytecode).
+
+use crate::heap::shape::{self, Shape};
+use lang_bytecode::{Instr, Module, Type, TypeId};
+
+/// What kind of map key a map type has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    Int,
+    Bool,
+    Str,
+}
+
+/// One entry of the type table, with what the runtime needs precomputed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeInfo {
+    Int,
+    Float,
+    Bool,
+    Str,
+    Array {
+        elem: TypeId,
+        elem_ref: bool,
+    },
+    Map {
+        key: TypeId,
+        val: TypeId,
+        kind: KeyKind,
+        val_ref: bool,
+    },
+    Struct(u32),
+    Enum(u32),
+    Trait(u32),
+    Func,
+    Cell {
+        inner: TypeId,
+        inner_ref: bool,
+        shape: u32,
+    },
+}
+
+impl TypeInfo {
+    /// Whether a slot of this type holds a reference.
+    pub fn is_ref(&self) -> bool {
+        !matches!(self, TypeInfo::Int | TypeInfo::Float | TypeInfo::Bool)
+    }
+}
+
+/// A function ready to run.
+pub struct FuncInfo {
+    pub name: String,
+    pub code: Vec<Instr>,
+    pub lines: Vec<u32>,
+    pub nregs: usize,
+    pub reg_types: Vec<TypeId>,
+    /// Per register: whether it holds a reference (decides barriers).
+    pub reg_is_ref: Vec<bool>,
+    /// The registers that hold references (the collector's frame map).
+    pub ref_regs: Box<[u16]>,
+    /// Shape id of closures of this function.
+    pub closure_shape: u32,
+    /// Number of captures a closure of this function carries.
+    pub ncaptures: usize,
+}
+
+/// Method table of one trait: `funcs[struct_index * methods + m]`, or
+/// `NO_METHOD` where the struct does not implement the trait.
+pub struct Vtable {
+    pub methods: usize,
+    pub funcs: Vec<u32>,
+}
+
+/// Marks a missing vtable entry.
+pub const NO_METHOD: u32 = u32::MAX;
+
+/// Everything the runtime needs from a module.
+pub struct Program {
+    pub module: Module,
+    pub funcs: Vec<FuncInfo>,
+    pub types: Vec<TypeInfo>,
+    pub struct_shapes: Vec<u32>,
+    /// Shape of each variant of each enum.
+    pub variant_shapes: Vec<Vec<u32>>,
+    pub vtables: Vec<Vtable>,
+}
+
+impl Program {
+    /// Precomputes the tables and registers this module's object shapes.
+    pub fn load(mut module: Module) -> Program {
+        let is_ref = |m: &Module, t: TypeId| m.type_at(t).is_some_and(Type::is_ref);
+
+        // Shapes: structs, then enum variants, then cells, then closures.
+        let mut shapes: Vec<Shape> = Vec::new();
+        let fixed = |tys: &mut dyn Iterator<Item = TypeId>, m: &Module| {
+            let tys: Vec<TypeId> = tys.collect();
+            Shape::Fixed {
+                slots: tys.len() as u32,
+                refs: tys
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| is_ref(m, **t))
+                    .map(|(i, _)| i as u32)
+                    .collect(),
+            }
+        };
+        for s in &module.structs {
+            shapes.push(fixed(&mut s.fields.iter().map(|f| f.ty), &module));
+        }
+        let mut variant_local = Vec::new();
+        for e in &module.enums {
+            let mut ids = Vec::new();
+            for v in &e.variants {
+                ids.push(shapes.len() as u32);
+                shapes.push(fixed(&mut v.fields.iter().copied(), &module));
+            }
+            variant_local.push(ids);
+        }
+        let mut cell_local = vec![u32::MAX; module.types.len()];
+        for (i, t) in module.types.iter().enumerate() {
+            if let Type::Cell(inner) = t {
+                cell_local[i] = shapes.len() as u32;
+                shapes.push(fixed(&mut std::iter::once(*inner), &module));
+            }
+        }
+        let mut closure_local = Vec::new();
+        for f in &module.functions {
+            closure_local.push(shapes.len() as u32);
+            shapes.push(fixed(&mut f.captures.iter().copied(), &module));
+        }
+        let base = shape::register(shapes);
+
+        let struct_shapes = (0..module.structs.len() as u32).map(|i| base + i).collect();
+        let variant_shapes = variant_local
+            .iter()
+            .map(|v| v.iter().map(|s| base + s).collect())
+            .collect();
+
+        let types = module
+            .types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| match t {
+                Type::Int => TypeInfo::Int,
+                Type::Float => TypeInfo::Float,
+                Type::Bool => TypeInfo::Bool,
+                Type::Str => TypeInfo::Str,
+                Type::Array(e) => TypeInfo::Array {
+                    elem: *e,
+                    elem_ref: is_ref(&module, *e),
+                },
+                Type::Map(k, v) => TypeInfo::Map {
+                    key: *k,
+                    val: *v,
+                    kind: match module.type_at(*k) {
+                        Some(Type::Int) => KeyKind::Int,
+                        Some(Type::Bool) => KeyKind::Bool,
+                        _ => KeyKind::Str,
+                    },
+                    val_ref: is_ref(&module, *v),
+                },
+                Type::Struct(s) => TypeInfo::Struct(*s),
+                Type::Enum(e) => TypeInfo::Enum(*e),
+                Type::Trait(t) => TypeInfo::Trait(*t),
+                Type::Func { .. } => TypeInfo::Func,
+                Type::Cell(inner) => TypeInfo::Cell {
+                    inner: *inner,
+                    inner_ref: is_ref(&module, *inner),
+                    shape: base + cell_local.get(i).copied().unwrap_or(0),
+                },
+            })
+            .collect::<Vec<_>>();
+
+        let nstructs = module.structs.len();
+        let mut vtables: Vec<Vtable> = module
+            .traits
+            .iter()
+            .map(|t| Vtable {
+                methods: t.methods.len(),
+                funcs: vec![NO_METHOD; t.methods.len() * nstructs],
+            })
+            .collect();
+        for imp in &module.impls {
+            if let Some(vt) = vtables.get_mut(imp.trait_index as usize) {
+                for (m, &f) in imp.methods.iter().enumerate() {
+                    let at = imp.struct_index as usize * vt.methods + m;
+                    if let Some(slot) = vt.funcs.get_mut(at) {
+                        *slot = f;
+                    }
+                }
+            }
+        }
+
+        let functions = std::mem::take(&mut module.functions);
+        let funcs = functions
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let reg_is_ref: Vec<bool> = f.regs.iter().map(|t| is_ref(&module, *t)).collect();
+                let ref_regs = reg_is_ref
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| **r)
+                    .map(|(i, _)| i as u16)
+                    .collect();
+                FuncInfo {
+                    nregs: f.regs.len(),
+                    reg_types: f.regs,
+                    reg_is_ref,
+                    ref_regs,
+                    closure_shape: base + closure_local.get(i).copied().unwrap_or(0),
+                    ncaptures: f.captures.len(),
+                    name: f.name,
+                    code: f.code,
+                    lines: f.lines,
+                }
+            })
+            .collect();
+
+        Program {
+            module,
+            funcs,
+            types,
+            struct_shapes,
+            variant_shapes,
+            vtables,
+        }
+    }
+
+    /// The runtime view of type `t` (an unknown id reads as int, which holds
+    /// no reference; the verifier rules it out).
+    #[inline]
+    pub fn ty(&self, t: TypeId) -> &TypeInfo {
+        self.types.get(t as usize).unwrap_or(&TypeInfo::Int)
+    }
+
+    /// The source line of instruction `pc` of function `f`.
+    pub fn line(&self, f: u32, pc: u32) -> u32 {
+        self.funcs
+            .get(f as usize)
+            .and_then(|f| f.lines.get(pc as usize))
+            .copied()
+            .unwrap_or(0)
+    }
+}

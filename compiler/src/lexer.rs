@@ -47,6 +47,7 @@ impl LexError {
 /// (numbers parsed, string escapes resolved) so the parser never re-reads text.
 #[derive(Logos, Debug, Clone, PartialEq)]
 #[logos(error = LexError)]
+#[logos(extras = Vec<(Range<usize>, String)>)]
 #[logos(skip r"[ \t\r\n\f]+")]
 #[logos(skip r"//[^\n]*")]
 pub enum Tok<'s> {
@@ -309,19 +310,34 @@ fn digits_without_underscores(text: &str) -> String {
     text.chars().filter(|&c| c != '_').collect()
 }
 
-fn decimal<'s>(lex: &mut logos::Lexer<'s, Tok<'s>>) -> Result<u64, LexError> {
-    digits_without_underscores(lex.slice())
-        .parse::<u64>()
-        .map_err(|_| LexError::new("integer literal is too large for `int`"))
+/// Out-of-range literals still become tokens (with the error recorded in
+/// the lexer's extras), so that the parser does not report a second,
+/// confusing error where the literal was.
+fn decimal<'s>(lex: &mut logos::Lexer<'s, Tok<'s>>) -> u64 {
+    match digits_without_underscores(lex.slice()).parse::<u64>() {
+        Ok(v) => v,
+        Err(_) => {
+            let span = lex.span();
+            lex.extras
+                .push((span, "integer literal is too large for `int`".into()));
+            u64::MAX
+        }
+    }
 }
 
-fn hexadecimal<'s>(lex: &mut logos::Lexer<'s, Tok<'s>>) -> Result<u64, LexError> {
+fn hexadecimal<'s>(lex: &mut logos::Lexer<'s, Tok<'s>>) -> u64 {
     let digits = digits_without_underscores(lex.slice().get(2..).unwrap_or(""));
-    if digits.is_empty() {
-        return Err(LexError::new("hexadecimal literal has no digits"));
-    }
-    u64::from_str_radix(&digits, 16)
-        .map_err(|_| LexError::new("hexadecimal literal does not fit in 64 bits"))
+    let message = if digits.is_empty() {
+        "hexadecimal literal has no digits"
+    } else {
+        match u64::from_str_radix(&digits, 16) {
+            Ok(v) => return v,
+            Err(_) => "hexadecimal literal does not fit in 64 bits",
+        }
+    };
+    let span = lex.span();
+    lex.extras.push((span, message.into()));
+    0
 }
 
 fn float<'s>(lex: &mut logos::Lexer<'s, Tok<'s>>) -> Result<f64, LexError> {
@@ -344,10 +360,13 @@ fn string<'s>(lex: &mut logos::Lexer<'s, Tok<'s>>) -> Result<String, LexError> {
         match c {
             '"' => {
                 lex.bump(i + 1);
-                return match error {
-                    Some(e) => Err(e),
-                    None => Ok(out),
-                };
+                // A bad escape is reported, but the literal is still a
+                // token, so the parser sees well-formed input.
+                if let Some(e) = error {
+                    let span = e.span.unwrap_or_else(|| lex.span());
+                    lex.extras.push((span, e.message));
+                }
+                return Ok(out);
             }
             '\\' => {
                 let Some((j, e)) = chars.next() else {
@@ -431,7 +450,9 @@ impl<'s> Iterator for Lexer<'s> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let tok = self.inner.next()?;
+            let next = self.inner.next();
+            self.errors.append(&mut self.inner.extras);
+            let tok = next?;
             let span = self.inner.span();
             match tok {
                 Ok(Tok::BlockComment) => continue,

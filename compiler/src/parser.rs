@@ -63,17 +63,29 @@ pub fn parse<'a>(arena: &'a Bump, source: &'a str, diags: &mut Vec<Diagnostic>) 
     let mut lexer = Lexer::new(source);
     let mut recovered: Vec<ErrorRecovery<usize, Tok<'a>, Never>> = Vec::new();
     let result = grammar::ProgramParser::new().parse(arena, &mut recovered, &mut lexer);
+    // An unterminated string or comment swallows the rest of the file, so
+    // the parser's complaint about the end of the file would only repeat it.
+    let swallowed = lexer
+        .errors
+        .iter()
+        .any(|(_, m)| m.starts_with("unterminated"));
     for (span, message) in lexer.errors.drain(..) {
         diags.push(Diagnostic::error(Span::new(span.start, span.end), message));
     }
     let mut syntax = Vec::new();
+    let at_eof =
+        |e: &ParseError<usize, Tok<'a>, Never>| matches!(e, ParseError::UnrecognizedEof { .. });
     for rec in recovered {
-        syntax.push(syntax_error(rec.error, source.len()));
+        if !(swallowed && at_eof(&rec.error)) {
+            syntax.push(syntax_error(rec.error, source.len()));
+        }
     }
     let program = match result {
         Ok(p) => p,
         Err(e) => {
-            syntax.push(syntax_error(e, source.len()));
+            if !(swallowed && at_eof(&e)) {
+                syntax.push(syntax_error(e, source.len()));
+            }
             Program { items: &[] }
         }
     };
@@ -90,7 +102,7 @@ fn syntax_error(e: ParseError<usize, Tok<'_>, Never>, len: usize) -> Diagnostic 
             Diagnostic::error(Span::new(location, location), "invalid token".to_string())
         }
         ParseError::UnrecognizedEof { location, expected } => Diagnostic::error(
-            Span::new(location.min(len), len),
+            Span::new(location.min(len), location.min(len)),
             format!("unexpected end of file{}", expected_list(&expected)),
         ),
         ParseError::UnrecognizedToken {
@@ -112,6 +124,21 @@ fn syntax_error(e: ParseError<usize, Tok<'_>, Never>, len: usize) -> Diagnostic 
 fn expected_list(expected: &[String]) -> String {
     if expected.is_empty() {
         return String::new();
+    }
+    // Where a statement could end, a missing `;` is by far the likeliest
+    // mistake; listing every operator that could also follow only hides it.
+    let has = |t: &str| expected.iter().any(|e| e.trim_matches('"') == t);
+    if has("let") {
+        // Where a statement may start, listing every token that can start
+        // one is noise.
+        return if has("}") {
+            ", expected a statement or `}`".to_string()
+        } else {
+            ", expected a statement or a declaration".to_string()
+        };
+    }
+    if has(";") {
+        return ", expected `;`".to_string();
     }
     let names: Vec<String> = expected
         .iter()

@@ -568,6 +568,15 @@ impl Checker<'_> {
     /// Finds the common type of branch values (of `if` or `match`): `Never`
     /// branches do not count; the expected type wins when there is one.
     pub(super) fn join_types(&self, expected: Option<&Type>, tys: &[&Type]) -> Type {
+        // Without any branch value there is nothing to convert: the result
+        // is `Never` (every branch leaves) or `Void`.
+        if !tys.iter().any(|t| t.is_value()) {
+            return if tys.iter().all(|t| **t == Type::Never) {
+                Type::Never
+            } else {
+                Type::Void
+            };
+        }
         if let Some(t) = expected {
             if t.is_value() {
                 return t.clone();

@@ -1346,3 +1346,605 @@ fn payload_mutants_with_fixed_checksum_never_panic() {
     );
     tally.finish("payload mutants");
 }
+
+// ---------------------------------------------------------------------------
+// Structured mutants with known verdicts.
+// ---------------------------------------------------------------------------
+
+/// What the verifier must say about a structured mutant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verdict {
+    Accept,
+    Reject,
+    /// Depends on details the test does not model; only "no panic" holds.
+    Any,
+}
+
+/// `ins` with operand `idx` set to `value` (truncated to the operand's
+/// width), by patching its encoding: works for every opcode without a
+/// per-opcode table.
+fn set_operand(ins: &Instr, idx: usize, value: u64) -> Instr {
+    let kinds = ins.opcode().operand_kinds();
+    let offset: usize = 1 + kinds[..idx].iter().map(|k| k.width()).sum::<usize>();
+    let mut bytes = Vec::new();
+    ins.encode(&mut bytes);
+    let width = kinds[idx].width();
+    bytes[offset..offset + width].copy_from_slice(&value.to_le_bytes()[..width]);
+    Instr::decode(&bytes)
+        .expect("a patched operand still decodes")
+        .0
+}
+
+/// Register operands whose type may legitimately vary: a different type
+/// there can still verify, so the test does not predict the verdict.
+fn flexible_register(ins: &Instr, name: &str) -> bool {
+    matches!(
+        (ins, name),
+        (EqR { .. } | NeR { .. }, "b" | "c")
+            | (IsNil { .. }, "b")
+            | (LoadNil { .. }, "a")
+            | (Upcast { .. }, "a" | "b")
+            | (ArrLen { .. }, "b")
+            | (EnumTag { .. }, "b")
+            | (GetField { .. }, "b")
+            | (SetField { .. }, "a")
+            | (GetPayload { .. }, "b")
+            | (CallNative { .. }, "b")
+    )
+}
+
+/// The verdict for `ins` (which verifies in `f` of `m`) with operand `idx`
+/// changed to `v`. The typing rules look only at register types, never at
+/// register identities, so for a register operand "same types" means
+/// "accept" and, outside the flexible positions, "other types" means
+/// "reject".
+fn operand_verdict(m: &Module, f: &Function, ins: &Instr, idx: usize, v: u64) -> Verdict {
+    let ops = ins.operands();
+    let ops = ops.as_slice();
+    let o = ops[idx];
+    let old = o.value as u64;
+    if v == old {
+        return Verdict::Accept;
+    }
+    let n = ops.iter().find(|o| o.name == "n").map(|o| o.value as usize);
+    let regs = &f.regs;
+    let same = |yes: bool| {
+        if yes {
+            Verdict::Accept
+        } else {
+            Verdict::Reject
+        }
+    };
+    match o.kind {
+        OperandKind::R if o.name == "a" && result_unused(m, f, ins) => Verdict::Accept,
+        OperandKind::R if o.name == "b" && n.is_some() => {
+            let n = n.unwrap_or(0);
+            let (v, old) = (v as usize, old as usize);
+            match regs.get(v..v + n) {
+                None => Verdict::Reject,
+                Some(new_span) if new_span == &regs[old..old + n] => Verdict::Accept,
+                Some(_) if flexible_register(ins, o.name) => Verdict::Any,
+                Some(_) => Verdict::Reject,
+            }
+        }
+        OperandKind::R => match regs.get(v as usize) {
+            None => Verdict::Reject,
+            Some(t) if *t == regs[old as usize] => Verdict::Accept,
+            Some(_) if flexible_register(ins, o.name) => Verdict::Any,
+            Some(_) => Verdict::Reject,
+        },
+        OperandKind::K => match m.consts.get(v as usize) {
+            None => Verdict::Reject,
+            Some(c) => same(c.type_id() == m.consts[old as usize].type_id()),
+        },
+        // Every type operand is tied to a register's type.
+        OperandKind::T => Verdict::Reject,
+        OperandKind::F => match m.functions.get(v as usize) {
+            None => Verdict::Reject,
+            Some(g) => {
+                let was = &m.functions[old as usize];
+                if g.params == was.params && g.ret == was.ret && g.captures == was.captures {
+                    Verdict::Accept
+                } else if g.params != was.params || g.captures != was.captures {
+                    Verdict::Reject
+                } else {
+                    Verdict::Any
+                }
+            }
+        },
+        OperandKind::G => match m.globals.get(v as usize) {
+            None => Verdict::Reject,
+            Some(g) => same(g.ty == m.globals[old as usize].ty),
+        },
+        OperandKind::N => match u16::try_from(v).ok().and_then(Native::from_id) {
+            None => Verdict::Reject,
+            Some(_) => Verdict::Any,
+        },
+        OperandKind::L => same((v as usize) < f.code.len()),
+        OperandKind::U => match (ins, o.name) {
+            (NewArray { .. }, "n") => Verdict::Any,
+            (_, "n") => Verdict::Reject,
+            (Print { .. }, "nl") | (LoadBool { .. }, "v") => Verdict::Accept,
+            _ => Verdict::Any,
+        },
+        OperandKind::I => Verdict::Accept,
+    }
+}
+
+/// The values tried for an operand: every in-range value and a few past
+/// the end, plus the extremes of its width.
+fn candidate_values(m: &Module, f: &Function, kind: OperandKind) -> Vec<u64> {
+    let upto = |n: usize| (0..n as u64 + 2).collect::<Vec<_>>();
+    let mut vs = match kind {
+        OperandKind::R => upto(f.regs.len()),
+        OperandKind::K => upto(m.consts.len()),
+        OperandKind::T => upto(m.types.len()),
+        OperandKind::F => upto(m.functions.len()),
+        OperandKind::G => upto(m.globals.len()),
+        OperandKind::N => upto(ALL_NATIVES.len()),
+        OperandKind::L => upto(f.code.len()),
+        OperandKind::U => upto(6),
+        OperandKind::I => vec![0, 1, u32::MAX as u64, 0x8000_0000],
+    };
+    vs.push(match kind.width() {
+        2 => u16::MAX as u64,
+        _ => u32::MAX as u64,
+    });
+    vs.push(match kind.width() {
+        2 => 0x8000,
+        _ => 0x8000_0000,
+    });
+    vs
+}
+
+/// Verifies `m` directly, then encodes, decodes and verifies it again, all
+/// under `catch_unwind`; the two verdicts must agree. Some structured
+/// mutants (a line table of the wrong length) cannot be encoded faithfully:
+/// the decoder must then reject them, and the verifier must too.
+fn run_module(m: &Module, label: &str, dog: &Watchdog) -> Result<Outcome, String> {
+    dog.enter(label);
+    let result = catch_unwind(AssertUnwindSafe(|| -> Result<Outcome, String> {
+        let _ = disassemble(m);
+        let direct = match verify(m) {
+            Ok(()) => {
+                shadow_check(m)?;
+                Outcome::Accepted
+            }
+            Err(e) => {
+                let _ = e.to_string();
+                Outcome::VerifyErr
+            }
+        };
+        let bytes = encode(m);
+        let back = match decode(&bytes) {
+            Ok(back) => back,
+            Err(e) if direct == Outcome::Accepted => {
+                return Err(format!("an accepted module fails to decode: {e}"))
+            }
+            Err(_) => return Ok(Outcome::DecodeErr),
+        };
+        if back.functions != m.functions || back.types != m.types {
+            return Err("a structured mutant does not round-trip".into());
+        }
+        let again = if verify(&back).is_ok() {
+            Outcome::Accepted
+        } else {
+            Outcome::VerifyErr
+        };
+        if again != direct {
+            return Err(format!(
+                "verdict changed by encoding: {direct:?} then {again:?}"
+            ));
+        }
+        Ok(direct)
+    }));
+    match result {
+        Ok(Ok(o)) => Ok(o),
+        Ok(Err(e)) => Err(format!("{label}: {e}")),
+        Err(_) => Err(format!("{label}: PANIC")),
+    }
+}
+
+fn judge(tally: &mut Tally, label: &str, want: Verdict, got: Result<Outcome, String>) {
+    match (want, got) {
+        (_, Err(e)) => tally.fail(e),
+        (Verdict::Reject, Ok(Outcome::Accepted)) => {
+            tally.count(Outcome::Accepted);
+            tally.fail(format!("{label}: ACCEPTED, but it breaks a rule"));
+        }
+        (Verdict::Accept, Ok(o)) if o != Outcome::Accepted => {
+            tally.count(o);
+            tally.fail(format!("{label}: REJECTED, but it keeps every rule"));
+        }
+        (_, Ok(o)) => tally.count(o),
+    }
+}
+
+#[test]
+fn every_operand_of_every_instruction_mutated() {
+    let dog = Watchdog::start();
+    let mut tally = Tally::default();
+    let mut predicted = [0usize; 3];
+    for (name, m) in samples() {
+        for (fi, f) in m.functions.iter().enumerate() {
+            for (pc, ins) in f.code.iter().enumerate() {
+                for (idx, op) in ins.operands().as_slice().iter().enumerate() {
+                    for v in candidate_values(&m, f, op.kind) {
+                        let want = operand_verdict(&m, f, ins, idx, v);
+                        predicted[want as usize] += 1;
+                        let mut mutant = m.clone();
+                        let new = set_operand(ins, idx, v);
+                        mutant.functions[fi].code[pc] = new;
+                        let label = format!(
+                            "{name} `{}` pc {pc}: {} operand {} := {v} ({new:?})",
+                            f.name,
+                            ins.mnemonic(),
+                            op.name
+                        );
+                        let got = run_module(&mutant, &label, &dog);
+                        judge(&mut tally, &label, want, got);
+                    }
+                }
+            }
+        }
+    }
+    eprintln!(
+        "predicted: {} accept, {} reject, {} either",
+        predicted[0], predicted[1], predicted[2]
+    );
+    assert!(
+        predicted[1] > 4_000,
+        "too few must-reject mutants: {predicted:?}"
+    );
+    tally.finish("operand mutants");
+}
+
+/// Instructions whose register operands all have fixed types: a register
+/// used by one of them cannot change type and still verify.
+fn fixed_types(ins: &Instr) -> bool {
+    matches!(
+        ins,
+        LoadInt { .. }
+            | LoadBool { .. }
+            | AddI { .. }
+            | SubI { .. }
+            | MulI { .. }
+            | DivI { .. }
+            | RemI { .. }
+            | AddImmI { .. }
+            | NegI { .. }
+            | AndI { .. }
+            | OrI { .. }
+            | XorI { .. }
+            | ShlI { .. }
+            | ShrI { .. }
+            | NotI { .. }
+            | AddF { .. }
+            | SubF { .. }
+            | MulF { .. }
+            | DivF { .. }
+            | RemF { .. }
+            | NegF { .. }
+            | EqI { .. }
+            | NeI { .. }
+            | LtI { .. }
+            | LeI { .. }
+            | EqF { .. }
+            | NeF { .. }
+            | LtF { .. }
+            | LeF { .. }
+            | EqB { .. }
+            | NeB { .. }
+            | NotB { .. }
+            | EqS { .. }
+            | NeS { .. }
+            | LtS { .. }
+            | LeS { .. }
+            | IntToFloat { .. }
+            | FloatToInt { .. }
+            | Concat { .. }
+            | StrLen { .. }
+            | JmpIf { .. }
+            | JmpIfNot { .. }
+            | JmpLtI { .. }
+            | JmpGeI { .. }
+    )
+}
+
+/// Mutations of whole tables and function headers, each with its verdict.
+fn table_mutants(m: &Module) -> Vec<(String, Verdict, Module)> {
+    let mut out: Vec<(String, Verdict, Module)> = Vec::new();
+    let mut add = |what: String, want: Verdict, f: &dyn Fn(&mut Module)| {
+        let mut mutant = m.clone();
+        f(&mut mutant);
+        out.push((what, want, mutant));
+    };
+    use Verdict::*;
+    let nt = m.types.len() as u32;
+    add("types: cyclic array".into(), Reject, &|m| {
+        m.types.push(Type::Array(nt))
+    });
+    add("types: forward cell".into(), Reject, &|m| {
+        m.types.push(Type::Cell(nt + 5))
+    });
+    add("types: duplicate".into(), Reject, &|m| {
+        let t = m.types[m.types.len() - 1].clone();
+        m.types.push(t)
+    });
+    add("types: duplicate builtin".into(), Reject, &|m| {
+        m.types.push(Type::Str)
+    });
+    add("types: float map key".into(), Reject, &|m| {
+        m.types.push(Type::Map(FLOAT, INT))
+    });
+    add("types: unknown struct".into(), Reject, &|m| {
+        let n = m.structs.len() as u32;
+        m.types.push(Type::Struct(n))
+    });
+    add("types: unknown enum".into(), Reject, &|m| {
+        m.types.push(Type::Enum(u32::MAX))
+    });
+    add("types: unknown trait".into(), Reject, &|m| {
+        let n = m.traits.len() as u32;
+        m.types.push(Type::Trait(n))
+    });
+    add("types: huge func".into(), Reject, &|m| {
+        m.types.push(Type::Func {
+            params: vec![INT; 100_000].into_iter().chain([nt]).collect(),
+            ret: None,
+        })
+    });
+    add("types: builtins swapped".into(), Reject, &|m| {
+        m.types.swap(1, 2)
+    });
+    add("types: truncated".into(), Reject, &|m| m.types.truncate(3));
+    add("types: new valid entry".into(), Accept, &|m| {
+        m.types.push(Type::Map(BOOL, nt - 1))
+    });
+    for (i, s) in m.structs.iter().enumerate() {
+        for j in 0..s.fields.len() {
+            add(format!("struct {i} field {j} bad type"), Reject, &|m| {
+                m.structs[i].fields[j].ty = nt
+            });
+        }
+    }
+    for (i, e) in m.enums.iter().enumerate() {
+        for (j, v) in e.variants.iter().enumerate() {
+            for k in 0..v.fields.len() {
+                add(
+                    format!("enum {i} variant {j} payload {k} bad type"),
+                    Reject,
+                    &|m| m.enums[i].variants[j].fields[k] = u32::MAX,
+                );
+            }
+        }
+    }
+    for (i, t) in m.traits.iter().enumerate() {
+        for j in 0..t.methods.len() {
+            add(
+                format!("trait {i} method {j} changed result"),
+                Reject,
+                &|m| {
+                    let r = &mut m.traits[i].methods[j].ret;
+                    *r = if *r == Some(BOOL) {
+                        Some(INT)
+                    } else {
+                        Some(BOOL)
+                    };
+                },
+            );
+            add(format!("trait {i} method {j} extra param"), Reject, &|m| {
+                m.traits[i].methods[j].params.push(INT)
+            });
+        }
+    }
+    for i in 0..m.impls.len() {
+        add(format!("impl {i} duplicated"), Reject, &|m| {
+            let d = m.impls[i].clone();
+            m.impls.push(d)
+        });
+        add(format!("impl {i} missing a method"), Reject, &|m| {
+            m.impls[i].methods.pop();
+        });
+        add(format!("impl {i} methods reversed"), Reject, &|m| {
+            m.impls[i].methods.reverse()
+        });
+        add(format!("impl {i} bad trait"), Reject, &|m| {
+            m.impls[i].trait_index = 9
+        });
+        add(format!("impl {i} bad struct"), Reject, &|m| {
+            m.impls[i].struct_index = 9
+        });
+        add(format!("impl {i} bad function"), Reject, &|m| {
+            m.impls[i].methods[0] = u32::MAX
+        });
+        add(format!("impl {i} removed"), Any, &|m| {
+            m.impls.remove(i);
+        });
+    }
+    for i in 0..m.globals.len() {
+        add(format!("global {i} bad type"), Reject, &|m| {
+            m.globals[i].ty = nt
+        });
+    }
+    add("entry out of range".into(), Reject, &|m| {
+        m.entry = m.functions.len() as u32
+    });
+    add("entry huge".into(), Reject, &|m| m.entry = u32::MAX);
+    add("no functions".into(), Reject, &|m| m.functions.clear());
+    for (fi, f) in m.functions.iter().enumerate() {
+        let name = &f.name;
+        add(format!("`{name}`: empty code"), Reject, &|m| {
+            m.functions[fi].code.clear();
+            m.functions[fi].lines.clear();
+        });
+        add(format!("`{name}`: last instruction nop"), Reject, &|m| {
+            if let Some(last) = m.functions[fi].code.last_mut() {
+                *last = Nop {};
+            }
+        });
+        add(format!("`{name}`: line table short"), Reject, &|m| {
+            m.functions[fi].lines.pop();
+        });
+        add(format!("`{name}`: line table long"), Reject, &|m| {
+            m.functions[fi].lines.push(1)
+        });
+        add(format!("`{name}`: too many registers"), Reject, &|m| {
+            m.functions[fi].regs.resize(70_000, INT)
+        });
+        add(
+            format!("`{name}`: register type out of range"),
+            Reject,
+            &|m| m.functions[fi].regs.push(nt),
+        );
+        add(format!("`{name}`: extra unused register"), Accept, &|m| {
+            m.functions[fi].regs.push(INT)
+        });
+        add(
+            format!("`{name}`: no registers"),
+            if f.regs.is_empty() { Accept } else { Any },
+            &|m| m.functions[fi].regs.clear(),
+        );
+        add(format!("`{name}`: result type flipped"), Reject, &|m| {
+            let r = &mut m.functions[fi].ret;
+            *r = if r.is_some() { None } else { Some(INT) };
+        });
+        add(
+            format!("`{name}`: capture type out of range"),
+            Reject,
+            &|m| m.functions[fi].captures.push(nt),
+        );
+        if !f.params.is_empty() {
+            add(
+                format!("`{name}`: parameter register retyped"),
+                Reject,
+                &|m| {
+                    let r = &mut m.functions[fi].regs[0];
+                    *r = if *r == BOOL { INT } else { BOOL };
+                },
+            );
+            add(
+                format!("`{name}`: parameter type out of range"),
+                Reject,
+                &|m| m.functions[fi].params[0] = nt,
+            );
+        }
+        if fi == m.entry as usize {
+            add(format!("`{name}`: entry with a parameter"), Reject, &|m| {
+                m.functions[fi].params.insert(0, INT);
+                m.functions[fi].regs.insert(0, INT);
+            });
+            add(format!("`{name}`: entry with a capture"), Reject, &|m| {
+                m.functions[fi].captures.push(INT)
+            });
+        }
+        // A register used by a fixed-type instruction cannot change type.
+        for r in f.params.len()..f.regs.len() {
+            let pinned = f.code.iter().any(|ins| {
+                fixed_types(ins)
+                    && ins
+                        .operands()
+                        .as_slice()
+                        .iter()
+                        .any(|o| o.kind == OperandKind::R && o.value == r as i64)
+            });
+            for new in [INT, FLOAT, BOOL, STR, nt - 1] {
+                if new == f.regs[r] {
+                    continue;
+                }
+                let want = if pinned { Reject } else { Any };
+                add(format!("`{name}`: r{r} retyped to t{new}"), want, &|m| {
+                    m.functions[fi].regs[r] = new
+                });
+            }
+        }
+        // Each constant changed to another type.
+        for k in 0..m.consts.len() {
+            let used = f
+                .code
+                .iter()
+                .any(|ins| matches!(ins, LoadK { k: kk, .. } if *kk as usize == k));
+            for c in [Const::Int(7), Const::Float(7.0), Const::Str("7".into())] {
+                let want = if c.type_id() == m.consts[k].type_id() {
+                    Accept
+                } else if used {
+                    Reject
+                } else {
+                    Any
+                };
+                add(format!("`{name}`: constant k{k} := {c:?}"), want, &|m| {
+                    m.consts[k] = c.clone()
+                });
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn table_and_header_mutants_have_the_expected_verdict() {
+    let dog = Watchdog::start();
+    let mut tally = Tally::default();
+    for (name, m) in samples() {
+        for (what, want, mutant) in table_mutants(&m) {
+            let label = format!("{name}: {what}");
+            let got = run_module(&mutant, &label, &dog);
+            judge(&mut tally, &label, want, got);
+        }
+    }
+    assert!(tally.total() > 300, "only {} mutants", tally.total());
+    tally.finish("table mutants");
+}
+
+#[test]
+fn random_instruction_mutants_never_panic() {
+    let dog = Watchdog::start();
+    let mut tally = Tally::default();
+    for (si, (name, m)) in samples().into_iter().enumerate() {
+        for seed in 0..3000u64 {
+            let mut rng = Rng(seed.wrapping_mul(31) ^ ((si as u64) << 40));
+            let mut mutant = m.clone();
+            for _ in 0..1 + rng.below(3) {
+                let fi = rng.below(mutant.functions.len());
+                let f = &mut mutant.functions[fi];
+                let pc = rng.below(f.code.len());
+                match rng.below(4) {
+                    // A random instruction from random operand bytes.
+                    0 | 1 => {
+                        let mut bytes = vec![rng.below(ALL_OPCODES.len()) as u8];
+                        for _ in 0..16 {
+                            bytes.push(if rng.below(2) == 0 {
+                                rng.below(f.regs.len() + 2) as u8
+                            } else {
+                                rng.interesting() as u8
+                            });
+                        }
+                        if let Ok((ins, _)) = Instr::decode(&bytes) {
+                            f.code[pc] = ins;
+                        }
+                    }
+                    // An operand set to an edge value.
+                    2 => {
+                        let ins = f.code[pc];
+                        let count = ins.operands().as_slice().len();
+                        if count > 0 {
+                            let v = rng.interesting();
+                            f.code[pc] = set_operand(&ins, rng.below(count), v);
+                        }
+                    }
+                    // Two instructions swapped.
+                    _ => {
+                        let other = rng.below(f.code.len());
+                        f.code.swap(pc, other);
+                    }
+                }
+            }
+            let label = format!("{name} random instruction mutant seed {seed}");
+            match run_module(&mutant, &label, &dog) {
+                Ok(o) => tally.count(o),
+                Err(e) => tally.fail(e),
+            }
+        }
+    }
+    tally.finish("random instruction mutants");
+}

@@ -1410,3 +1410,52 @@ mod tests {
         compile_verified(include_str!("testdata/features.src"));
     }
 }
+
+#[cfg(test)]
+mod depth_tests {
+    /// Nesting just below the limit compiles on a default 2 MiB test thread,
+    /// in every recursive shape the checker and lowering have.
+    #[test]
+    fn nesting_at_the_limit_compiles_on_a_small_stack() {
+        let n = crate::check::MAX_NESTING - 10;
+        let shapes = [
+            format!("let x = {}1{};", "-(".repeat(n), ")".repeat(n)),
+            format!("let x = {}1{};", "[".repeat(n), "]".repeat(n)),
+            format!("let x = {}1{};", "1 + (".repeat(n), ")".repeat(n)),
+            format!(
+                "fn f(x: int) -> int {{ return x; }} let x = {}1{};",
+                "f(".repeat(n),
+                ")".repeat(n)
+            ),
+            format!(
+                "fn g() {{ {}println(1);{} }}",
+                "if true { ".repeat(n / 2),
+                " }".repeat(n / 2)
+            ),
+            format!(
+                "let x = {}1{};",
+                "match 1 { _ => ".repeat(n / 2),
+                " }".repeat(n / 2)
+            ),
+            format!(
+                "let x = {}1{};",
+                "fn() -> int { return ".repeat(n / 3),
+                "; }()".repeat(n / 3)
+            ),
+        ];
+        for src in shapes {
+            let handle = std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(move || {
+                    crate::compile("t.src", &src)
+                        .map(|_| ())
+                        .map_err(|d| d.render(false))
+                })
+                .expect("spawn");
+            let r = handle.join().expect("no stack overflow");
+            if let Err(e) = r {
+                panic!("{e}");
+            }
+        }
+    }
+}

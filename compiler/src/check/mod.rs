@@ -229,6 +229,15 @@ impl<'s> Checker<'s> {
 
     /// Resolves a written type; reports unknown names.
     fn resolve_type(&mut self, t: &ast::TypeExpr) -> Type {
+        if !self.enter(t.span()) {
+            return Type::Error;
+        }
+        let r = self.resolve_type_inner(t);
+        self.leave();
+        r
+    }
+
+    fn resolve_type_inner(&mut self, t: &ast::TypeExpr) -> Type {
         match t {
             ast::TypeExpr::Named(id) => match id.name {
                 "int" => Type::Int,

@@ -113,6 +113,21 @@ impl Checker<'_> {
         binds: &mut Vec<Binding>,
         reuse: Option<&[Binding]>,
     ) -> Pat {
+        if !self.enter(p.span) {
+            return Pat::Wildcard;
+        }
+        let r = self.pattern_inner(p, ty, binds, reuse);
+        self.leave();
+        r
+    }
+
+    fn pattern_inner(
+        &mut self,
+        p: &ast::Pattern,
+        ty: &Type,
+        binds: &mut Vec<Binding>,
+        reuse: Option<&[Binding]>,
+    ) -> Pat {
         match p.kind {
             ast::PatternKind::Wildcard => Pat::Wildcard,
             ast::PatternKind::Binding(name) => {

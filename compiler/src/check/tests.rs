@@ -371,6 +371,18 @@ fn deep_nesting_is_a_diagnostic_not_a_crash() {
     );
     let e = errors(&src);
     assert!(e.iter().any(|m| m.contains("nested too deeply")), "{e:?}");
+    let src = format!(
+        "let x: {}int{} = nil;",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    assert!(errors(&src).iter().any(|m| m.contains("nested too deeply")));
+    let src = format!(
+        "enum E {{ A(E), B }} let x = match E::B {{ {}E::B{} => 1, _ => 2 }};",
+        "E::A(".repeat(depth),
+        ")".repeat(depth)
+    );
+    assert!(errors(&src).iter().any(|m| m.contains("nested too deeply")));
     // Just below the limit works.
     let src = format!("let x = {}1{};", "-(".repeat(90), ")".repeat(90));
     ok(&src);

@@ -692,8 +692,8 @@ fn objects_module() -> Module {
         c: pets + 1,
     });
     a.emit(NeR { a: b, b: c, c: arr });
-    a.emit(NotB { a: b, b: b });
-    a.emit(EqB { a: b, b: b, c: b });
+    a.emit(NotB { a: b, b });
+    a.emit(EqB { a: b, b, c: b });
     a.emit(Print { b, t: BOOL, nl: 1 });
     a.emit(RetVoid {});
     m.functions.push(a.finish("main", None, &[]));
@@ -1947,4 +1947,54 @@ fn random_instruction_mutants_never_panic() {
         }
     }
     tally.finish("random instruction mutants");
+}
+
+// ---------------------------------------------------------------------------
+// Size: the verifier is linear, so big inputs stay fast.
+// ---------------------------------------------------------------------------
+
+/// Generous bound for the size tests below in a debug build; a quadratic
+/// verifier would take minutes on them.
+const BIG_INPUT_LIMIT: Duration = Duration::from_secs(10);
+
+#[test]
+fn big_functions_and_tables_verify_in_linear_time() {
+    // A function with 60000 registers and 200000 instructions.
+    let mut m = Module::new("big.src");
+    let mut a = Asm::new(&[]);
+    for _ in 0..60_000 {
+        a.reg(INT);
+    }
+    for i in 0..200_000u32 {
+        let r = (i % 60_000) as u16;
+        a.emit(AddI {
+            a: r,
+            b: r,
+            c: (r + 1) % 60_000,
+        });
+    }
+    a.emit(Jmp { target: 0 });
+    m.functions.push(a.finish("big", None, &[]));
+    let start = Instant::now();
+    assert_eq!(verify(&m), Ok(()));
+    let bytes = encode(&m);
+    assert_eq!(decode(&bytes).map(|b| b == m), Ok(true));
+    assert!(start.elapsed() < BIG_INPUT_LIMIT, "{:?}", start.elapsed());
+
+    // A type table whose every entry uses the previous one twice: names
+    // printed in full would double in length at each step, so an error
+    // message naming the last one must not print it in full.
+    let mut m = Module::new("types.src");
+    for i in 3..2000u32 {
+        m.types.push(Type::Func {
+            params: vec![i, i],
+            ret: Some(i),
+        });
+    }
+    m.types.push(Type::Map(1999, INT));
+    let start = Instant::now();
+    let err = verify(&m).expect_err("a function type as a map key");
+    assert!(err.to_string().len() < 2000, "{err}");
+    let _ = disassemble(&m);
+    assert!(start.elapsed() < BIG_INPUT_LIMIT, "{:?}", start.elapsed());
 }

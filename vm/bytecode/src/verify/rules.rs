@@ -12,7 +12,7 @@ use super::types::{is_nullable, is_ref};
 use super::VerifyError;
 use crate::disasm::type_name;
 use crate::instr::{Instr, Reg};
-use crate::module::{Function, Module};
+use crate::module::{EnumDef, Function, Module, StructDef, Variant};
 use crate::types::{Type, TypeId, BOOL, FLOAT, INT, STR};
 
 /// Where the verifier is: one instruction of one function of a module.
@@ -202,7 +202,7 @@ impl<'a> Cx<'a> {
         })
     }
 
-    fn struct_fields(&self, r: Reg) -> Result<&'a crate::module::StructDef, VerifyError> {
+    fn struct_def(&self, r: Reg) -> Result<&'a StructDef, VerifyError> {
         let m = self.m;
         let s = self.shape(r, "a struct", |t| match t {
             Type::Struct(s) => Some(*s),
@@ -213,7 +213,7 @@ impl<'a> Cx<'a> {
             .ok_or_else(|| self.err(format!("struct index {s} is out of range")))
     }
 
-    fn enum_def(&self, r: Reg) -> Result<&'a crate::module::EnumDef, VerifyError> {
+    fn enum_def(&self, r: Reg) -> Result<&'a EnumDef, VerifyError> {
         let m = self.m;
         let e = self.shape(r, "an enum", |t| match t {
             Type::Enum(e) => Some(*e),
@@ -224,7 +224,7 @@ impl<'a> Cx<'a> {
             .ok_or_else(|| self.err(format!("enum index {e} is out of range")))
     }
 
-    fn field(&self, s: &'a crate::module::StructDef, i: u16) -> Result<TypeId, VerifyError> {
+    fn field(&self, s: &'a StructDef, i: u16) -> Result<TypeId, VerifyError> {
         s.fields.get(i as usize).map(|f| f.ty).ok_or_else(|| {
             self.err(format!(
                 "field {i} is out of range (struct `{}` has {} fields)",
@@ -234,11 +234,7 @@ impl<'a> Cx<'a> {
         })
     }
 
-    fn variant(
-        &self,
-        e: &'a crate::module::EnumDef,
-        v: u16,
-    ) -> Result<&'a crate::module::Variant, VerifyError> {
+    fn variant(&self, e: &'a EnumDef, v: u16) -> Result<&'a Variant, VerifyError> {
         e.variants.get(v as usize).ok_or_else(|| {
             self.err(format!(
                 "variant {v} is out of range (enum `{}` has {} variants)",
@@ -491,11 +487,11 @@ pub(super) fn check(cx: &Cx) -> Result<(), VerifyError> {
             )
         }
         GetField { a, b, i } => {
-            let s = cx.struct_fields(b)?;
+            let s = cx.struct_def(b)?;
             cx.expect(a, cx.field(s, i)?)
         }
         SetField { a, i, b } => {
-            let s = cx.struct_fields(a)?;
+            let s = cx.struct_def(a)?;
             cx.expect(b, cx.field(s, i)?)
         }
         Upcast { a, b } => {

@@ -148,3 +148,101 @@ mod render_errors_dir {
         }
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    //! No input may panic the compiler: every prefix of real programs and
+    //! pseudo-random mutations of them must give a module or diagnostics.
+
+    /// Compiles; whatever compiles must also pass the bytecode verifier.
+    fn compile_quietly(src: &str) {
+        if let Ok(m) = crate::compile("t.src", src) {
+            if let Err(e) = lang_bytecode::verify(&m) {
+                panic!("compiled but does not verify: {e}\n--- source:\n{src}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_prefix_compiles_or_reports() {
+        for text in [
+            include_str!("testdata/card.src"),
+            include_str!("testdata/features.src"),
+        ] {
+            let mut cut = 0;
+            while cut <= text.len() {
+                if text.is_char_boundary(cut) {
+                    compile_quietly(&text[..cut]);
+                }
+                cut += 7;
+            }
+        }
+    }
+
+    #[test]
+    fn mutations_compile_or_report() {
+        let text = include_str!("testdata/features.src").as_bytes();
+        let pieces: &[&[u8]] = &[
+            b"{",
+            b"}",
+            b"(",
+            b")",
+            b"[",
+            b"]",
+            b";",
+            b",",
+            b"nil",
+            b"fn",
+            b"match",
+            b"if",
+            b"self",
+            b"\"",
+            b"/*",
+            b"=",
+            b"+=",
+            b"..",
+            b"|",
+            b"::",
+            b"0x",
+            b"99999999999999999999",
+            b"-",
+            b"E::A",
+            b"int",
+            b"x",
+            b"return",
+            b"break",
+            b"\\u{",
+            b"\xff",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..300 {
+            let mut bytes = text.to_vec();
+            for _ in 0..(1 + next() % 4) {
+                let at = (next() as usize) % bytes.len();
+                match next() % 3 {
+                    0 => {
+                        let p = pieces[(next() as usize) % pieces.len()];
+                        bytes.splice(at..at, p.iter().copied());
+                    }
+                    1 => {
+                        let end = (at + (next() as usize) % 12).min(bytes.len());
+                        bytes.drain(at..end);
+                    }
+                    _ => {
+                        let from = (next() as usize) % bytes.len();
+                        let end = (from + (next() as usize) % 40).min(bytes.len());
+                        let chunk: Vec<u8> = bytes[from..end].to_vec();
+                        bytes.splice(at..at, chunk);
+                    }
+                }
+            }
+            compile_quietly(&String::from_utf8_lossy(&bytes));
+        }
+    }
+}

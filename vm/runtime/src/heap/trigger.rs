@@ -11,12 +11,18 @@ use mmtk::util::constants::LOG_BYTES_IN_PAGE;
 use mmtk::util::heap::{GCTriggerPolicy, SpaceStats};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The current heap limit in pages.
-static LIMIT_PAGES: AtomicUsize = AtomicUsize::new(usize::MAX >> LOG_BYTES_IN_PAGE);
+/// The largest heap limit a run may set: 64 GiB, well above the machines'
+/// memory. MMTk sizes its spaces' address ranges from the limit in force when
+/// it starts, so it starts with this one and each run lowers it to its own.
+pub const MAX_HEAP_BYTES: usize = 64 << 30;
 
-/// Sets the heap limit for the next allocations.
+/// The current heap limit in pages.
+static LIMIT_PAGES: AtomicUsize = AtomicUsize::new(MAX_HEAP_BYTES >> LOG_BYTES_IN_PAGE);
+
+/// Sets the heap limit for the next allocations (at most `MAX_HEAP_BYTES`).
 pub fn set_limit_bytes(bytes: usize) {
-    LIMIT_PAGES.store((bytes >> LOG_BYTES_IN_PAGE).max(1), Ordering::Relaxed);
+    let pages = bytes.min(MAX_HEAP_BYTES) >> LOG_BYTES_IN_PAGE;
+    LIMIT_PAGES.store(pages.max(1), Ordering::Relaxed);
 }
 
 /// The heap limit in bytes.

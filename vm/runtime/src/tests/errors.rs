@@ -1,0 +1,408 @@
+//! Runtime errors: messages and stack traces.
+
+use super::*;
+use crate::error::ELIDED;
+use crate::TraceFrame;
+use lang_bytecode::{Field, Native, StructDef, Type};
+
+fn frame(function: &str, line: u32) -> TraceFrame {
+    TraceFrame {
+        function: function.into(),
+        file: "prog.src".into(),
+        line,
+    }
+}
+
+/// `fn div(a, b) { return a / b; }` called from main with b = 0.
+#[test]
+fn division_by_zero_has_a_trace() {
+    let mut a = Asm::new();
+    let div = a.declare("div");
+    a.define(
+        div,
+        &[I, I],
+        Some(I),
+        &[],
+        &[I, I, I],
+        7,
+        vec![Instr::DivI { a: 2, b: 0, c: 1 }, Instr::Ret { a: 2 }],
+    );
+    let main = a.declare("main");
+    a.define(
+        main,
+        &[],
+        None,
+        &[],
+        &[I, I, I],
+        20,
+        vec![
+            Instr::LoadInt { a: 0, imm: 1 },
+            Instr::LoadInt { a: 1, imm: 0 },
+            Instr::Print { b: 0, t: I, nl: 1 },
+            Instr::Call {
+                a: 2,
+                f: div,
+                b: 0,
+                n: 2,
+            },
+            Instr::RetVoid {},
+        ],
+    );
+    a.entry(
+        &[I],
+        vec![
+            Instr::Call {
+                a: 0,
+                f: main,
+                b: 0,
+                n: 0,
+            },
+            Instr::RetVoid {},
+        ],
+    );
+    let (e, out) = run_err(a.finish());
+    // Output printed before the error is flushed.
+    assert_eq!(out, "1\n");
+    assert_eq!(e.message, "division by zero");
+    assert_eq!(
+        e.trace,
+        vec![frame("div", 7), frame("main", 23), frame("<main>", 1)]
+    );
+    assert_eq!(
+        e.to_string(),
+        "runtime error: division by zero\n  at div (prog.src:7)\n  at main (prog.src:23)\n  at <main> (prog.src:1)"
+    );
+}
+
+#[test]
+fn index_nil_and_conversion_errors() {
+    let cases: Vec<(Vec<Instr>, &str)> = vec![
+        (
+            vec![
+                Instr::LoadInt { a: 0, imm: 5 },
+                Instr::NewArray {
+                    a: 1,
+                    t: 4,
+                    b: 0,
+                    n: 3,
+                },
+                Instr::ArrGet { a: 0, b: 1, c: 0 },
+            ],
+            "index 5 out of bounds for length 3",
+        ),
+        (
+            vec![
+                Instr::LoadInt { a: 0, imm: -1 },
+                Instr::NewArray {
+                    a: 1,
+                    t: 4,
+                    b: 0,
+                    n: 3,
+                },
+                Instr::ArrSet { a: 1, b: 0, c: 0 },
+            ],
+            "index -1 out of bounds for length 3",
+        ),
+        (
+            vec![Instr::LoadNil { a: 1 }, Instr::ArrLen { a: 0, b: 1 }],
+            "nil dereference",
+        ),
+        (
+            vec![
+                Instr::LoadNil { a: 2 },
+                Instr::GetField { a: 0, b: 2, i: 0 },
+            ],
+            "nil dereference",
+        ),
+        (
+            vec![
+                Instr::LoadInt { a: 0, imm: 0 },
+                Instr::IntToFloat { a: 3, b: 0 },
+                Instr::DivF { a: 3, b: 3, c: 3 },
+                Instr::FloatToInt { a: 0, b: 3 },
+            ],
+            "cannot convert nan to int",
+        ),
+        (
+            vec![
+                Instr::LoadInt { a: 0, imm: 1 },
+                Instr::IntToFloat { a: 3, b: 0 },
+                Instr::LoadInt { a: 0, imm: 0 },
+                Instr::IntToFloat { a: 4, b: 0 },
+                Instr::DivF { a: 3, b: 3, c: 4 },
+                Instr::FloatToInt { a: 0, b: 3 },
+            ],
+            "cannot convert inf to int: out of range",
+        ),
+        (
+            vec![
+                Instr::LoadInt { a: 0, imm: 0 },
+                Instr::LoadInt { a: 5, imm: 7 },
+                Instr::RemI { a: 0, b: 5, c: 0 },
+            ],
+            "division by zero",
+        ),
+        (
+            vec![
+                Instr::LoadInt { a: 0, imm: 0 },
+                Instr::NewArray {
+                    a: 1,
+                    t: 4,
+                    b: 0,
+                    n: 0,
+                },
+                Instr::CallNative {
+                    a: 0,
+                    native: Native::ArrPop as u16,
+                    b: 1,
+                    n: 1,
+                },
+            ],
+            "pop from an empty array",
+        ),
+        (
+            vec![
+                Instr::LoadInt {
+                    a: 0,
+                    imm: 0x110000,
+                },
+                Instr::CallNative {
+                    a: 6,
+                    native: Native::Chr as u16,
+                    b: 0,
+                    n: 1,
+                },
+            ],
+            "chr of invalid character code 1114112",
+        ),
+    ];
+    for (code, want) in cases {
+        let mut a = Asm::new();
+        let arr = a.ty(Type::Array(I));
+        assert_eq!(arr, 4);
+        a.m.structs.push(StructDef {
+            name: "P".into(),
+            fields: vec![Field {
+                name: "x".into(),
+                ty: I,
+            }],
+        });
+        let p = a.ty(Type::Struct(0));
+        let mut code = code;
+        code.push(Instr::RetVoid {});
+        a.entry(&[I, arr, p, F, F, I, S], code);
+        let (e, _) = run_err(a.finish());
+        assert_eq!(e.message, want);
+        assert_eq!(e.trace.len(), 1);
+    }
+}
+
+#[test]
+fn panic_assert_and_parse_errors() {
+    let cases: Vec<(&str, Native, &str)> = vec![
+        ("boom", Native::Panic, "boom"),
+        ("12x", Native::ParseInt, "invalid int: \"12x\""),
+        ("", Native::ParseFloat, "invalid float: \"\""),
+        ("", Native::Ord, "ord of an empty string"),
+    ];
+    for (text, nat, want) in cases {
+        let mut a = Asm::new();
+        let k = a.s(text);
+        a.entry(
+            &[S, I],
+            vec![
+                Instr::LoadK { a: 0, k },
+                Instr::CallNative {
+                    a: 1,
+                    native: nat as u16,
+                    b: 0,
+                    n: 1,
+                },
+                Instr::RetVoid {},
+            ],
+        );
+        assert_eq!(run_err(a.finish()).0.message, want);
+    }
+    let mut a = Asm::new();
+    let k = a.s("x must be positive");
+    a.entry(
+        &[B, S],
+        vec![
+            Instr::LoadBool { a: 0, v: 1 },
+            Instr::LoadK { a: 1, k },
+            Instr::CallNative {
+                a: 0,
+                native: Native::Assert as u16,
+                b: 0,
+                n: 2,
+            },
+            Instr::LoadBool { a: 0, v: 0 },
+            Instr::CallNative {
+                a: 0,
+                native: Native::Assert as u16,
+                b: 0,
+                n: 2,
+            },
+            Instr::RetVoid {},
+        ],
+    );
+    let (e, _) = run_err(a.finish());
+    assert_eq!(e.message, "assertion failed: x must be positive");
+    assert_eq!(e.trace, vec![frame("<main>", 5)]);
+}
+
+/// `fn f(n: int) -> int { return f(n + 1); }` ends in `stack overflow`
+/// with a shortened trace.
+#[test]
+fn runaway_recursion_is_a_stack_overflow() {
+    let mut a = Asm::new();
+    let f = a.declare("f");
+    a.define(
+        f,
+        &[I],
+        Some(I),
+        &[],
+        &[I, I],
+        2,
+        vec![
+            Instr::AddImmI { a: 0, b: 0, imm: 1 },
+            Instr::Call {
+                a: 1,
+                f,
+                b: 0,
+                n: 1,
+            },
+            Instr::Ret { a: 1 },
+        ],
+    );
+    a.entry(
+        &[I],
+        vec![
+            Instr::LoadInt { a: 0, imm: 0 },
+            Instr::Call {
+                a: 0,
+                f,
+                b: 0,
+                n: 1,
+            },
+            Instr::RetVoid {},
+        ],
+    );
+    let (e, _) = run_err(a.finish());
+    assert_eq!(e.message, "stack overflow");
+    assert_eq!(e.trace[0], frame("f", 3));
+    let elided: Vec<_> = e.trace.iter().filter(|t| t.function == ELIDED).collect();
+    assert_eq!(elided.len(), 1);
+    assert_eq!(e.trace.last(), Some(&frame("<main>", 2)));
+    assert!(e.trace.len() < 60, "trace has {} entries", e.trace.len());
+    let total = e.trace.len() - 1 + elided[0].line as usize;
+    assert_eq!(total, crate::interp::MAX_FRAMES);
+    assert!(e.to_string().contains("more frames ..."));
+}
+
+/// A frame too big for the VM stack also overflows cleanly.
+#[test]
+fn huge_frames_overflow_the_vm_stack() {
+    let mut a = Asm::new();
+    let f = a.declare("f");
+    let regs = vec![I; 60_000];
+    a.define(
+        f,
+        &[I],
+        Some(I),
+        &[],
+        &regs,
+        1,
+        vec![
+            Instr::Call {
+                a: 1,
+                f,
+                b: 0,
+                n: 1,
+            },
+            Instr::Ret { a: 1 },
+        ],
+    );
+    a.entry(
+        &[I],
+        vec![
+            Instr::Call {
+                a: 0,
+                f,
+                b: 0,
+                n: 1,
+            },
+            Instr::RetVoid {},
+        ],
+    );
+    let (e, _) = run_err(a.finish());
+    assert_eq!(e.message, "stack overflow");
+    let frames: usize = e
+        .trace
+        .iter()
+        .map(|t| {
+            if t.function == ELIDED {
+                t.line as usize
+            } else {
+                1
+            }
+        })
+        .sum();
+    assert_eq!(frames, 1 + crate::interp::VM_STACK_SLOTS / 60_000);
+}
+
+/// An error inside a `sort_by` comparison shows the whole stack, through
+/// the native.
+#[test]
+fn errors_inside_callbacks_keep_the_full_trace() {
+    let mut a = Asm::new();
+    let arr = a.ty(Type::Array(I));
+    let less_t = a.ty(Type::Func {
+        params: vec![I, I],
+        ret: Some(B),
+    });
+    let bad = a.declare("<lambda>");
+    a.define(
+        bad,
+        &[I, I],
+        Some(B),
+        &[],
+        &[I, I, I, B],
+        40,
+        vec![
+            Instr::LoadInt { a: 2, imm: 0 },
+            Instr::DivI { a: 2, b: 0, c: 2 },
+            Instr::LtI { a: 3, b: 0, c: 1 },
+            Instr::Ret { a: 3 },
+        ],
+    );
+    a.entry(
+        &[arr, less_t, I, I, I],
+        vec![
+            Instr::LoadInt { a: 2, imm: 2 },
+            Instr::LoadInt { a: 3, imm: 1 },
+            Instr::NewArray {
+                a: 0,
+                t: arr,
+                b: 2,
+                n: 2,
+            },
+            Instr::MakeClosure {
+                a: 1,
+                f: bad,
+                b: 0,
+                n: 0,
+            },
+            Instr::CallNative {
+                a: 4,
+                native: Native::ArrSortBy as u16,
+                b: 0,
+                n: 2,
+            },
+            Instr::RetVoid {},
+        ],
+    );
+    let (e, _) = run_err(a.finish());
+    assert_eq!(e.message, "division by zero");
+    assert_eq!(e.trace, vec![frame("<lambda>", 41), frame("<main>", 5)]);
+}

@@ -56,7 +56,13 @@ pub fn decode(bytes: &[u8]) -> Result<Module, DecodeError> {
             format!("format version {version} is not supported (this build reads version {FORMAT_VERSION})"),
         ));
     }
-    let _flags = header.u16()?;
+    let flags = header.u16()?;
+    if flags != 0 {
+        return Err(err(
+            6,
+            format!("reserved flags are {flags:#06x}; this build knows no flags"),
+        ));
+    }
     let len = header.u32()? as usize;
     let crc = header.u32()?;
     let payload = bytes.get(HEADER_LEN..).unwrap_or(&[]);
@@ -326,6 +332,13 @@ fn decode_function(r: &mut Reader) -> Result<Function, DecodeError> {
         if n > count - lines.len() {
             return r.fail(format!(
                 "line table of function `{name}` covers more instructions than it has"
+            ));
+        }
+        // The encoder writes each run once, maximal and non-empty; accepting
+        // any other spelling would let two files decode to the same module.
+        if n == 0 || lines.last() == Some(&line) {
+            return r.fail(format!(
+                "line table of function `{name}` is not in canonical form"
             ));
         }
         lines.extend(std::iter::repeat(line).take(n));

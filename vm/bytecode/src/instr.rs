@@ -316,7 +316,7 @@ instructions! {
     LtS = "lt.s" { a: R, b: R, c: R };
     /// R[A] := R[B] <= R[C] (strings, bytewise lexicographic).
     LeS = "le.s" { a: R, b: R, c: R };
-    /// R[A] := R[B] is R[C] (references, by identity; same type or either is nil-typed).
+    /// R[A] := R[B] is R[C] (any two references, by identity).
     EqR = "eq.r" { a: R, b: R, c: R };
     /// R[A] := R[B] is not R[C] (references, by identity).
     NeR = "ne.r" { a: R, b: R, c: R };
@@ -386,7 +386,7 @@ instructions! {
     NewEnum = "new.en" { a: R, t: T, v: U, b: R, n: U };
     /// R[A] := the variant index of enum value R[B] (error if nil).
     EnumTag = "tag" { a: R, b: R };
-    /// R[A] := payload field I of R[B], which must be variant V (error otherwise).
+    /// R[A] := payload field U of R[B], which must be variant V (error otherwise).
     GetPayload = "payload" { a: R, b: R, v: U, i: U };
 
     /// R[A] := new array of type T holding R[B], ..., R[B+N-1].

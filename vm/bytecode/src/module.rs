@@ -150,45 +150,9 @@ impl Module {
         self.types.get(id as usize)
     }
 
-    /// A readable name for a type, as the disassembler and errors print it.
+    /// A readable name for a type, as the disassembler and errors print it;
+    /// bounded in depth and length even for hostile type tables.
     pub fn type_name(&self, id: TypeId) -> String {
-        self.type_name_depth(id, 0)
-    }
-
-    fn type_name_depth(&self, id: TypeId, depth: usize) -> String {
-        // Type tables from untrusted files can be cyclic before verification.
-        if depth > 16 {
-            return "…".to_string();
-        }
-        let name = |t: TypeId| self.type_name_depth(t, depth + 1);
-        match self.type_at(id) {
-            None => format!("<bad type {id}>"),
-            Some(Type::Int) => "int".into(),
-            Some(Type::Float) => "float".into(),
-            Some(Type::Bool) => "bool".into(),
-            Some(Type::Str) => "str".into(),
-            Some(Type::Array(e)) => format!("[{}]", name(*e)),
-            Some(Type::Map(k, v)) => format!("{{{}: {}}}", name(*k), name(*v)),
-            Some(Type::Struct(i)) => self
-                .structs
-                .get(*i as usize)
-                .map_or_else(|| format!("<bad struct {i}>"), |s| s.name.clone()),
-            Some(Type::Enum(i)) => self
-                .enums
-                .get(*i as usize)
-                .map_or_else(|| format!("<bad enum {i}>"), |e| e.name.clone()),
-            Some(Type::Trait(i)) => self
-                .traits
-                .get(*i as usize)
-                .map_or_else(|| format!("<bad trait {i}>"), |t| t.name.clone()),
-            Some(Type::Func { params, ret }) => {
-                let ps: Vec<String> = params.iter().map(|p| name(*p)).collect();
-                match ret {
-                    Some(r) => format!("fn({}) -> {}", ps.join(", "), name(*r)),
-                    None => format!("fn({})", ps.join(", ")),
-                }
-            }
-            Some(Type::Cell(t)) => format!("cell<{}>", name(*t)),
-        }
+        crate::disasm::type_name(self, id)
     }
 }

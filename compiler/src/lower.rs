@@ -1406,6 +1406,52 @@ mod tests {
     }
 
     #[test]
+    fn captured_variables_use_cells_only_when_assigned() {
+        use lang_bytecode::types::Type as T;
+        let m = compile_verified(
+            "fn counter() -> fn() -> int { var n = 0; return fn() -> int { n += 1; return n; }; }
+             fn loop_closures() -> [fn() -> int] {
+                 var fs: [fn() -> int] = [];
+                 for i in 0..3 { fs.push(fn() -> int { return i; }); }
+                 return fs;
+             }",
+        );
+        let lambdas: Vec<_> = m
+            .functions
+            .iter()
+            .filter(|f| f.name == "<lambda>")
+            .collect();
+        assert_eq!(lambdas.len(), 2);
+        let is_cell = |t: u32| matches!(m.types[t as usize], T::Cell(_));
+        // The counter's `n` is assigned inside the closure: shared cell.
+        assert!(is_cell(lambdas[0].captures[0]));
+        // A loop variable is never assigned: captured by value, one per
+        // iteration.
+        assert!(!is_cell(lambdas[1].captures[0]));
+    }
+
+    #[test]
+    fn line_tables_name_source_lines() {
+        let m = compile_verified("fn f() -> int {\n    let x = 1;\n    return x + 2;\n}\n");
+        let f = m.functions.iter().find(|f| f.name == "f").expect("f");
+        assert_eq!(f.lines.len(), f.code.len());
+        assert!(
+            f.lines.contains(&2) && f.lines.contains(&3),
+            "{:?}",
+            f.lines
+        );
+        assert_eq!(m.source_name, "t.src");
+    }
+
+    #[test]
+    fn output_is_deterministic() {
+        let src = include_str!("testdata/features.src");
+        let a = lang_bytecode::encode(&compile_verified(src));
+        let b = lang_bytecode::encode(&compile_verified(src));
+        assert_eq!(a, b);
+    }
+
+    #[test]
     fn features_verify() {
         compile_verified(include_str!("testdata/features.src"));
     }

@@ -163,3 +163,40 @@ pub const I: TypeId = INT;
 pub const F: TypeId = FLOAT;
 pub const B: TypeId = BOOL;
 pub const S: TypeId = STR;
+
+/// An instruction or a jump to a named label, for code with loops.
+pub enum Op {
+    In(Instr),
+    Label(&'static str),
+    Jmp(&'static str),
+    Jt(u16, &'static str),
+    Jf(u16, &'static str),
+    JGe(u16, u16, &'static str),
+    JLt(u16, u16, &'static str),
+}
+
+/// Resolves labels to instruction indices.
+pub fn assemble(ops: Vec<Op>) -> Vec<Instr> {
+    let mut at = std::collections::HashMap::new();
+    let mut n = 0u32;
+    for op in &ops {
+        match op {
+            Op::Label(l) => {
+                at.insert(*l, n);
+            }
+            _ => n += 1,
+        }
+    }
+    let t = |l: &str| *at.get(l).unwrap_or_else(|| panic!("no label {l}"));
+    ops.into_iter()
+        .filter_map(|op| match op {
+            Op::In(i) => Some(i),
+            Op::Label(_) => None,
+            Op::Jmp(l) => Some(Instr::Jmp { target: t(l) }),
+            Op::Jt(a, l) => Some(Instr::JmpIf { a, target: t(l) }),
+            Op::Jf(a, l) => Some(Instr::JmpIfNot { a, target: t(l) }),
+            Op::JGe(a, b, l) => Some(Instr::JmpGeI { a, b, target: t(l) }),
+            Op::JLt(a, b, l) => Some(Instr::JmpLtI { a, b, target: t(l) }),
+        })
+        .collect()
+}

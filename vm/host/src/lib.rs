@@ -1,1 +1,220 @@
-//! placeholder
+//! lang-host: the KVM host mode. Runs a statically linked x86-64 Linux
+//! executable (normally the `lang` binary itself) inside a virtual machine
+//! with no guest kernel: the program runs in ring 3, and every system call
+//! and fault exits to this crate, which serves it under a fixed policy.
+//! The guest can reach nothing but its standard streams, the one program
+//! file it is given (read-only), the clock, random bytes, and its own
+//! memory and threads. `spec/host-mode.md` states the isolation story.
+//!
+//! Modules, one job each: `elf` (parse), `memory` (guest RAM frames),
+//! `paging` (page-table entries), `addrspace` (the guest's memory map and
+//! lazy backing), `cpu` (GDT/IDT/TSS/stubs and vCPU state), `loader`
+//! (segments and initial stack), `vcpu` (threads, exit loop, stopping),
+//! `syscalls` (the system-call layer), `policy` (file rights), `futex`.
+
+mod addrspace;
+mod cpu;
+mod elf;
+mod futex;
+mod loader;
+mod memory;
+mod paging;
+mod policy;
+mod syscalls;
+mod vcpu;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kvm_bindings::{kvm_userspace_memory_region, KVM_MAX_CPUID_ENTRIES};
+use kvm_ioctls::Kvm;
+use vm_memory::{GuestAddress, GuestMemoryBackend, GuestMemoryMmap};
+
+/// Default guest RAM: 1 GiB.
+pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 30;
+
+/// Exit code of a guest that ran out of memory (EX_SOFTWARE).
+pub const EXIT_OUT_OF_MEMORY: i32 = 70;
+
+/// What to run and with which limits.
+#[derive(Debug, Clone)]
+pub struct GuestConfig {
+    /// The static x86-64 executable to run.
+    pub executable: PathBuf,
+    /// argv, including argv[0].
+    pub args: Vec<String>,
+    /// Environment, as `NAME=value` strings.
+    pub env: Vec<String>,
+    /// The one file the guest may open (read-only), by this exact path.
+    pub readable_file: Option<PathBuf>,
+    /// Guest RAM in bytes (page tables included).
+    pub memory_limit: u64,
+    /// Stop the guest after this long.
+    pub timeout: Option<Duration>,
+}
+
+impl GuestConfig {
+    /// A configuration with default limits and no readable file.
+    pub fn new(executable: impl Into<PathBuf>, args: Vec<String>) -> GuestConfig {
+        GuestConfig {
+            executable: executable.into(),
+            args,
+            env: Vec::new(),
+            readable_file: None,
+            memory_limit: DEFAULT_MEMORY_LIMIT,
+            timeout: None,
+        }
+    }
+}
+
+/// Time spent, for the CLI's reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timings {
+    /// From `run_guest` being called to its return.
+    pub total: Duration,
+    /// From `run_guest` being called to the guest's first instruction
+    /// (VM creation, loading, vCPU setup).
+    pub to_first_instruction: Duration,
+}
+
+/// How a guest that ran ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuestOutcome {
+    /// The guest's exit status: its exit code, or 128 + signal number
+    /// when the host ended it for a fault (as a shell reports it).
+    pub exit_code: i32,
+    /// Set when the host ended the guest for a fault: what happened.
+    pub killed: Option<String>,
+    pub timings: Timings,
+}
+
+/// Why the guest could not be run, or was stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostError {
+    /// /dev/kvm is missing or not accessible (the CLI exits with 69).
+    KvmUnavailable(String),
+    /// The executable cannot be read or is not a static x86-64 ELF.
+    BadExecutable(String),
+    /// The guest exhausted its memory limit (the CLI exits with 70 after
+    /// printing `out of memory`).
+    OutOfMemory,
+    /// The timeout passed; the guest was stopped.
+    Timeout(Duration),
+    /// Any other failure of the host layer (KVM errors, bad config).
+    Internal(String),
+}
+
+impl fmt::Display for HostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostError::KvmUnavailable(m) => write!(f, "KVM is not available: {m}"),
+            HostError::BadExecutable(m) => write!(f, "cannot run executable: {m}"),
+            HostError::OutOfMemory => f.write_str("out of memory"),
+            HostError::Timeout(d) => write!(f, "timed out after {:.3}s", d.as_secs_f64()),
+            HostError::Internal(m) => write!(f, "KVM host error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for HostError {}
+
+/// Runs the executable of `cfg` in a fresh VM until it exits; its
+/// stdin/stdout/stderr are the host process's fds 0/1/2.
+pub fn run_guest(cfg: &GuestConfig) -> Result<GuestOutcome, HostError> {
+    let started = Instant::now();
+    let file = std::fs::read(&cfg.executable)
+        .map_err(|e| HostError::BadExecutable(format!("{}: {e}", cfg.executable.display())))?;
+    let img = elf::parse(&file)
+        .map_err(|e| HostError::BadExecutable(format!("{}: {e}", cfg.executable.display())))?;
+    if cfg.memory_limit < (8 << 20) || cfg.memory_limit > (1 << 46) {
+        return Err(HostError::Internal(
+            "memory limit must be between 8 MiB and 64 TiB".into(),
+        ));
+    }
+
+    let kvm = Kvm::new().map_err(|e| HostError::KvmUnavailable(format!("/dev/kvm: {e}")))?;
+    let vm = kvm
+        .create_vm()
+        .map_err(|e| HostError::KvmUnavailable(format!("create VM: {e}")))?;
+    let ram = memory::SYSTEM_SIZE + cfg.memory_limit.div_ceil(memory::HUGE) * memory::HUGE;
+    let ram_len =
+        usize::try_from(ram).map_err(|_| HostError::Internal("memory limit too large".into()))?;
+    let mem = GuestMemoryMmap::<()>::from_ranges(&[(GuestAddress(0), ram_len)])
+        .map_err(|e| HostError::Internal(format!("guest memory: {e}")))?;
+    let host = mem
+        .get_host_address(GuestAddress(0))
+        .map_err(|e| HostError::Internal(format!("guest memory: {e}")))?;
+    let region = kvm_userspace_memory_region {
+        slot: 0,
+        flags: 0,
+        guest_phys_addr: 0,
+        memory_size: ram,
+        userspace_addr: host as u64,
+    };
+    // SAFETY: the region is the whole of `mem`, which the address space
+    // (owned by the Guest, which owns the VmFd) keeps mapped for as long
+    // as the VM exists.
+    unsafe { vm.set_user_memory_region(region) }
+        .map_err(|e| HostError::Internal(format!("memory region: {e}")))?;
+    cpu::build_system(&mem).map_err(|e| HostError::Internal(format!("system area: {e}")))?;
+    let cpuid = kvm
+        .get_supported_cpuid(KVM_MAX_CPUID_ENTRIES)
+        .map_err(|e| HostError::Internal(format!("CPUID: {e}")))?;
+
+    let mut aspace = addrspace::AddressSpace::new(mem, ram, cpu::PML4);
+    let load_err = |f: addrspace::Fault| match f {
+        addrspace::Fault::Oom => HostError::OutOfMemory,
+        addrspace::Fault::Segv => {
+            HostError::BadExecutable("segments do not fit the address space".into())
+        }
+    };
+    let bias = loader::load_segments(&mut aspace, &img, &file).map_err(load_err)?;
+    let mut random = [0u8; 16];
+    syscalls::fill_random(&mut random)
+        .map_err(|_| HostError::Internal("no random bytes".into()))?;
+    let args = if cfg.args.is_empty() {
+        vec![cfg.executable.display().to_string()]
+    } else {
+        cfg.args.clone()
+    };
+    let loaded =
+        loader::build_stack(&mut aspace, &img, bias, &args, &cfg.env, random).map_err(load_err)?;
+    drop(file);
+
+    let policy = policy::Policy::new(cfg.readable_file.clone());
+    let guest = Arc::new(vcpu::Guest::new(
+        vm,
+        cpuid,
+        aspace,
+        policy,
+        cfg.memory_limit,
+        started,
+    ));
+    if let Err(e) = guest.start_main(loaded.entry, loaded.stack) {
+        guest.finish(vcpu::Exit::Error(e.clone()));
+        guest.wait(None);
+        return Err(HostError::Internal(e));
+    }
+    let exit = guest.wait(cfg.timeout);
+    let timings = Timings {
+        total: started.elapsed(),
+        to_first_instruction: vcpu::lock(&guest.first_instruction).unwrap_or_default(),
+    };
+    match exit {
+        vcpu::Exit::Code(c) => Ok(GuestOutcome {
+            exit_code: c & 0xff,
+            killed: None,
+            timings,
+        }),
+        vcpu::Exit::Signal(sig, msg) => Ok(GuestOutcome {
+            exit_code: 128 + sig,
+            killed: Some(msg),
+            timings,
+        }),
+        vcpu::Exit::OutOfMemory => Err(HostError::OutOfMemory),
+        vcpu::Exit::Timeout => Err(HostError::Timeout(cfg.timeout.unwrap_or_default())),
+        vcpu::Exit::Error(m) => Err(HostError::Internal(m)),
+    }
+}

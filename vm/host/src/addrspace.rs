@@ -1,0 +1,626 @@
+//! The guest's user address space: its memory map (like Linux VMAs), the
+//! page tables that realise it, and copying to and from guest user memory.
+//!
+//! Anonymous memory is backed lazily: `mmap` only records the range, and
+//! the first access faults (the ring-0 stub forwards #PF to the host), at
+//! which point `handle_fault` maps a fresh zeroed frame, a whole 2 MiB
+//! frame when the mapping covers the aligned 2 MiB block. So huge
+//! PROT_NONE / MAP_NORESERVE reservations (MMTk reserves terabytes) cost
+//! nothing until touched, and guest RAM is only what is touched.
+
+use crate::memory::{self, Frames, OutOfMemory, HUGE, PAGE};
+use crate::paging::{self, ADDR, BACKED, NX, P, PS, RW};
+use std::collections::BTreeMap;
+use vm_memory::{Bytes, GuestAddress, GuestMemoryMmap};
+
+/// Lowest address `mmap` hands out or accepts.
+pub const MMAP_MIN: u64 = 0x1_0000;
+/// Top of the user stack; the mmap area lies below it.
+pub const STACK_TOP: u64 = 0x7fff_ff00_0000;
+pub const STACK_SIZE: u64 = 8 << 20;
+/// `mmap` without a hint allocates downwards from here.
+pub const MMAP_TOP: u64 = 0x7f00_0000_0000;
+/// The heap (`brk`) may grow this far above its start.
+pub const BRK_MAX: u64 = 1 << 40;
+
+/// Why an access to guest memory failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// No mapping, or the mapping forbids the access.
+    Segv,
+    /// Guest RAM is exhausted.
+    Oom,
+}
+
+impl From<OutOfMemory> for Fault {
+    fn from(_: OutOfMemory) -> Fault {
+        Fault::Oom
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Vma {
+    end: u64,
+    prot: u32,
+}
+
+/// What an access wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+    Exec,
+}
+
+enum Op {
+    Unmap,
+    Protect(u32),
+}
+
+pub struct AddressSpace {
+    pub mem: GuestMemoryMmap,
+    frames: Frames,
+    pub pml4: u64,
+    vmas: BTreeMap<u64, Vma>,
+    pub brk_start: u64,
+    pub brk: u64,
+}
+
+fn page_up(x: u64) -> Option<u64> {
+    Some(x.checked_add(PAGE - 1)? & !(PAGE - 1))
+}
+
+fn allows(prot: u32, a: Access) -> bool {
+    match a {
+        Access::Read => prot & 7 != 0,
+        Access::Write => prot & paging::PROT_WRITE != 0,
+        Access::Exec => prot & paging::PROT_EXEC != 0,
+    }
+}
+
+impl AddressSpace {
+    /// An empty address space over `mem`, whose frames from
+    /// `memory::SYSTEM_SIZE` to `ram_end` are free; `pml4` is the root
+    /// table (already holding the system mappings).
+    pub fn new(mem: GuestMemoryMmap, ram_end: u64, pml4: u64) -> AddressSpace {
+        AddressSpace {
+            mem,
+            frames: Frames::new(ram_end),
+            pml4,
+            vmas: BTreeMap::new(),
+            brk_start: 0,
+            brk: 0,
+        }
+    }
+
+    /// Bytes of guest RAM in use.
+    pub fn ram_used(&self) -> u64 {
+        self.frames.used()
+    }
+
+    fn vma_at(&self, addr: u64) -> Option<(u64, Vma)> {
+        let (s, v) = self.vmas.range(..=addr).next_back()?;
+        (v.end > addr).then_some((*s, *v))
+    }
+
+    fn overlaps(&self, start: u64, end: u64) -> bool {
+        if self.vma_at(start).is_some() {
+            return true;
+        }
+        self.vmas.range(start..end).next().is_some()
+    }
+
+    /// Removes [start, end) from the memory map (splitting VMAs); does not
+    /// touch page tables.
+    fn cut(&mut self, start: u64, end: u64) {
+        if let Some((s, v)) = self.vma_at(start) {
+            if s < start {
+                self.vmas.insert(
+                    s,
+                    Vma {
+                        end: start,
+                        prot: v.prot,
+                    },
+                );
+                if v.end > end {
+                    self.vmas.insert(
+                        end,
+                        Vma {
+                            end: v.end,
+                            prot: v.prot,
+                        },
+                    );
+                }
+            }
+        }
+        let inside: Vec<u64> = self.vmas.range(start..end).map(|(s, _)| *s).collect();
+        for s in inside {
+            if let Some(v) = self.vmas.remove(&s) {
+                if v.end > end {
+                    self.vmas.insert(end, v);
+                }
+            }
+        }
+    }
+
+    fn insert(&mut self, start: u64, end: u64, prot: u32) {
+        self.cut(start, end);
+        let mut start = start;
+        let mut end = end;
+        // Merge with neighbours of equal protection, so 2 MiB blocks are
+        // more often covered by one mapping.
+        if let Some((s, v)) = self.vma_at(start.wrapping_sub(1)) {
+            if v.end == start && v.prot == prot && start > 0 {
+                self.vmas.remove(&s);
+                start = s;
+            }
+        }
+        if let Some(v) = self.vmas.get(&end).copied() {
+            if v.prot == prot {
+                self.vmas.remove(&end);
+                end = v.end;
+            }
+        }
+        self.vmas.insert(start, Vma { end, prot });
+    }
+
+    /// A free range of `len` bytes, searching down from MMAP_TOP.
+    fn find_free(&self, len: u64) -> Option<u64> {
+        let mut hi = MMAP_TOP;
+        for (s, v) in self.vmas.range(..MMAP_TOP).rev() {
+            if v.end <= hi && hi - v.end >= len {
+                return Some(hi - len);
+            }
+            hi = hi.min(*s);
+        }
+        (hi.checked_sub(MMAP_MIN)? >= len).then(|| hi - len)
+    }
+
+    /// mmap of anonymous memory. Returns the address or a Linux errno.
+    pub fn mmap(
+        &mut self,
+        hint: u64,
+        len: u64,
+        prot: u32,
+        fixed: bool,
+        noreplace: bool,
+    ) -> Result<u64, i32> {
+        let len = page_up(len).filter(|l| *l > 0).ok_or(libc::EINVAL)?;
+        if hint % PAGE != 0 && fixed {
+            return Err(libc::EINVAL);
+        }
+        let in_user = |a: u64| {
+            a >= MMAP_MIN
+                && a.checked_add(len)
+                    .is_some_and(|e| e <= crate::elf::USER_TOP)
+        };
+        let addr = if fixed {
+            if !in_user(hint) {
+                return Err(libc::ENOMEM);
+            }
+            if noreplace && self.overlaps(hint, hint + len) {
+                return Err(libc::EEXIST);
+            }
+            self.unmap_range(hint, hint + len);
+            hint
+        } else if hint != 0 && hint % PAGE == 0 && in_user(hint) && !self.overlaps(hint, hint + len)
+        {
+            hint
+        } else {
+            self.find_free(len).ok_or(libc::ENOMEM)?
+        };
+        self.insert(addr, addr + len, prot);
+        Ok(addr)
+    }
+
+    /// munmap: frees the frames and forgets the range.
+    pub fn munmap(&mut self, addr: u64, len: u64) -> Result<(), i32> {
+        let len = page_up(len).ok_or(libc::EINVAL)?;
+        if addr % PAGE != 0
+            || addr
+                .checked_add(len)
+                .is_none_or(|e| e > crate::elf::USER_TOP)
+        {
+            return Err(libc::EINVAL);
+        }
+        self.unmap_range(addr, addr + len);
+        Ok(())
+    }
+
+    fn unmap_range(&mut self, start: u64, end: u64) {
+        // Splitting a 2 MiB page needs a table frame; if RAM is exhausted
+        // the whole huge page is dropped instead, which is only wrong for
+        // the part outside [start, end) and cannot happen unless the guest
+        // is about to run out of memory anyway.
+        if self
+            .range_op(self.pml4, 4, 0, start, end, &Op::Unmap)
+            .is_err()
+        {
+            let _ = self.force_unmap_huge(start, end);
+        }
+        self.cut(start, end);
+    }
+
+    fn force_unmap_huge(&mut self, start: u64, end: u64) -> Option<()> {
+        let mut va = start & !(HUGE - 1);
+        while va < end {
+            if let Some((at, e, 2)) = paging::lookup(&self.mem, self.pml4, va) {
+                paging::write(&self.mem, at, 0);
+                self.frames.free_huge(&self.mem, e & ADDR);
+            }
+            va = va.checked_add(HUGE)?;
+        }
+        Some(())
+    }
+
+    /// mprotect: the whole range must be mapped.
+    pub fn mprotect(&mut self, addr: u64, len: u64, prot: u32) -> Result<(), i32> {
+        let len = page_up(len).ok_or(libc::EINVAL)?;
+        if addr % PAGE != 0 {
+            return Err(libc::EINVAL);
+        }
+        let end = addr.checked_add(len).ok_or(libc::ENOMEM)?;
+        let mut at = addr;
+        while at < end {
+            let (_, v) = self.vma_at(at).ok_or(libc::ENOMEM)?;
+            at = v.end;
+        }
+        self.insert(addr, end, prot);
+        self.range_op(self.pml4, 4, 0, addr, end, &Op::Protect(prot))
+            .map_err(|_| libc::ENOMEM)?;
+        Ok(())
+    }
+
+    /// MADV_DONTNEED: the range reads as zero afterwards (frames freed).
+    pub fn discard(&mut self, addr: u64, len: u64) -> Result<(), i32> {
+        let len = page_up(len).ok_or(libc::EINVAL)?;
+        let end = addr.checked_add(len).ok_or(libc::EINVAL)?;
+        if addr % PAGE != 0 {
+            return Err(libc::EINVAL);
+        }
+        if self
+            .range_op(self.pml4, 4, 0, addr, end, &Op::Unmap)
+            .is_err()
+        {
+            return Err(libc::ENOMEM);
+        }
+        Ok(())
+    }
+
+    /// brk: moves the program break; returns the new (or unchanged) break.
+    pub fn set_brk(&mut self, new: u64) -> u64 {
+        if new < self.brk_start || new > self.brk_start.saturating_add(BRK_MAX) {
+            return self.brk;
+        }
+        let (Some(old_end), Some(new_end)) = (page_up(self.brk), page_up(new)) else {
+            return self.brk;
+        };
+        if new_end > old_end {
+            if self.overlaps(old_end, new_end) {
+                return self.brk;
+            }
+            self.insert(old_end, new_end, paging::PROT_READ | paging::PROT_WRITE);
+        } else if new_end < old_end {
+            self.unmap_range(new_end, old_end);
+        }
+        self.brk = new;
+        new
+    }
+
+    fn range_op(
+        &mut self,
+        table: u64,
+        level: u32,
+        base: u64,
+        start: u64,
+        end: u64,
+        op: &Op,
+    ) -> Result<(), OutOfMemory> {
+        let span = paging::span(level);
+        let first = if start > base {
+            (start - base) / span
+        } else {
+            0
+        };
+        for i in first..512 {
+            let lo = base + i * span;
+            if lo >= end {
+                break;
+            }
+            let hi = lo.saturating_add(span);
+            let at = table + i * 8;
+            let e = paging::read(&self.mem, at);
+            if e == 0 {
+                continue;
+            }
+            let leaf = level == 1 || e & BACKED != 0;
+            if !leaf {
+                self.range_op(e & ADDR, level - 1, lo, start, end, op)?;
+                continue;
+            }
+            let covered = start <= lo && end >= hi;
+            if !covered {
+                // A 2 MiB leaf partly in range: split it into 4 KiB leaves.
+                let t = self.frames.alloc_small()?;
+                for j in 0..512 {
+                    let small = (e & !(PS | ADDR)) | ((e & ADDR) + j * PAGE);
+                    paging::write(&self.mem, t + j * 8, small);
+                }
+                paging::write(&self.mem, at, t | paging::TABLE);
+                self.range_op(t, 1, lo, start, end, op)?;
+                continue;
+            }
+            let size = if level == 1 { PAGE } else { HUGE };
+            match op {
+                Op::Unmap => {
+                    // Clear the entry first, then release the frame: the
+                    // release drops cached translations, and a vCPU that
+                    // faults in between finds the entry already gone.
+                    paging::write(&self.mem, at, 0);
+                    if size == PAGE {
+                        self.frames.free_small(&self.mem, e & ADDR);
+                    } else {
+                        self.frames.free_huge(&self.mem, e & ADDR);
+                    }
+                }
+                Op::Protect(prot) => {
+                    let new = (e & (ADDR | PS)) | paging::leaf_flags(*prot);
+                    paging::write(&self.mem, at, new);
+                    if paging::reduces(e, new) {
+                        memory::zap(&self.mem, e & ADDR, size);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Services a page fault at `va`: maps memory if the guest's map allows
+    /// the access, else reports Segv.
+    pub fn handle_fault(&mut self, va: u64, access: Access) -> Result<(), Fault> {
+        let (vstart, v) = self.vma_at(va).ok_or(Fault::Segv)?;
+        if !allows(v.prot, access) {
+            return Err(Fault::Segv);
+        }
+        let flags = paging::leaf_flags(v.prot);
+        if let Some((at, e, _)) = paging::lookup(&self.mem, self.pml4, va) {
+            if e & BACKED != 0 {
+                // Backed already: a stale translation, or flags that lag
+                // behind the map. Rewrite them from the map and retry.
+                let want = (e & (ADDR | PS)) | flags;
+                if want != e {
+                    paging::write(&self.mem, at, want);
+                }
+                return Ok(());
+            }
+        }
+        let block = va & !(HUGE - 1);
+        if vstart <= block && v.end >= block + HUGE {
+            if let Some(at) = paging::slot(&self.mem, &mut self.frames, self.pml4, block, 2)? {
+                if paging::read(&self.mem, at) == 0 {
+                    if let Some(f) = self.frames.alloc_huge() {
+                        paging::write(&self.mem, at, f | PS | flags);
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        // Map a 64 KiB cluster around the fault (within the mapping) to
+        // save exits on sequential first touches.
+        let page = va & !(PAGE - 1);
+        let lo = (page & !0xffff).max(vstart);
+        let hi = ((page | 0xffff) + 1).min(v.end);
+        let mut p = lo;
+        while p < hi {
+            let must = p == page;
+            match self.map_small(p, flags) {
+                Ok(()) => {}
+                Err(e) if must => return Err(e),
+                Err(_) => break,
+            }
+            p += PAGE;
+        }
+        Ok(())
+    }
+
+    fn map_small(&mut self, va: u64, flags: u64) -> Result<(), Fault> {
+        let at = paging::slot(&self.mem, &mut self.frames, self.pml4, va, 1)?.ok_or(Fault::Segv)?;
+        if paging::read(&self.mem, at) != 0 {
+            return Ok(());
+        }
+        let f = self.frames.alloc_small()?;
+        paging::write(&self.mem, at, f | flags);
+        Ok(())
+    }
+
+    /// Guest physical address of user `va` for an access of the given kind,
+    /// backing the page if the map allows it. `force` ignores protections
+    /// (the loader writing read-only segments).
+    fn translate(&mut self, va: u64, access: Access, force: bool) -> Result<u64, Fault> {
+        if let Some((_, e, level)) = paging::lookup(&self.mem, self.pml4, va) {
+            if e & BACKED != 0 {
+                let ok = force
+                    || match access {
+                        Access::Read => e & P != 0,
+                        Access::Write => e & P != 0 && e & RW != 0,
+                        Access::Exec => e & P != 0 && e & NX == 0,
+                    };
+                if !ok {
+                    return Err(Fault::Segv);
+                }
+                let size = if level == 1 { PAGE } else { HUGE };
+                return Ok((e & ADDR) + (va & (size - 1)));
+            }
+        }
+        let (_, v) = self.vma_at(va).ok_or(Fault::Segv)?;
+        if !force && !allows(v.prot, access) {
+            return Err(Fault::Segv);
+        }
+        let saved = v.prot;
+        if force {
+            // Back the page as if writable, then restore the real rights.
+            let page = va & !(PAGE - 1);
+            self.map_small(page, paging::leaf_flags(saved))?;
+        } else {
+            self.handle_fault(va, access)?;
+        }
+        match paging::lookup(&self.mem, self.pml4, va) {
+            Some((_, e, level)) if e & BACKED != 0 => {
+                let size = if level == 1 { PAGE } else { HUGE };
+                Ok((e & ADDR) + (va & (size - 1)))
+            }
+            _ => Err(Fault::Segv),
+        }
+    }
+
+    fn copy_out(&mut self, va: u64, data: &[u8], force: bool) -> Result<(), Fault> {
+        let mut done = 0usize;
+        while done < data.len() {
+            let cur = va.checked_add(done as u64).ok_or(Fault::Segv)?;
+            let gpa = self.translate(cur, Access::Write, force)?;
+            let room = (PAGE - (cur & (PAGE - 1))) as usize;
+            let n = room.min(data.len() - done);
+            let chunk = data.get(done..done + n).ok_or(Fault::Segv)?;
+            self.mem
+                .write_slice(chunk, GuestAddress(gpa))
+                .map_err(|_| Fault::Segv)?;
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Copies `data` to user memory at `va`, with the guest's rights.
+    pub fn write_user(&mut self, va: u64, data: &[u8]) -> Result<(), Fault> {
+        self.copy_out(va, data, false)
+    }
+
+    /// Copies `data` to user memory ignoring protections (loader only).
+    pub fn write_force(&mut self, va: u64, data: &[u8]) -> Result<(), Fault> {
+        self.copy_out(va, data, true)
+    }
+
+    /// Copies `len` bytes of user memory at `va`.
+    pub fn read_user(&mut self, va: u64, len: usize) -> Result<Vec<u8>, Fault> {
+        let mut out = vec![0u8; len];
+        let mut done = 0usize;
+        while done < len {
+            let cur = va.checked_add(done as u64).ok_or(Fault::Segv)?;
+            let gpa = self.translate(cur, Access::Read, false)?;
+            let room = (PAGE - (cur & (PAGE - 1))) as usize;
+            let n = room.min(len - done);
+            let chunk = out.get_mut(done..done + n).ok_or(Fault::Segv)?;
+            self.mem
+                .read_slice(chunk, GuestAddress(gpa))
+                .map_err(|_| Fault::Segv)?;
+            done += n;
+        }
+        Ok(out)
+    }
+
+    /// Guest physical address of an aligned user u32 (for futexes).
+    pub fn u32_addr(&mut self, va: u64, access: Access) -> Result<u64, Fault> {
+        if va % 4 != 0 {
+            return Err(Fault::Segv);
+        }
+        self.translate(va, access, false)
+    }
+
+    /// A NUL-terminated string of at most `max` bytes.
+    pub fn read_cstr(&mut self, va: u64, max: usize) -> Result<Vec<u8>, Fault> {
+        let mut out = Vec::new();
+        let mut cur = va;
+        while out.len() < max {
+            let room = (PAGE - (cur & (PAGE - 1))) as usize;
+            let chunk = self.read_user(cur, room.min(max - out.len()))?;
+            if let Some(n) = chunk.iter().position(|b| *b == 0) {
+                out.extend_from_slice(&chunk[..n]);
+                return Ok(out);
+            }
+            out.extend_from_slice(&chunk);
+            cur = cur.checked_add(chunk.len() as u64).ok_or(Fault::Segv)?;
+        }
+        Err(Fault::Segv)
+    }
+
+    /// Records a mapping without backing it (stack, loader, brk start).
+    pub fn reserve(&mut self, start: u64, end: u64, prot: u32) {
+        self.insert(start, end, prot);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::SYSTEM_SIZE;
+
+    fn space() -> AddressSpace {
+        let size = SYSTEM_SIZE + (16 << 20);
+        let mem = GuestMemoryMmap::<()>::from_ranges(&[(GuestAddress(0), size as usize)]).unwrap();
+        AddressSpace::new(mem, size, 0x6000)
+    }
+
+    #[test]
+    fn lazy_mapping_and_copy() {
+        let mut a = space();
+        let addr = a.mmap(0, 1 << 40, 3, false, false).unwrap();
+        assert_eq!(a.ram_used(), 0, "reservation uses no RAM");
+        a.write_user(addr + (1 << 39), b"hello").unwrap();
+        assert_eq!(a.read_user(addr + (1 << 39), 5).unwrap(), b"hello");
+        assert!(a.ram_used() >= PAGE && a.ram_used() <= HUGE + 4 * PAGE);
+        a.munmap(addr, 1 << 40).unwrap();
+        assert_eq!(a.read_user(addr + (1 << 39), 5), Err(Fault::Segv));
+    }
+
+    #[test]
+    fn protections_are_enforced_and_split() {
+        let mut a = space();
+        let addr = a.mmap(0x2000_0000_0000, 4 << 20, 3, true, false).unwrap();
+        assert_eq!(addr, 0x2000_0000_0000);
+        a.write_user(addr + 100, b"x").unwrap();
+        a.mprotect(addr + PAGE, PAGE, 1).unwrap();
+        assert_eq!(a.write_user(addr + PAGE, b"y"), Err(Fault::Segv));
+        assert_eq!(a.read_user(addr + PAGE, 1).unwrap(), vec![0]);
+        a.write_user(addr + 2 * PAGE, b"z").unwrap();
+        assert_eq!(
+            a.read_user(addr + 100, 1).unwrap(),
+            b"x",
+            "contents survive the split"
+        );
+        a.mprotect(addr, PAGE, 0).unwrap();
+        assert_eq!(a.read_user(addr + 100, 1), Err(Fault::Segv));
+        a.mprotect(addr, PAGE, 3).unwrap();
+        assert_eq!(
+            a.read_user(addr + 100, 1).unwrap(),
+            b"x",
+            "PROT_NONE keeps contents"
+        );
+        assert_eq!(a.mmap(addr, PAGE, 3, true, true), Err(libc::EEXIST));
+        assert_eq!(a.mprotect(0x1000_0000, PAGE, 1), Err(libc::ENOMEM));
+    }
+
+    #[test]
+    fn out_of_memory_is_reported() {
+        let mut a = space();
+        let addr = a.mmap(0, 64 << 20, 3, false, false).unwrap();
+        let mut r = Ok(());
+        for i in 0..(64 << 20) / PAGE {
+            r = a.write_user(addr + i * PAGE, b"1");
+            if r.is_err() {
+                break;
+            }
+        }
+        assert_eq!(r, Err(Fault::Oom));
+    }
+
+    #[test]
+    fn brk_grows_and_shrinks() {
+        let mut a = space();
+        a.brk_start = 0x60_0000;
+        a.brk = 0x60_0000;
+        assert_eq!(a.set_brk(0x61_0000), 0x61_0000);
+        a.write_user(0x60_f000, b"q").unwrap();
+        assert_eq!(a.set_brk(0x60_0000), 0x60_0000);
+        assert_eq!(a.read_user(0x60_f000, 1), Err(Fault::Segv));
+        assert_eq!(a.set_brk(0x10), 0x60_0000);
+    }
+}

@@ -74,6 +74,12 @@ static STOP: Mutex<StopState> = Mutex::new(StopState {
 });
 static STOP_CHANGED: Condvar = Condvar::new();
 
+/// How many collections this process has run (each ends with one
+/// `resume_mutators`).
+pub fn collections() -> u64 {
+    lock_stop().epoch
+}
+
 fn lock_stop() -> std::sync::MutexGuard<'static, StopState> {
     STOP.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -153,6 +153,128 @@ pub fn churn_expected(iterations: i32) -> String {
     format!("49995000\n0\n{}\n", (iterations + 99) / 100)
 }
 
+/// Sorts a permutation of "0".."1999" with `sort_by` whose comparison
+/// allocates (a string and an array each call), so collections happen in the
+/// middle of the sort and move the elements the native holds; then checks
+/// the order. Prints the number of misplaced elements and the joined length.
+pub fn sort_program() -> Module {
+    let mut a = Asm::new();
+    let arr_s = a.ty(Type::Array(S));
+    let arr_i = a.ty(Type::Array(I));
+    let less_t = a.ty(Type::Func {
+        params: vec![S, S],
+        ret: Some(B),
+    });
+    let empty = a.s("");
+    let comma = a.s(",");
+    let cmp = a.func(
+        "<lambda>",
+        &[S, S],
+        Some(B),
+        &[S, S, S, I, I, B, arr_i, I],
+        vec![
+            Instr::LoadK { a: 2, k: empty },
+            Instr::Concat { a: 2, b: 0, c: 2 },
+            Instr::CallNative {
+                a: 3,
+                native: Native::ParseInt as u16,
+                b: 2,
+                n: 1,
+            },
+            Instr::LoadK { a: 2, k: empty },
+            Instr::Concat { a: 2, b: 1, c: 2 },
+            Instr::CallNative {
+                a: 4,
+                native: Native::ParseInt as u16,
+                b: 2,
+                n: 1,
+            },
+            Instr::LoadInt { a: 7, imm: 200 },
+            Instr::NewArrayFill {
+                a: 6,
+                t: arr_i,
+                b: 3,
+                c: 7,
+            },
+            Instr::LtI { a: 5, b: 3, c: 4 },
+            Instr::Ret { a: 5 },
+        ],
+    );
+    let code = assemble(vec![
+        In(Instr::NewArray {
+            a: 0,
+            t: arr_s,
+            b: 0,
+            n: 0,
+        }),
+        In(Instr::LoadInt { a: 1, imm: 0 }),
+        In(Instr::LoadInt { a: 2, imm: 2000 }),
+        In(Instr::LoadInt { a: 5, imm: 7919 }),
+        Label("fill"),
+        JGe(1, 2, "filled"),
+        In(Instr::MulI { a: 3, b: 1, c: 5 }),
+        In(Instr::RemI { a: 3, b: 3, c: 2 }),
+        In(Instr::ToStr { a: 4, b: 3, t: I }),
+        In(Instr::ArrPush { a: 0, b: 4 }),
+        In(Instr::AddImmI { a: 1, b: 1, imm: 1 }),
+        Jmp("fill"),
+        Label("filled"),
+        In(Instr::Mov { a: 11, b: 0 }),
+        In(Instr::MakeClosure {
+            a: 12,
+            f: cmp,
+            b: 0,
+            n: 0,
+        }),
+        In(Instr::CallNative {
+            a: 3,
+            native: Native::ArrSortBy as u16,
+            b: 11,
+            n: 2,
+        }),
+        In(Instr::LoadInt { a: 1, imm: 0 }),
+        In(Instr::LoadInt { a: 7, imm: 0 }),
+        Label("check"),
+        JGe(1, 2, "checked"),
+        In(Instr::ArrGet { a: 4, b: 0, c: 1 }),
+        In(Instr::ToStr { a: 9, b: 1, t: I }),
+        In(Instr::NeS { a: 8, b: 4, c: 9 }),
+        Jf(8, "ok"),
+        In(Instr::AddImmI { a: 7, b: 7, imm: 1 }),
+        Label("ok"),
+        In(Instr::AddImmI { a: 1, b: 1, imm: 1 }),
+        Jmp("check"),
+        Label("checked"),
+        In(Instr::Print { b: 7, t: I, nl: 1 }),
+        In(Instr::LoadK { a: 12, k: comma }),
+        In(Instr::CallNative {
+            a: 4,
+            native: Native::ArrJoin as u16,
+            b: 11,
+            n: 2,
+        }),
+        In(Instr::StrLen { a: 3, b: 4 }),
+        In(Instr::Print { b: 3, t: I, nl: 1 }),
+        In(Instr::RetVoid {}),
+    ]);
+    a.entry(&[arr_s, I, I, I, S, I, I, I, B, S, I, arr_s, less_t], code);
+    a.finish()
+}
+
+/// What `sort_program` prints.
+pub const SORT_EXPECTED: &str = "0\n8889\n";
+
+/// `sort_by` keeps working while its comparisons make the heap collect.
+#[test]
+fn sort_by_survives_collections_in_comparisons() {
+    let before = crate::heap::binding::collections();
+    let (r, out) = run_full(sort_program(), small_heap(GcPlan::default()), "");
+    assert_eq!(r, Ok(RunOutcome::Exit(0)));
+    assert_eq!(out, SORT_EXPECTED);
+    let gcs = crate::heap::binding::collections() - before;
+    assert!(gcs >= 2, "only {gcs} collections ran");
+}
+
 /// The heap limit of the collection tests: small, so that the ~100 MiB of
 /// garbage forces dozens of collections.
 const SMALL_HEAP: usize = 16 << 20;
@@ -169,9 +291,12 @@ fn small_heap(plan: GcPlan) -> VmOptions {
 #[test]
 fn garbage_beyond_the_limit_is_collected() {
     let iterations = 300_000;
+    let before = crate::heap::binding::collections();
     let (r, out) = run_full(churn_program(iterations), small_heap(GcPlan::default()), "");
     assert_eq!(r, Ok(RunOutcome::Exit(0)));
     assert_eq!(out, churn_expected(iterations));
+    let gcs = crate::heap::binding::collections() - before;
+    assert!(gcs >= 5, "only {gcs} collections ran");
 }
 
 /// Keeping everything alive ends in `out of memory`, not a crash or hang.
@@ -260,9 +385,22 @@ fn child_runs_under_env_plan() {
         assert_eq!(r, Ok(RunOutcome::Exit(0)));
         assert_eq!(out, churn_expected(iterations));
     } else {
+        let before = crate::heap::binding::collections();
         let (r, out) = run_full(churn_program(iterations), small_heap(plan), "");
         assert_eq!(r, Ok(RunOutcome::Exit(0)), "output: {out}");
         assert_eq!(out, churn_expected(iterations));
+        let gcs = crate::heap::binding::collections() - before;
+        assert!(gcs >= 3, "only {gcs} collections ran");
+        println!("{name}: {gcs} collections in the churn");
+    }
+    if plan != GcPlan::NoGC {
+        let before = crate::heap::binding::collections();
+        let (r, out) = run_full(sort_program(), small_heap(plan), "");
+        assert_eq!(r, Ok(RunOutcome::Exit(0)));
+        assert_eq!(out, SORT_EXPECTED);
+        let gcs = crate::heap::binding::collections() - before;
+        assert!(gcs >= 1, "no collection during the sort");
+        println!("{name}: {gcs} collections in the sort");
     }
     let (r, _) = run_full(hoarder_program(), small_heap(plan), "");
     assert_eq!(r.unwrap_err().message, "out of memory");

@@ -395,7 +395,7 @@ impl AddressSpace {
             }
         }
         let block = va & !(HUGE - 1);
-        if vstart <= block && v.end >= block + HUGE {
+        if vstart <= block && v.end >= block + HUGE && self.frames.huge_ok() {
             if let Some(at) = paging::slot(&self.mem, &mut self.frames, self.pml4, block, 2)? {
                 if paging::read(&self.mem, at) == 0 {
                     if let Some(f) = self.frames.alloc_huge() {

@@ -50,6 +50,14 @@ impl Frames {
         self.used
     }
 
+    /// True while huge frames are cheap: more than half of guest RAM is
+    /// still free. Past that, faults map 4 KiB frames, so sparse touches
+    /// of big reservations do not use up the limit 2 MiB at a time.
+    pub fn huge_ok(&self) -> bool {
+        let total = self.end - SYSTEM_SIZE;
+        self.used.saturating_add(HUGE) <= total / 2
+    }
+
     /// A zeroed 4 KiB frame.
     pub fn alloc_small(&mut self) -> Result<u64, OutOfMemory> {
         let f = if let Some(f) = self.free_small.pop() {

@@ -170,3 +170,98 @@ fn glibc_printf_malloc_tls_env_stdin() {
     assert!(r.stderr.contains("to stderr"), "{}", r.stderr);
     assert_eq!(r.code, 3);
 }
+
+#[test]
+fn policy_refuses_everything_but_the_program_file() {
+    let dir = build_dir().join("policy-files");
+    std::fs::create_dir_all(&dir).unwrap();
+    let forbidden = dir.join("created-by-guest");
+    let _ = std::fs::remove_file(&forbidden);
+    let prog = dir.join("prog.src");
+    std::fs::write(&prog, "first line\nsecond\n").unwrap();
+    let r = run(
+        &guest("policy"),
+        &[forbidden.to_str().unwrap(), prog.to_str().unwrap()],
+        &[("LANG_HOST_READABLE", prog.to_str().unwrap())],
+        "",
+    );
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    let expected = "open /etc/passwd: Permission denied\n\
+                    create file: Permission denied\n\
+                    fopen w: Permission denied\n\
+                    socket: Permission denied\n\
+                    fork: Operation not permitted\n\
+                    execve: Permission denied\n\
+                    open program file for writing: Permission denied\n\
+                    open program file: ALLOWED\n\
+                    read 18 bytes: first line\nsecond\n| size 18\n\
+                    after seek:  lin\n\
+                    fopen: first line\n";
+    assert_eq!(r.stdout, expected, "stderr: {}", r.stderr);
+    assert!(!forbidden.exists(), "the guest created a host file");
+    assert_eq!(
+        std::fs::read_to_string(&prog).unwrap(),
+        "first line\nsecond\n"
+    );
+}
+
+#[test]
+fn pthreads_mutex_condvar_join() {
+    let r = run(&guest("threads"), &[], &[], "");
+    assert_eq!(r.stdout, "total=400000 sum=60\n", "stderr: {}", r.stderr);
+    assert_eq!(r.code, 0);
+}
+
+#[test]
+fn huge_reservations_are_backed_lazily() {
+    // 64 MiB of guest RAM: a 1 TiB reservation must not need backing.
+    let r = run(&guest("reserve"), &[], &[("LANG_HOST_MEM", "67108864")], "");
+    assert_eq!(
+        r.stdout, "chunk=1 sum=2016 again=0\n",
+        "stderr: {}",
+        r.stderr
+    );
+    assert_eq!(r.code, 0);
+}
+
+#[test]
+fn out_of_memory_exits_70() {
+    let r = run(&guest("oom"), &[], &[("LANG_HOST_MEM", "33554432")], "");
+    assert_eq!(r.stdout, "touching\n");
+    assert!(r.stderr.contains("out of memory"), "{}", r.stderr);
+    assert_eq!(r.code, 70);
+}
+
+#[test]
+fn timeout_stops_an_infinite_loop() {
+    let r = run(&guest("spin"), &[], &[("LANG_HOST_TIMEOUT", "300")], "");
+    assert_eq!(r.stdout, "spinning\n");
+    assert!(r.stderr.contains("timed out"), "{}", r.stderr);
+    assert_eq!(r.code, 124);
+}
+
+#[test]
+fn faults_end_the_guest_like_signals() {
+    let r = run(&guest("crash"), &[], &[], "");
+    assert_eq!(r.code, 128 + 11, "stderr: {}", r.stderr);
+    assert!(
+        r.stderr.contains("invalid memory access to 0x10"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&guest("crash"), &["abort"], &[], "");
+    assert_eq!(r.code, 128 + 6, "stderr: {}", r.stderr);
+}
+
+#[test]
+fn missing_or_bad_executable_is_an_error() {
+    let cfg = GuestConfig::new("/nonexistent/guest", vec![]);
+    assert!(matches!(run_guest(&cfg), Err(HostError::BadExecutable(_))));
+    let not_elf = build_dir().join("not-elf");
+    std::fs::write(&not_elf, b"#!/bin/sh\necho hi\n").unwrap();
+    let cfg = GuestConfig::new(&not_elf, vec![]);
+    assert!(matches!(run_guest(&cfg), Err(HostError::BadExecutable(_))));
+    // A dynamically linked executable is refused, not run.
+    let cfg = GuestConfig::new("/bin/true", vec![]);
+    assert!(matches!(run_guest(&cfg), Err(HostError::BadExecutable(m)) if m.contains("static")));
+}

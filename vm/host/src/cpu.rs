@@ -145,13 +145,11 @@ pub fn build_system(mem: &GuestMemoryMmap) -> Result<(), vm_memory::GuestMemoryE
         let nx = if pa == STUBS { 0 } else { paging::NX };
         w(SYS_PT + i * 8, pa | paging::P | paging::RW | user | nx)?;
     }
-    for v in 0..MAX_VCPUS {
-        init_tss(mem, v)?;
-    }
     Ok(())
 }
 
-fn init_tss(mem: &GuestMemoryMmap, vcpu: u64) -> Result<(), vm_memory::GuestMemoryError> {
+/// Writes the TSS of vCPU slot `vcpu` (done when the slot is first used).
+pub fn init_tss(mem: &GuestMemoryMmap, vcpu: u64) -> Result<(), vm_memory::GuestMemoryError> {
     let t = tss_gpa(vcpu);
     mem.write_obj(KBASE + kstack_top_gpa(vcpu), GuestAddress(t + 4))?; // RSP0
     mem.write_obj(104u16, GuestAddress(t + 102))?; // I/O bitmap offset

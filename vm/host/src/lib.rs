@@ -134,10 +134,18 @@ pub fn run_guest(cfg: &GuestConfig) -> Result<GuestOutcome, HostError> {
         ));
     }
 
+    let trace = std::env::var_os("LANG_KVM_TRACE").is_some();
+    let phase = |what: &str| {
+        if trace {
+            eprintln!("[kvm] {what}: {:?}", started.elapsed());
+        }
+    };
+    phase("read executable");
     let kvm = Kvm::new().map_err(|e| HostError::KvmUnavailable(format!("/dev/kvm: {e}")))?;
     let vm = kvm
         .create_vm()
         .map_err(|e| HostError::KvmUnavailable(format!("create VM: {e}")))?;
+    phase("create VM");
     let ram = memory::SYSTEM_SIZE + cfg.memory_limit.div_ceil(memory::HUGE) * memory::HUGE;
     let ram_len =
         usize::try_from(ram).map_err(|_| HostError::Internal("memory limit too large".into()))?;
@@ -163,6 +171,7 @@ pub fn run_guest(cfg: &GuestConfig) -> Result<GuestOutcome, HostError> {
         .get_supported_cpuid(KVM_MAX_CPUID_ENTRIES)
         .map_err(|e| HostError::Internal(format!("CPUID: {e}")))?;
 
+    phase("memory and system area");
     let mut aspace = addrspace::AddressSpace::new(mem, ram, cpu::PML4);
     let load_err = |f: addrspace::Fault| match f {
         addrspace::Fault::Oom => HostError::OutOfMemory,
@@ -183,6 +192,7 @@ pub fn run_guest(cfg: &GuestConfig) -> Result<GuestOutcome, HostError> {
         loader::build_stack(&mut aspace, &img, bias, &args, &cfg.env, random).map_err(load_err)?;
     drop(file);
 
+    phase("program loaded");
     let policy = policy::Policy::new(cfg.readable_file.clone());
     let guest = Arc::new(vcpu::Guest::new(
         vm,
@@ -197,7 +207,9 @@ pub fn run_guest(cfg: &GuestConfig) -> Result<GuestOutcome, HostError> {
         guest.wait(None);
         return Err(HostError::Internal(e));
     }
+    phase("main vCPU started");
     let exit = guest.wait(cfg.timeout);
+    phase("guest ended");
     let timings = Timings {
         total: started.elapsed(),
         to_first_instruction: vcpu::lock(&guest.first_instruction).unwrap_or_default(),

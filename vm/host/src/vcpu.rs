@@ -248,6 +248,7 @@ impl Guest {
             return Err("too many threads".into());
         }
         let slot = t.next_slot;
+        cpu::init_tss(&lock(&self.aspace).mem, slot).map_err(|e| format!("TSS: {e}"))?;
         let v = self
             .vm
             .create_vcpu(slot)

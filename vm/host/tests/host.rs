@@ -11,11 +11,12 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-/// Directory of compiled guests (built once per test binary run).
+/// Directory of compiled guests (kept between runs, under Cargo's target
+/// directory).
 fn build_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let d = std::env::temp_dir().join(format!("lang-host-guests-{}", std::process::id()));
+        let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lang-host-guests");
         std::fs::create_dir_all(&d).unwrap();
         d
     })
@@ -27,8 +28,14 @@ fn guest(name: &str) -> PathBuf {
         .join("tests/guests")
         .join(format!("{name}.c"));
     let out = build_dir().join(name);
-    if !out.exists() {
-        let tmp = build_dir().join(format!("{name}.tmp{:?}", std::thread::current().id()));
+    let stale = match (std::fs::metadata(&out), std::fs::metadata(&src)) {
+        (Ok(o), Ok(s)) => o.modified().unwrap() < s.modified().unwrap(),
+        _ => true,
+    };
+    if stale {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let tmp = build_dir().join(format!("{name}.tmp{}-{n}", std::process::id()));
         let st = Command::new("gcc")
             .args(["-static", "-O2", "-pthread", "-o"])
             .arg(&tmp)
@@ -251,6 +258,47 @@ fn faults_end_the_guest_like_signals() {
     );
     let r = run(&guest("crash"), &["abort"], &[], "");
     assert_eq!(r.code, 128 + 6, "stderr: {}", r.stderr);
+    let r = run(&guest("crash"), &["ud2"], &[], "");
+    assert_eq!(r.code, 128 + 4, "stderr: {}", r.stderr);
+}
+
+#[test]
+fn hostile_instructions_are_contained() {
+    // Port I/O, privileged instructions, interrupts, and touching the
+    // system area all end the guest with a signal status; jumping into the
+    // stub page is at worst a system call the policy serves.
+    for mode in [
+        "out",
+        "int80",
+        "hlt",
+        "kernel-read",
+        "stub-write",
+        "stack-overflow",
+    ] {
+        let r = run(&guest("crash"), &[mode], &[], "");
+        // SIGSEGV, or SIGILL where the hypervisor reports #UD for a
+        // privileged instruction (PVM does for `int $0x80`).
+        assert!(
+            r.code == 128 + 11 || r.code == 128 + 4,
+            "{mode}: {} stderr: {}",
+            r.code,
+            r.stderr
+        );
+        assert!(r.stderr.contains("killed:"), "{mode}: {}", r.stderr);
+        assert_eq!(
+            r.stderr.contains("invalid memory access"),
+            mode.contains('-'),
+            "{mode}: {}",
+            r.stderr
+        );
+    }
+    let r = run(&guest("crash"), &["stub-jump"], &[], "");
+    assert!(
+        r.code == 128 + 11 || (0..=255).contains(&r.code),
+        "stub-jump: {}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("host error"), "stub-jump: {}", r.stderr);
 }
 
 #[test]

@@ -34,6 +34,21 @@ impl Output {
         }
     }
 
+    /// The pending bytes, for printing straight into the buffer; call
+    /// `written` afterwards.
+    #[inline]
+    pub fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.buf
+    }
+
+    /// Flushes if the bytes added through `buffer` filled it.
+    #[inline]
+    pub fn written(&mut self) {
+        if self.buf.len() >= FLUSH_AT {
+            self.flush();
+        }
+    }
+
     /// Writes the buffer out and flushes the sink.
     pub fn flush(&mut self) {
         if !self.broken && !self.buf.is_empty() {
@@ -64,5 +79,41 @@ pub fn read_line(input: &mut dyn BufRead) -> String {
     match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sink that fails like a closed pipe.
+    struct Closed;
+
+    impl Write for Closed {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_drops_output_quietly() {
+        let mut out = Output::new(Box::new(Closed));
+        for _ in 0..10_000 {
+            out.write(b"hello world\n");
+        }
+        out.flush();
+        assert!(out.broken);
+    }
+
+    #[test]
+    fn read_line_keeps_newlines_and_replaces_bad_utf8() {
+        let mut input = std::io::Cursor::new(b"a\n\xffb\nlast".to_vec());
+        assert_eq!(read_line(&mut input), "a\n");
+        assert_eq!(read_line(&mut input), "\u{fffd}b\n");
+        assert_eq!(read_line(&mut input), "last");
+        assert_eq!(read_line(&mut input), "");
     }
 }

@@ -42,8 +42,22 @@ impl Vm<'_> {
             return Err(overflow());
         }
         let nargs = nargs.min(cf.nregs);
-        roots.stack.copy_within(arg_at..arg_at + nargs, new_base);
-        roots.stack[new_base + nargs..end].fill(0);
+        // Frames are small: element loops beat calls to memmove and memset.
+        let Some(args) = roots.stack.get(arg_at..arg_at + nargs) else {
+            return Err(overflow());
+        };
+        let mut tmp = [0u64; 8];
+        if nargs <= tmp.len() {
+            tmp[..nargs].copy_from_slice(args);
+            for (slot, v) in roots.stack[new_base..new_base + nargs].iter_mut().zip(tmp) {
+                *slot = v;
+            }
+        } else {
+            roots.stack.copy_within(arg_at..arg_at + nargs, new_base);
+        }
+        for slot in &mut roots.stack[new_base + nargs..end] {
+            *slot = 0;
+        }
         roots.frames.push(FrameRec {
             func: callee,
             base: new_base as u32,

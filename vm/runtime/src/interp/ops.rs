@@ -61,12 +61,12 @@ pub fn variant_error(prog: &Program, enum_ty: TypeId, want: u32, found: u32) -> 
 impl Vm<'_> {
     /// Writes the printed form of `v` (of type `t`) to stdout.
     pub(crate) fn print_value(&mut self, v: u64, t: TypeId, newline: bool) {
-        let mut text = Vec::new();
-        format_value(&self.heap, self.prog, v, t, &mut text);
+        let buf = self.out.buffer();
+        format_value(&self.heap, self.prog, v, t, buf);
         if newline {
-            text.push(b'\n');
+            buf.push(b'\n');
         }
-        self.out.write(&text);
+        self.out.written();
     }
 
     /// A new string: the strings in stack slots `x` and `y` joined. The

@@ -463,3 +463,29 @@ fn read_line_args_and_exit() {
     assert_eq!(r, Ok(RunOutcome::Exit(3)));
     assert_eq!(out, "first\nsecond0\n[\"prog.src\", \"x y\"]\n");
 }
+
+/// Timing of fib(30), for a quick look at interpreter speed:
+/// `cargo test -p lang-vm --release fib_30_timing -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn fib_30_timing() {
+    let mut a = Asm::new();
+    let fib = add_fib(&mut a);
+    a.entry(
+        &[I, I],
+        vec![
+            Instr::LoadInt { a: 0, imm: 30 },
+            Instr::Call {
+                a: 1,
+                f: fib,
+                b: 0,
+                n: 1,
+            },
+            Instr::Print { b: 1, t: I, nl: 1 },
+            Instr::RetVoid {},
+        ],
+    );
+    let t = std::time::Instant::now();
+    assert_eq!(run_ok(a.finish()), "832040\n");
+    println!("fib(30): {:?}", t.elapsed());
+}

@@ -25,15 +25,6 @@ impl Output {
         }
     }
 
-    /// Appends bytes, flushing when the buffer is full.
-    #[inline]
-    pub fn write(&mut self, bytes: &[u8]) {
-        self.buf.extend_from_slice(bytes);
-        if self.buf.len() >= FLUSH_AT {
-            self.flush();
-        }
-    }
-
     /// The pending bytes, for printing straight into the buffer; call
     /// `written` afterwards.
     #[inline]
@@ -102,7 +93,8 @@ mod tests {
     fn a_closed_pipe_drops_output_quietly() {
         let mut out = Output::new(Box::new(Closed));
         for _ in 0..10_000 {
-            out.write(b"hello world\n");
+            out.buffer().extend_from_slice(b"hello world\n");
+            out.written();
         }
         out.flush();
         assert!(out.broken);

@@ -210,6 +210,13 @@ pub fn run_guest(cfg: &GuestConfig) -> Result<GuestOutcome, HostError> {
     phase("main vCPU started");
     let exit = guest.wait(cfg.timeout);
     phase("guest ended");
+    if trace {
+        eprintln!(
+            "[kvm] {}; {} spurious faults",
+            guest.stats.summary(),
+            vcpu::lock(&guest.aspace).spurious_faults
+        );
+    }
     let timings = Timings {
         total: started.elapsed(),
         to_first_instruction: vcpu::lock(&guest.first_instruction).unwrap_or_default(),

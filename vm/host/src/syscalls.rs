@@ -221,6 +221,15 @@ pub fn dispatch(g: &Arc<Guest>, vcpu: &VcpuFd, regs: &kvm_regs, th: &mut ThreadS
             Action::Ret(i64::from(th.tid))
         }
         libc::SYS_set_robust_list => Action::Ret(0),
+        libc::SYS_prctl => match a[0] as i32 {
+            // Thread names are accepted and forgotten.
+            libc::PR_SET_NAME => Action::Ret(0),
+            libc::PR_GET_NAME => {
+                tryf!(lock(&g.aspace).write_user(a[1], b"lang\0"));
+                Action::Ret(0)
+            }
+            _ => err(libc::EINVAL),
+        },
         libc::SYS_rseq | libc::SYS_clone3 | libc::SYS_get_robust_list | libc::SYS_membarrier => {
             err(libc::ENOSYS)
         }

@@ -9,7 +9,7 @@ use crate::policy::Policy;
 use crate::syscalls::{self, Action, FdTable};
 use kvm_bindings::{kvm_fpu, kvm_regs, kvm_xcrs, CpuId};
 use kvm_ioctls::{VcpuExit, VcpuFd, VmFd};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Once};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -55,6 +55,8 @@ pub struct Guest {
     pub policy: Policy,
     pub memory_limit: u64,
     pub trace: bool,
+    /// LANG_KVM_TRACE=2: every system call and fault.
+    pub trace_all: bool,
     pub pid: u32,
     next_tid: AtomicU32,
     stop: AtomicBool,
@@ -64,6 +66,8 @@ pub struct Guest {
     /// True when `syscall` reaches the stub in ring 3 (PVM) rather than 0.
     ring3_syscalls: AtomicBool,
     pub started: Instant,
+    /// Exit statistics, reported under LANG_KVM_TRACE.
+    pub stats: Stats,
     pub first_instruction: Mutex<Option<Duration>>,
 }
 
@@ -140,6 +144,7 @@ impl Guest {
             policy,
             memory_limit,
             trace: std::env::var_os("LANG_KVM_TRACE").is_some(),
+            trace_all: std::env::var("LANG_KVM_TRACE").is_ok_and(|v| v == "2"),
             pid: 1000,
             next_tid: AtomicU32::new(1001),
             stop: AtomicBool::new(false),
@@ -148,6 +153,7 @@ impl Guest {
             threads: Mutex::new(Threads::default()),
             ring3_syscalls: AtomicBool::new(false),
             started,
+            stats: Stats::default(),
             first_instruction: Mutex::new(None),
         }
     }
@@ -437,7 +443,10 @@ impl Guest {
                 th.first = false;
                 *lock(&self.first_instruction) = Some(self.started.elapsed());
             }
-            let port = match vcpu.run() {
+            let t0 = Instant::now();
+            let ran = vcpu.run();
+            self.stats.add(&self.stats.run_ns, t0.elapsed());
+            let port = match ran {
                 Ok(VcpuExit::IoOut(port, _)) => port,
                 Ok(VcpuExit::Shutdown) => {
                     return ThreadEnd::Process(Exit::Signal(libc::SIGSEGV, "triple fault".into()))
@@ -454,7 +463,9 @@ impl Guest {
                 Err(e) => return ThreadEnd::Process(Exit::Error(format!("KVM_RUN: {e}"))),
             };
             efaults = 0;
+            let t1 = Instant::now();
             let r = if port == cpu::SYSCALL_PORT {
+                self.stats.syscalls.fetch_add(1, Ordering::Relaxed);
                 self.on_syscall(vcpu, th)
             } else if (cpu::EXC_PORT_BASE..cpu::EXC_PORT_BASE + 32).contains(&port) {
                 self.on_exception(vcpu, th, u64::from(port - cpu::EXC_PORT_BASE))
@@ -463,6 +474,7 @@ impl Guest {
                     "write to unknown port {port:#x}"
                 ))))
             };
+            self.stats.add(&self.stats.host_ns, t1.elapsed());
             if let Err(end) = r {
                 return end;
             }
@@ -503,8 +515,11 @@ impl Guest {
             Action::Stopped => return Err(ThreadEnd::Stopped),
             Action::Error(msg) => return Err(ThreadEnd::Process(Exit::Error(msg))),
         };
-        if self.trace {
-            eprintln!("[kvm] tid {} syscall {} -> {}", th.tid, regs.rax, ret);
+        if self.trace_all {
+            eprintln!(
+                "[kvm] tid {} syscall {} ({:#x}, {:#x}, {:#x}) -> {}",
+                th.tid, regs.rax, regs.rdi, regs.rsi, regs.rdx, ret
+            );
         }
         regs.rax = ret as u64;
         if self.ring3_syscalls.load(Ordering::Relaxed) {
@@ -552,6 +567,7 @@ impl Guest {
         };
         match vector {
             14 => {
+                self.stats.faults.fetch_add(1, Ordering::Relaxed);
                 let s = vcpu
                     .get_sregs()
                     .map_err(|e| ThreadEnd::Process(Exit::Error(format!("get sregs: {e}"))))?;
@@ -562,6 +578,12 @@ impl Guest {
                 } else {
                     Access::Read
                 };
+                if self.trace_all {
+                    eprintln!(
+                        "[kvm] tid {} fault {:#x} {access:?} at {rip:#x}",
+                        th.tid, s.cr2
+                    );
+                }
                 let r = lock(&self.aspace).handle_fault(s.cr2, access);
                 match r {
                     Ok(()) => Ok(()),
@@ -577,6 +599,38 @@ impl Guest {
             1 | 3 => kill(libc::SIGTRAP, "breakpoint"),
             _ => kill(libc::SIGSEGV, &format!("exception {vector}")),
         }
+    }
+}
+
+/// Counters of exits and where the time went.
+#[derive(Default)]
+pub struct Stats {
+    pub syscalls: AtomicU64,
+    pub faults: AtomicU64,
+    /// Nanoseconds inside KVM_RUN (guest code plus exit overhead).
+    pub run_ns: AtomicU64,
+    /// Nanoseconds serving exits on the host.
+    pub host_ns: AtomicU64,
+}
+
+impl Stats {
+    fn add(&self, c: &AtomicU64, d: Duration) {
+        c.fetch_add(
+            u64::try_from(d.as_nanos()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// One line for traces.
+    pub fn summary(&self) -> String {
+        let ms = |c: &AtomicU64| c.load(Ordering::Relaxed) as f64 / 1e6;
+        format!(
+            "{} syscalls, {} page faults, {:.1} ms in KVM_RUN, {:.1} ms serving exits (all vCPUs)",
+            self.syscalls.load(Ordering::Relaxed),
+            self.faults.load(Ordering::Relaxed),
+            ms(&self.run_ns),
+            ms(&self.host_ns)
+        )
     }
 }
 

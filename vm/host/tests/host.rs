@@ -124,6 +124,9 @@ fn child_entry() {
     argv.extend(args);
     let mut cfg = GuestConfig::new(PathBuf::from(exe), argv);
     cfg.env = vec!["GUEST_VAR=from-host".into()];
+    if let Ok(e) = std::env::var("LANG_HOST_ENV") {
+        cfg.env.push(e);
+    }
     if let Ok(f) = std::env::var("LANG_HOST_READABLE") {
         cfg.readable_file = Some(f.into());
     }

@@ -42,10 +42,8 @@ impl Output {
 
     /// Writes the buffer out and flushes the sink.
     pub fn flush(&mut self) {
-        if !self.broken && !self.buf.is_empty() {
-            if self.sink.write_all(&self.buf).is_err() {
-                self.broken = true;
-            }
+        if !self.broken && !self.buf.is_empty() && self.sink.write_all(&self.buf).is_err() {
+            self.broken = true;
         }
         self.buf.clear();
         if !self.broken && self.sink.flush().is_err() {

@@ -43,7 +43,7 @@ pub const fn round_to_slot(bytes: usize) -> usize {
 /// Reads the header word of object `o`.
 #[inline]
 pub fn header(o: u64) -> u64 {
-    debug_assert!(o != 0 && o % 8 == 0, "bad object address {o:#x}");
+    debug_assert!(o != 0 && o.is_multiple_of(8), "bad object address {o:#x}");
     // SAFETY: `o` is a live object allocated by `Heap::alloc_raw`, which
     // always writes the header; the header is 8-aligned.
     unsafe { *(o as *const u64) }

@@ -18,7 +18,7 @@ pub fn float_to_int(x: f64) -> Result<i64, Trap> {
     if x.is_nan() {
         return Err(Trap::error("cannot convert nan to int"));
     }
-    if x >= LIMIT || x < -LIMIT {
+    if !(-LIMIT..LIMIT).contains(&x) {
         return Err(Trap::error(format!(
             "cannot convert {} to int: out of range",
             float_to_string(x)

@@ -129,7 +129,7 @@ mod tests {
 
     #[test]
     fn to_fixed_rounds_and_checks_digits() {
-        assert_eq!(to_fixed(3.14159, 2).unwrap(), "3.14");
+        assert_eq!(to_fixed(1.23456, 2).unwrap(), "1.23");
         assert_eq!(to_fixed(2.0, 0).unwrap(), "2");
         assert_eq!(to_fixed(-1.005, 1).unwrap(), "-1.0");
         assert_eq!(to_fixed(f64::NAN, 2).unwrap(), "nan");

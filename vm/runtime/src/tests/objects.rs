@@ -630,7 +630,7 @@ fn string_natives() {
     let x = a.s("L");
     let e = a.s("héllo");
     let n = a.s("-42");
-    let fx = a.k(Const::Float(3.14159));
+    let fx = a.k(Const::Float(1.23456));
     a.entry(
         &[S, S, S, I, I, arr_s, F, B],
         vec![
@@ -752,7 +752,7 @@ fn string_natives() {
     assert_eq!(
         out,
         "Hello, wörld\nHELLO, WÖRLD\n[\"Hello\", \" wörld\"]\n2\nHeLLo, wörLd\n\
-         [\"h\", \"é\", \"l\", \"l\", \"o\"]\n6\nhé\né\n-42\n3.14\n"
+         [\"h\", \"é\", \"l\", \"l\", \"o\"]\n6\nhé\né\n-42\n1.23\n"
     );
     assert_eq!(
         r.unwrap_err().message,

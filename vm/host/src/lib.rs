@@ -38,6 +38,13 @@ pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 30;
 /// Exit code of a guest that ran out of memory (EX_SOFTWARE).
 pub const EXIT_OUT_OF_MEMORY: i32 = 70;
 
+/// Added to the guest's environment unless it sets GLIBC_TUNABLES itself:
+/// with one malloc arena, glibc grows its heap with `brk` in 128 KiB steps
+/// instead of growing per-thread arenas with an `mprotect` per few pages,
+/// which saves hundreds of VM exits (~50 ms under PVM) when a static Rust
+/// program starts.
+pub const GUEST_MALLOC_TUNING: &str = "GLIBC_TUNABLES=glibc.malloc.arena_max=1";
+
 /// What to run and with which limits.
 #[derive(Debug, Clone)]
 pub struct GuestConfig {
@@ -183,18 +190,25 @@ pub fn run_guest(cfg: &GuestConfig) -> Result<GuestOutcome, HostError> {
     let mut random = [0u8; 16];
     syscalls::fill_random(&mut random)
         .map_err(|_| HostError::Internal("no random bytes".into()))?;
+    let mut env = cfg.env.clone();
+    if !env.iter().any(|e| e.starts_with("GLIBC_TUNABLES=")) {
+        env.push(GUEST_MALLOC_TUNING.to_string());
+    }
     let args = if cfg.args.is_empty() {
         vec![cfg.executable.display().to_string()]
     } else {
         cfg.args.clone()
     };
     let loaded =
-        loader::build_stack(&mut aspace, &img, bias, &args, &cfg.env, random).map_err(load_err)?;
+        loader::build_stack(&mut aspace, &img, bias, &args, &env, random).map_err(load_err)?;
     drop(file);
 
     phase("program loaded");
     let policy = policy::Policy::new(cfg.readable_file.clone());
+    let sync = vm.check_extension(kvm_ioctls::Cap::SyncRegs)
+        && std::env::var_os("LANG_KVM_NO_SYNC_REGS").is_none();
     let guest = Arc::new(vcpu::Guest::new(
+        sync,
         vm,
         cpuid,
         aspace,

@@ -8,7 +8,7 @@ use crate::futex::Futexes;
 use crate::policy::Policy;
 use crate::syscalls::{self, Action, FdTable};
 use kvm_bindings::{kvm_fpu, kvm_regs, kvm_xcrs, CpuId};
-use kvm_ioctls::{VcpuExit, VcpuFd, VmFd};
+use kvm_ioctls::{SyncReg, VcpuExit, VcpuFd, VmFd};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Once};
 use std::thread::JoinHandle;
@@ -63,6 +63,9 @@ pub struct Guest {
     exit: Mutex<Option<Exit>>,
     exit_cond: Condvar,
     threads: Mutex<Threads>,
+    /// KVM_CAP_SYNC_REGS: registers travel in the kvm_run page on every
+    /// exit and entry, saving two ioctls per system call.
+    sync_regs: bool,
     /// True when `syscall` reaches the stub in ring 3 (PVM) rather than 0.
     ring3_syscalls: AtomicBool,
     pub started: Instant,
@@ -126,6 +129,7 @@ pub fn host_xcr0() -> Option<u64> {
 impl Guest {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
+        sync_regs: bool,
         vm: VmFd,
         cpuid: CpuId,
         aspace: AddressSpace,
@@ -152,6 +156,7 @@ impl Guest {
             exit_cond: Condvar::new(),
             threads: Mutex::new(Threads::default()),
             ring3_syscalls: AtomicBool::new(false),
+            sync_regs,
             started,
             stats: Stats::default(),
             first_instruction: Mutex::new(None),
@@ -400,6 +405,9 @@ impl Guest {
         if self.stopping() {
             vcpu.set_kvm_immediate_exit(1);
         }
+        if self.sync_regs {
+            vcpu.set_sync_valid_reg(SyncReg::Register);
+        }
         let mut th = ThreadState {
             tid,
             slot,
@@ -445,7 +453,16 @@ impl Guest {
             }
             let t0 = Instant::now();
             let ran = vcpu.run();
-            self.stats.add(&self.stats.run_ns, t0.elapsed());
+            let took = t0.elapsed();
+            self.stats.add(&self.stats.run_ns, took);
+            if self.trace_all && took > Duration::from_millis(1) {
+                eprintln!(
+                    "[kvm] tid {} ran {:?} before {:?}",
+                    th.tid,
+                    took,
+                    ran.as_ref().map(|e| format!("{e:?}")).unwrap_or_default()
+                );
+            }
             let port = match ran {
                 Ok(VcpuExit::IoOut(port, _)) => port,
                 Ok(VcpuExit::Shutdown) => {
@@ -489,7 +506,11 @@ impl Guest {
         let host_err = |what: &str, e: kvm_ioctls::Error| {
             ThreadEnd::Process(Exit::Error(format!("{what}: {e}")))
         };
-        let mut regs = vcpu.get_regs().map_err(|e| host_err("get regs", e))?;
+        let mut regs = if self.sync_regs {
+            vcpu.sync_regs().regs
+        } else {
+            vcpu.get_regs().map_err(|e| host_err("get regs", e))?
+        };
         if regs.rip != cpu::syscall_stub_va() + 2 {
             // Only the stub may write the port: anything else is hostile.
             return Err(ThreadEnd::Process(Exit::Signal(
@@ -527,7 +548,12 @@ impl Guest {
             regs.rip = regs.rcx;
             regs.rflags = (regs.r11 & 0x3c_0cd5) | 0x202;
         }
-        vcpu.set_regs(&regs).map_err(|e| host_err("set regs", e))?;
+        if self.sync_regs {
+            vcpu.sync_regs_mut().regs = regs;
+            vcpu.set_sync_dirty_reg(SyncReg::Register);
+        } else {
+            vcpu.set_regs(&regs).map_err(|e| host_err("set regs", e))?;
+        }
         Ok(())
     }
 

@@ -316,3 +316,17 @@ fn missing_or_bad_executable_is_an_error() {
     let cfg = GuestConfig::new("/bin/true", vec![]);
     assert!(matches!(run_guest(&cfg), Err(HostError::BadExecutable(m)) if m.contains("static")));
 }
+
+#[test]
+fn many_system_calls_keep_state_right() {
+    let r = run(&guest("syscalls"), &["3000"], &[], "");
+    assert_eq!(r.stdout, "calls=6000 bad=0\n", "stderr: {}", r.stderr);
+    // The same without KVM_CAP_SYNC_REGS (register ioctls instead).
+    let r = run(
+        &guest("syscalls"),
+        &["500"],
+        &[("LANG_KVM_NO_SYNC_REGS", "1")],
+        "",
+    );
+    assert_eq!(r.stdout, "calls=1000 bad=0\n", "stderr: {}", r.stderr);
+}

@@ -7,6 +7,10 @@
 //! Every stage reports errors as [`Diagnostic`]s and keeps going, so one
 //! run shows every error of the file. The compiler never runs user code and
 //! never panics on any input.
+//!
+//! [`session`] compiles REPL inputs incrementally: each input is checked
+//! against the declarations of the earlier ones (the checker's `Env`) and
+//! lowered into one module that only grows.
 
 pub mod ast;
 pub mod check;
@@ -14,10 +18,12 @@ pub mod diag;
 pub mod lexer;
 pub mod lower;
 pub mod parser;
+pub mod session;
 pub mod tir;
 pub mod types;
 
 pub use diag::{Diagnostic, Diagnostics};
+pub use session::{input_is_incomplete, Input, Session};
 
 /// Parses and checks `source`, returning the typed program or every error.
 fn front_end(file_name: &str, source: &str) -> Result<tir::Program, Diagnostics> {

@@ -60,6 +60,28 @@ pub(crate) fn finish_call<'a>(
 /// Parses a whole file. Lexical and syntax errors are appended to `diags`;
 /// the returned tree holds `Error` nodes where the parser recovered.
 pub fn parse<'a>(arena: &'a Bump, source: &'a str, diags: &mut Vec<Diagnostic>) -> Program<'a> {
+    parse_with_outcome(arena, source, diags).0
+}
+
+/// How a parse went, beyond its diagnostics: what a REPL needs to tell an
+/// unfinished input from a wrong one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ParseOutcome {
+    /// A string literal or block comment runs to the end of the text.
+    pub unterminated: bool,
+    /// Syntax errors at the end of the text ("unexpected end of file").
+    pub eof_errors: usize,
+    /// Every other lexical or syntax error.
+    pub other_errors: usize,
+}
+
+/// `parse`, also telling where the errors were.
+pub fn parse_with_outcome<'a>(
+    arena: &'a Bump,
+    source: &'a str,
+    diags: &mut Vec<Diagnostic>,
+) -> (Program<'a>, ParseOutcome) {
+    let mut outcome = ParseOutcome::default();
     let mut lexer = Lexer::new(source);
     let mut recovered: Vec<ErrorRecovery<usize, Tok<'a>, Never>> = Vec::new();
     let result = grammar::ProgramParser::new().parse(arena, &mut recovered, &mut lexer);
@@ -69,13 +91,28 @@ pub fn parse<'a>(arena: &'a Bump, source: &'a str, diags: &mut Vec<Diagnostic>) 
         .errors
         .iter()
         .any(|(_, m)| m.starts_with("unterminated"));
+    for (_, m) in &lexer.errors {
+        if m == "unterminated string literal" || m == "unterminated block comment" {
+            outcome.unterminated = true;
+        } else {
+            outcome.other_errors += 1;
+        }
+    }
     for (span, message) in lexer.errors.drain(..) {
         diags.push(Diagnostic::error(Span::new(span.start, span.end), message));
     }
     let mut syntax = Vec::new();
     let at_eof =
         |e: &ParseError<usize, Tok<'a>, Never>| matches!(e, ParseError::UnrecognizedEof { .. });
+    let mut count = |e: &ParseError<usize, Tok<'a>, Never>| {
+        if at_eof(e) {
+            outcome.eof_errors += 1;
+        } else {
+            outcome.other_errors += 1;
+        }
+    };
     for rec in recovered {
+        count(&rec.error);
         if !(swallowed && at_eof(&rec.error)) {
             syntax.push(syntax_error(rec.error, source.len()));
         }
@@ -83,6 +120,7 @@ pub fn parse<'a>(arena: &'a Bump, source: &'a str, diags: &mut Vec<Diagnostic>) 
     let program = match result {
         Ok(p) => p,
         Err(e) => {
+            count(&e);
             if !(swallowed && at_eof(&e)) {
                 syntax.push(syntax_error(e, source.len()));
             }
@@ -93,7 +131,7 @@ pub fn parse<'a>(arena: &'a Bump, source: &'a str, diags: &mut Vec<Diagnostic>) 
     // recovered, once fatal); keep one message per position.
     syntax.dedup_by(|a, b| a.span == b.span);
     diags.extend(syntax);
-    program
+    (program, outcome)
 }
 
 fn syntax_error(e: ParseError<usize, Tok<'_>, Never>, len: usize) -> Diagnostic {

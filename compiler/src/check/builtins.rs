@@ -24,6 +24,17 @@ pub(super) fn is_prelude(name: &str) -> bool {
             .any(|n| n.receiver() == Receiver::None && n.name() == name)
 }
 
+/// The names of every prelude function, each once.
+pub(crate) fn prelude_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = SPECIAL.to_vec();
+    for n in ALL_NATIVES {
+        if n.receiver() == Receiver::None && !names.contains(&n.name()) {
+            names.push(n.name());
+        }
+    }
+    names
+}
+
 /// Prelude functions that never return.
 fn diverges(n: Native) -> bool {
     matches!(n, Native::Exit | Native::Panic)

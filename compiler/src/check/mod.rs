@@ -21,6 +21,8 @@
 
 mod builtins;
 mod expr;
+
+pub(crate) use builtins::prelude_names;
 mod pattern;
 mod stmt;
 
@@ -55,8 +57,9 @@ pub struct FnSig {
     pub has_self: bool,
 }
 
-/// Global declarations: what persists between inputs of a future REPL.
-#[derive(Debug, Default)]
+/// Global declarations: what persists between the inputs of a REPL session
+/// (see `crate::session`).
+#[derive(Debug, Default, Clone)]
 pub struct Env {
     pub structs: Vec<tir::StructInfo>,
     pub enums: Vec<tir::EnumInfo>,
@@ -139,6 +142,62 @@ pub struct Checker<'s> {
     depth_reported: bool,
     /// For each finished function: where each of its captures comes from.
     capture_origins: Vec<(FuncIdx, Vec<(FuncIdx, LocalId)>)>,
+    /// Checking one input of a REPL session: `main` is an ordinary function,
+    /// a final expression statement keeps its value, and functions of
+    /// earlier inputs may be redefined with the same signature.
+    repl: bool,
+    /// The first function index of this input (0 for a whole file).
+    first_func: FuncIdx,
+    /// Functions of earlier inputs whose bodies this input replaces.
+    replaced: Vec<FuncIdx>,
+}
+
+/// What checking one REPL input found (see `Checker::input`).
+#[derive(Debug, Clone)]
+pub struct InputInfo {
+    /// The function holding the input's top-level statements.
+    pub entry: FuncIdx,
+    /// The hidden global that receives the value of the input's final
+    /// expression statement, with the value's type.
+    pub value: Option<(u32, Type)>,
+    /// The type of the final expression statement, also when it has no value
+    /// (`Void`, `Never`).
+    pub last_expr: Option<Type>,
+    /// What the input declares, as `fn fib`, `struct Vec2`, `let x: int`.
+    pub defined: Vec<String>,
+    /// Functions of earlier inputs given new bodies (same index).
+    pub replaced: Vec<FuncIdx>,
+}
+
+/// The typed functions of one REPL input, for `lower::Lowering::add_input`.
+#[derive(Debug, Clone)]
+pub struct InputProgram {
+    /// The index of `functions[0]`: the functions of an input are numbered
+    /// consecutively after those of earlier inputs.
+    pub first_func: FuncIdx,
+    pub functions: Vec<tir::Function>,
+    /// New bodies for functions of earlier inputs (same signature).
+    pub replaced: Vec<(FuncIdx, tir::Function)>,
+}
+
+/// Checks one REPL input against `env`, which it extends. Returns the
+/// extended environment, what the input defines and its typed functions;
+/// `entry_name` names the input's top-level function and `value_name` the
+/// hidden global for the value of a final expression statement. On errors
+/// (appended to `diags`) the returned environment must be discarded.
+pub fn check_input(
+    program: &ast::Program,
+    source: &str,
+    env: Env,
+    entry_name: &str,
+    value_name: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> (Env, InputInfo, InputProgram) {
+    let mut c = Checker::with_env(source, env);
+    let info = c.input(program, entry_name, value_name);
+    diags.append(&mut c.diags);
+    let (env, code) = c.finish_input();
+    (env, info, code)
 }
 
 /// Checks a parsed program, appending errors to `diags`.
@@ -167,7 +226,19 @@ impl<'s> Checker<'s> {
             depth: 0,
             depth_reported: false,
             capture_origins: Vec::new(),
+            repl: false,
+            first_func: 0,
+            replaced: Vec::new(),
         }
+    }
+
+    /// A checker that continues from the declarations of `env`.
+    pub fn with_env(source: &'s str, env: Env) -> Checker<'s> {
+        let mut c = Checker::new(source);
+        c.bodies = (0..env.sigs.len()).map(|_| None).collect();
+        c.first_func = FuncIdx::try_from(env.sigs.len()).unwrap_or(FuncIdx::MAX);
+        c.env = env;
+        c
     }
 
     // ------------------------------------------------------------ utilities
@@ -456,8 +527,9 @@ impl<'s> Checker<'s> {
             ret: Type::Void,
             has_self: false,
         });
+        let bases = self.decl_counts();
         self.declare_types(p);
-        self.define_types(p);
+        self.define_types(p, bases);
         let bodies = self.declare_functions(p);
 
         // Top-level statements, in order, as the entry function's body.
@@ -502,6 +574,130 @@ impl<'s> Checker<'s> {
         }
     }
 
+    /// How many structs, enums and traits are declared so far.
+    fn decl_counts(&self) -> (usize, usize, usize) {
+        (
+            self.env.structs.len(),
+            self.env.enums.len(),
+            self.env.traits.len(),
+        )
+    }
+
+    /// Checks one input of a REPL session against the environment so far.
+    /// Like a file, but `main` is not special, and the value of a final
+    /// expression statement (with or without `;`) is stored in a new hidden
+    /// global named `value_name`.
+    pub fn input(&mut self, p: &ast::Program, entry_name: &str, value_name: &str) -> InputInfo {
+        self.repl = true;
+        self.first_func = FuncIdx::try_from(self.env.sigs.len()).unwrap_or(FuncIdx::MAX);
+        let entry = self.new_func_slot(FnSig {
+            name: entry_name.into(),
+            params: vec![],
+            ret: Type::Void,
+            has_self: false,
+        });
+        let bases = self.decl_counts();
+        self.declare_types(p);
+        self.define_types(p, bases);
+        let bodies = self.declare_functions(p);
+
+        self.stack.push(FnState::new(entry, Type::Void, true));
+        let mut stmts = Vec::new();
+        let mut value = None;
+        let mut last_expr = None;
+        let mut let_types = Vec::new();
+        let last = p.items.len().checked_sub(1);
+        for (i, item) in p.items.iter().enumerate() {
+            let ast::Item::Stmt(s) = item else { continue };
+            match s.kind {
+                ast::StmtKind::Expr { expr, .. } if Some(i) == last => {
+                    // As in a block, a final `if`/`match` gives its value.
+                    let e = self.expr_in(expr, None, true);
+                    last_expr = Some(e.ty.clone());
+                    let line = e.line;
+                    if e.ty.is_value() && !e.ty.is_error() {
+                        let g = self.new_global(value_name, e.ty.clone(), false);
+                        value = Some((g, e.ty.clone()));
+                        stmts.push(tir::Stmt {
+                            kind: tir::StmtKind::Assign(tir::Place::Global(g), None, e),
+                            line,
+                        });
+                    } else {
+                        stmts.push(tir::Stmt {
+                            kind: tir::StmtKind::Expr(e),
+                            line,
+                        });
+                    }
+                }
+                ast::StmtKind::Let { mutable, name, .. } => {
+                    if let Some(st) = self.top_level_stmt(s) {
+                        stmts.push(st);
+                    }
+                    let ty = self
+                        .env
+                        .globals
+                        .last()
+                        .map_or(Type::Error, |g| g.ty.clone());
+                    let word = if mutable { "var" } else { "let" };
+                    let_types.push(format!("{word} {}: {}", name.name, display(&ty, &self.env)));
+                }
+                _ => {
+                    if let Some(st) = self.top_level_stmt(s) {
+                        stmts.push(st);
+                    }
+                }
+            }
+        }
+        let end_line = self.line(Span::new(self.source.len(), self.source.len()));
+        let body = tir::Block { stmts, value: None };
+        self.finish_function(body, end_line);
+
+        for (idx, decl, self_ty) in bodies {
+            self.function_body(idx, decl, self_ty);
+        }
+
+        let mut lets = let_types.into_iter();
+        let defined = p
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                ast::Item::Fn(f) => Some(format!("fn {}", f.sig.name.name)),
+                ast::Item::Struct(s) => Some(format!("struct {}", s.name.name)),
+                ast::Item::Enum(e) => Some(format!("enum {}", e.name.name)),
+                ast::Item::Trait(t) => Some(format!("trait {}", t.name.name)),
+                ast::Item::Impl(i) => Some(match i.trait_name {
+                    Some(t) => format!("impl {} for {}", t.name, i.target.name),
+                    None => format!("impl {}", i.target.name),
+                }),
+                ast::Item::Stmt(ast::Stmt {
+                    kind: ast::StmtKind::Let { .. },
+                    ..
+                }) => lets.next(),
+                ast::Item::Stmt(_) => None,
+            })
+            .collect();
+        InputInfo {
+            entry,
+            value,
+            last_expr,
+            defined,
+            replaced: self.replaced.clone(),
+        }
+    }
+
+    /// Adds a global and makes its name refer to it (shadowing any earlier
+    /// global of that name).
+    fn new_global(&mut self, name: &str, ty: Type, mutable: bool) -> u32 {
+        let g = u32::try_from(self.env.globals.len()).unwrap_or(u32::MAX);
+        self.env.globals.push(tir::Global {
+            name: name.to_string(),
+            ty,
+        });
+        self.env.global_mutable.push(mutable);
+        self.env.global_names.insert(name.to_string(), g);
+        g
+    }
+
     fn top_level_stmt(&mut self, s: &ast::Stmt) -> Option<tir::Stmt> {
         if let ast::StmtKind::Let {
             mutable,
@@ -512,13 +708,7 @@ impl<'s> Checker<'s> {
         {
             // A top-level binding is a global.
             let (init, ty) = self.let_init(ty, init, name);
-            let g = u32::try_from(self.env.globals.len()).unwrap_or(u32::MAX);
-            self.env.globals.push(tir::Global {
-                name: name.name.to_string(),
-                ty: ty.clone(),
-            });
-            self.env.global_mutable.push(mutable);
-            self.env.global_names.insert(name.name.to_string(), g);
+            let g = self.new_global(name.name, ty, mutable);
             let line = self.line(s.span);
             return Some(tir::Stmt {
                 kind: tir::StmtKind::Assign(tir::Place::Global(g), None, init),
@@ -529,6 +719,7 @@ impl<'s> Checker<'s> {
     }
 
     fn declare_types(&mut self, p: &ast::Program) {
+        let bases = self.decl_counts();
         for item in p.items {
             let (name, decl) = match item {
                 ast::Item::Struct(s) => {
@@ -557,8 +748,20 @@ impl<'s> Checker<'s> {
                 }
                 _ => continue,
             };
+            let earlier = match self.env.type_names.get(name.name) {
+                Some(TypeDecl::Struct(i)) => (*i as usize) < bases.0,
+                Some(TypeDecl::Enum(i)) => (*i as usize) < bases.1,
+                Some(TypeDecl::Trait(i)) => (*i as usize) < bases.2,
+                None => false,
+            };
             if matches!(name.name, "int" | "float" | "bool" | "str") {
                 self.error(name.span, format!("`{}` is a built-in type", name.name));
+            } else if earlier {
+                self.error_note(
+                    name.span,
+                    format!("type `{}` is already defined", name.name),
+                    "a struct, enum or trait cannot be redefined in a session",
+                );
             } else if self.env.type_names.contains_key(name.name) {
                 self.error(name.span, format!("type `{}` is declared twice", name.name));
             } else {
@@ -567,8 +770,10 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn define_types(&mut self, p: &ast::Program) {
-        let (mut si, mut ei, mut ti) = (0usize, 0usize, 0usize);
+    /// Resolves the declarations of `p`, which `declare_types` numbered from
+    /// `bases` (the counts before this program).
+    fn define_types(&mut self, p: &ast::Program, bases: (usize, usize, usize)) {
+        let (mut si, mut ei, mut ti) = bases;
         for item in p.items {
             match item {
                 ast::Item::Struct(s) => {
@@ -656,8 +861,19 @@ impl<'s> Checker<'s> {
                     }
                     let sig = self.signature(&f.sig, None);
                     let name = f.sig.name.name;
+                    let earlier = self.env.functions.get(name).copied();
+                    if let Some(old) = earlier.filter(|&i| self.redefinable(i)) {
+                        // A session may give a function of an earlier input
+                        // a new body: it keeps its index, so its callers
+                        // call the new code.
+                        if self.same_signature(old, &sig, f.sig.name.span, "function") {
+                            self.replaced.push(old);
+                            bodies.push((old, *f, None));
+                        }
+                        continue;
+                    }
                     let idx = self.new_func_slot(sig);
-                    if self.env.functions.contains_key(name) {
+                    if earlier.is_some() {
                         self.error(
                             f.sig.name.span,
                             format!("function `{name}` is declared twice"),
@@ -672,6 +888,50 @@ impl<'s> Checker<'s> {
             }
         }
         bodies
+    }
+
+    /// Whether function `idx` may get a new body: in a session, when an
+    /// earlier input declared it and this input has not yet redefined it.
+    fn redefinable(&self, idx: FuncIdx) -> bool {
+        self.repl && idx < self.first_func && !self.replaced.contains(&idx)
+    }
+
+    /// Whether a redefinition keeps the signature of function `old`; reports
+    /// it otherwise.
+    fn same_signature(&mut self, old: FuncIdx, sig: &FnSig, span: Span, what: &str) -> bool {
+        let Some(prev) = self.env.sigs.get(old as usize) else {
+            return false;
+        };
+        if prev.params == sig.params && prev.ret == sig.ret && prev.has_self == sig.has_self {
+            return true;
+        }
+        let shown = |s: &FnSig, env: &Env| {
+            let mut ps: Vec<String> = Vec::new();
+            for (i, t) in s.params.iter().enumerate() {
+                if i == 0 && s.has_self {
+                    ps.push("self".into());
+                } else {
+                    ps.push(display(t, env));
+                }
+            }
+            let ret = match &s.ret {
+                Type::Void => String::new(),
+                r => format!(" -> {}", display(r, env)),
+            };
+            format!("fn {}({}){}", s.name, ps.join(", "), ret)
+        };
+        let before = shown(prev, &self.env);
+        self.error_note(
+            span,
+            format!(
+                "{what} `{}` is already defined with another signature",
+                prev.name
+            ),
+            format!(
+                "it is `{before}`; a new definition must keep the signature, because code compiled earlier calls it"
+            ),
+        );
+        false
     }
 
     fn signature(&mut self, s: &ast::FnSig, self_ty: Option<&Type>) -> FnSig {
@@ -733,8 +993,20 @@ impl<'s> Checker<'s> {
         for m in imp.methods {
             let sig = self.signature(&m.sig, Some(&target));
             let has_self = sig.has_self;
-            let idx = self.new_func_slot(sig);
             let key = (imp.target.name.to_string(), m.sig.name.name.to_string());
+            if imp.trait_name.is_none() {
+                let earlier = self.env.statics.get(&key).copied();
+                if let Some(old) = earlier.filter(|&i| self.redefinable(i)) {
+                    // A method of an earlier input gets a new body, as for
+                    // functions.
+                    if self.same_signature(old, &sig, m.sig.name.span, "method") {
+                        self.replaced.push(old);
+                        bodies.push((old, m, Some(target.clone())));
+                    }
+                    continue;
+                }
+            }
+            let idx = self.new_func_slot(sig);
             if imp.trait_name.is_none() {
                 if self.env.statics.contains_key(&key) {
                     self.error(
@@ -946,10 +1218,37 @@ impl<'s> Checker<'s> {
         f.idx
     }
 
-    fn finish(mut self) -> tir::Program {
-        // Whether a capture is a cell is known only once the declaring
-        // function has been checked completely (a later assignment makes it
-        // one), so it is settled here for every closure.
+    /// The typed functions of a REPL input and the extended environment.
+    fn finish_input(mut self) -> (Env, InputProgram) {
+        self.settle_captures();
+        let first = self.first_func;
+        let mut bodies = std::mem::take(&mut self.bodies);
+        let replaced = self
+            .replaced
+            .iter()
+            .filter_map(|&i| {
+                let f = bodies.get_mut(i as usize)?.take()?;
+                Some((i, f))
+            })
+            .collect();
+        let functions = bodies
+            .into_iter()
+            .enumerate()
+            .skip(first as usize)
+            .map(|(i, b)| b.unwrap_or_else(|| missing_function(i)))
+            .collect();
+        let code = InputProgram {
+            first_func: first,
+            functions,
+            replaced,
+        };
+        (self.env, code)
+    }
+
+    /// Whether a capture is a cell is known only once the declaring function
+    /// has been checked completely (a later assignment makes it one), so it
+    /// is settled at the end for every closure.
+    fn settle_captures(&mut self) {
         let origins = std::mem::take(&mut self.capture_origins);
         for (func, list) in origins {
             for (i, (of, ol)) in list.into_iter().enumerate() {
@@ -966,21 +1265,15 @@ impl<'s> Checker<'s> {
                 }
             }
         }
+    }
+
+    fn finish(mut self) -> tir::Program {
+        self.settle_captures();
         let functions = self
             .bodies
             .into_iter()
             .enumerate()
-            .map(|(i, b)| {
-                b.unwrap_or_else(|| tir::Function {
-                    name: format!("<missing {i}>"),
-                    params: 0,
-                    ret: Type::Void,
-                    locals: vec![],
-                    captures: vec![],
-                    body: tir::Block::default(),
-                    end_line: 0,
-                })
-            })
+            .map(|(i, b)| b.unwrap_or_else(|| missing_function(i)))
             .collect();
         tir::Program {
             structs: self.env.structs,
@@ -991,6 +1284,20 @@ impl<'s> Checker<'s> {
             functions,
             entry: 0,
         }
+    }
+}
+
+/// A stand-in for a function whose body was never checked (only after
+/// errors, when the program is not lowered anyway).
+fn missing_function(i: usize) -> tir::Function {
+    tir::Function {
+        name: format!("<missing {i}>"),
+        params: 0,
+        ret: Type::Void,
+        locals: vec![],
+        captures: vec![],
+        body: tir::Block::default(),
+        end_line: 0,
     }
 }
 

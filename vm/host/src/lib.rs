@@ -148,7 +148,13 @@ pub fn run_guest(cfg: &GuestConfig) -> Result<GuestOutcome, HostError> {
         }
     };
     phase("read executable");
-    let kvm = Kvm::new().map_err(|e| HostError::KvmUnavailable(format!("/dev/kvm: {e}")))?;
+    // LANG_KVM_DEVICE names another device node (tests use it to check
+    // the error for a missing one).
+    let device = std::env::var("LANG_KVM_DEVICE").unwrap_or_else(|_| "/dev/kvm".into());
+    let c_device = std::ffi::CString::new(device.clone())
+        .map_err(|_| HostError::KvmUnavailable(format!("bad device path {device:?}")))?;
+    let kvm = Kvm::new_with_path(&c_device)
+        .map_err(|e| HostError::KvmUnavailable(format!("{device}: {e}")))?;
     let vm = kvm
         .create_vm()
         .map_err(|e| HostError::KvmUnavailable(format!("create VM: {e}")))?;

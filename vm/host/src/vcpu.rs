@@ -511,7 +511,10 @@ impl Guest {
         } else {
             vcpu.get_regs().map_err(|e| host_err("get regs", e))?
         };
-        if regs.rip != cpu::syscall_stub_va() + 2 {
+        // KVM reports RIP at the `out` (hardware: the instruction is
+        // completed on the next entry) or just past it (PVM).
+        let stub = cpu::syscall_stub_va();
+        if regs.rip != stub && regs.rip != stub + 2 {
             // Only the stub may write the port: anything else is hostile.
             return Err(ThreadEnd::Process(Exit::Signal(
                 libc::SIGSEGV,

@@ -330,3 +330,20 @@ fn many_system_calls_keep_state_right() {
     );
     assert_eq!(r.stdout, "calls=1000 bad=0\n", "stderr: {}", r.stderr);
 }
+
+#[test]
+fn missing_kvm_device_is_reported_not_crashed() {
+    let r = run(
+        &guest("hello"),
+        &[],
+        &[("LANG_KVM_DEVICE", "/nonexistent/kvm")],
+        "",
+    );
+    assert_eq!(r.code, 69, "stderr: {}", r.stderr);
+    assert!(
+        r.stderr.contains("KVM is not available: /nonexistent/kvm"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stdout, "");
+}

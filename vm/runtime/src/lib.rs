@@ -19,12 +19,14 @@ mod objects;
 mod output;
 mod print;
 mod program;
+mod session;
 
 #[cfg(test)]
 mod tests;
 
 pub use error::{RuntimeError, TraceFrame};
 pub use heap::GcPlan;
+pub use session::Session;
 
 use error::Trap;
 use heap::roots::{FrameRec, Roots};
@@ -85,35 +87,7 @@ pub fn run_with_io(
     };
 
     let mut roots = Roots::new(VM_STACK_SLOTS, MAX_FRAMES);
-    roots.frame_refs = prog.funcs.iter().map(|f| f.ref_regs.clone()).collect();
-    roots.globals = vec![0; prog.module.globals.len()];
-    roots.global_refs = prog
-        .module
-        .globals
-        .iter()
-        .enumerate()
-        .filter(|(_, g)| prog.ty(g.ty).is_ref())
-        .map(|(i, _)| i as u32)
-        .collect();
-    roots.consts = prog
-        .module
-        .consts
-        .iter()
-        .map(|k| match k {
-            lang_bytecode::Const::Int(i) => *i as u64,
-            lang_bytecode::Const::Float(x) => x.to_bits(),
-            lang_bytecode::Const::Str(_) => 0,
-        })
-        .collect();
-    roots.const_refs = prog
-        .module
-        .consts
-        .iter()
-        .enumerate()
-        .filter(|(_, k)| matches!(k, lang_bytecode::Const::Str(_)))
-        .map(|(i, _)| i as u32)
-        .collect();
-
+    attach_program(&mut roots, &prog);
     let config = HeapConfig {
         plan: opts.gc_plan,
         max_bytes: opts.heap_max.unwrap_or(DEFAULT_HEAP_BYTES),
@@ -143,18 +117,64 @@ pub fn run_with_io(
 
 /// Makes the string constants, then runs the entry function.
 fn start(vm: &mut Vm<'_>) -> Result<(), Trap> {
-    for (i, k) in vm.prog.module.consts.iter().enumerate() {
+    make_string_constants(vm, 0)?;
+    call_entry(vm, vm.prog.module.entry)
+}
+
+/// Points the root set at `prog`'s register maps, globals and constants.
+/// Globals and constants already present keep their values, so a REPL can
+/// attach each grown version of its module in turn.
+fn attach_program(roots: &mut Roots, prog: &Program) {
+    roots.frame_refs = prog.funcs.iter().map(|f| f.ref_regs.clone()).collect();
+    roots.globals.resize(prog.module.globals.len(), 0);
+    roots.global_refs = prog
+        .module
+        .globals
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| prog.ty(g.ty).is_ref())
+        .map(|(i, _)| i as u32)
+        .collect();
+    let known = roots.consts.len();
+    roots
+        .consts
+        .extend(prog.module.consts.iter().skip(known).map(|k| match k {
+            lang_bytecode::Const::Int(i) => *i as u64,
+            lang_bytecode::Const::Float(x) => x.to_bits(),
+            lang_bytecode::Const::Str(_) => 0,
+        }));
+    roots.const_refs = prog
+        .module
+        .consts
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| matches!(k, lang_bytecode::Const::Str(_)))
+        .map(|(i, _)| i as u32)
+        .collect();
+}
+
+/// Allocates the string objects of the constants from index `from` on.
+fn make_string_constants(vm: &mut Vm<'_>, from: usize) -> Result<(), Trap> {
+    for (i, k) in vm.prog.module.consts.iter().enumerate().skip(from) {
         if let lang_bytecode::Const::Str(s) = k {
             let o = vm.heap.alloc_str(s.as_bytes())?;
             vm.heap.roots.consts[i] = o;
         }
     }
-    let entry = vm.prog.module.entry;
+    Ok(())
+}
+
+/// Runs function `entry` (no parameters, no result) on an empty VM stack.
+fn call_entry(vm: &mut Vm<'_>, entry: lang_bytecode::FuncId) -> Result<(), Trap> {
     let Some(f) = vm.prog.funcs.get(entry as usize) else {
         return Err(Trap::error("the module has no entry function"));
     };
-    if f.nregs > vm.heap.roots.stack.len() {
-        return Err(interp::overflow());
+    let nregs = f.nregs;
+    // A REPL reuses the stack: clear the frame so no stale slot is taken
+    // for a reference by the collector.
+    match vm.heap.roots.stack.get_mut(..nregs) {
+        Some(regs) => regs.fill(0),
+        None => return Err(interp::overflow()),
     }
     vm.heap.roots.frames.push(FrameRec {
         func: entry,

@@ -17,7 +17,12 @@ use crate::output::Output;
 use crate::program::{Program, TypeInfo};
 use lang_bytecode::{Instr, Native};
 use std::io::BufRead;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
+
+/// Set (by a Ctrl-C handler) to stop the running program at its next loop
+/// back-edge with the runtime error `interrupted`; cleared when it fires.
+pub static INTERRUPT: AtomicBool = AtomicBool::new(false);
 
 pub use frame::overflow;
 
@@ -243,7 +248,16 @@ impl<'p> Vm<'p> {
                     self.print_value(v, t, nl != 0);
                 }
 
-                Instr::Jmp { target } => pc = target as usize,
+                Instr::Jmp { target } => {
+                    // Every loop closes with a backward `jmp`, so checking the
+                    // interrupt flag here bounds how long Ctrl-C waits
+                    // without taxing straight-line code.
+                    if (target as usize) < pc && INTERRUPT.load(Ordering::Relaxed) {
+                        INTERRUPT.store(false, Ordering::Relaxed);
+                        fail!(Trap::error("interrupted"));
+                    }
+                    pc = target as usize;
+                }
                 Instr::JmpIf { a, target } => {
                     if r!(a) != 0 {
                         pc = target as usize;

@@ -1,0 +1,138 @@
+//! A long-lived VM for the REPL: one heap, one set of globals, and a module
+//! that grows with every input.
+//!
+//! Each input is compiled against everything before it and appends to the
+//! module (ids never change), so the session re-derives its run-time tables
+//! from the grown module, keeps the values of existing globals and string
+//! constants, and runs the input's entry function. A runtime error unwinds
+//! the VM stack and leaves every global as the failed input left it, so the
+//! session stays usable.
+
+use crate::error::Trap;
+use crate::heap::roots::Roots;
+use crate::heap::{Heap, HeapConfig};
+use crate::interp::{Vm, MAX_FRAMES, VM_STACK_SLOTS};
+use crate::output::Output;
+use crate::program::Program;
+use crate::{
+    attach_program, call_entry, make_string_constants, RunOutcome, RuntimeError, VmOptions,
+    DEFAULT_HEAP_BYTES, RUN_LOCK,
+};
+use lang_bytecode::{FuncId, Module};
+use std::io::{BufRead, Write};
+use std::sync::MutexGuard;
+use std::time::Instant;
+
+/// The parts of a `Vm` that outlive one input.
+struct Parts {
+    heap: Heap,
+    out: Output,
+    input: Box<dyn BufRead>,
+}
+
+/// A VM that runs one input after another against shared state.
+pub struct Session {
+    /// MMTk and the root set are process-wide: one session or run at a time.
+    _one_at_a_time: MutexGuard<'static, ()>,
+    parts: Option<Parts>,
+    prog: Option<Program>,
+    args: Vec<String>,
+    started: Instant,
+}
+
+impl Session {
+    /// Starts a session writing to `stdout` and reading `stdin`.
+    pub fn new(
+        opts: VmOptions,
+        stdout: Box<dyn Write>,
+        stdin: Box<dyn BufRead>,
+    ) -> Result<Session, RuntimeError> {
+        let lock = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let config = HeapConfig {
+            plan: opts.gc_plan,
+            max_bytes: opts.heap_max.unwrap_or(DEFAULT_HEAP_BYTES),
+            threads: opts.gc_threads,
+        };
+        let roots = Roots::new(VM_STACK_SLOTS, MAX_FRAMES);
+        let heap = Heap::new(&config, roots).map_err(|message| RuntimeError {
+            message,
+            trace: Vec::new(),
+        })?;
+        Ok(Session {
+            _one_at_a_time: lock,
+            parts: Some(Parts {
+                heap,
+                out: Output::new(stdout),
+                input: stdin,
+            }),
+            prog: None,
+            args: opts.args,
+            started: Instant::now(),
+        })
+    }
+
+    /// Loads the module as it now stands (a verified, grown version of the
+    /// one loaded before) and runs `entry`, which takes and returns nothing.
+    pub fn run(&mut self, module: &Module, entry: FuncId) -> Result<RunOutcome, RuntimeError> {
+        let Some(mut parts) = self.parts.take() else {
+            return Err(RuntimeError {
+                message: "the session's heap is gone".into(),
+                trace: Vec::new(),
+            });
+        };
+        let known_consts = parts.heap.roots.consts.len();
+        let prog = self.prog.insert(Program::load(module.clone()));
+        attach_program(&mut parts.heap.roots, prog);
+        let mut vm = Vm {
+            prog,
+            heap: parts.heap,
+            out: parts.out,
+            input: parts.input,
+            args: self.args.clone(),
+            started: self.started,
+            native_depth: 0,
+        };
+        let result =
+            make_string_constants(&mut vm, known_consts).and_then(|()| call_entry(&mut vm, entry));
+        vm.out.flush();
+        let outcome = match result {
+            Ok(()) => Ok(RunOutcome::Exit(0)),
+            Err(Trap::Exit(code)) => Ok(RunOutcome::Exit(code)),
+            Err(Trap::Error(message)) => Err(RuntimeError {
+                message,
+                trace: vm.trace(),
+            }),
+        };
+        vm.heap.roots.frames.clear();
+        vm.heap.roots.scratch.clear();
+        self.parts = Some(Parts {
+            heap: vm.heap,
+            out: vm.out,
+            input: vm.input,
+        });
+        outcome
+    }
+
+    /// The printed form of global `g` of the last loaded module, as
+    /// `println` would print it; `None` if there is no such global.
+    pub fn global_text(&self, g: u32) -> Option<String> {
+        let prog = self.prog.as_ref()?;
+        let parts = self.parts.as_ref()?;
+        let ty = prog.module.globals.get(g as usize)?.ty;
+        let v = *parts.heap.roots.globals.get(g as usize)?;
+        let mut out = Vec::new();
+        crate::print::format_value(&parts.heap, prog, v, ty, &mut out);
+        Some(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    /// Asks the running input to stop at its next loop back-edge with the
+    /// runtime error `interrupted`; safe to call from a signal-handling thread.
+    pub fn interrupt() {
+        crate::interp::INTERRUPT.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Forgets a pending interrupt that arrived while nothing was running.
+    pub fn clear_interrupt() {
+        crate::interp::INTERRUPT.store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+}

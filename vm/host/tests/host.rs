@@ -347,3 +347,40 @@ fn missing_kvm_device_is_reported_not_crashed() {
     );
     assert_eq!(r.stdout, "");
 }
+
+/// The real guest: the workspace's `lang` binary built statically runs
+/// every example in a VM with the output `examples/*.out` records. Ignored
+/// by default because the static build takes minutes; run it with
+/// `RUSTFLAGS="-C target-feature=+crt-static" cargo build --release -p lang
+/// --target x86_64-unknown-linux-gnu --target-dir target/static` and then
+/// `cargo test -p lang-host -- --ignored` (or point LANG_STATIC_BIN at a
+/// static `lang`).
+#[test]
+#[ignore]
+fn static_lang_binary_runs_the_examples() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let bin = std::env::var_os("LANG_STATIC_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/static/x86_64-unknown-linux-gnu/release/lang"));
+    assert!(
+        bin.exists(),
+        "build the static lang binary first: {}",
+        bin.display()
+    );
+    let mut ran = 0;
+    for entry in std::fs::read_dir(root.join("examples")).unwrap() {
+        let src = entry.unwrap().path();
+        if src.extension().and_then(|e| e.to_str()) != Some("src") {
+            continue;
+        }
+        let Ok(expected) = std::fs::read_to_string(src.with_extension("out")) else {
+            continue;
+        };
+        let src_s = src.to_str().unwrap();
+        let r = run(&bin, &["run", src_s], &[("LANG_HOST_READABLE", src_s)], "");
+        assert_eq!(r.stdout, expected, "{src_s}: stderr: {}", r.stderr);
+        assert_eq!(r.code, 0, "{src_s}: stderr: {}", r.stderr);
+        ran += 1;
+    }
+    assert!(ran > 0, "no examples found");
+}

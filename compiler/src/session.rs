@@ -240,7 +240,8 @@ impl Session {
         let bytes = text.as_bytes();
         let word_start = scan_ident_back(bytes, bytes.len());
         let partial = &text[word_start..];
-        let mut out: Vec<String> = if word_start >= 2 && &text[word_start - 2..word_start] == "::" {
+        let mut out: Vec<String> = if word_start >= 2 && &bytes[word_start - 2..word_start] == b"::"
+        {
             let ty_start = scan_ident_back(bytes, word_start - 2);
             self.path_members(&text[ty_start..word_start - 2])
         } else if word_start >= 1

@@ -472,3 +472,75 @@ fn reset_starts_over() {
     let i = ok(&mut s, "2");
     assert_eq!(s.module().globals[i.value.unwrap().0 as usize].name, "_1");
 }
+
+/// Splits a program into top-level chunks: a new chunk starts at each line
+/// that starts in column 0 with something other than `}`.
+fn chunks(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let starts = !line.is_empty() && !line.starts_with([' ', '}', '\t']);
+        match out.last_mut() {
+            Some(last) if !starts => {
+                last.push('\n');
+                last.push_str(line);
+            }
+            _ => out.push(line.to_string()),
+        }
+    }
+    out
+}
+
+#[test]
+fn programs_fed_item_by_item() {
+    for text in [
+        include_str!("../testdata/card.src"),
+        include_str!("../testdata/features.src"),
+    ] {
+        let mut s = Session::new("<repl>");
+        for chunk in chunks(text) {
+            if input_is_incomplete(&chunk) {
+                panic!("a whole item is incomplete:\n{chunk}");
+            }
+            // Items of these files only refer to earlier items, except
+            // that functions may call later ones; compile those again
+            // after the rest.
+            if s.compile_input(&chunk).is_ok() {
+                lang_bytecode::verify(s.module()).unwrap();
+            }
+        }
+        // Everything again: now redefinitions of identical functions.
+        for chunk in chunks(text) {
+            let _ = s.compile_input(&chunk);
+            lang_bytecode::verify(s.module()).unwrap();
+        }
+        ok(&mut s, "main()");
+    }
+}
+
+#[test]
+fn prefixes_and_completions_never_panic() {
+    let text = include_str!("../testdata/features.src");
+    let mut s = Session::new("<repl>");
+    for chunk in chunks(text) {
+        let _ = s.compile_input(&chunk);
+    }
+    let mut cut = 0;
+    while cut <= text.len() {
+        if text.is_char_boundary(cut) {
+            let prefix = &text[..cut];
+            let _ = input_is_incomplete(prefix);
+            let line = prefix.rsplit('\n').next().unwrap_or("");
+            let _ = s.completions(line);
+            let _ = s.type_of(line);
+            if s.compile_input(line).is_ok() {
+                lang_bytecode::verify(s.module()).unwrap();
+            }
+        }
+        cut += 5;
+    }
+    for odd in [
+        "é.", "é::", "\"é\".", ").", "].", "(.", "\".", "a..", "::", ".", "x.y.z.", "\u{301}.",
+    ] {
+        let _ = s.completions(odd);
+    }
+}

@@ -16,8 +16,11 @@
 //! once and the rest of the file is still checked.
 //!
 //! The declaration tables live in `Env`, separate from the per-function state,
-//! so that a REPL session can later keep an `Env` between inputs and check
-//! each new input against it.
+//! so that a REPL session (`crate::session`) keeps an `Env` between inputs
+//! and checks each new input against it with `check_input`: the input's
+//! functions are numbered after the earlier ones, its declarations are
+//! appended, and a function of an earlier input may get a new body under
+//! its old index.
 
 mod builtins;
 mod expr;

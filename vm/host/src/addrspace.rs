@@ -20,6 +20,9 @@ pub const STACK_TOP: u64 = 0x7fff_ff00_0000;
 pub const STACK_SIZE: u64 = 8 << 20;
 /// `mmap` without a hint allocates downwards from here.
 pub const MMAP_TOP: u64 = 0x7f00_0000_0000;
+/// Most mappings a guest may have (Linux's default vm.max_map_count), so
+/// the host's bookkeeping stays bounded.
+pub const MAX_VMAS: usize = 65530;
 /// The heap (`brk`) may grow this far above its start.
 pub const BRK_MAX: u64 = 1 << 40;
 
@@ -66,6 +69,11 @@ pub struct AddressSpace {
     pub brk: u64,
     /// Faults on pages that were already mapped (stale cached state).
     pub spurious_faults: u64,
+    /// Limit on the number of mappings (MAX_VMAS; tests lower it).
+    max_vmas: usize,
+    /// Where the last top-down search for free space ended: the next one
+    /// first tries just below it, so that many mappings stay cheap.
+    free_hint: u64,
 }
 
 fn page_up(x: u64) -> Option<u64> {
@@ -93,6 +101,8 @@ impl AddressSpace {
             brk_start: 0,
             brk: 0,
             spurious_faults: 0,
+            max_vmas: MAX_VMAS,
+            free_hint: MMAP_TOP,
         }
     }
 
@@ -168,7 +178,28 @@ impl AddressSpace {
     }
 
     /// A free range of `len` bytes, searching down from MMAP_TOP.
-    fn find_free(&self, len: u64) -> Option<u64> {
+    fn find_free(&mut self, len: u64) -> Option<u64> {
+        let hint = self.free_hint;
+        if hint <= MMAP_TOP && self.vma_at(hint.wrapping_sub(1)).is_none() {
+            let below = self
+                .vmas
+                .range(..hint)
+                .next_back()
+                .map(|(_, v)| v.end)
+                .unwrap_or(MMAP_MIN);
+            if hint.saturating_sub(below.max(MMAP_MIN)) >= len {
+                self.free_hint = hint - len;
+                return Some(hint - len);
+            }
+        }
+        let found = self.scan_free(len);
+        if let Some(a) = found {
+            self.free_hint = a;
+        }
+        found
+    }
+
+    fn scan_free(&self, len: u64) -> Option<u64> {
         let mut hi = MMAP_TOP;
         for (s, v) in self.vmas.range(..MMAP_TOP).rev() {
             if v.end <= hi && hi - v.end >= len {
@@ -188,6 +219,9 @@ impl AddressSpace {
         fixed: bool,
         noreplace: bool,
     ) -> Result<u64, i32> {
+        if self.vmas.len() >= self.max_vmas {
+            return Err(libc::ENOMEM);
+        }
         let len = page_up(len).filter(|l| *l > 0).ok_or(libc::EINVAL)?;
         if hint % PAGE != 0 && fixed {
             return Err(libc::EINVAL);
@@ -228,6 +262,13 @@ impl AddressSpace {
             return Err(libc::EINVAL);
         }
         self.unmap_range(addr, addr + len);
+        // Reuse the hole first, as Linux would: it keeps page tables (which
+        // are not freed) from growing when a program maps and unmaps
+        // buffers over and over.
+        let end = addr + len;
+        if end <= MMAP_TOP && end > self.free_hint {
+            self.free_hint = end;
+        }
         Ok(())
     }
 
@@ -264,6 +305,9 @@ impl AddressSpace {
             return Err(libc::EINVAL);
         }
         let end = addr.checked_add(len).ok_or(libc::ENOMEM)?;
+        if self.vmas.len() + 2 > self.max_vmas {
+            return Err(libc::ENOMEM);
+        }
         let mut at = addr;
         while at < end {
             let (_, v) = self.vma_at(at).ok_or(libc::ENOMEM)?;
@@ -280,7 +324,7 @@ impl AddressSpace {
     pub fn discard(&mut self, addr: u64, len: u64) -> Result<(), i32> {
         let len = page_up(len).ok_or(libc::EINVAL)?;
         let end = addr.checked_add(len).ok_or(libc::EINVAL)?;
-        if addr % PAGE != 0 {
+        if addr % PAGE != 0 || end > crate::elf::USER_TOP {
             return Err(libc::EINVAL);
         }
         if self
@@ -321,6 +365,8 @@ impl AddressSpace {
         end: u64,
         op: &Op,
     ) -> Result<(), OutOfMemory> {
+        // Never touch the system half of the address space.
+        let end = end.min(crate::elf::USER_TOP);
         let span = paging::span(level);
         let first = if start > base {
             (start - base) / span
@@ -642,6 +688,66 @@ mod tests {
             }
         }
         assert_eq!(r, Err(Fault::Oom));
+    }
+
+    #[test]
+    fn system_half_cannot_be_unmapped() {
+        let mut a = space();
+        // A system-area leaf, as cpu::build_system writes them.
+        let at = paging::slot(&a.mem, &mut a.frames, a.pml4, 0xffff_ffff_8000_0000, 1)
+            .unwrap()
+            .unwrap();
+        paging::write(&a.mem, at, 0x2000 | P | RW);
+        assert_eq!(a.discard(0xffff_ffff_8000_0000, PAGE), Err(libc::EINVAL));
+        assert_eq!(a.munmap(0xffff_ffff_8000_0000, PAGE), Err(libc::EINVAL));
+        assert_eq!(
+            a.mprotect(0xffff_ffff_8000_0000, PAGE, 7),
+            Err(libc::ENOMEM)
+        );
+        assert_eq!(a.discard(0, 1 << 47), Ok(()));
+        assert_eq!(paging::read(&a.mem, at), 0x2000 | P | RW);
+        assert_eq!(
+            a.handle_fault(0xffff_ffff_8000_0000, Access::Write),
+            Err(Fault::Segv)
+        );
+        assert_eq!(a.write_user(0xffff_ffff_8000_0000, b"x"), Err(Fault::Segv));
+    }
+
+    #[test]
+    fn mapping_count_is_bounded() {
+        let mut a = space();
+        a.max_vmas = 100;
+        let mut n = 0;
+        loop {
+            // Alternating protections so neighbours never merge.
+            match a.mmap(0, PAGE, if n % 2 == 0 { 1 } else { 3 }, false, false) {
+                Ok(_) => n += 1,
+                Err(e) => {
+                    assert_eq!(e, libc::ENOMEM);
+                    break;
+                }
+            }
+        }
+        assert_eq!(n, 100);
+    }
+
+    #[test]
+    fn unmapped_space_is_reused() {
+        let mut a = space();
+        let first = a.mmap(0, 1 << 20, 3, false, false).unwrap();
+        a.write_user(first, b"x").unwrap();
+        let used = a.ram_used();
+        for _ in 0..1000 {
+            let p = a.mmap(0, 1 << 20, 3, false, false).unwrap();
+            a.write_user(p + 4096, b"y").unwrap();
+            a.munmap(p, 1 << 20).unwrap();
+        }
+        assert!(
+            a.ram_used() <= used + 8 * PAGE,
+            "page tables stay bounded: {} vs {}",
+            a.ram_used(),
+            used
+        );
     }
 
     #[test]

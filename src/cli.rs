@@ -15,6 +15,8 @@ pub struct Cli {
 pub enum Command {
     /// Compile (if source) and run FILE, `.src` or `.bc`; the rest goes to args().
     Run {
+        #[command(flatten)]
+        gc: GcArgs,
         /// The program: source text or bytecode, told apart by its first bytes.
         file: PathBuf,
         /// Arguments passed to the program's `args()`.
@@ -32,4 +34,116 @@ pub enum Command {
     Check { file: PathBuf },
     /// Print a readable listing of the bytecode of FILE (`.src` or `.bc`).
     Disasm { file: PathBuf },
+    /// The interactive REPL (also what `lang` alone starts).
+    Repl,
+}
+
+/// How `lang run` sets up the heap and the collector (options go before FILE).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct GcArgs {
+    /// The collector plan, by MMTk's name in any case: GenImmix (the
+    /// default), GenCopy, StickyImmix, Immix, SemiSpace, MarkSweep, NoGC.
+    #[arg(long = "gc", value_name = "PLAN", value_parser = parse_plan)]
+    pub plan: Option<lang_vm::GcPlan>,
+    /// The heap limit: bytes, or a number with K, M, G (powers of 1024),
+    /// e.g. 512K, 64M, 1G. Past it the program ends with `out of memory`.
+    #[arg(long = "heap-max", value_name = "SIZE", value_parser = parse_size)]
+    pub heap_max: Option<usize>,
+    /// GC worker threads (default: one per CPU).
+    #[arg(long = "gc-threads", value_name = "N", value_parser = parse_threads)]
+    pub threads: Option<usize>,
+    /// Print collector statistics to stderr when the program ends.
+    #[arg(long = "gc-stats")]
+    pub stats: bool,
+    /// Stress test: force a collection every N allocations.
+    #[arg(long = "gc-stress", value_name = "N", value_parser = parse_stress)]
+    pub stress: Option<u64>,
+}
+
+/// Every plan's name, for messages.
+fn plan_names() -> String {
+    lang_vm::GcPlan::ALL
+        .iter()
+        .map(|p| p.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn parse_plan(s: &str) -> Result<lang_vm::GcPlan, String> {
+    lang_vm::GcPlan::from_name(s)
+        .ok_or_else(|| format!("unknown GC plan; the plans are {}", plan_names()))
+}
+
+/// The smallest heap limit accepted: below it no program gets going.
+const MIN_HEAP: u64 = 256 << 10;
+/// The largest heap limit accepted (the runtime's ceiling).
+const MAX_HEAP: u64 = lang_vm::MAX_HEAP_BYTES as u64;
+
+/// `4096`, `512K`, `64M`, `1G`, `2T`; also `64MB`, `64MiB`, any case.
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    let (num, unit) = t.split_at(digits);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| "expected a size such as 65536, 512K, 64M or 1G".to_string())?;
+    let shift = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        _ => return Err(format!("unknown size unit `{unit}`; use K, M or G")),
+    };
+    let bytes = n
+        .checked_mul(1u64 << shift)
+        .filter(|b| *b <= MAX_HEAP)
+        .ok_or_else(|| format!("the heap limit is at most {}G", MAX_HEAP >> 30))?;
+    if bytes < MIN_HEAP {
+        return Err(format!("the heap limit is at least {}K", MIN_HEAP >> 10));
+    }
+    usize::try_from(bytes).map_err(|_| "too large".to_string())
+}
+
+fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err("expected a number of threads from 1 to 1024".to_string()),
+    }
+}
+
+fn parse_stress(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("expected a positive number of allocations".to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_units() {
+        assert_eq!(parse_size("64M"), Ok(64 << 20));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("512K"), Ok(512 << 10));
+        assert_eq!(parse_size("512k"), Ok(512 << 10));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert!(parse_size("").is_err());
+        assert!(parse_size("M").is_err());
+        assert!(parse_size("12Q").is_err());
+        assert!(parse_size("-1M").is_err());
+        assert!(parse_size("1K").is_err());
+        assert!(parse_size("100000T").is_err());
+        assert!(parse_size("99999999999999999999").is_err());
+    }
+
+    #[test]
+    fn plans_parse_in_any_case() {
+        assert_eq!(parse_plan("semispace"), Ok(lang_vm::GcPlan::SemiSpace));
+        assert_eq!(parse_plan("GenImmix"), Ok(lang_vm::GcPlan::GenImmix));
+        assert!(parse_plan("G1").unwrap_err().contains("SemiSpace"));
+    }
 }

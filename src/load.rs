@@ -22,8 +22,12 @@ impl Failure {
 
 /// Reads a file, reporting a missing or unreadable one with exit code 66.
 pub fn read(path: &Path) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path)
-        .map_err(|e| Failure::new(exit::NO_INPUT, format!("error: cannot read {}: {}", path.display(), reason(&e))))
+    std::fs::read(path).map_err(|e| {
+        Failure::new(
+            exit::NO_INPUT,
+            format!("error: cannot read {}: {}", path.display(), reason(&e)),
+        )
+    })
 }
 
 /// The OS reason without Rust's "(os error 2)" suffix.
@@ -47,11 +51,13 @@ pub fn compile_source(path: &Path, bytes: &[u8], color: bool) -> Result<Module, 
     let text = std::str::from_utf8(bytes).map_err(|e| {
         Failure::new(
             exit::DATA_ERROR,
-            format!("error: {name}: the file is not valid UTF-8 (at byte {})", e.valid_up_to()),
+            format!(
+                "error: {name}: the file is not valid UTF-8 (at byte {})",
+                e.valid_up_to()
+            ),
         )
     })?;
-    lang_compiler::compile(&name, text)
-        .map_err(|d| Failure::new(exit::DATA_ERROR, d.render(color)))
+    lang_compiler::compile(&name, text).map_err(|d| Failure::new(exit::DATA_ERROR, d.render(color)))
 }
 
 /// Loads a file as a verified module: bytecode is decoded, source compiled;
@@ -59,8 +65,9 @@ pub fn compile_source(path: &Path, bytes: &[u8], color: bool) -> Result<Module, 
 pub fn load(path: &Path, color: bool) -> Result<Module, Failure> {
     let bytes = read(path)?;
     let module = if has_magic(&bytes) {
-        lang_bytecode::decode(&bytes)
-            .map_err(|e| Failure::new(exit::DATA_ERROR, format!("error: {}: {e}", path.display())))?
+        lang_bytecode::decode(&bytes).map_err(|e| {
+            Failure::new(exit::DATA_ERROR, format!("error: {}: {e}", path.display()))
+        })?
     } else {
         compile_source(path, &bytes, color)?
     };

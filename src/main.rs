@@ -7,6 +7,7 @@
 mod cli;
 mod exit;
 mod load;
+mod repl;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -49,14 +50,11 @@ fn main() {
 fn dispatch(cli: Cli) -> i32 {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let result = match cli.command {
-        Some(Command::Run { file, args }) => run(&file, args, color),
+        Some(Command::Run { gc, file, args }) => run(&file, args, &gc, color),
         Some(Command::Build { file, output }) => build(&file, output, color),
         Some(Command::Check { file }) => check(&file, color),
         Some(Command::Disasm { file }) => disasm(&file, color),
-        None => {
-            eprintln!("usage: lang <run|build|check|disasm> FILE (see `lang --help`)");
-            Ok(exit::USAGE)
-        }
+        Some(Command::Repl) | None => Ok(repl::run(lang_vm::VmOptions::default())),
     };
     match result {
         Ok(code) => code,
@@ -76,14 +74,34 @@ fn with_newline(s: &str) -> String {
     }
 }
 
-fn run(file: &Path, args: Vec<String>, color: bool) -> Result<i32, Failure> {
+fn run(file: &Path, args: Vec<String>, gc: &cli::GcArgs, color: bool) -> Result<i32, Failure> {
     let module = load::load(file, color)?;
     let mut program_args = vec![load::display_name(file)];
     program_args.extend(args);
-    let opts = lang_vm::VmOptions { args: program_args, ..Default::default() };
-    match lang_vm::run(module, opts) {
-        Ok(lang_vm::RunOutcome::Exit(code)) => Ok(code),
-        Err(e) => Err(Failure { message: e.to_string(), code: exit::RUNTIME_ERROR }),
+    let opts = lang_vm::VmOptions {
+        args: program_args,
+        heap_max: gc.heap_max,
+        gc_plan: gc.plan.unwrap_or_default(),
+        gc_threads: gc.threads,
+        gc_stress: gc.stress,
+    };
+    let result = lang_vm::run(module, opts);
+    // The statistics come after everything the program printed, and after
+    // its runtime error if it failed.
+    let stats = match lang_vm::last_gc_stats() {
+        Some(s) if gc.stats => s.to_string(),
+        _ => String::new(),
+    };
+    match result {
+        Ok(lang_vm::RunOutcome::Exit(code)) => {
+            let _ = std::io::stdout().flush();
+            eprint!("{stats}");
+            Ok(code)
+        }
+        Err(e) => Err(Failure {
+            message: format!("{}{stats}", with_newline(&e.to_string())),
+            code: exit::RUNTIME_ERROR,
+        }),
     }
 }
 
@@ -91,7 +109,9 @@ fn build(file: &Path, output: Option<PathBuf>, color: bool) -> Result<i32, Failu
     let bytes = load::read(file)?;
     let module = load::compile_source(file, &bytes, color)?;
     lang_bytecode::verify(&module).map_err(|e| Failure {
-        message: format!("error: internal compiler error: the compiled module does not verify: {e}"),
+        message: format!(
+            "error: internal compiler error: the compiled module does not verify: {e}"
+        ),
         code: exit::DATA_ERROR,
     })?;
     let out = output.unwrap_or_else(|| file.with_extension("bc"));
@@ -106,11 +126,16 @@ fn check(file: &Path, color: bool) -> Result<i32, Failure> {
     let bytes = load::read(file)?;
     let name = load::display_name(file);
     let text = std::str::from_utf8(&bytes).map_err(|e| Failure {
-        message: format!("error: {name}: the file is not valid UTF-8 (at byte {})", e.valid_up_to()),
+        message: format!(
+            "error: {name}: the file is not valid UTF-8 (at byte {})",
+            e.valid_up_to()
+        ),
         code: exit::DATA_ERROR,
     })?;
-    lang_compiler::check(&name, text)
-        .map_err(|d| Failure { message: d.render(color), code: exit::DATA_ERROR })?;
+    lang_compiler::check(&name, text).map_err(|d| Failure {
+        message: d.render(color),
+        code: exit::DATA_ERROR,
+    })?;
     Ok(0)
 }
 

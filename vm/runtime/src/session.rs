@@ -15,8 +15,8 @@ use crate::interp::{Vm, MAX_FRAMES, VM_STACK_SLOTS};
 use crate::output::Output;
 use crate::program::Program;
 use crate::{
-    attach_program, call_entry, make_string_constants, RunOutcome, RuntimeError, VmOptions,
-    DEFAULT_HEAP_BYTES, RUN_LOCK,
+    attach_program, call_entry, make_string_constants, RuntimeError, VmOptions, DEFAULT_HEAP_BYTES,
+    RUN_LOCK,
 };
 use lang_bytecode::{FuncId, Module};
 use std::io::{BufRead, Write};
@@ -73,7 +73,9 @@ impl Session {
 
     /// Loads the module as it now stands (a verified, grown version of the
     /// one loaded before) and runs `entry`, which takes and returns nothing.
-    pub fn run(&mut self, module: &Module, entry: FuncId) -> Result<RunOutcome, RuntimeError> {
+    /// `Ok(Some(n))` means the program called `exit(n)`; `Ok(None)` that the
+    /// input ran to its end.
+    pub fn run(&mut self, module: &Module, entry: FuncId) -> Result<Option<i32>, RuntimeError> {
         let Some(mut parts) = self.parts.take() else {
             return Err(RuntimeError {
                 message: "the session's heap is gone".into(),
@@ -96,8 +98,8 @@ impl Session {
             make_string_constants(&mut vm, known_consts).and_then(|()| call_entry(&mut vm, entry));
         vm.out.flush();
         let outcome = match result {
-            Ok(()) => Ok(RunOutcome::Exit(0)),
-            Err(Trap::Exit(code)) => Ok(RunOutcome::Exit(code)),
+            Ok(()) => Ok(None),
+            Err(Trap::Exit(code)) => Ok(Some(code)),
             Err(Trap::Error(message)) => Err(RuntimeError {
                 message,
                 trace: vm.trace(),
@@ -111,6 +113,18 @@ impl Session {
             input: vm.input,
         });
         outcome
+    }
+
+    /// Forgets every global and constant, for a module that starts over
+    /// (the REPL's `:reset`). Objects they held become garbage.
+    pub fn reset(&mut self) {
+        if let Some(parts) = self.parts.as_mut() {
+            parts.heap.roots.globals.clear();
+            parts.heap.roots.global_refs.clear();
+            parts.heap.roots.consts.clear();
+            parts.heap.roots.const_refs.clear();
+        }
+        self.prog = None;
     }
 
     /// The printed form of global `g` of the last loaded module, as

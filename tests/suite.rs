@@ -12,6 +12,9 @@
 //! - `disasm/<name>.src`: the snapshot shows the source and its disassembly.
 //! - `examples/*.src` must run and exit 0.
 
+#[path = "suite/repl.rs"]
+mod repl;
+
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -23,21 +26,32 @@ fn main() {
     for src in sources(&root.join("tests/conformance")) {
         let name = relative_name(root, &src, "tests/conformance");
         let s = src.clone();
-        trials.push(Trial::test(format!("conformance::{name}"), move || conformance(&s)));
-        trials.push(Trial::test(format!("bytecode::{name}"), move || bytecode_round_trip(&src)));
+        trials.push(Trial::test(format!("conformance::{name}"), move || {
+            conformance(&s)
+        }));
+        trials.push(Trial::test(format!("bytecode::{name}"), move || {
+            bytecode_round_trip(&src)
+        }));
     }
     for src in sources(&root.join("tests/errors")) {
         let name = relative_name(root, &src, "tests/errors");
-        trials.push(Trial::test(format!("errors::{name}"), move || error_snapshot(&src)));
+        trials.push(Trial::test(format!("errors::{name}"), move || {
+            error_snapshot(&src)
+        }));
     }
     for src in sources(&root.join("tests/disasm")) {
         let name = relative_name(root, &src, "tests/disasm");
-        trials.push(Trial::test(format!("disasm::{name}"), move || disasm_snapshot(&src)));
+        trials.push(Trial::test(format!("disasm::{name}"), move || {
+            disasm_snapshot(&src)
+        }));
     }
     for src in sources(&root.join("examples")) {
         let name = relative_name(root, &src, "examples");
-        trials.push(Trial::test(format!("examples::{name}"), move || example_runs(&src)));
+        trials.push(Trial::test(format!("examples::{name}"), move || {
+            example_runs(&src)
+        }));
     }
+    trials.extend(repl::trials());
     libtest_mimic::run(&args, trials).exit();
 }
 
@@ -46,7 +60,9 @@ fn sources(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -62,7 +78,10 @@ fn sources(dir: &Path) -> Vec<PathBuf> {
 
 fn relative_name(root: &Path, src: &Path, under: &str) -> String {
     let rel = src.strip_prefix(root.join(under)).unwrap_or(src);
-    rel.with_extension("").display().to_string().replace('\\', "/")
+    rel.with_extension("")
+        .display()
+        .to_string()
+        .replace('\\', "/")
 }
 
 fn lang() -> Command {
@@ -77,9 +96,16 @@ struct Output {
     stderr: String,
 }
 
-fn run_lang(args: &[&std::ffi::OsStr], stdin: Option<&[u8]>, cwd: Option<&Path>) -> Result<Output, Failed> {
+fn run_lang(
+    args: &[&std::ffi::OsStr],
+    stdin: Option<&[u8]>,
+    cwd: Option<&Path>,
+) -> Result<Output, Failed> {
     let mut cmd = lang();
-    cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     if let Some(d) = cwd {
         cmd.current_dir(d);
     }
@@ -89,10 +115,19 @@ fn run_lang(args: &[&std::ffi::OsStr], stdin: Option<&[u8]>, cwd: Option<&Path>)
         // A program that never reads stdin may close it first; that is fine.
         let _ = pipe.write_all(stdin.unwrap_or(b""));
     }
-    let out = child.wait_with_output().map_err(|e| format!("lang did not finish: {e}"))?;
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("lang did not finish: {e}"))?;
     let code = match out.status.code() {
         Some(c) => c,
-        None => return Err(format!("lang was killed by a signal: {:?}\nstderr:\n{}", out.status, String::from_utf8_lossy(&out.stderr)).into()),
+        None => {
+            return Err(format!(
+                "lang was killed by a signal: {:?}\nstderr:\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            )
+            .into())
+        }
     };
     Ok(Output {
         code,
@@ -106,14 +141,18 @@ fn side(src: &Path, ext: &str) -> Option<String> {
 }
 
 fn program_args(src: &Path) -> Vec<String> {
-    side(src, "args").map(|s| s.lines().map(str::to_string).collect()).unwrap_or_default()
+    side(src, "args")
+        .map(|s| s.lines().map(str::to_string).collect())
+        .unwrap_or_default()
 }
 
 /// The file name the trial runs, relative to the repo root, so that
 /// diagnostics and traces show stable paths.
 fn repo_relative(src: &Path) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    src.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| src.to_path_buf())
+    src.strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| src.to_path_buf())
 }
 
 fn run_program(file: &Path, src: &Path) -> Result<Output, Failed> {
@@ -134,14 +173,28 @@ fn check_expectations(src: &Path, out: &Output) -> Result<(), Failed> {
                 .next()
                 .and_then(|l| l.strip_prefix("exit:"))
                 .and_then(|c| c.trim().parse::<i32>().ok())
-                .ok_or_else(|| format!("{}: first line must be `exit: N`", src.with_extension("err").display()))?;
-            (code, lines.filter(|l| !l.is_empty()).map(str::to_string).collect::<Vec<_>>())
+                .ok_or_else(|| {
+                    format!(
+                        "{}: first line must be `exit: N`",
+                        src.with_extension("err").display()
+                    )
+                })?;
+            (
+                code,
+                lines
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>(),
+            )
         }
         None => (0, Vec::new()),
     };
     let mut problems = Vec::new();
     if out.stdout != expected_out {
-        problems.push(format!("stdout differs\n--- expected\n{expected_out}--- actual\n{}", out.stdout));
+        problems.push(format!(
+            "stdout differs\n--- expected\n{expected_out}--- actual\n{}",
+            out.stdout
+        ));
     }
     if out.code != expected_code {
         problems.push(format!("exit code {} (expected {expected_code})", out.code));
@@ -182,7 +235,16 @@ fn bytecode_round_trip(src: &Path) -> Result<(), Failed> {
     let first = dir.join("first.bc");
     let second = dir.join("second.bc");
     for out in [&first, &second] {
-        let r = run_lang(&["build".as_ref(), rel.as_os_str(), "-o".as_ref(), out.as_os_str()], None, Some(root))?;
+        let r = run_lang(
+            &[
+                "build".as_ref(),
+                rel.as_os_str(),
+                "-o".as_ref(),
+                out.as_os_str(),
+            ],
+            None,
+            Some(root),
+        )?;
         if r.code != 0 {
             return Err(format!("build failed ({}):\n{}", r.code, r.stderr).into());
         }
@@ -208,7 +270,11 @@ fn bytecode_round_trip(src: &Path) -> Result<(), Failed> {
 fn tempdir() -> Result<PathBuf, Failed> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!("lang-suite-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+    let dir = std::env::temp_dir().join(format!(
+        "lang-suite-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     Ok(dir)
 }
@@ -237,14 +303,23 @@ fn error_snapshot(src: &Path) -> Result<(), Failed> {
     let text = std::fs::read_to_string(src).map_err(|e| e.to_string())?;
     let out = run_lang(&["check".as_ref(), rel.as_os_str()], None, Some(root))?;
     if out.code != 65 {
-        return Err(format!("expected exit 65 from check, got {}\n{}", out.code, out.stderr).into());
+        return Err(format!(
+            "expected exit 65 from check, got {}\n{}",
+            out.code, out.stderr
+        )
+        .into());
     }
     let run = run_lang(&["run".as_ref(), rel.as_os_str()], None, Some(root))?;
     if run.code != 65 || run.stderr != out.stderr {
-        return Err("`lang run` must report the same compile errors as `lang check`, with exit 65".into());
+        return Err(
+            "`lang run` must report the same compile errors as `lang check`, with exit 65".into(),
+        );
     }
     let name = relative_name(root, src, "tests/errors");
-    snapshot(&format!("errors__{name}"), format!("{text}\n----- diagnostics -----\n{}", out.stderr))
+    snapshot(
+        &format!("errors__{name}"),
+        format!("{text}\n----- diagnostics -----\n{}", out.stderr),
+    )
 }
 
 fn disasm_snapshot(src: &Path) -> Result<(), Failed> {
@@ -256,7 +331,10 @@ fn disasm_snapshot(src: &Path) -> Result<(), Failed> {
         return Err(format!("disasm failed ({}):\n{}", out.code, out.stderr).into());
     }
     let name = relative_name(root, src, "tests/disasm");
-    snapshot(&format!("disasm__{name}"), format!("{text}\n----- bytecode -----\n{}", out.stdout))
+    snapshot(
+        &format!("disasm__{name}"),
+        format!("{text}\n----- bytecode -----\n{}", out.stdout),
+    )
 }
 
 fn example_runs(src: &Path) -> Result<(), Failed> {
@@ -266,7 +344,11 @@ fn example_runs(src: &Path) -> Result<(), Failed> {
     }
     if let Some(expected) = side(src, "out") {
         if expected != out.stdout {
-            return Err(format!("stdout differs\n--- expected\n{expected}--- actual\n{}", out.stdout).into());
+            return Err(format!(
+                "stdout differs\n--- expected\n{expected}--- actual\n{}",
+                out.stdout
+            )
+            .into());
         }
     }
     Ok(())

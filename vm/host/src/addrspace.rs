@@ -572,9 +572,42 @@ impl AddressSpace {
         self.copy_out(va, data, false)
     }
 
-    /// Copies `data` to user memory ignoring protections (loader only).
-    pub fn write_force(&mut self, va: u64, data: &[u8]) -> Result<(), Fault> {
-        self.copy_out(va, data, true)
+    /// Fills user memory at `va` with `len` bytes read from `src` (the
+    /// loader: straight from the executable into guest RAM, ignoring
+    /// protections).
+    pub fn fill_from(&mut self, va: u64, src: &mut std::fs::File, len: u64) -> Result<(), Fault> {
+        // Frames are allocated in order while loading, so runs of pages
+        // are usually physically contiguous: read each run at once.
+        const RUN_MAX: u64 = 1 << 20;
+        let mut done = 0u64;
+        let mut run: Option<(u64, u64)> = None; // (gpa, bytes)
+        while done < len {
+            let cur = va.checked_add(done).ok_or(Fault::Segv)?;
+            let gpa = self.translate(cur, Access::Write, true)?;
+            let n = (PAGE - (cur & (PAGE - 1))).min(len - done);
+            run = match run {
+                Some((start, bytes)) if start + bytes == gpa && bytes < RUN_MAX => {
+                    Some((start, bytes + n))
+                }
+                Some((start, bytes)) => {
+                    self.read_into(start, src, bytes)?;
+                    Some((gpa, n))
+                }
+                None => Some((gpa, n)),
+            };
+            done += n;
+        }
+        if let Some((start, bytes)) = run {
+            self.read_into(start, src, bytes)?;
+        }
+        Ok(())
+    }
+
+    fn read_into(&self, gpa: u64, src: &mut std::fs::File, bytes: u64) -> Result<(), Fault> {
+        let n = usize::try_from(bytes).map_err(|_| Fault::Segv)?;
+        self.mem
+            .read_exact_volatile_from(GuestAddress(gpa), src, n)
+            .map_err(|_| Fault::Segv)
     }
 
     /// Copies `len` bytes of user memory at `va`.

@@ -83,9 +83,15 @@ const PT_PHDR: u32 = 6;
 /// Guest user space ends here (47-bit canonical lower half).
 pub const USER_TOP: u64 = 0x0000_8000_0000_0000;
 
-/// Parses the headers of `file` and checks that it is a static x86-64
-/// executable whose segments fit the guest's user address space.
-pub fn parse(file: &[u8]) -> Result<ElfImage, ElfError> {
+/// How many leading bytes of a file `parse` needs to see (the ELF header
+/// and program headers must lie within them).
+pub const HEADER_BYTES: usize = 64 << 10;
+
+/// Parses the headers in `file` (the whole file, or at least its first
+/// `HEADER_BYTES`) of a file `file_len` bytes long, and checks that it is
+/// a static x86-64 executable whose segments fit the guest's user address
+/// space.
+pub fn parse(file: &[u8], file_len: u64) -> Result<ElfImage, ElfError> {
     if file.get(0..4) != Some(b"\x7fELF".as_slice()) {
         return err("not an ELF file");
     }
@@ -136,7 +142,7 @@ pub fn parse(file: &[u8]) -> Result<ElfImage, ElfError> {
                 let file_end = offset
                     .checked_add(filesz)
                     .ok_or_else(|| ElfError("segment overflow".into()))?;
-                if file_end > file.len() as u64 {
+                if file_end > file_len {
                     return err("segment extends past the end of the file");
                 }
                 let end = vaddr
@@ -232,7 +238,7 @@ mod tests {
     fn parses_minimal_exec() {
         let mut b = header(2, 1);
         set_phdr(&mut b, 0, PT_LOAD, 0x400000, 0, 120, 0x2000);
-        let img = parse(&b).unwrap();
+        let img = parse(&b, b.len() as u64).unwrap();
         assert!(!img.position_independent);
         assert_eq!(img.entry, 0x401000);
         assert_eq!(img.segments.len(), 1);
@@ -241,25 +247,28 @@ mod tests {
 
     #[test]
     fn rejects_bad_inputs() {
-        assert!(parse(b"").is_err());
-        assert!(parse(b"\x7fELF").is_err());
+        assert!(parse(b"", 0).is_err());
+        assert!(parse(b"\x7fELF", 4).is_err());
         let mut b = header(2, 1);
         set_phdr(&mut b, 0, PT_LOAD, 0x400000, 0, 1 << 40, 1 << 40);
-        assert!(parse(&b).is_err(), "segment past end of file");
+        assert!(
+            parse(&b, b.len() as u64).is_err(),
+            "segment past end of file"
+        );
         let mut b = header(2, 1);
         set_phdr(&mut b, 0, PT_INTERP, 0, 0, 0, 0);
-        assert!(parse(&b).is_err(), "dynamic executable");
+        assert!(parse(&b, b.len() as u64).is_err(), "dynamic executable");
         let mut b = header(2, 1);
         set_phdr(&mut b, 0, PT_LOAD, u64::MAX - 10, 0, 0, 100);
-        assert!(parse(&b).is_err(), "address overflow");
+        assert!(parse(&b, b.len() as u64).is_err(), "address overflow");
         let mut b = header(2, 3);
         b.truncate(100);
-        assert!(parse(&b).is_err(), "truncated headers");
+        assert!(parse(&b, b.len() as u64).is_err(), "truncated headers");
         // Every truncation of a valid file is an error or a success, never a panic.
         let mut b = header(3, 2);
         set_phdr(&mut b, 0, PT_LOAD, 0, 0, 64, 64);
         for n in 0..b.len() {
-            let _ = parse(&b[..n]);
+            let _ = parse(&b[..n], n as u64);
         }
     }
 }

@@ -6,6 +6,8 @@ use crate::addrspace::{AddressSpace, Fault, STACK_SIZE, STACK_TOP};
 use crate::elf::ElfImage;
 use crate::memory::PAGE;
 use crate::paging::{PROT_EXEC, PROT_READ, PROT_WRITE};
+use std::fs::File;
+use std::io::{Seek, SeekFrom};
 
 /// Where a static-PIE executable is placed (2 MiB aligned).
 pub const PIE_BASE: u64 = 0x5555_5540_0000;
@@ -51,9 +53,14 @@ fn seg_prot(flags: u32) -> u32 {
     p
 }
 
-/// Loads the segments of `img` (file bytes `file`) and returns the bias
-/// applied to its addresses.
-pub fn load_segments(aspace: &mut AddressSpace, img: &ElfImage, file: &[u8]) -> Result<u64, Fault> {
+/// Loads the segments of `img` from `file` and returns the bias applied
+/// to its addresses. Segment bytes go from the file straight into guest
+/// RAM (no intermediate copy of the executable).
+pub fn load_segments(
+    aspace: &mut AddressSpace,
+    img: &ElfImage,
+    file: &mut File,
+) -> Result<u64, Fault> {
     let bias = if img.position_independent {
         PIE_BASE
     } else {
@@ -70,12 +77,9 @@ pub fn load_segments(aspace: &mut AddressSpace, img: &ElfImage, file: &[u8]) -> 
             & !(PAGE - 1);
         // Pages shared with an earlier segment keep the union of rights.
         aspace.reserve(start, end, seg_prot(s.flags) | PROT_READ);
-        let off = usize::try_from(s.offset).map_err(|_| Fault::Segv)?;
-        let len = usize::try_from(s.filesz).map_err(|_| Fault::Segv)?;
-        let bytes = file
-            .get(off..off.checked_add(len).ok_or(Fault::Segv)?)
-            .ok_or(Fault::Segv)?;
-        aspace.write_force(bias + s.vaddr, bytes)?;
+        file.seek(SeekFrom::Start(s.offset))
+            .map_err(|_| Fault::Segv)?;
+        aspace.fill_from(bias + s.vaddr, file, s.filesz)?;
         top = top.max(end);
     }
     aspace.brk_start = top;

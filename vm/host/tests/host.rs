@@ -54,9 +54,9 @@ struct Run {
     stderr: String,
 }
 
-/// Runs `exe` as a guest in a child process; `spec` is the guest config
-/// in a line format the child parses: see `child_main`.
-fn run(exe: &Path, args: &[&str], extra: &[(&str, &str)], stdin: &str) -> Run {
+/// Starts this test binary as a child that runs `exe` as a guest (see
+/// `child_entry`), with `args` after argv[0] and extra environment.
+fn spawn(exe: &Path, args: &[&str], extra: &[(&str, &str)]) -> std::process::Child {
     let me = std::env::current_exe().unwrap();
     let mut cmd = Command::new(me);
     cmd.args([
@@ -74,21 +74,37 @@ fn run(exe: &Path, args: &[&str], extra: &[(&str, &str)], stdin: &str) -> Run {
     for (k, v) in extra {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().unwrap();
+    cmd.spawn().unwrap()
+}
+
+fn finish(child: std::process::Child) -> Run {
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: strip_harness(&String::from_utf8_lossy(&out.stdout)),
+        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+    }
+}
+
+/// Runs `exe` as a guest with `stdin` as its input (then end of file).
+fn run(exe: &Path, args: &[&str], extra: &[(&str, &str)], stdin: &str) -> Run {
+    let mut child = spawn(exe, args, extra);
     child
         .stdin
         .take()
         .unwrap()
         .write_all(stdin.as_bytes())
         .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let stdout = strip_harness(&stdout);
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
-    }
+    finish(child)
+}
+
+/// Like `run`, but the guest's stdin stays open (never reaches its end).
+fn run_open_stdin(exe: &Path, args: &[&str], extra: &[(&str, &str)]) -> Run {
+    let mut child = spawn(exe, args, extra);
+    let stdin = child.stdin.take().unwrap();
+    let r = finish(child);
+    drop(stdin);
+    r
 }
 
 /// Removes the test harness's own lines from a child's stdout.
@@ -383,4 +399,21 @@ fn static_lang_binary_runs_the_examples() {
         ran += 1;
     }
     assert!(ran > 0, "no examples found");
+}
+
+#[test]
+fn exit_and_timeout_stop_threads_blocked_in_the_host() {
+    // stdin stays open (the pipe's writer is the test), so the reader
+    // thread really blocks in the host's read().
+    let r = run_open_stdin(&guest("blocked"), &["exit"], &[]);
+    assert_eq!(r.stdout, "blocked\n", "stderr: {}", r.stderr);
+    assert_eq!(r.code, 5);
+    let r = run_open_stdin(
+        &guest("blocked"),
+        &["spin"],
+        &[("LANG_HOST_TIMEOUT", "300")],
+    );
+    assert_eq!(r.stdout, "blocked\n", "stderr: {}", r.stderr);
+    assert!(r.stderr.contains("timed out"), "{}", r.stderr);
+    assert_eq!(r.code, 124);
 }

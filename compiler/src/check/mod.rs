@@ -548,24 +548,27 @@ impl<'s> Checker<'s> {
         let end_line = self.line(Span::new(self.source.len(), self.source.len()));
         if let Some(&main) = self.env.functions.get("main") {
             let sig = &self.env.sigs[main as usize];
+            let span = p
+                .items
+                .iter()
+                .find_map(|i| match i {
+                    ast::Item::Fn(f) if f.sig.name.name == "main" => Some(f.sig.name.span),
+                    _ => None,
+                })
+                .unwrap_or_default();
             if !sig.params.is_empty() || sig.ret != Type::Void {
-                let span = p
-                    .items
-                    .iter()
-                    .find_map(|i| match i {
-                        ast::Item::Fn(f) if f.sig.name.name == "main" => Some(f.sig.name.span),
-                        _ => None,
-                    })
-                    .unwrap_or_default();
                 self.error(span, "`main` must take no parameters and return nothing");
             } else {
+                // The implicit call of `main` is attributed to its
+                // declaration, so that stack traces point at real source.
+                let main_line = self.line(span);
                 stmts.push(tir::Stmt {
                     kind: tir::StmtKind::Expr(tir::Expr {
                         kind: tir::ExprKind::Call(main, vec![]),
                         ty: Type::Void,
-                        line: end_line,
+                        line: main_line,
                     }),
-                    line: end_line,
+                    line: main_line,
                 });
             }
         }

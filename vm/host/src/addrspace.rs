@@ -223,7 +223,7 @@ impl AddressSpace {
             return Err(libc::ENOMEM);
         }
         let len = page_up(len).filter(|l| *l > 0).ok_or(libc::EINVAL)?;
-        if hint % PAGE != 0 && fixed {
+        if !hint.is_multiple_of(PAGE) && fixed {
             return Err(libc::EINVAL);
         }
         let in_user = |a: u64| {
@@ -240,7 +240,10 @@ impl AddressSpace {
             }
             self.unmap_range(hint, hint + len);
             hint
-        } else if hint != 0 && hint % PAGE == 0 && in_user(hint) && !self.overlaps(hint, hint + len)
+        } else if hint != 0
+            && hint.is_multiple_of(PAGE)
+            && in_user(hint)
+            && !self.overlaps(hint, hint + len)
         {
             hint
         } else {
@@ -254,7 +257,7 @@ impl AddressSpace {
     /// munmap: frees the frames and forgets the range.
     pub fn munmap(&mut self, addr: u64, len: u64) -> Result<(), i32> {
         let len = page_up(len).ok_or(libc::EINVAL)?;
-        if addr % PAGE != 0
+        if !addr.is_multiple_of(PAGE)
             || addr
                 .checked_add(len)
                 .is_none_or(|e| e > crate::elf::USER_TOP)
@@ -301,7 +304,7 @@ impl AddressSpace {
     /// mprotect: the whole range must be mapped.
     pub fn mprotect(&mut self, addr: u64, len: u64, prot: u32) -> Result<(), i32> {
         let len = page_up(len).ok_or(libc::EINVAL)?;
-        if addr % PAGE != 0 {
+        if !addr.is_multiple_of(PAGE) {
             return Err(libc::EINVAL);
         }
         let end = addr.checked_add(len).ok_or(libc::ENOMEM)?;
@@ -324,7 +327,7 @@ impl AddressSpace {
     pub fn discard(&mut self, addr: u64, len: u64) -> Result<(), i32> {
         let len = page_up(len).ok_or(libc::EINVAL)?;
         let end = addr.checked_add(len).ok_or(libc::EINVAL)?;
-        if addr % PAGE != 0 || end > crate::elf::USER_TOP {
+        if !addr.is_multiple_of(PAGE) || end > crate::elf::USER_TOP {
             return Err(libc::EINVAL);
         }
         if self
@@ -630,7 +633,7 @@ impl AddressSpace {
 
     /// Guest physical address of an aligned user u32 (for futexes).
     pub fn u32_addr(&mut self, va: u64, access: Access) -> Result<u64, Fault> {
-        if va % 4 != 0 {
+        if !va.is_multiple_of(4) {
             return Err(Fault::Segv);
         }
         self.translate(va, access, false)

@@ -654,14 +654,14 @@ fn sys_ioctl(g: &Guest, fd: i32, req: u64, arg: u64) -> Action {
     match req {
         // Terminal queries answer as the host's stream would, so isatty()
         // and window size match a native run. Nothing is ever set.
-        r if r == libc::TCGETS as u64 || r == libc::TIOCGWINSZ as u64 => {
+        r if r == libc::TCGETS || r == libc::TIOCGWINSZ => {
             let mut buf = [0u8; 64];
             // SAFETY: both requests write at most 60 bytes into `buf`.
             let rc = unsafe { libc::ioctl(fd, r as _, buf.as_mut_ptr()) };
             if rc < 0 {
                 return err(libc::ENOTTY);
             }
-            let n = if r == libc::TCGETS as u64 { 36 } else { 8 };
+            let n = if r == libc::TCGETS { 36 } else { 8 };
             tryf!(lock(&g.aspace).write_user(arg, &buf[..n]));
             Action::Ret(0)
         }

@@ -291,8 +291,10 @@ impl Guest {
         };
         vcpu.set_fpu(&fpu).map_err(|e| format!("set FPU: {e}"))?;
         if let Some(x) = self.xcr0 {
-            let mut xcrs = kvm_xcrs::default();
-            xcrs.nr_xcrs = 1;
+            let mut xcrs = kvm_xcrs {
+                nr_xcrs: 1,
+                ..Default::default()
+            };
             xcrs.xcrs[0].xcr = 0;
             xcrs.xcrs[0].value = x;
             // Not fatal: without it the guest sees fewer vector features.

@@ -39,11 +39,14 @@ pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 30;
 pub const EXIT_OUT_OF_MEMORY: i32 = 70;
 
 /// Added to the guest's environment unless it sets GLIBC_TUNABLES itself:
-/// with one malloc arena, glibc grows its heap with `brk` in 128 KiB steps
-/// instead of growing per-thread arenas with an `mprotect` per few pages,
-/// which saves hundreds of VM exits (~50 ms under PVM) when a static Rust
-/// program starts.
-pub const GUEST_MALLOC_TUNING: &str = "GLIBC_TUNABLES=glibc.malloc.arena_max=1";
+/// with one malloc arena, glibc grows its heap with `brk` instead of
+/// growing per-thread arenas with an `mprotect` per few pages, and with a
+/// 4 MiB top pad (and a high trim threshold) it does so in 4 MiB steps.
+/// That saves hundreds of VM exits (~50 ms under PVM) when a static Rust
+/// program starts; the heap is backed lazily, so the pad costs no RAM
+/// until used.
+pub const GUEST_MALLOC_TUNING: &str =
+    "GLIBC_TUNABLES=glibc.malloc.arena_max=1:glibc.malloc.top_pad=4194304:glibc.malloc.trim_threshold=67108864";
 
 /// What to run and with which limits.
 #[derive(Debug, Clone)]

@@ -44,8 +44,10 @@ struct Threads {
     live: u32,
 }
 
-/// State shared by all vCPU threads of one guest.
+/// State shared by all vCPU threads of one guest. Fields drop in order:
+/// the vCPUs (in `threads`) before the VM, the VM before guest memory.
 pub struct Guest {
+    threads: Mutex<Threads>,
     pub vm: VmFd,
     pub cpuid: CpuId,
     pub xcr0: Option<u64>,
@@ -62,7 +64,6 @@ pub struct Guest {
     stop: AtomicBool,
     exit: Mutex<Option<Exit>>,
     exit_cond: Condvar,
-    threads: Mutex<Threads>,
     /// KVM_CAP_SYNC_REGS: registers travel in the kvm_run page on every
     /// exit and entry, saving two ioctls per system call.
     sync_regs: bool,

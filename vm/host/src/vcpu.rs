@@ -620,14 +620,23 @@ impl Guest {
                 match r {
                     Ok(()) => Ok(()),
                     Err(Fault::Oom) => Err(ThreadEnd::Process(Exit::OutOfMemory)),
-                    Err(Fault::Segv) => Err(ThreadEnd::Process(Exit::Signal(
-                        libc::SIGSEGV,
-                        format!("invalid memory access to {:#x} at {rip:#x}", s.cr2),
-                    ))),
+                    Err(Fault::Segv) => {
+                        let bottom = crate::addrspace::STACK_TOP - crate::addrspace::STACK_SIZE;
+                        let what = if s.cr2 < bottom && s.cr2 >= bottom - (1 << 20) {
+                            "stack overflow: invalid memory access"
+                        } else {
+                            "invalid memory access"
+                        };
+                        Err(ThreadEnd::Process(Exit::Signal(
+                            libc::SIGSEGV,
+                            format!("{what} to {:#x} at {rip:#x}", s.cr2),
+                        )))
+                    }
                 }
             }
             0 | 16 | 19 => kill(libc::SIGFPE, "arithmetic exception"),
             6 => kill(libc::SIGILL, "illegal instruction"),
+            17 => kill(libc::SIGBUS, "alignment check"),
             1 | 3 => kill(libc::SIGTRAP, "breakpoint"),
             _ => kill(libc::SIGSEGV, &format!("exception {vector}")),
         }

@@ -310,6 +310,12 @@ fn hostile_instructions_are_contained() {
             "{mode}: {}",
             r.stderr
         );
+        assert_eq!(
+            r.stderr.contains("stack overflow"),
+            mode == "stack-overflow",
+            "{mode}: {}",
+            r.stderr
+        );
     }
     let r = run(&guest("crash"), &["stub-jump"], &[], "");
     assert!(

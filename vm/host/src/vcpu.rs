@@ -622,7 +622,9 @@ impl Guest {
                     Err(Fault::Oom) => Err(ThreadEnd::Process(Exit::OutOfMemory)),
                     Err(Fault::Segv) => {
                         let bottom = crate::addrspace::STACK_TOP - crate::addrspace::STACK_SIZE;
-                        let what = if s.cr2 < bottom && s.cr2 >= bottom - (1 << 20) {
+                        // The stack pointer left the main stack: an overflow.
+                        let rsp = frame[4];
+                        let what = if rsp < bottom && rsp >= bottom - (1 << 30) {
                             "stack overflow: invalid memory access"
                         } else {
                             "invalid memory access"

@@ -423,3 +423,15 @@ fn exit_and_timeout_stop_threads_blocked_in_the_host() {
     assert!(r.stderr.contains("timed out"), "{}", r.stderr);
     assert_eq!(r.code, 124);
 }
+
+#[test]
+fn hostile_system_call_arguments_never_break_the_host() {
+    let r = run(&guest("fuzz"), &[], &[("LANG_HOST_TIMEOUT", "60000")], "");
+    assert!(
+        r.stdout.ends_with("survived 2562 calls\n"),
+        "stdout: {} stderr: {}",
+        r.stdout,
+        r.stderr
+    );
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+}

@@ -11,6 +11,42 @@
 //! lazy backing), `cpu` (GDT/IDT/TSS/stubs and vCPU state), `loader`
 //! (segments and initial stack), `vcpu` (threads, exit loop, stopping),
 //! `syscalls` (the system-call layer), `policy` (file rights), `futex`.
+//!
+//! How `lang run --kvm prog.src` uses it (the executable must be a static
+//! build of `lang`: a dynamically linked one is refused):
+//!
+//! ```no_run
+//! use lang_host::{run_guest, GuestConfig, HostError};
+//! use std::time::Duration;
+//!
+//! let mut cfg = GuestConfig::new(
+//!     "target/static/x86_64-unknown-linux-gnu/release/lang",
+//!     vec!["lang".into(), "run".into(), "prog.src".into()],
+//! );
+//! cfg.readable_file = Some("prog.src".into());
+//! cfg.timeout = Some(Duration::from_secs(10));
+//! let code = match run_guest(&cfg) {
+//!     Ok(outcome) => {
+//!         if let Some(why) = &outcome.killed {
+//!             eprintln!("{why}");
+//!         }
+//!         outcome.exit_code
+//!     }
+//!     Err(HostError::KvmUnavailable(m)) => {
+//!         eprintln!("{m}");
+//!         69
+//!     }
+//!     Err(HostError::OutOfMemory) => {
+//!         eprintln!("out of memory");
+//!         70
+//!     }
+//!     Err(e) => {
+//!         eprintln!("{e}");
+//!         1
+//!     }
+//! };
+//! std::process::exit(code);
+//! ```
 
 mod addrspace;
 mod cpu;

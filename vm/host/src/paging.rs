@@ -4,6 +4,7 @@
 //! the guest's memory map (`addrspace.rs`).
 
 use crate::memory::{Frames, OutOfMemory};
+use std::sync::atomic::Ordering;
 use vm_memory::{Bytes, GuestAddress, GuestMemoryMmap};
 
 pub const P: u64 = 1;
@@ -49,11 +50,14 @@ pub fn reduces(old: u64, new: u64) -> bool {
 /// Reads an entry; an address outside guest memory reads as empty (it
 /// cannot happen for tables the host built, and must not panic).
 pub fn read(mem: &GuestMemoryMmap, gpa: u64) -> u64 {
-    mem.read_obj::<u64>(GuestAddress(gpa)).unwrap_or(0)
+    mem.load::<u64>(GuestAddress(gpa), Ordering::Acquire)
+        .unwrap_or(0)
 }
 
+/// Writes an entry with one atomic store: other vCPUs may be walking the
+/// tables at the same time and must never see a torn entry.
 pub fn write(mem: &GuestMemoryMmap, gpa: u64, v: u64) {
-    let _ = mem.write_obj::<u64>(v, GuestAddress(gpa));
+    let _ = mem.store::<u64>(v, GuestAddress(gpa), Ordering::Release);
 }
 
 /// Index of `va` in the table at `level` (4 = PML4 ... 1 = PT).

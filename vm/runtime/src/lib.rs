@@ -25,7 +25,7 @@ mod session;
 mod tests;
 
 pub use error::{RuntimeError, TraceFrame};
-pub use heap::GcPlan;
+pub use heap::{GcPlan, GcStats, MAX_HEAP_BYTES};
 pub use session::Session;
 
 use error::Trap;
@@ -53,6 +53,17 @@ pub struct VmOptions {
     pub gc_plan: GcPlan,
     /// GC worker threads (`None`: one per CPU).
     pub gc_threads: Option<usize>,
+    /// Stress mode: a collection before every Nth allocation.
+    pub gc_stress: Option<u64>,
+}
+
+/// The collector statistics of the last run that ended in this process.
+static LAST_STATS: Mutex<Option<GcStats>> = Mutex::new(None);
+
+/// The collector statistics of the last `run`/`run_with_io` to finish
+/// (however it ended), for `lang run --gc-stats`.
+pub fn last_gc_stats() -> Option<GcStats> {
+    LAST_STATS.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
 /// How a program ended without a runtime error.
@@ -93,7 +104,8 @@ pub fn run_with_io(
         max_bytes: opts.heap_max.unwrap_or(DEFAULT_HEAP_BYTES),
         threads: opts.gc_threads,
     };
-    let heap = Heap::new(&config, roots).map_err(fail)?;
+    let mut heap = Heap::new(&config, roots).map_err(fail)?;
+    heap.set_gc_stress(opts.gc_stress);
     let mut vm = Vm {
         prog: &prog,
         heap,
@@ -105,6 +117,7 @@ pub fn run_with_io(
     };
     let result = start(&mut vm);
     vm.out.flush();
+    *LAST_STATS.lock().unwrap_or_else(|e| e.into_inner()) = Some(vm.heap.stats());
     match result {
         Ok(()) => Ok(RunOutcome::Exit(0)),
         Err(Trap::Exit(code)) => Ok(RunOutcome::Exit(code)),

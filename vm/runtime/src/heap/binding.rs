@@ -8,6 +8,7 @@
 
 use super::object;
 use super::roots;
+use super::stats;
 use super::trigger::AdjustableTrigger;
 use mmtk::util::alloc::AllocationError;
 use mmtk::util::copy::{CopySemantics, GCWorkerCopyContext};
@@ -23,6 +24,7 @@ use mmtk::vm::{
 use mmtk::{Mutator, MMTK};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
+use std::time::Instant;
 
 /// The binding type MMTk is instantiated with.
 #[derive(Default)]
@@ -96,6 +98,8 @@ impl Collection<LangVM> for LangVM {
             st = STOP_CHANGED.wait(st).unwrap_or_else(|e| e.into_inner());
         }
         drop(st);
+        // The heap is at its fullest just before a collection.
+        stats::sample_heap();
         let m = MUTATOR.load(Ordering::Acquire);
         if !m.is_null() {
             // SAFETY: the mutator is parked; the worker has it alone until
@@ -105,12 +109,19 @@ impl Collection<LangVM> for LangVM {
     }
 
     fn resume_mutators(_tls: VMWorkerThread) {
+        // The plan still knows what kind of collection this was.
+        let nursery = MMTK_INSTANCE
+            .get()
+            .and_then(|m| m.get_plan().generational())
+            .is_some_and(|g| g.is_current_gc_nursery());
+        stats::collection_done(nursery);
         let mut st = lock_stop();
         st.epoch = st.epoch.wrapping_add(1);
         STOP_CHANGED.notify_all();
     }
 
     fn block_for_gc(_tls: VMMutatorThread) {
+        let paused = Instant::now();
         let mut st = lock_stop();
         let start = st.epoch;
         st.blocked = true;
@@ -119,6 +130,8 @@ impl Collection<LangVM> for LangVM {
             st = STOP_CHANGED.wait(st).unwrap_or_else(|e| e.into_inner());
         }
         st.blocked = false;
+        drop(st);
+        stats::pause(paused.elapsed());
     }
 
     fn spawn_gc_thread(_tls: VMThread, ctx: GCThreadContext<LangVM>) {

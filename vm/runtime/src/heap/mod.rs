@@ -13,16 +13,23 @@ pub mod binding;
 pub mod object;
 pub mod roots;
 pub mod shape;
+pub mod stats;
 mod trigger;
 
 use binding::{LangVM, MMTK_INSTANCE, MUTATOR, OUT_OF_MEMORY};
-use mmtk::plan::BarrierSelector;
+use mmtk::plan::{BarrierSelector, MutatorContext};
+use mmtk::util::alloc::{AllocatorSelector, BumpAllocator, BumpPointer, ImmixAllocator};
+use mmtk::util::metadata::MetadataSpec;
 use mmtk::util::{Address, ObjectReference};
 use mmtk::vm::slot::SimpleSlot;
+use mmtk::vm::{ObjectModel, VMBinding};
 use mmtk::{AllocationSemantics, MMTKBuilder, Mutator, MMTK};
 use roots::Roots;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Mutex;
+
+pub use stats::GcStats;
+pub use trigger::MAX_HEAP_BYTES;
 
 /// The collector plans a run can ask for (MMTk's plan names).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -134,17 +141,114 @@ pub struct Heap {
     /// Everything the collector scans as roots; boxed so its address is
     /// stable for the collector's threads.
     pub roots: Box<Roots>,
+    /// The default allocator's bump pointer (cursor and limit of its current
+    /// thread-local buffer) for the inlined allocation fast path; null when
+    /// the plan's default allocator is not a bump allocator whose space needs
+    /// no per-object initialisation (see `fast_path_allocator`).
+    bump: *mut BumpPointer,
+    /// The largest object the fast path allocates: `max_small` with a bump
+    /// pointer, 0 without one (so the fast path never runs).
+    max_bump: usize,
     /// Objects bigger than this go to the large object space (the plan's
     /// largest normal allocation, 8 KiB for copying plans).
     max_small: usize,
-    /// Whether the plan has a write barrier at all.
-    barrier: bool,
+    /// Address of the unlog-bit table (MMTk's global log bit, one bit per
+    /// 8-byte granule) for the inlined write-barrier fast path; 0 when the
+    /// plan has no object-remembering barrier.
+    log_table: usize,
     /// Whether the plan collects; NoGC's limit is enforced here by counting.
     collects: bool,
-    /// Bytes allocated so far (used to enforce the limit under NoGC).
-    allocated: usize,
+    /// Bytes allocated so far (statistics; the limit under NoGC).
+    allocated: u64,
     /// The heap limit in bytes.
     limit: usize,
+    /// The plan this heap runs.
+    plan: GcPlan,
+    /// Allocations left until the next stress collection; `u64::MAX` when
+    /// stress mode is off. The fast path counts it down and leaves the rest
+    /// to the slow path when it reaches 0.
+    stress_left: u64,
+    /// A stress collection every this many allocations (0: off).
+    stress_every: u64,
+    /// Stress collections so far (every `STRESS_FULL_EVERY`th is full-heap).
+    stress_collections: u64,
+}
+
+/// In stress mode every this-many-th forced collection of a generational
+/// plan is a full-heap one; the others are nursery collections, which is
+/// what the write barrier has to survive.
+const STRESS_FULL_EVERY: u64 = 8;
+
+/// log2 of the bytes one unlog bit covers (MMTk's minimum object alignment).
+const LOG_GRANULE: usize = 3;
+
+/// The bump pointer of the plan's default allocator, when allocating by
+/// bumping it (and skipping `post_alloc`) is exactly what MMTk's own
+/// allocation would do. That holds for the bump allocator of a copy space
+/// (SemiSpace, and the nursery of GenCopy and GenImmix) and the Immix
+/// allocator (Immix, StickyImmix): their spaces' `post_alloc` only sets the
+/// valid-object bit, a feature this binding does not enable. NoGC's immortal
+/// space marks objects in `post_alloc`, and MarkSweep allocates from free
+/// lists, so those plans always take the slow path.
+fn fast_path_allocator(plan: GcPlan, mutator: &mut Mutator<LangVM>) -> *mut BumpPointer {
+    let Some(mmtk) = MMTK_INSTANCE.get() else {
+        return std::ptr::null_mut();
+    };
+    let selector = mmtk::memory_manager::get_allocator_mapping(*mmtk, AllocationSemantics::Default);
+    match (plan, selector) {
+        (
+            GcPlan::SemiSpace | GcPlan::GenCopy | GcPlan::GenImmix,
+            AllocatorSelector::BumpPointer(_),
+        ) => {
+            // SAFETY: the selector is the plan's own mapping for this mutator,
+            // and it names a bump allocator.
+            let a = unsafe { mutator.allocator_impl_mut::<BumpAllocator<LangVM>>(selector) };
+            &mut a.bump_pointer
+        }
+        (GcPlan::Immix | GcPlan::StickyImmix, AllocatorSelector::Immix(_)) => {
+            // SAFETY: as above, for an Immix allocator.
+            let a = unsafe { mutator.allocator_impl_mut::<ImmixAllocator<LangVM>>(selector) };
+            &mut a.bump_pointer
+        }
+        _ => std::ptr::null_mut(),
+    }
+}
+
+/// The address of MMTk's unlog-bit table when the plan uses the
+/// object-remembering barrier, else 0.
+fn log_table(constraints: &mmtk::plan::PlanConstraints) -> usize {
+    if constraints.barrier != BarrierSelector::ObjectBarrier || !constraints.needs_log_bit {
+        return 0;
+    }
+    match <LangVM as VMBinding>::VMObjectModel::GLOBAL_LOG_BIT_SPEC.as_spec() {
+        MetadataSpec::OnSide(spec) => {
+            // The fast path below assumes one bit per 8-byte granule.
+            assert_eq!(spec.log_num_of_bits, 0, "the unlog bit is one bit");
+            assert_eq!(
+                spec.log_bytes_in_region, LOG_GRANULE,
+                "one unlog bit per 8 bytes"
+            );
+            spec.get_starting_address().as_usize()
+        }
+        MetadataSpec::InHeader(_) => 0,
+    }
+}
+
+/// Writes the header of a fresh object and zeroes its body.
+#[inline(always)]
+fn init_object(o: u64, bytes: usize, header: u64) {
+    object::set_header(o, header);
+    // SAFETY: `o` is `bytes` bytes of fresh memory; the body follows the
+    // header. Allocators hand out recycled memory, and the collector may
+    // scan this object before its owner fills it, so every slot starts as
+    // nil.
+    unsafe {
+        std::ptr::write_bytes(
+            (o + object::HEADER_BYTES as u64) as *mut u8,
+            0,
+            bytes - object::HEADER_BYTES,
+        )
+    };
 }
 
 impl Heap {
@@ -152,6 +256,7 @@ impl Heap {
     pub fn new(config: &HeapConfig, roots: Roots) -> Result<Heap, String> {
         let mmtk = instance(config)?;
         trigger::set_limit_bytes(config.max_bytes);
+        stats::reset();
         let constraints = mmtk.get_plan().constraints();
         let mutator = Box::into_raw(mmtk::memory_manager::bind_mutator(
             mmtk,
@@ -160,15 +265,44 @@ impl Heap {
         let mut roots = Box::new(roots);
         roots::publish(&mut *roots as *mut Roots);
         MUTATOR.store(mutator, Ordering::Release);
+        // SAFETY: the mutator was just created and is not shared yet.
+        let bump = fast_path_allocator(config.plan, unsafe { &mut *mutator });
+        let max_small = constraints.max_non_los_default_alloc_bytes;
         Ok(Heap {
             mutator,
             roots,
-            max_small: constraints.max_non_los_default_alloc_bytes,
-            barrier: constraints.barrier != BarrierSelector::NoBarrier,
+            bump,
+            max_bump: if bump.is_null() { 0 } else { max_small },
+            max_small,
+            log_table: log_table(constraints),
             collects: constraints.collects_garbage,
             allocated: 0,
             limit: trigger::limit_bytes(),
+            plan: config.plan,
+            stress_left: u64::MAX,
+            stress_every: 0,
+            stress_collections: 0,
         })
+    }
+
+    /// Stress mode: from now on, a collection before every `every`th
+    /// allocation (`None` or 0: off). Plans that never collect ignore it.
+    pub fn set_gc_stress(&mut self, every: Option<u64>) {
+        match every {
+            Some(n) if n > 0 && self.collects => {
+                self.stress_every = n;
+                self.stress_left = n;
+            }
+            _ => {
+                self.stress_every = 0;
+                self.stress_left = u64::MAX;
+            }
+        }
+    }
+
+    /// The collector statistics of this heap's run so far.
+    pub fn stats(&self) -> GcStats {
+        GcStats::current(self.plan, self.limit, self.allocated)
     }
 
     fn mutator(&mut self) -> &mut Mutator<LangVM> {
@@ -180,15 +314,47 @@ impl Heap {
     /// Allocates an object of `bytes` bytes (header included) with `header`,
     /// its body zeroed. May collect, which moves objects: every address not
     /// in a root is stale afterwards.
+    ///
+    /// The fast path bumps the default allocator's cursor in place; it is
+    /// inlined into every allocation site. Everything else (a new buffer
+    /// from MMTk, large objects, plans without a bump allocator, stress
+    /// collections, the heap limit) is `alloc_slow`.
+    #[inline(always)]
     pub fn alloc_raw(&mut self, bytes: usize, header: u64) -> Result<u64, OutOfMemory> {
+        self.stress_left = self.stress_left.wrapping_sub(1);
+        if bytes <= self.max_bump && self.stress_left != 0 {
+            // SAFETY: `max_bump` is nonzero only with a bump pointer, which
+            // lives inside the mutator (alive as long as the heap). Only this
+            // thread uses it while the program runs; the collector resets it
+            // while this thread is blocked in the slow path.
+            let bp = unsafe { &mut *self.bump };
+            let start = bp.cursor.as_usize();
+            let end = start + bytes;
+            if end <= bp.limit.as_usize() {
+                // SAFETY: `end` lies within the allocator's buffer.
+                bp.cursor = unsafe { Address::from_usize(end) };
+                self.allocated += bytes as u64;
+                let o = start as u64;
+                init_object(o, bytes, header);
+                return Ok(o);
+            }
+        }
+        self.alloc_slow(bytes, header)
+    }
+
+    /// The allocation slow path: through `memory_manager::alloc` (which may
+    /// collect) and `post_alloc`.
+    #[inline(never)]
+    fn alloc_slow(&mut self, bytes: usize, header: u64) -> Result<u64, OutOfMemory> {
+        if self.stress_left == 0 {
+            self.stress_left = self.stress_every;
+            self.stress_collect();
+        }
         if bytes > self.limit {
             return Err(OutOfMemory);
         }
-        if !self.collects {
-            self.allocated = self.allocated.saturating_add(bytes);
-            if self.allocated > self.limit {
-                return Err(OutOfMemory);
-            }
+        if !self.collects && self.allocated.saturating_add(bytes as u64) > self.limit as u64 {
+            return Err(OutOfMemory);
         }
         let semantics = if bytes > self.max_small {
             AllocationSemantics::Los
@@ -201,25 +367,33 @@ impl Heap {
             return Err(OutOfMemory);
         }
         let o = addr.as_usize() as u64;
-        object::set_header(o, header);
-        // SAFETY: `addr` is `bytes` bytes of fresh memory; the body follows
-        // the header. Allocators may hand out recycled memory, and the
-        // collector may scan this object before its owner fills it, so every
-        // slot starts as nil.
-        unsafe {
-            std::ptr::write_bytes(
-                (o + object::HEADER_BYTES as u64) as *mut u8,
-                0,
-                bytes - object::HEADER_BYTES,
-            )
-        };
+        init_object(o, bytes, header);
         // SAFETY: `addr` is not zero (checked above).
         let r = unsafe { ObjectReference::from_raw_address_unchecked(addr) };
         mmtk::memory_manager::post_alloc(self.mutator(), r, bytes, semantics);
+        self.allocated += bytes as u64;
         Ok(o)
     }
 
+    /// Collects now: a nursery collection in generational plans unless
+    /// `full`; a full collection otherwise. Does nothing under NoGC.
+    pub fn collect(&mut self, full: bool) {
+        if let (true, Some(mmtk)) = (self.collects, MMTK_INSTANCE.get()) {
+            mmtk.handle_user_collection_request(binding::mutator_tls(), true, full);
+        }
+    }
+
+    /// A collection forced by stress mode. Generational plans run nursery
+    /// collections (user-requested collections are not full-heap by
+    /// default) except every `STRESS_FULL_EVERY`th, which is exhaustive.
+    #[cold]
+    fn stress_collect(&mut self) {
+        self.stress_collections += 1;
+        self.collect(self.stress_collections.is_multiple_of(STRESS_FULL_EVERY));
+    }
+
     /// A new object of a fixed shape with `slots` nil/zero body slots.
+    #[inline]
     pub fn alloc_fixed(&mut self, shape: u32, aux: u32, slots: usize) -> Result<u64, OutOfMemory> {
         let body = slots.checked_mul(object::SLOT_BYTES).ok_or(OutOfMemory)?;
         self.alloc_raw(
@@ -229,6 +403,7 @@ impl Heap {
     }
 
     /// A new string of `len` zero bytes, to be filled through `str_bytes_mut`.
+    #[inline]
     pub fn alloc_str_uninit(&mut self, len: usize) -> Result<u64, OutOfMemory> {
         let body = len.checked_add(object::SLOT_BYTES).ok_or(OutOfMemory)?;
         if body > isize::MAX as usize / 2 {
@@ -252,6 +427,7 @@ impl Heap {
 
     /// A new buffer of `cap` nil/zero slots laid out as `aux` says (see
     /// `shape::buffer_aux`).
+    #[inline]
     pub fn alloc_buffer(&mut self, cap: usize, aux: u32) -> Result<u64, OutOfMemory> {
         let slots = cap.checked_add(1).ok_or(OutOfMemory)?;
         let o = self.alloc_fixed(shape::SHAPE_BUFFER, aux, slots)?;
@@ -272,21 +448,41 @@ impl Heap {
     }
 
     /// Writes reference `v` (or nil) to body slot `i` of `o`, through the
-    /// write barrier. Every store of a reference into an object comes here.
-    #[inline]
+    /// write barrier. Every store of a reference into an object comes here
+    /// (or to `copy_slots`).
+    #[inline(always)]
     pub fn store_ref(&mut self, o: u64, i: usize, v: u64) {
         object::store(o, i, v);
-        self.write_barrier(o, object::slot_addr(o, i), v);
+        // Storing nil creates no pointer the collector must find.
+        if v != 0 && self.is_unlogged(o) {
+            self.barrier_slow(o, object::slot_addr(o, i), v);
+        }
     }
 
-    /// The write barrier: tells the plan that slot `slot` of `src` now holds
-    /// `target`. Generational plans remember `src` so that their next nursery
-    /// collection finds young objects reachable only from old ones.
-    #[inline]
-    fn write_barrier(&mut self, src: u64, slot: u64, target: u64) {
-        if !self.barrier {
-            return;
+    /// The write barrier's fast path: whether `o`'s unlog bit is set, i.e.
+    /// `o` is an old object that the plan has not yet remembered since its
+    /// last collection. Young objects, and objects already remembered, have
+    /// it clear, so almost every store stops here. Always false for plans
+    /// without an object barrier.
+    #[inline(always)]
+    pub(crate) fn is_unlogged(&self, o: u64) -> bool {
+        if self.log_table == 0 {
+            return false;
         }
+        let granule = o as usize >> LOG_GRANULE;
+        // SAFETY: `o` is an object in an MMTk space, whose side metadata
+        // MMTk maps along with the space; the table holds one bit per
+        // granule. GC workers change it only while this thread is stopped.
+        let byte = unsafe { &*((self.log_table + (granule >> 3)) as *const AtomicU8) };
+        (byte.load(Ordering::Relaxed) >> (granule & 7)) & 1 != 0
+    }
+
+    /// The write barrier's slow path: MMTk logs `src` (clears its unlog bit)
+    /// and remembers it, so that the next nursery collection scans it for
+    /// young objects that only old ones point to.
+    #[cold]
+    #[inline(never)]
+    fn barrier_slow(&mut self, src: u64, slot: u64, target: u64) {
         // SAFETY: `src` is a live object (not 0) and `slot` lies inside it.
         let (src, slot) = unsafe {
             (
@@ -297,27 +493,30 @@ impl Heap {
         // SAFETY: `target` is a live object or 0 (nil -> None).
         let target =
             ObjectReference::from_raw_address(unsafe { Address::from_usize(target as usize) });
-        mmtk::memory_manager::object_reference_write_post(self.mutator(), src, slot, target);
+        self.mutator()
+            .barrier()
+            .object_reference_write_slow(src, slot, target);
     }
 
     /// Copies `n` slots between buffers, from `src[si..]` to `dst[di..]`
-    /// (the ranges may overlap). Each copied slot that the destination
-    /// buffer's layout marks as a reference goes through the write barrier.
+    /// (the ranges may overlap). The barrier is object-remembering, so one
+    /// slow-path call covers every reference the copy writes into `dst`.
     pub fn copy_slots(&mut self, src: u64, si: usize, dst: u64, di: usize, n: usize) {
         object::copy_slots(src, si, dst, di, n);
-        if !self.barrier {
+        if n == 0 || !self.is_unlogged(dst) || self.shape_of(dst) != shape::SHAPE_BUFFER {
             return;
         }
         let (stride, mask) = shape::buffer_layout(self.aux(dst));
-        if mask == 0 || self.shape_of(dst) != shape::SHAPE_BUFFER {
+        if mask == 0 {
             return;
         }
-        for i in di..di + n {
+        for i in di.max(1)..di + n {
             // Body slot i is buffer slot i - 1 (slot 0 is the capacity).
-            if i > 0 && mask & (1 << ((i - 1) % stride as usize)) != 0 {
+            if mask & (1 << ((i - 1) % stride as usize)) != 0 {
                 let v = object::load(dst, i);
                 if v != 0 {
-                    self.write_barrier(dst, object::slot_addr(dst, i), v);
+                    self.barrier_slow(dst, object::slot_addr(dst, i), v);
+                    return;
                 }
             }
         }

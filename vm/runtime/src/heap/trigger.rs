@@ -1,14 +1,23 @@
-//! The GC trigger: a fixed heap limit that each run may set anew.
+//! The GC trigger: a heap that grows on demand up to a limit each run may
+//! set anew.
 //!
 //! MMTk is process-wide, but a process may run several programs one after the
 //! other (the test binary does), each with its own `heap_max`. MMTk's own
-//! `FixedHeapSize` trigger fixes the limit at initialisation, so the binding
-//! delegates triggering here and keeps the limit in an atomic.
+//! triggers fix their sizes at initialisation, so the binding delegates
+//! triggering here and keeps the sizes in atomics.
+//!
+//! The heap starts at `INITIAL_HEAP_BYTES` (or the limit, if lower) and is
+//! resized after every collection to twice what it then holds, never below
+//! the initial size nor above the limit. So a program with little live data
+//! stays small however much garbage it makes (a generational plan's nursery
+//! is at most the current heap size), and one with much live data grows the
+//! heap until the limit, where it runs out of memory.
 
 use super::binding::LangVM;
 use mmtk::plan::Plan;
 use mmtk::util::constants::LOG_BYTES_IN_PAGE;
 use mmtk::util::heap::{GCTriggerPolicy, SpaceStats};
+use mmtk::MMTK;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The largest heap limit a run may set: 64 GiB, well above the machines'
@@ -16,13 +25,30 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// it starts, so it starts with this one and each run lowers it to its own.
 pub const MAX_HEAP_BYTES: usize = 64 << 30;
 
+/// The heap size a run starts with (if its limit allows).
+pub const INITIAL_HEAP_BYTES: usize = 32 << 20;
+
 /// The current heap limit in pages.
 static LIMIT_PAGES: AtomicUsize = AtomicUsize::new(MAX_HEAP_BYTES >> LOG_BYTES_IN_PAGE);
 
-/// Sets the heap limit for the next allocations (at most `MAX_HEAP_BYTES`).
+/// The current heap size in pages (at most the limit): a collection runs
+/// when the heap would grow past it.
+static SIZE_PAGES: AtomicUsize = AtomicUsize::new(MAX_HEAP_BYTES >> LOG_BYTES_IN_PAGE);
+
+/// Pages that allocations waiting for a collection asked for.
+static PENDING_PAGES: AtomicUsize = AtomicUsize::new(0);
+
+/// Sets the heap limit for the next allocations (at most `MAX_HEAP_BYTES`)
+/// and starts the heap at its initial size.
 pub fn set_limit_bytes(bytes: usize) {
-    let pages = bytes.min(MAX_HEAP_BYTES) >> LOG_BYTES_IN_PAGE;
-    LIMIT_PAGES.store(pages.max(1), Ordering::Relaxed);
+    let pages = (bytes.min(MAX_HEAP_BYTES) >> LOG_BYTES_IN_PAGE).max(1);
+    LIMIT_PAGES.store(pages, Ordering::Relaxed);
+    SIZE_PAGES.store(initial_pages(pages), Ordering::Relaxed);
+    PENDING_PAGES.store(0, Ordering::Relaxed);
+}
+
+fn initial_pages(limit: usize) -> usize {
+    (INITIAL_HEAP_BYTES >> LOG_BYTES_IN_PAGE).min(limit)
 }
 
 /// The heap limit in bytes.
@@ -30,10 +56,31 @@ pub fn limit_bytes() -> usize {
     LIMIT_PAGES.load(Ordering::Relaxed) << LOG_BYTES_IN_PAGE
 }
 
-/// A fixed-size trigger whose size is `LIMIT_PAGES`.
+/// The heap size after a collection that left `reserved` pages in use and
+/// with `pending` pages wanted: twice that, within [initial, limit].
+fn resized(reserved: usize, pending: usize, limit: usize) -> usize {
+    reserved
+        .saturating_mul(2)
+        .saturating_add(pending)
+        .max(initial_pages(limit))
+        .min(limit)
+}
+
+/// A growing trigger bounded by `LIMIT_PAGES`.
 pub struct AdjustableTrigger;
 
 impl GCTriggerPolicy<LangVM> for AdjustableTrigger {
+    fn on_pending_allocation(&self, pages: usize) {
+        PENDING_PAGES.fetch_add(pages, Ordering::Relaxed);
+    }
+
+    fn on_gc_end(&self, mmtk: &'static MMTK<LangVM>) {
+        let reserved = mmtk.get_plan().get_reserved_pages();
+        let pending = PENDING_PAGES.swap(0, Ordering::Relaxed);
+        let limit = LIMIT_PAGES.load(Ordering::Relaxed);
+        SIZE_PAGES.store(resized(reserved, pending, limit), Ordering::Relaxed);
+    }
+
     fn is_gc_required(
         &self,
         space_full: bool,
@@ -49,11 +96,11 @@ impl GCTriggerPolicy<LangVM> for AdjustableTrigger {
     }
 
     fn is_heap_full(&self, plan: &dyn Plan<VM = LangVM>) -> bool {
-        plan.get_reserved_pages() > LIMIT_PAGES.load(Ordering::Relaxed)
+        plan.get_reserved_pages() > SIZE_PAGES.load(Ordering::Relaxed)
     }
 
     fn get_current_heap_size_in_pages(&self) -> usize {
-        LIMIT_PAGES.load(Ordering::Relaxed)
+        SIZE_PAGES.load(Ordering::Relaxed)
     }
 
     fn get_max_heap_size_in_pages(&self) -> usize {
@@ -61,6 +108,21 @@ impl GCTriggerPolicy<LangVM> for AdjustableTrigger {
     }
 
     fn can_heap_size_grow(&self) -> bool {
-        false
+        SIZE_PAGES.load(Ordering::Relaxed) < LIMIT_PAGES.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_heap_is_twice_its_live_data_within_bounds() {
+        let mib = |n: usize| (n << 20) >> LOG_BYTES_IN_PAGE;
+        let limit = mib(1024);
+        assert_eq!(resized(mib(1), 0, limit), mib(32));
+        assert_eq!(resized(mib(100), mib(1), limit), mib(201));
+        assert_eq!(resized(mib(600), 0, limit), limit);
+        assert_eq!(resized(mib(1), 0, mib(16)), mib(16));
     }
 }

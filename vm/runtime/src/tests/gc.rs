@@ -437,3 +437,77 @@ fn every_plan_collects_correctly() {
         );
     }
 }
+
+/// The inlined barrier fast path reads the unlog bit MMTk keeps, and the
+/// barrier is what keeps a young object alive and up to date when only an
+/// old one points to it: an object promoted by a nursery collection is
+/// unlogged; storing a young string into it takes the slow path (which logs
+/// it); the next nursery collection moves the string and fixes the old
+/// object's slot.
+#[test]
+fn barrier_remembers_old_objects_pointing_to_young_ones() {
+    use crate::heap::binding::LangVM;
+    use crate::heap::roots::Roots;
+    use crate::heap::{Heap, HeapConfig};
+    use mmtk::util::{Address, ObjectReference};
+    use mmtk::vm::{ObjectModel, VMBinding};
+    use std::sync::atomic::Ordering;
+
+    if std::env::var(CHILD_PLAN_VAR).is_ok() {
+        return;
+    }
+    let _one = crate::RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let config = HeapConfig {
+        plan: GcPlan::default(),
+        max_bytes: SMALL_HEAP,
+        threads: None,
+    };
+    let mut heap = Heap::new(&config, Roots::new(16, 4)).expect("a heap");
+    let spec = <LangVM as VMBinding>::VMObjectModel::GLOBAL_LOG_BIT_SPEC;
+    let mmtk_unlogged = |o: u64| {
+        // SAFETY: `o` is a live object.
+        let r =
+            unsafe { ObjectReference::from_raw_address_unchecked(Address::from_usize(o as usize)) };
+        spec.load_atomic::<LangVM, u8>(r, None, Ordering::SeqCst) != 0
+    };
+    let young = heap.alloc_fixed(shape_with_refs(), 0, 2).unwrap();
+    assert!(!heap.is_unlogged(young) && !mmtk_unlogged(young));
+    let ri = heap.push_root(young);
+    heap.collect(false);
+    let old = heap.root(ri);
+    assert_ne!(old, young, "a nursery collection moves survivors");
+    assert!(
+        heap.is_unlogged(old) && mmtk_unlogged(old),
+        "promoted objects are unlogged"
+    );
+    let s = heap.alloc_str(b"young string").unwrap();
+    assert!(!heap.is_unlogged(s));
+    heap.store_ref(old, 1, s);
+    assert!(
+        !heap.is_unlogged(old) && !mmtk_unlogged(old),
+        "the slow path logs"
+    );
+    let before = heap.stats();
+    heap.collect(false);
+    let after = heap.stats();
+    assert_eq!(after.nursery_collections, before.nursery_collections + 1);
+    let old = heap.root(ri);
+    let s2 = heap.load(old, 1);
+    assert_ne!(s2, s, "the young string moved");
+    assert_eq!(heap.str_bytes(s2), b"young string");
+    assert!(heap.is_unlogged(old), "unlogged again after the collection");
+    heap.truncate_roots(0);
+}
+
+/// A fixed shape of two reference slots.
+fn shape_with_refs() -> u32 {
+    use crate::heap::shape::{register, Shape};
+    use std::sync::OnceLock;
+    static ID: OnceLock<u32> = OnceLock::new();
+    *ID.get_or_init(|| {
+        register(vec![Shape::Fixed {
+            slots: 2,
+            refs: vec![0, 1],
+        }])
+    })
+}

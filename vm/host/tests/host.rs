@@ -222,6 +222,8 @@ fn policy_refuses_everything_but_the_program_file() {
                     open program file: ALLOWED\n\
                     read 18 bytes: first line\nsecond\n| size 18\n\
                     after seek:  lin\n\
+                    readv:first| line\n (11) pread: second (6)\n\
+                    read after close: Bad file descriptor\n\
                     fopen: first line\n";
     assert_eq!(r.stdout, expected, "stderr: {}", r.stderr);
     assert!(!forbidden.exists(), "the guest created a host file");

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,7 +36,18 @@ int main(int argc, char **argv) {
     memset(buf, 0, sizeof buf);
     read(fd, buf, 4);
     printf("after seek: %s\n", buf);
+    char a[6] = {0}, b[7] = {0};
+    struct iovec iov[2] = {{a, 5}, {b, 6}};
+    lseek(fd, 0, SEEK_SET);
+    ssize_t rv = readv(fd, iov, 2);
+    char pb[7] = {0};
+    ssize_t pr = pread(fd, pb, 6, 11);
+    struct iovec out[3] = {{"readv:", 6}, {a, 5}, {"|", 1}};
+    fflush(stdout);
+    writev(1, out, 3);
+    printf("%s (%zd) pread: %s (%zd)\n", b, rv, pb, pr);
     close(fd);
+    report("read after close", read(fd, buf, 1));
     FILE *f = fopen(argv[2], "r");
     if (f && fgets(buf, sizeof buf, f)) printf("fopen: %s", buf);
     return 0;

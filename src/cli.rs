@@ -17,6 +17,8 @@ pub enum Command {
     Run {
         #[command(flatten)]
         gc: GcArgs,
+        #[command(flatten)]
+        kvm: KvmArgs,
         /// The program: source text or bytecode, told apart by its first bytes.
         file: PathBuf,
         /// Arguments passed to the program's `args()`.
@@ -36,6 +38,24 @@ pub enum Command {
     Disasm { file: PathBuf },
     /// The interactive REPL (also what `lang` alone starts).
     Repl,
+}
+
+/// Host mode: running the program inside a minimal KVM virtual machine.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct KvmArgs {
+    /// Run the program hardware-isolated, inside a minimal KVM virtual
+    /// machine that can reach nothing but stdio and the program file.
+    #[arg(long = "kvm")]
+    pub kvm: bool,
+    /// With --kvm: the guest's memory limit (K, M, G suffixes; default 1G).
+    #[arg(long = "kvm-mem", value_name = "SIZE", value_parser = parse_size, requires = "kvm")]
+    pub memory: Option<usize>,
+    /// With --kvm: stop the program after SECS seconds (exit status 124).
+    #[arg(long = "timeout", value_name = "SECS", requires = "kvm")]
+    pub timeout: Option<f64>,
+    /// With --kvm: print the host's timings to stderr at the end.
+    #[arg(long = "kvm-timings", requires = "kvm")]
+    pub timings: bool,
 }
 
 /// How `lang run` sets up the heap and the collector (options go before FILE).

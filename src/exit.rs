@@ -5,7 +5,6 @@ pub const DATA_ERROR: i32 = 65;
 /// The input file is missing or unreadable (EX_NOINPUT).
 pub const NO_INPUT: i32 = 66;
 /// A required service is missing, e.g. `/dev/kvm` (EX_UNAVAILABLE).
-#[allow(dead_code)]
 pub const UNAVAILABLE: i32 = 69;
 /// A runtime error in the program (EX_SOFTWARE).
 pub const RUNTIME_ERROR: i32 = 70;

@@ -6,6 +6,7 @@
 
 mod cli;
 mod exit;
+mod kvm;
 mod load;
 mod repl;
 
@@ -50,7 +51,20 @@ fn main() {
 fn dispatch(cli: Cli) -> i32 {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let result = match cli.command {
-        Some(Command::Run { gc, file, args }) => run(&file, args, &gc, color),
+        Some(Command::Run {
+            gc,
+            kvm,
+            file,
+            args,
+        }) if kvm.kvm => kvm::run(&kvm::KvmRun {
+            file: &file,
+            args: &args,
+            gc: &gc,
+            memory: kvm.memory,
+            timeout: kvm.timeout,
+            timings: kvm.timings,
+        }),
+        Some(Command::Run { gc, file, args, .. }) => run(&file, args, &gc, color),
         Some(Command::Build { file, output }) => build(&file, output, color),
         Some(Command::Check { file }) => check(&file, color),
         Some(Command::Disasm { file }) => disasm(&file, color),

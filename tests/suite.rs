@@ -51,6 +51,20 @@ fn main() {
             example_runs(&src)
         }));
     }
+    // Host mode: every conformance program and every benchmark at its tiny
+    // size, run inside the KVM guest, must behave exactly as without it.
+    for src in sources(&root.join("tests/conformance")) {
+        let name = relative_name(root, &src, "tests/conformance");
+        trials.push(Trial::test(format!("kvm::{name}"), move || {
+            conformance_kvm(&src)
+        }));
+    }
+    for src in sources(&root.join("bench")) {
+        let name = relative_name(root, &src, "bench");
+        trials.push(Trial::test(format!("kvm-bench::{name}"), move || {
+            bench_kvm(&src)
+        }));
+    }
     trials.extend(repl::trials());
     libtest_mimic::run(&args, trials).exit();
 }
@@ -156,9 +170,16 @@ fn repo_relative(src: &Path) -> PathBuf {
 }
 
 fn run_program(file: &Path, src: &Path) -> Result<Output, Failed> {
+    run_program_with(&[], file, src)
+}
+
+/// Runs a program with `lang run FLAGS... FILE ARGS...`.
+fn run_program_with(flags: &[&str], file: &Path, src: &Path) -> Result<Output, Failed> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let stdin = side(src, "in");
-    let mut args: Vec<std::ffi::OsString> = vec!["run".into(), file.as_os_str().to_owned()];
+    let mut args: Vec<std::ffi::OsString> = vec!["run".into()];
+    args.extend(flags.iter().map(Into::into));
+    args.push(file.as_os_str().to_owned());
     args.extend(program_args(src).into_iter().map(Into::into));
     let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
     run_lang(&refs, stdin.as_deref().map(str::as_bytes), Some(root))
@@ -214,6 +235,49 @@ fn check_expectations(src: &Path, out: &Output) -> Result<(), Failed> {
     } else {
         Err(format!("{}\n--- stderr\n{}", problems.join("\n"), out.stderr).into())
     }
+}
+
+/// The `--kvm` run must match the expectations, and the plain run's exit
+/// code and stdout.
+fn conformance_kvm(src: &Path) -> Result<(), Failed> {
+    let rel = repo_relative(src);
+    let out = run_program_with(&["--kvm"], &rel, src)?;
+    check_expectations(src, &out)
+}
+
+/// A benchmark at its tiny size prints, under `--kvm`, exactly what the
+/// suite's expected output says.
+fn bench_kvm(src: &Path) -> Result<(), Failed> {
+    let dir = src.parent().ok_or("benchmark without a folder")?;
+    let sizes = std::fs::read_to_string(dir.join("sizes")).map_err(|e| e.to_string())?;
+    let tiny = sizes
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("tiny")
+                .map(|v| v.trim_start_matches([' ', '=', ':']).trim().to_string())
+        })
+        .ok_or("no tiny size in the sizes file")?;
+    let expected = std::fs::read_to_string(dir.join("tiny.out")).map_err(|e| e.to_string())?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rel = repo_relative(src);
+    let out = run_lang(
+        &[
+            "run".as_ref(),
+            "--kvm".as_ref(),
+            rel.as_os_str(),
+            tiny.as_ref(),
+        ],
+        None,
+        Some(root),
+    )?;
+    if out.code != 0 || out.stdout != expected {
+        return Err(format!(
+            "under --kvm: exit {}\n--- expected\n{expected}--- actual\n{}--- stderr\n{}",
+            out.code, out.stdout, out.stderr
+        )
+        .into());
+    }
+    Ok(())
 }
 
 fn conformance(src: &Path) -> Result<(), Failed> {

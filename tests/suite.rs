@@ -65,6 +65,14 @@ fn main() {
             bench_kvm(&src)
         }));
     }
+    trials.push(Trial::test(
+        "kvm-cli::timeout_stops_a_spinning_guest",
+        kvm_timeout,
+    ));
+    trials.push(Trial::test(
+        "kvm-cli::missing_guest_is_a_clear_error",
+        kvm_missing_guest,
+    ));
     trials.extend(repl::trials());
     libtest_mimic::run(&args, trials).exit();
 }
@@ -243,6 +251,51 @@ fn conformance_kvm(src: &Path) -> Result<(), Failed> {
     let rel = repo_relative(src);
     let out = run_program_with(&["--kvm"], &rel, src)?;
     check_expectations(src, &out)
+}
+
+/// `--timeout` ends an infinite loop in the guest from the host, with
+/// coreutils' timeout status 124.
+fn kvm_timeout() -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = run_lang(
+        &[
+            "run".as_ref(),
+            "--kvm".as_ref(),
+            "--timeout".as_ref(),
+            "1".as_ref(),
+            "tests/kvm/spin.src".as_ref(),
+        ],
+        None,
+        Some(root),
+    )?;
+    if out.code != 124 || !out.stderr.contains("--timeout") {
+        return Err(format!(
+            "expected exit 124 and a timeout message, got {}: {}",
+            out.code, out.stderr
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Without a guest binary `--kvm` fails with exit 69 and says how to build one.
+fn kvm_missing_guest() -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = lang()
+        .args(["run", "--kvm", "examples/hello.src"])
+        .current_dir(root)
+        .env("LANG_KVM_GUEST", "/nonexistent/lang-static")
+        .output()
+        .map_err(|e| e.to_string())?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(69) || !stderr.contains("crt-static") {
+        return Err(format!(
+            "expected exit 69 with build instructions, got {:?}: {stderr}",
+            out.status.code()
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// A benchmark at its tiny size prints, under `--kvm`, exactly what the

@@ -368,6 +368,8 @@ struct FnLower<'b, 'p> {
     log: Vec<Alloc>,
     loops: Vec<LoopCx>,
     overflow: bool,
+    /// The greatest jump target emitted or patched so far.
+    max_target: u32,
 }
 
 impl<'b, 'p> FnLower<'b, 'p> {
@@ -386,6 +388,7 @@ impl<'b, 'p> FnLower<'b, 'p> {
             log: Vec::new(),
             loops: Vec::new(),
             overflow: false,
+            max_target: 0,
         }
     }
 
@@ -487,7 +490,10 @@ impl<'b, 'p> FnLower<'b, 'p> {
         }
     }
 
-    fn emit(&mut self, i: Instr) -> usize {
+    fn emit(&mut self, mut i: Instr) -> usize {
+        if let Some(&mut t) = jump_target(&mut i) {
+            self.max_target = self.max_target.max(t);
+        }
         self.code.push(i);
         self.lines.push(self.line);
         self.code.len() - 1
@@ -499,15 +505,9 @@ impl<'b, 'p> FnLower<'b, 'p> {
 
     /// Points the jump at `at` to `target`.
     fn patch(&mut self, at: usize, target: u32) {
-        if let Some(i) = self.code.get_mut(at) {
-            match i {
-                Instr::Jmp { target: t }
-                | Instr::JmpIf { target: t, .. }
-                | Instr::JmpIfNot { target: t, .. }
-                | Instr::JmpLtI { target: t, .. }
-                | Instr::JmpGeI { target: t, .. } => *t = target,
-                _ => {}
-            }
+        if let Some(t) = self.code.get_mut(at).and_then(jump_target) {
+            *t = target;
+            self.max_target = self.max_target.max(target);
         }
     }
 
@@ -563,15 +563,29 @@ impl<'b, 'p> FnLower<'b, 'p> {
         // the checker proved the end unreachable, but the verifier needs the
         // last instruction to be a return or a jump.
         self.line = f.end_line;
-        match self.mb.ret(&f.ret) {
-            None => {
-                self.emit(Instr::RetVoid {});
-            }
-            Some(t) => {
-                let r = self.new_reg(t);
-                self.emit(Instr::Ret { a: r });
+        if self.end_is_reachable() {
+            match self.mb.ret(&f.ret) {
+                None => {
+                    self.emit(Instr::RetVoid {});
+                }
+                Some(t) => {
+                    let r = self.new_reg(t);
+                    self.emit(Instr::Ret { a: r });
+                }
             }
         }
+    }
+
+    /// Whether control can reach the end of the code emitted so far: it
+    /// does unless the last instruction is a return or an unconditional
+    /// jump and no jump targets the end. (Jumps not yet patched target
+    /// places after the end, where their statement finishes.)
+    fn end_is_reachable(&self) -> bool {
+        let last_stops = matches!(
+            self.code.last(),
+            Some(Instr::Ret { .. } | Instr::RetVoid {} | Instr::Jmp { .. })
+        );
+        !last_stops || self.max_target >= self.here()
     }
 
     fn finish(self) -> Function {
@@ -644,19 +658,25 @@ impl<'b, 'p> FnLower<'b, 'p> {
             S::Assign(place, op, value) => self.assign(place, *op, value),
             S::Expr(e) => self.effect(e),
             S::While(c, body) => {
+                // Rotated: the test sits at the bottom, so an iteration
+                // costs one conditional jump back and no unconditional one.
+                let to_test = self.emit(Instr::Jmp { target: 0 });
                 let top = self.here();
-                let c = self.value(c);
-                let exit = self.emit(Instr::JmpIfNot { a: c, target: 0 });
                 self.loops.push(LoopCx {
                     continue_patches: vec![],
-                    break_patches: vec![exit],
+                    break_patches: vec![],
                 });
                 self.scoped_block(body);
-                self.emit(Instr::Jmp { target: top });
-                let lp = self.loops.pop();
-                if let Some(lp) = lp {
+                self.line = s.line;
+                let test = self.here();
+                self.patch(to_test, test);
+                let back = self.cond_jump(c, true);
+                for at in back {
+                    self.patch(at, top);
+                }
+                if let Some(lp) = self.loops.pop() {
                     for at in lp.continue_patches {
-                        self.patch(at, top);
+                        self.patch(at, test);
                     }
                     self.patch_here(lp.break_patches);
                 }
@@ -668,11 +688,17 @@ impl<'b, 'p> FnLower<'b, 'p> {
                 inclusive,
                 body,
             } => {
-                let i = self.temp(bt::INT);
+                // The loop variable cannot be assigned, so unless closures
+                // capture it in a cell its own register is the counter.
+                let in_cell = self.local_in_cell(*var);
+                let i = if in_cell {
+                    self.temp(bt::INT)
+                } else {
+                    self.local_reg(*var)
+                };
                 self.expr_to(start, i);
                 let e = self.temp(bt::INT);
                 self.expr_to(end, e);
-                let top = self.here();
                 // Exit before the first iteration when the range is empty.
                 let exit = if *inclusive {
                     self.emit(Instr::JmpLtI {
@@ -687,12 +713,16 @@ impl<'b, 'p> FnLower<'b, 'p> {
                         target: 0,
                     })
                 };
-                self.bind_loop_var(*var, i);
+                let top = self.here();
+                if in_cell {
+                    self.bind_loop_var(*var, i);
+                }
                 self.loops.push(LoopCx {
                     continue_patches: vec![],
                     break_patches: vec![exit],
                 });
                 self.scoped_block(body);
+                self.line = s.line;
                 let cont = self.here();
                 let mut breaks = Vec::new();
                 if *inclusive {
@@ -702,9 +732,15 @@ impl<'b, 'p> FnLower<'b, 'p> {
                         b: e,
                         target: 0,
                     }));
+                    self.emit(Instr::AddImmI { a: i, b: i, imm: 1 });
+                    self.emit(Instr::Jmp { target: top });
+                } else {
+                    self.emit(Instr::ForLoop {
+                        a: i,
+                        b: e,
+                        target: top,
+                    });
                 }
-                self.emit(Instr::AddImmI { a: i, b: i, imm: 1 });
-                self.emit(Instr::Jmp { target: top });
                 if let Some(lp) = self.loops.pop() {
                     for at in lp.continue_patches {
                         self.patch(at, cont);
@@ -720,30 +756,39 @@ impl<'b, 'p> FnLower<'b, 'p> {
                 let i = self.temp(bt::INT);
                 self.emit(Instr::LoadInt { a: i, imm: 0 });
                 let n = self.temp(bt::INT);
+                // Rotated: the test is at the bottom.
+                let to_test = self.emit(Instr::Jmp { target: 0 });
                 let top = self.here();
-                // The length is read every iteration: the body may change it.
-                self.emit(Instr::ArrLen { a: n, b: arr });
-                let exit = self.emit(Instr::JmpGeI {
-                    a: i,
-                    b: n,
-                    target: 0,
-                });
                 let elem = match &array.ty {
                     Type::Array(t) => (**t).clone(),
                     _ => Type::Error,
                 };
-                let et = self.mb.ty(&elem);
-                let x = self.temp(et);
-                self.emit(Instr::ArrGet { a: x, b: arr, c: i });
-                self.bind_loop_var(*var, x);
+                if self.local_in_cell(*var) {
+                    let et = self.mb.ty(&elem);
+                    let x = self.temp(et);
+                    self.emit(Instr::ArrGet { a: x, b: arr, c: i });
+                    self.bind_loop_var(*var, x);
+                } else {
+                    let x = self.local_reg(*var);
+                    self.emit(Instr::ArrGet { a: x, b: arr, c: i });
+                }
                 self.loops.push(LoopCx {
                     continue_patches: vec![],
-                    break_patches: vec![exit],
+                    break_patches: vec![],
                 });
                 self.scoped_block(body);
+                self.line = s.line;
                 let cont = self.here();
                 self.emit(Instr::AddImmI { a: i, b: i, imm: 1 });
-                self.emit(Instr::Jmp { target: top });
+                let test = self.here();
+                self.patch(to_test, test);
+                // The length is read every iteration: the body may change it.
+                self.emit(Instr::ArrLen { a: n, b: arr });
+                self.emit(Instr::JmpLtI {
+                    a: i,
+                    b: n,
+                    target: top,
+                });
                 if let Some(lp) = self.loops.pop() {
                     for at in lp.continue_patches {
                         self.patch(at, cont);
@@ -822,10 +867,7 @@ impl<'b, 'p> FnLower<'b, 'p> {
                 } else {
                     match op {
                         None => self.expr_to(value, r),
-                        Some(op) => {
-                            let v = self.value(value);
-                            self.arith(op, &value.ty, r, r, v);
-                        }
+                        Some(op) => self.arith_rhs(op, &value.ty, r, r, value),
                     }
                 }
             }
@@ -894,8 +936,7 @@ impl<'b, 'p> FnLower<'b, 'p> {
             Some(op) => {
                 let cur = self.temp_of(&value.ty);
                 load(self, cur);
-                let v = self.value(value);
-                self.arith(op, &value.ty, cur, cur, v);
+                self.arith_rhs(op, &value.ty, cur, cur, value);
                 cur
             }
         }
@@ -1258,6 +1299,25 @@ impl<'b, 'p> FnLower<'b, 'p> {
         } else {
             r.ty.clone()
         };
+        if matches!(
+            op,
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem
+        ) && l.ty.is_value()
+            && r.ty.is_value()
+        {
+            // A literal operand becomes an immediate or a constant operand
+            // (literals have no effects, so the order does not matter).
+            if let Some(k) = self.kform(op, &ty, r, false) {
+                let a = self.value(l);
+                self.emit(k.instr(d, a));
+                return;
+            }
+            if let Some(k) = self.kform(op, &ty, l, true) {
+                let b = self.value(r);
+                self.emit(k.instr(d, b));
+                return;
+            }
+        }
         // The left operand is copied when the right one can run statements
         // (a block-valued `if`/`match`) that might assign the left variable.
         let a = if has_control(r) {
@@ -1314,6 +1374,175 @@ impl<'b, 'p> FnLower<'b, 'p> {
         }
     }
 
+    /// Emits a test of bool expression `e` that jumps when `e == sense` and
+    /// falls through otherwise; returns the jumps to patch. Comparisons
+    /// become compare-and-branch instructions, `!`, `&&` and `||` become
+    /// control flow, so no bool is materialised.
+    fn cond_jump(&mut self, e: &tir::Expr, sense: bool) -> Vec<usize> {
+        let saved = self.line;
+        self.line = e.line;
+        let out = match &e.kind {
+            K::Bool(b) => {
+                if *b == sense {
+                    vec![self.emit(Instr::Jmp { target: 0 })]
+                } else {
+                    vec![]
+                }
+            }
+            K::Unary(UnOp::Not, v) => self.cond_jump(v, !sense),
+            K::Binary(BinOp::And, l, r) if sense => {
+                let skip = self.cond_jump(l, false);
+                let j = self.cond_jump(r, true);
+                self.patch_here(skip);
+                j
+            }
+            K::Binary(BinOp::And, l, r) => {
+                let mut j = self.cond_jump(l, false);
+                j.extend(self.cond_jump(r, false));
+                j
+            }
+            K::Binary(BinOp::Or, l, r) if sense => {
+                let mut j = self.cond_jump(l, true);
+                j.extend(self.cond_jump(r, true));
+                j
+            }
+            K::Binary(BinOp::Or, l, r) => {
+                let skip = self.cond_jump(l, true);
+                let j = self.cond_jump(r, false);
+                self.patch_here(skip);
+                j
+            }
+            K::Binary(
+                op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne),
+                l,
+                r,
+            ) if l.ty.is_value()
+                && r.ty.is_value()
+                && matches!(l.ty, Type::Int | Type::Float) =>
+            {
+                vec![self.cmp_jump(*op, l, r, sense)]
+            }
+            K::IsNil(v, negate) if v.ty.is_value() => {
+                let r = self.value(v);
+                let j = if sense != *negate {
+                    Instr::JmpNil { a: r, target: 0 }
+                } else {
+                    Instr::JmpNotNil { a: r, target: 0 }
+                };
+                vec![self.emit(j)]
+            }
+            _ => {
+                let r = self.value(e);
+                let j = if sense {
+                    Instr::JmpIf { a: r, target: 0 }
+                } else {
+                    Instr::JmpIfNot { a: r, target: 0 }
+                };
+                vec![self.emit(j)]
+            }
+        };
+        self.line = saved;
+        out
+    }
+
+    /// A compare-and-branch: jumps when `(l op r) == sense` (int or float
+    /// operands).
+    fn cmp_jump(&mut self, op: BinOp, l: &tir::Expr, r: &tir::Expr, sense: bool) -> usize {
+        use BinOp::*;
+        let float = l.ty == Type::Float;
+        if !float {
+            // The relation on which to jump; ints have exact negations.
+            let rel = if sense { op } else { negate(op) };
+            if let Some(k) = int_imm(r) {
+                let a = self.value(l);
+                return self.emit(jump_imm(rel, a, k));
+            }
+            if let Some(k) = int_imm(l) {
+                let b = self.value(r);
+                return self.emit(jump_imm(mirror(rel), b, k));
+            }
+            let a = if has_control(r) {
+                self.value_copy(l)
+            } else {
+                self.value(l)
+            };
+            let b = self.value(r);
+            let target = 0;
+            return self.emit(match rel {
+                Lt => Instr::JmpLtI { a, b, target },
+                Ge => Instr::JmpGeI { a, b, target },
+                Gt => Instr::JmpLtI { a: b, b: a, target },
+                Le => Instr::JmpGeI { a: b, b: a, target },
+                Eq => Instr::JmpEqI { a, b, target },
+                _ => Instr::JmpNeI { a, b, target },
+            });
+        }
+        let a = if has_control(r) {
+            self.value_copy(l)
+        } else {
+            self.value(l)
+        };
+        let b = self.value(r);
+        let target = 0;
+        // Floats: `not (a < b)` is not `a >= b` when either is NaN, so the
+        // negated forms have instructions of their own.
+        self.emit(match (op, sense) {
+            (Lt, true) => Instr::JmpLtF { a, b, target },
+            (Le, true) => Instr::JmpLeF { a, b, target },
+            (Gt, true) => Instr::JmpLtF { a: b, b: a, target },
+            (Ge, true) => Instr::JmpLeF { a: b, b: a, target },
+            (Lt, false) => Instr::JmpNltF { a, b, target },
+            (Le, false) => Instr::JmpNleF { a, b, target },
+            (Gt, false) => Instr::JmpNltF { a: b, b: a, target },
+            (Ge, false) => Instr::JmpNleF { a: b, b: a, target },
+            (Eq, true) | (Ne, false) => Instr::JmpEqF { a, b, target },
+            _ => Instr::JmpNeF { a, b, target },
+        })
+    }
+
+    /// `d := a op rhs`, with `rhs` as an immediate or constant operand when
+    /// it is a literal.
+    fn arith_rhs(&mut self, op: BinOp, ty: &Type, d: Reg, a: Reg, rhs: &tir::Expr) {
+        if let Some(k) = self.kform(op, ty, rhs, false) {
+            self.emit(k.instr(d, a));
+            return;
+        }
+        let b = self.value(rhs);
+        self.arith(op, ty, d, a, b);
+    }
+
+    /// The immediate or constant-operand form of `x op lit` (or of
+    /// `lit op x` when `left`), if there is one.
+    fn kform(&mut self, op: BinOp, ty: &Type, lit: &tir::Expr, left: bool) -> Option<KForm> {
+        match ty {
+            Type::Int => {
+                let k = int_imm(lit)?;
+                match (op, left) {
+                    (BinOp::Add, _) => Some(KForm::AddI(k)),
+                    (BinOp::Sub, false) => Some(KForm::AddI(k.checked_neg()?)),
+                    (BinOp::Mul, _) => Some(KForm::MulI(k)),
+                    (BinOp::Div, false) if k != 0 => Some(KForm::DivI(k)),
+                    (BinOp::Rem, false) if k != 0 => Some(KForm::RemI(k)),
+                    _ => None,
+                }
+            }
+            Type::Float => {
+                let x = float_lit(lit)?;
+                let make: fn(u32) -> KForm = match (op, left) {
+                    (BinOp::Add, _) => KForm::AddF,
+                    (BinOp::Sub, false) => KForm::SubF,
+                    (BinOp::Sub, true) => KForm::RSubF,
+                    (BinOp::Mul, _) => KForm::MulF,
+                    (BinOp::Div, false) => KForm::DivF,
+                    (BinOp::Div, true) => KForm::RDivF,
+                    _ => return None,
+                };
+                Some(make(self.mb.constant(ConstKey::Float(x.to_bits()))))
+            }
+            _ => None,
+        }
+    }
+
     /// `d := a op b` for arithmetic and bitwise operators of type `ty`.
     fn arith(&mut self, op: BinOp, ty: &Type, d: Reg, a: Reg, b: Reg) {
         let (x, c) = (a, b);
@@ -1346,22 +1575,25 @@ impl<'b, 'p> FnLower<'b, 'p> {
         let dst = if e.ty.is_value() { dst } else { None };
         match &e.kind {
             K::If(c, then, els) => {
-                let c = self.value(c);
-                let to_else = self.emit(Instr::JmpIfNot { a: c, target: 0 });
+                let to_else = self.cond_jump(c, false);
                 self.branch_block(then, dst);
                 match els {
                     Some(els) => {
-                        let to_end = self.emit(Instr::Jmp { target: 0 });
-                        let here = self.here();
-                        self.patch(to_else, here);
+                        // No jump over the else branch when the then branch
+                        // ends in a return, break or continue.
+                        let to_end = if self.end_is_reachable() || to_else.is_empty() {
+                            Some(self.emit(Instr::Jmp { target: 0 }))
+                        } else {
+                            None
+                        };
+                        self.patch_here(to_else);
                         self.branch_block(els, dst);
-                        let here = self.here();
-                        self.patch(to_end, here);
+                        if let Some(to_end) = to_end {
+                            let here = self.here();
+                            self.patch(to_end, here);
+                        }
                     }
-                    None => {
-                        let here = self.here();
-                        self.patch(to_else, here);
-                    }
+                    None => self.patch_here(to_else),
                 }
             }
             K::Block(b) => self.branch_block(b, dst),
@@ -1427,12 +1659,32 @@ impl<'b, 'p> FnLower<'b, 'p> {
                     self.emit(Instr::Mov { a: r, b: v });
                 }
             }
+            Pat::Int(n) if i32::try_from(*n).is_ok() => {
+                let imm = i32::try_from(*n).unwrap_or_default();
+                fails.push(self.emit(Instr::JmpNeImmI { a: v, imm, target: 0 }));
+            }
             Pat::Int(n) => {
                 let k = self.temp(bt::INT);
                 self.load_int(k, *n);
                 let t = self.temp(bt::BOOL);
                 self.emit(Instr::EqI { a: t, b: v, c: k });
                 fails.push(self.emit(Instr::JmpIfNot { a: t, target: 0 }));
+            }
+            Pat::Range(lo, hi) if i32::try_from(*lo).is_ok() && i32::try_from(*hi).is_ok() => {
+                let (lo, hi) = (
+                    i32::try_from(*lo).unwrap_or_default(),
+                    i32::try_from(*hi).unwrap_or_default(),
+                );
+                fails.push(self.emit(Instr::JmpLtImmI {
+                    a: v,
+                    imm: lo,
+                    target: 0,
+                }));
+                fails.push(self.emit(Instr::JmpGtImmI {
+                    a: v,
+                    imm: hi,
+                    target: 0,
+                }));
             }
             Pat::Range(lo, hi) => {
                 let l = self.temp(bt::INT);
@@ -1475,18 +1727,16 @@ impl<'b, 'p> FnLower<'b, 'p> {
                 fails.push(self.emit(j));
             }
             Pat::Nil => {
-                let t = self.temp(bt::BOOL);
-                self.emit(Instr::IsNil { a: t, b: v });
-                fails.push(self.emit(Instr::JmpIfNot { a: t, target: 0 }));
+                fails.push(self.emit(Instr::JmpNotNil { a: v, target: 0 }));
             }
             Pat::Variant(vi, subs) => {
                 let tag = self.temp(bt::INT);
                 self.emit(Instr::EnumTag { a: tag, b: v });
-                let k = self.temp(bt::INT);
-                self.load_int(k, i64::from(*vi));
-                let t = self.temp(bt::BOOL);
-                self.emit(Instr::EqI { a: t, b: tag, c: k });
-                fails.push(self.emit(Instr::JmpIfNot { a: t, target: 0 }));
+                fails.push(self.emit(Instr::JmpNeImmI {
+                    a: tag,
+                    imm: i32::try_from(*vi).unwrap_or(i32::MAX),
+                    target: 0,
+                }));
                 let Type::Enum(eid) = ty else { return };
                 let payload: Vec<Type> = self
                     .bodies
@@ -1525,6 +1775,120 @@ impl<'b, 'p> FnLower<'b, 'p> {
                 self.patch_here(oks);
             }
         }
+    }
+}
+
+/// An arithmetic instruction with an immediate or constant operand:
+/// `instr(d, x)` computes `x op k` (or `k op x` for the reversed forms).
+#[derive(Clone, Copy)]
+enum KForm {
+    AddI(i32),
+    MulI(i32),
+    DivI(i32),
+    RemI(i32),
+    AddF(u32),
+    SubF(u32),
+    RSubF(u32),
+    MulF(u32),
+    DivF(u32),
+    RDivF(u32),
+}
+
+impl KForm {
+    fn instr(self, a: Reg, b: Reg) -> Instr {
+        match self {
+            KForm::AddI(imm) => Instr::AddImmI { a, b, imm },
+            KForm::MulI(imm) => Instr::MulImmI { a, b, imm },
+            KForm::DivI(imm) => Instr::DivImmI { a, b, imm },
+            KForm::RemI(imm) => Instr::RemImmI { a, b, imm },
+            KForm::AddF(k) => Instr::AddKF { a, b, k },
+            KForm::SubF(k) => Instr::SubKF { a, b, k },
+            KForm::RSubF(k) => Instr::RSubKF { a, b, k },
+            KForm::MulF(k) => Instr::MulKF { a, b, k },
+            KForm::DivF(k) => Instr::DivKF { a, b, k },
+            KForm::RDivF(k) => Instr::RDivKF { a, b, k },
+        }
+    }
+}
+
+/// The target operand of a jump instruction.
+fn jump_target(i: &mut Instr) -> Option<&mut u32> {
+    match i {
+        Instr::Jmp { target: t }
+        | Instr::JmpIf { target: t, .. }
+        | Instr::JmpIfNot { target: t, .. }
+        | Instr::JmpLtI { target: t, .. }
+        | Instr::JmpGeI { target: t, .. }
+        | Instr::JmpEqI { target: t, .. }
+        | Instr::JmpNeI { target: t, .. }
+        | Instr::JmpLtF { target: t, .. }
+        | Instr::JmpLeF { target: t, .. }
+        | Instr::JmpNltF { target: t, .. }
+        | Instr::JmpNleF { target: t, .. }
+        | Instr::JmpEqF { target: t, .. }
+        | Instr::JmpNeF { target: t, .. }
+        | Instr::JmpEqImmI { target: t, .. }
+        | Instr::JmpNeImmI { target: t, .. }
+        | Instr::JmpLtImmI { target: t, .. }
+        | Instr::JmpLeImmI { target: t, .. }
+        | Instr::JmpGtImmI { target: t, .. }
+        | Instr::JmpGeImmI { target: t, .. }
+        | Instr::JmpNil { target: t, .. }
+        | Instr::JmpNotNil { target: t, .. }
+        | Instr::ForLoop { target: t, .. } => Some(t),
+        _ => None,
+    }
+}
+
+/// The int relation that holds exactly when `op` does not.
+fn negate(op: BinOp) -> BinOp {
+    match op {
+        BinOp::Lt => BinOp::Ge,
+        BinOp::Ge => BinOp::Lt,
+        BinOp::Le => BinOp::Gt,
+        BinOp::Gt => BinOp::Le,
+        BinOp::Eq => BinOp::Ne,
+        _ => BinOp::Eq,
+    }
+}
+
+/// The relation with its operands swapped: `a op b` iff `b mirror(op) a`.
+fn mirror(op: BinOp) -> BinOp {
+    match op {
+        BinOp::Lt => BinOp::Gt,
+        BinOp::Gt => BinOp::Lt,
+        BinOp::Le => BinOp::Ge,
+        BinOp::Ge => BinOp::Le,
+        other => other,
+    }
+}
+
+/// `if R[a] rel k then jump` for an int relation.
+fn jump_imm(rel: BinOp, a: Reg, imm: i32) -> Instr {
+    let target = 0;
+    match rel {
+        BinOp::Lt => Instr::JmpLtImmI { a, imm, target },
+        BinOp::Le => Instr::JmpLeImmI { a, imm, target },
+        BinOp::Gt => Instr::JmpGtImmI { a, imm, target },
+        BinOp::Ge => Instr::JmpGeImmI { a, imm, target },
+        BinOp::Eq => Instr::JmpEqImmI { a, imm, target },
+        _ => Instr::JmpNeImmI { a, imm, target },
+    }
+}
+
+/// `e` as an int immediate, when it is an int literal that fits one.
+fn int_imm(e: &tir::Expr) -> Option<i32> {
+    match e.kind {
+        K::Int(v) => i32::try_from(v).ok(),
+        _ => None,
+    }
+}
+
+/// `e` as a float literal.
+fn float_lit(e: &tir::Expr) -> Option<f64> {
+    match e.kind {
+        K::Float(x) => Some(x),
+        _ => None,
     }
 }
 

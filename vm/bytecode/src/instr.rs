@@ -408,6 +408,64 @@ instructions! {
     MapGet = "mget" { a: R, b: R, c: R };
     /// R[A][R[B]] := R[C], inserting or replacing (error if nil).
     MapSet = "mset" { a: R, b: R, c: R };
+
+    // Superinstructions: fused forms of the sequences above that the
+    // compiler emits for the common cases. Added at the end of the list so
+    // the opcode bytes before them keep their numbers.
+
+    /// if R[A] == R[B] then pc := L (ints).
+    JmpEqI = "jeq.i" { a: R, b: R, target: L };
+    /// if R[A] != R[B] then pc := L (ints).
+    JmpNeI = "jne.i" { a: R, b: R, target: L };
+    /// if R[A] < R[B] then pc := L (floats, IEEE: false if either is NaN).
+    JmpLtF = "jlt.f" { a: R, b: R, target: L };
+    /// if R[A] <= R[B] then pc := L (floats, IEEE).
+    JmpLeF = "jle.f" { a: R, b: R, target: L };
+    /// if not (R[A] < R[B]) then pc := L (floats; taken if either is NaN).
+    JmpNltF = "jnlt.f" { a: R, b: R, target: L };
+    /// if not (R[A] <= R[B]) then pc := L (floats; taken if either is NaN).
+    JmpNleF = "jnle.f" { a: R, b: R, target: L };
+    /// if R[A] == R[B] then pc := L (floats, IEEE).
+    JmpEqF = "jeq.f" { a: R, b: R, target: L };
+    /// if R[A] != R[B] then pc := L (floats, IEEE).
+    JmpNeF = "jne.f" { a: R, b: R, target: L };
+    /// if R[A] == I then pc := L (int).
+    JmpEqImmI = "jeqk.i" { a: R, imm: I, target: L };
+    /// if R[A] != I then pc := L (int).
+    JmpNeImmI = "jnek.i" { a: R, imm: I, target: L };
+    /// if R[A] < I then pc := L (int).
+    JmpLtImmI = "jltk.i" { a: R, imm: I, target: L };
+    /// if R[A] <= I then pc := L (int).
+    JmpLeImmI = "jlek.i" { a: R, imm: I, target: L };
+    /// if R[A] > I then pc := L (int).
+    JmpGtImmI = "jgtk.i" { a: R, imm: I, target: L };
+    /// if R[A] >= I then pc := L (int).
+    JmpGeImmI = "jgek.i" { a: R, imm: I, target: L };
+    /// if R[A] == nil then pc := L.
+    JmpNil = "jnil" { a: R, target: L };
+    /// if R[A] != nil then pc := L.
+    JmpNotNil = "jnnil" { a: R, target: L };
+    /// R[A] := R[A] + 1; if R[A] < R[B] then pc := L (ints: the back-edge of
+    /// a counted loop).
+    ForLoop = "loop.i" { a: R, b: R, target: L };
+    /// R[A] := R[B] * I, wrapping.
+    MulImmI = "mulk.i" { a: R, b: R, imm: I };
+    /// R[A] := R[B] / I, truncating (I != 0; MIN / -1 wraps).
+    DivImmI = "divk.i" { a: R, b: R, imm: I };
+    /// R[A] := R[B] % I, sign of R[B] (I != 0).
+    RemImmI = "remk.i" { a: R, b: R, imm: I };
+    /// R[A] := R[B] + K[k] (floats; K[k] a float constant).
+    AddKF = "addk.f" { a: R, b: R, k: K };
+    /// R[A] := R[B] - K[k] (floats).
+    SubKF = "subk.f" { a: R, b: R, k: K };
+    /// R[A] := K[k] - R[B] (floats).
+    RSubKF = "rsubk.f" { a: R, b: R, k: K };
+    /// R[A] := R[B] * K[k] (floats).
+    MulKF = "mulk.f" { a: R, b: R, k: K };
+    /// R[A] := R[B] / K[k] (floats).
+    DivKF = "divk.f" { a: R, b: R, k: K };
+    /// R[A] := K[k] / R[B] (floats).
+    RDivKF = "rdivk.f" { a: R, b: R, k: K };
 }
 
 #[cfg(test)]

@@ -979,7 +979,89 @@ fn samples() -> Vec<(&'static str, Module)> {
         ("loops", loops_module()),
         ("objects", objects_module()),
         ("closures", closures_module()),
+        ("fused", fused_module()),
     ]
+}
+
+/// The superinstructions: fused compare-and-branch, counted-loop,
+/// immediate and constant-operand forms, in loops the way the compiler
+/// emits them.
+fn fused_module() -> Module {
+    let mut m = Module::new("fused.src");
+    let arr = m.intern_type(Type::Array(INT));
+    m.consts = vec![Const::Float(0.5), Const::Float(4.0)];
+    let mut a = Asm::new(&[]);
+    let (i, n, x) = (a.reg(INT), a.reg(INT), a.reg(INT));
+    let (f, g) = (a.reg(FLOAT), a.reg(FLOAT));
+    let xs = a.reg(arr);
+    a.emit(LoadInt { a: i, imm: 0 });
+    a.emit(LoadInt { a: n, imm: 10 });
+    a.emit(LoadK { a: f, k: 0 });
+    a.emit(LoadK { a: g, k: 1 });
+    a.emit(NewArray {
+        a: xs,
+        t: arr,
+        b: 0,
+        n: 0,
+    });
+    // for i in 0..n { x = i * 3 / 2 % 5; f = ... } with every fused jump
+    // skipping to the next instruction.
+    let top = a.pc();
+    a.line(2);
+    a.emit(MulImmI { a: x, b: i, imm: 3 });
+    a.emit(DivImmI { a: x, b: x, imm: 2 });
+    a.emit(RemImmI { a: x, b: x, imm: -5 });
+    a.emit(AddKF { a: f, b: f, k: 0 });
+    a.emit(SubKF { a: f, b: f, k: 0 });
+    a.emit(RSubKF { a: f, b: f, k: 1 });
+    a.emit(MulKF { a: f, b: f, k: 1 });
+    a.emit(DivKF { a: f, b: f, k: 1 });
+    a.emit(RDivKF { a: g, b: f, k: 0 });
+    let next = |a: &Asm| a.pc() + 1;
+    let t = next(&a);
+    a.emit(JmpEqI { a: i, b: x, target: t });
+    let t = next(&a);
+    a.emit(JmpNeI { a: i, b: x, target: t });
+    let t = next(&a);
+    a.emit(JmpLtF { a: f, b: g, target: t });
+    let t = next(&a);
+    a.emit(JmpLeF { a: f, b: g, target: t });
+    let t = next(&a);
+    a.emit(JmpNltF { a: f, b: g, target: t });
+    let t = next(&a);
+    a.emit(JmpNleF { a: f, b: g, target: t });
+    let t = next(&a);
+    a.emit(JmpEqF { a: f, b: g, target: t });
+    let t = next(&a);
+    a.emit(JmpNeF { a: f, b: g, target: t });
+    let t = next(&a);
+    a.emit(JmpEqImmI { a: x, imm: 1, target: t });
+    let t = next(&a);
+    a.emit(JmpNeImmI { a: x, imm: 1, target: t });
+    let t = next(&a);
+    a.emit(JmpLtImmI { a: x, imm: 1, target: t });
+    let t = next(&a);
+    a.emit(JmpLeImmI { a: x, imm: 1, target: t });
+    let t = next(&a);
+    a.emit(JmpGtImmI { a: x, imm: 1, target: t });
+    let t = next(&a);
+    a.emit(JmpGeImmI { a: x, imm: 1, target: t });
+    let t = next(&a);
+    a.emit(JmpNil { a: xs, target: t });
+    let t = next(&a);
+    a.emit(JmpNotNil { a: xs, target: t });
+    a.emit(ArrPush { a: xs, b: x });
+    a.emit(ForLoop {
+        a: i,
+        b: n,
+        target: top,
+    });
+    a.line(3);
+    a.emit(Print { b: x, t: INT, nl: 1 });
+    a.emit(RetVoid {});
+    m.functions.push(a.finish("main", None, &[]));
+    m.entry = 0;
+    m
 }
 
 // ---------------------------------------------------------------------------
@@ -1390,6 +1472,7 @@ fn flexible_register(ins: &Instr, name: &str) -> bool {
             | (SetField { .. }, "a")
             | (GetPayload { .. }, "b")
             | (CallNative { .. }, "b")
+            | (JmpNil { .. } | JmpNotNil { .. }, "a")
     )
 }
 
@@ -1467,7 +1550,11 @@ fn operand_verdict(m: &Module, f: &Function, ins: &Instr, idx: usize, v: u64) ->
             (Print { .. }, "nl") | (LoadBool { .. }, "v") => Verdict::Accept,
             _ => Verdict::Any,
         },
-        OperandKind::I => Verdict::Accept,
+        // A zero divisor immediate is rejected.
+        OperandKind::I => match ins {
+            DivImmI { .. } | RemImmI { .. } => same(v as u32 != 0),
+            _ => Verdict::Accept,
+        },
     }
 }
 
@@ -1648,6 +1735,30 @@ fn fixed_types(ins: &Instr) -> bool {
             | JmpIfNot { .. }
             | JmpLtI { .. }
             | JmpGeI { .. }
+            | JmpEqI { .. }
+            | JmpNeI { .. }
+            | JmpLtF { .. }
+            | JmpLeF { .. }
+            | JmpNltF { .. }
+            | JmpNleF { .. }
+            | JmpEqF { .. }
+            | JmpNeF { .. }
+            | JmpEqImmI { .. }
+            | JmpNeImmI { .. }
+            | JmpLtImmI { .. }
+            | JmpLeImmI { .. }
+            | JmpGtImmI { .. }
+            | JmpGeImmI { .. }
+            | ForLoop { .. }
+            | MulImmI { .. }
+            | DivImmI { .. }
+            | RemImmI { .. }
+            | AddKF { .. }
+            | SubKF { .. }
+            | RSubKF { .. }
+            | MulKF { .. }
+            | DivKF { .. }
+            | RDivKF { .. }
     )
 }
 

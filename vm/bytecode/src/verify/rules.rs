@@ -12,7 +12,7 @@ use super::types::{is_nullable, is_ref};
 use super::VerifyError;
 use crate::disasm::type_name;
 use crate::instr::{Instr, Reg};
-use crate::module::{EnumDef, Function, Module, StructDef, Variant};
+use crate::module::{Const, EnumDef, Function, Module, StructDef, Variant};
 use crate::types::{Type, TypeId, BOOL, FLOAT, INT, STR};
 
 /// Where the verifier is: one instruction of one function of a module.
@@ -607,6 +607,66 @@ pub(super) fn check(cx: &Cx) -> Result<(), VerifyError> {
             let (k, v) = cx.map_kv(a)?;
             cx.expect(b, k)?;
             cx.expect(c, v)
+        }
+
+        JmpEqI { a, b, target } | JmpNeI { a, b, target } | ForLoop { a, b, target } => {
+            cx.expect(a, INT)?;
+            cx.expect(b, INT)?;
+            cx.jump(target)
+        }
+        JmpLtF { a, b, target }
+        | JmpLeF { a, b, target }
+        | JmpNltF { a, b, target }
+        | JmpNleF { a, b, target }
+        | JmpEqF { a, b, target }
+        | JmpNeF { a, b, target } => {
+            cx.expect(a, FLOAT)?;
+            cx.expect(b, FLOAT)?;
+            cx.jump(target)
+        }
+        JmpEqImmI { a, target, .. }
+        | JmpNeImmI { a, target, .. }
+        | JmpLtImmI { a, target, .. }
+        | JmpLeImmI { a, target, .. }
+        | JmpGtImmI { a, target, .. }
+        | JmpGeImmI { a, target, .. } => {
+            cx.expect(a, INT)?;
+            cx.jump(target)
+        }
+        JmpNil { a, target } | JmpNotNil { a, target } => {
+            let t = cx.reg(a)?;
+            if !is_nullable(cx.m, t) {
+                return Err(cx.err(format!(
+                    "register r{a} has type {}, which cannot hold nil",
+                    cx.name(t)
+                )));
+            }
+            cx.jump(target)
+        }
+        MulImmI { a, b, .. } => cx.unary(a, b, INT, INT),
+        DivImmI { a, b, imm } | RemImmI { a, b, imm } => {
+            if imm == 0 {
+                return Err(cx.err("the divisor immediate is 0 (use div.i or rem.i)"));
+            }
+            cx.unary(a, b, INT, INT)
+        }
+        AddKF { a, b, k }
+        | SubKF { a, b, k }
+        | RSubKF { a, b, k }
+        | MulKF { a, b, k }
+        | DivKF { a, b, k }
+        | RDivKF { a, b, k } => {
+            match cx.m.consts.get(k as usize) {
+                Some(Const::Float(_)) => {}
+                Some(_) => return Err(cx.err(format!("constant k{k} is not a float"))),
+                None => {
+                    return Err(cx.err(format!(
+                        "constant k{k} is out of range (the module has {} constants)",
+                        cx.m.consts.len()
+                    )))
+                }
+            }
+            cx.unary(a, b, FLOAT, FLOAT)
         }
     }
 }

@@ -414,9 +414,178 @@ fn every_opcode() -> Vec<Instr> {
             b: 1,
             target: j + 5,
         },
+    ]);
+    // The superinstructions: each jump goes to the next instruction.
+    let j = code.len() as u32;
+    let t = |i: u32| j + i + 1;
+    code.extend([
+        JmpEqI {
+            a: 0,
+            b: 1,
+            target: t(0),
+        },
+        JmpNeI {
+            a: 0,
+            b: 1,
+            target: t(1),
+        },
+        JmpLtF {
+            a: 3,
+            b: 4,
+            target: t(2),
+        },
+        JmpLeF {
+            a: 3,
+            b: 4,
+            target: t(3),
+        },
+        JmpNltF {
+            a: 3,
+            b: 4,
+            target: t(4),
+        },
+        JmpNleF {
+            a: 3,
+            b: 4,
+            target: t(5),
+        },
+        JmpEqF {
+            a: 3,
+            b: 4,
+            target: t(6),
+        },
+        JmpNeF {
+            a: 3,
+            b: 4,
+            target: t(7),
+        },
+        JmpEqImmI {
+            a: 0,
+            imm: 1,
+            target: t(8),
+        },
+        JmpNeImmI {
+            a: 0,
+            imm: 1,
+            target: t(9),
+        },
+        JmpLtImmI {
+            a: 0,
+            imm: 1,
+            target: t(10),
+        },
+        JmpLeImmI {
+            a: 0,
+            imm: 1,
+            target: t(11),
+        },
+        JmpGtImmI {
+            a: 0,
+            imm: 1,
+            target: t(12),
+        },
+        JmpGeImmI {
+            a: 0,
+            imm: 1,
+            target: t(13),
+        },
+        JmpNil {
+            a: 10,
+            target: t(14),
+        },
+        JmpNotNil {
+            a: 10,
+            target: t(15),
+        },
+        ForLoop {
+            a: 0,
+            b: 1,
+            target: t(16),
+        },
+        MulImmI {
+            a: 2,
+            b: 0,
+            imm: 7,
+        },
+        DivImmI {
+            a: 2,
+            b: 0,
+            imm: 7,
+        },
+        RemImmI {
+            a: 2,
+            b: 0,
+            imm: -7,
+        },
+        AddKF { a: 4, b: 3, k: 1 },
+        SubKF { a: 4, b: 3, k: 1 },
+        RSubKF { a: 4, b: 3, k: 1 },
+        MulKF { a: 4, b: 3, k: 1 },
+        DivKF { a: 4, b: 3, k: 1 },
+        RDivKF { a: 4, b: 3, k: 1 },
         RetVoid {},
     ]);
     code
+}
+
+#[test]
+fn superinstructions_check_their_operands() {
+    rejects(
+        &main_doing(vec![JmpEqI {
+            a: 0,
+            b: 3,
+            target: 0,
+        }]),
+        "register r3 has type float, expected int",
+    );
+    rejects(
+        &main_doing(vec![JmpNltF {
+            a: 0,
+            b: 3,
+            target: 0,
+        }]),
+        "register r0 has type int, expected float",
+    );
+    rejects(
+        &main_doing(vec![JmpLtImmI {
+            a: 3,
+            imm: 0,
+            target: 0,
+        }]),
+        "register r3 has type float, expected int",
+    );
+    rejects(
+        &main_doing(vec![JmpNil { a: 0, target: 0 }]),
+        "cannot hold nil",
+    );
+    rejects(
+        &main_doing(vec![ForLoop {
+            a: 0,
+            b: 1,
+            target: 1000,
+        }]),
+        "jump target @1000 is out of range",
+    );
+    rejects(
+        &main_doing(vec![DivImmI { a: 0, b: 0, imm: 0 }]),
+        "the divisor immediate is 0",
+    );
+    rejects(
+        &main_doing(vec![RemImmI { a: 0, b: 0, imm: 0 }]),
+        "the divisor immediate is 0",
+    );
+    rejects(
+        &main_doing(vec![AddKF { a: 3, b: 3, k: 0 }]),
+        "constant k0 is not a float",
+    );
+    rejects(
+        &main_doing(vec![MulKF { a: 3, b: 3, k: 9 }]),
+        "constant k9 is out of range",
+    );
+    rejects(
+        &main_doing(vec![MulImmI { a: 3, b: 0, imm: 2 }]),
+        "register r3 has type float, expected int",
+    );
 }
 
 /// `base()` with `main` replaced.

@@ -5,6 +5,7 @@
 use super::{Vm, MAX_FRAMES, MAX_NATIVE_NESTING};
 use crate::error::{TraceFrame, Trap, ELIDED};
 use crate::heap::roots::FrameRec;
+use crate::program::{FuncInfo, Program};
 
 /// A trace longer than this is shortened to its innermost and outermost
 /// frames: a stack overflow has a hundred thousand identical frames, and
@@ -17,13 +18,15 @@ pub fn overflow() -> Trap {
     Trap::error("stack overflow")
 }
 
-impl Vm<'_> {
+impl<'p> Vm<'p> {
     /// Pushes a frame for function `callee` whose registers start at stack
     /// slot `new_base`: copies `args` (already on the stack at `arg_at`)
-    /// into the parameter registers and sets every other register to nil.
-    /// Fails with `stack overflow` when the VM stack or the frame limit is
-    /// exhausted.
-    #[inline]
+    /// into the parameter registers and clears the other reference
+    /// registers to nil (registers of other types are always written before
+    /// they are read, and the collector never looks at them). Fails with
+    /// `stack overflow` when the VM stack or the frame limit is exhausted.
+    /// Gives the callee's tables.
+    #[inline(always)]
     pub(crate) fn push_frame(
         &mut self,
         callee: u32,
@@ -32,31 +35,42 @@ impl Vm<'_> {
         nargs: usize,
         dest: u16,
         closure: u64,
-    ) -> Result<(), Trap> {
-        let Some(cf) = self.prog.funcs.get(callee as usize) else {
+    ) -> Result<&'p FuncInfo, Trap> {
+        let prog: &'p Program = self.prog;
+        let Some(cf) = prog.funcs.get(callee as usize) else {
             return Err(Trap::error(format!("call of unknown function {callee}")));
         };
         let roots = &mut *self.heap.roots;
+        let len = roots.stack.len();
         let end = new_base + cf.nregs;
-        if end > roots.stack.len() || roots.frames.len() >= MAX_FRAMES {
+        if end > len || arg_at + nargs > len || roots.frames.len() >= MAX_FRAMES {
             return Err(overflow());
         }
         let nargs = nargs.min(cf.nregs);
-        // Frames are small: element loops beat calls to memmove and memset.
-        let Some(args) = roots.stack.get(arg_at..arg_at + nargs) else {
-            return Err(overflow());
-        };
-        let mut tmp = [0u64; 8];
-        if nargs <= tmp.len() {
-            tmp[..nargs].copy_from_slice(args);
-            for (slot, v) in roots.stack[new_base..new_base + nargs].iter_mut().zip(tmp) {
-                *slot = v;
+        let stack = roots.stack.as_mut_ptr();
+        // SAFETY: `arg_at + nargs` and `new_base + cf.nregs` are at most the
+        // stack's length (checked above), and `nargs <= cf.nregs`.
+        unsafe {
+            if arg_at != new_base {
+                if new_base >= arg_at + nargs || new_base + nargs <= arg_at {
+                    // Frames are small: an element loop beats memmove.
+                    for i in 0..nargs {
+                        *stack.add(new_base + i) = *stack.add(arg_at + i);
+                    }
+                } else {
+                    std::ptr::copy(stack.add(arg_at), stack.add(new_base), nargs);
+                }
             }
-        } else {
-            roots.stack.copy_within(arg_at..arg_at + nargs, new_base);
-        }
-        for slot in &mut roots.stack[new_base + nargs..end] {
-            *slot = 0;
+            if nargs == cf.nparams {
+                for &r in cf.zero_regs.iter() {
+                    // `r < cf.nregs` (it is one of the function's registers).
+                    *stack.add(new_base + r as usize) = 0;
+                }
+            } else {
+                for i in nargs..cf.nregs {
+                    *stack.add(new_base + i) = 0;
+                }
+            }
         }
         roots.frames.push(FrameRec {
             func: callee,
@@ -65,7 +79,7 @@ impl Vm<'_> {
             dest,
             closure,
         });
-        Ok(())
+        Ok(cf)
     }
 
     /// The first free stack slot above the innermost frame.

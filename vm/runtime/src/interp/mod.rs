@@ -69,11 +69,37 @@ impl<'p> Vm<'p> {
         let mut code: &'p [Instr] = &f.code;
         let mut base = fr.base as usize;
         let mut pc = fr.pc as usize;
+        // Register 0 of the current frame. The VM stack is allocated once
+        // and never resized, so this stays valid; `sync!` re-derives it
+        // after anything that may have used the stack through `self`.
+        let mut regs: *mut u64 = self.heap.roots.stack.as_mut_ptr().wrapping_add(base);
+        // The constant pool as slots; it does not change while a program
+        // runs (a REPL session extends it only between runs).
+        let consts: *const u64 = self.heap.roots.consts.as_ptr();
 
         // R[x] of the current frame.
         macro_rules! r {
             ($x:expr) => {
-                self.heap.roots.stack[base + ($x as usize)]
+                // SAFETY: the verifier checked every register operand of
+                // every instruction against the function's register count,
+                // and `push_frame` (or `call_entry`) made sure that the frame
+                // `base..base + nregs` lies inside the VM stack.
+                *unsafe { &mut *regs.add($x as usize) }
+            };
+        }
+        // Re-derives `regs` from the VM stack, after a call, a return or an
+        // operation that used the stack through `self` (natives, allocation).
+        macro_rules! sync {
+            () => {
+                regs = self.heap.roots.stack.as_mut_ptr().wrapping_add(base)
+            };
+        }
+        // A float constant.
+        macro_rules! kf {
+            ($k:expr) => {
+                // SAFETY: the verifier checked that `k` names a float
+                // constant, and the pool holds one slot per constant.
+                f64::from_bits(unsafe { *consts.add($k as usize) })
             };
         }
         // Fails the current instruction: records where, then unwinds.
@@ -121,6 +147,27 @@ impl<'p> Vm<'p> {
                 r!($a) = (f64::from_bits(r!($b)) $op f64::from_bits(r!($c))) as u64
             };
         }
+        macro_rules! jmp_f {
+            ($a:expr, $b:expr, $t:expr, $op:tt) => {
+                if f64::from_bits(r!($a)) $op f64::from_bits(r!($b)) {
+                    branch!($t);
+                }
+            };
+        }
+        macro_rules! jmp_nf {
+            ($a:expr, $b:expr, $t:expr, $op:tt) => {
+                if !(f64::from_bits(r!($a)) $op f64::from_bits(r!($b))) {
+                    branch!($t);
+                }
+            };
+        }
+        macro_rules! jmp_k {
+            ($a:expr, $imm:expr, $t:expr, $op:tt) => {
+                if (r!($a) as i64) $op ($imm as i64) {
+                    branch!($t);
+                }
+            };
+        }
         macro_rules! cmp_s {
             ($a:expr, $b:expr, $c:expr, $op:tt) => {{
                 let h = &self.heap;
@@ -128,15 +175,28 @@ impl<'p> Vm<'p> {
                 r!($a) = res as u64;
             }};
         }
-        // Switches the locals to the innermost frame after a call.
+        // Switches the locals to the callee's frame, just pushed at `nb`.
         macro_rules! enter {
-            () => {{
-                fi = self.heap.roots.frames.len() - 1;
-                let fr = self.heap.roots.frames[fi];
-                f = &prog.funcs[fr.func as usize];
+            ($cf:expr, $nb:expr) => {{
+                fi += 1;
+                f = $cf;
                 code = &f.code;
-                base = fr.base as usize;
+                base = $nb;
                 pc = 0;
+                sync!();
+            }};
+        }
+        // Taken backward branches check for Ctrl-C: every loop closes with
+        // one, so the check bounds how long an interrupt waits without
+        // taxing straight-line code.
+        macro_rules! branch {
+            ($target:expr) => {{
+                let t = $target as usize;
+                if t < pc && INTERRUPT.load(Ordering::Relaxed) {
+                    INTERRUPT.store(false, Ordering::Relaxed);
+                    fail!(Trap::error("interrupted"));
+                }
+                pc = t;
             }};
         }
         // Returns `v` from the current frame.
@@ -153,6 +213,7 @@ impl<'p> Vm<'p> {
                 code = &f.code;
                 base = fr.base as usize;
                 pc = fr.pc as usize + 1;
+                sync!();
                 if $has {
                     r!(done.dest) = v;
                 }
@@ -160,18 +221,18 @@ impl<'p> Vm<'p> {
         }
 
         loop {
-            let Some(&ins) = code.get(pc) else {
-                // The verifier rules out falling off the end of a function;
-                // should it happen, it is a return of nothing.
-                ret!(0, false);
-                continue;
-            };
+            // SAFETY: the verifier proved every jump target inside the code
+            // and the last instruction a jump or a return, so control never
+            // runs past the end; a frame resumes after its call instruction,
+            // which is never the last one.
+            let ins = unsafe { *code.get_unchecked(pc) };
             pc += 1;
             match ins {
                 Instr::Nop {} => {}
                 Instr::Mov { a, b } => r!(a) = r!(b),
                 Instr::LoadInt { a, imm } => r!(a) = imm as i64 as u64,
-                Instr::LoadK { a, k } => r!(a) = self.heap.roots.consts[k as usize],
+                // SAFETY: the verifier checked `k` against the pool's size.
+                Instr::LoadK { a, k } => r!(a) = unsafe { *consts.add(k as usize) },
                 Instr::LoadBool { a, v } => r!(a) = (v != 0) as u64,
                 Instr::LoadNil { a } => r!(a) = 0,
                 Instr::GetGlobal { a, g } => r!(a) = self.heap.roots.globals[g as usize],
@@ -248,58 +309,49 @@ impl<'p> Vm<'p> {
                     self.print_value(v, t, nl != 0);
                 }
 
-                Instr::Jmp { target } => {
-                    // Every loop closes with a backward `jmp`, so checking the
-                    // interrupt flag here bounds how long Ctrl-C waits
-                    // without taxing straight-line code.
-                    if (target as usize) < pc && INTERRUPT.load(Ordering::Relaxed) {
-                        INTERRUPT.store(false, Ordering::Relaxed);
-                        fail!(Trap::error("interrupted"));
-                    }
-                    pc = target as usize;
-                }
+                Instr::Jmp { target } => branch!(target),
                 Instr::JmpIf { a, target } => {
                     if r!(a) != 0 {
-                        pc = target as usize;
+                        branch!(target);
                     }
                 }
                 Instr::JmpIfNot { a, target } => {
                     if r!(a) == 0 {
-                        pc = target as usize;
+                        branch!(target);
                     }
                 }
                 Instr::JmpLtI { a, b, target } => {
                     if (r!(a) as i64) < (r!(b) as i64) {
-                        pc = target as usize;
+                        branch!(target);
                     }
                 }
                 Instr::JmpGeI { a, b, target } => {
                     if (r!(a) as i64) >= (r!(b) as i64) {
-                        pc = target as usize;
+                        branch!(target);
                     }
                 }
 
                 Instr::Call { a, f: callee, b, n } => {
                     self.heap.roots.frames[fi].pc = (pc - 1) as u32;
                     let nb = base + f.nregs;
-                    tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, 0));
-                    enter!();
+                    let cf = tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, 0));
+                    enter!(cf, nb);
                 }
                 Instr::CallClosure { a, c, b, n } => {
                     let clo = obj!(c);
                     self.heap.roots.frames[fi].pc = (pc - 1) as u32;
                     let callee = self.heap.aux(clo);
                     let nb = base + f.nregs;
-                    tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, clo));
-                    enter!();
+                    let cf = tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, clo));
+                    enter!(cf, nb);
                 }
                 Instr::CallTrait { a, t, m, b, n } => {
                     let recv = obj!(b);
                     self.heap.roots.frames[fi].pc = (pc - 1) as u32;
                     let callee = tr!(self.dispatch(t, m, recv));
                     let nb = base + f.nregs;
-                    tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, 0));
-                    enter!();
+                    let cf = tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, 0));
+                    enter!(cf, nb);
                 }
                 Instr::CallNative { a, native, b, n: _ } => {
                     self.heap.roots.frames[fi].pc = (pc - 1) as u32;
@@ -312,7 +364,9 @@ impl<'p> Vm<'p> {
                         b,
                         func: self.heap.roots.frames[fi].func,
                     };
-                    tr!(self.call_native(nat, &args));
+                    let r = self.call_native(nat, &args);
+                    sync!();
+                    tr!(r);
                 }
                 Instr::Ret { a } => ret!(r!(a), true),
                 Instr::RetVoid {} => ret!(0, false),
@@ -524,6 +578,60 @@ impl<'p> Vm<'p> {
                         v
                     ));
                 }
+
+                Instr::JmpEqI { a, b, target } => {
+                    if r!(a) == r!(b) {
+                        branch!(target);
+                    }
+                }
+                Instr::JmpNeI { a, b, target } => {
+                    if r!(a) != r!(b) {
+                        branch!(target);
+                    }
+                }
+                Instr::JmpLtF { a, b, target } => jmp_f!(a, b, target, <),
+                Instr::JmpLeF { a, b, target } => jmp_f!(a, b, target, <=),
+                Instr::JmpNltF { a, b, target } => jmp_nf!(a, b, target, <),
+                Instr::JmpNleF { a, b, target } => jmp_nf!(a, b, target, <=),
+                Instr::JmpEqF { a, b, target } => jmp_f!(a, b, target, ==),
+                Instr::JmpNeF { a, b, target } => jmp_f!(a, b, target, !=),
+                Instr::JmpEqImmI { a, imm, target } => jmp_k!(a, imm, target, ==),
+                Instr::JmpNeImmI { a, imm, target } => jmp_k!(a, imm, target, !=),
+                Instr::JmpLtImmI { a, imm, target } => jmp_k!(a, imm, target, <),
+                Instr::JmpLeImmI { a, imm, target } => jmp_k!(a, imm, target, <=),
+                Instr::JmpGtImmI { a, imm, target } => jmp_k!(a, imm, target, >),
+                Instr::JmpGeImmI { a, imm, target } => jmp_k!(a, imm, target, >=),
+                Instr::JmpNil { a, target } => {
+                    if r!(a) == 0 {
+                        branch!(target);
+                    }
+                }
+                Instr::JmpNotNil { a, target } => {
+                    if r!(a) != 0 {
+                        branch!(target);
+                    }
+                }
+                Instr::ForLoop { a, b, target } => {
+                    let i = (r!(a) as i64).wrapping_add(1);
+                    r!(a) = i as u64;
+                    if i < r!(b) as i64 {
+                        branch!(target);
+                    }
+                }
+                Instr::MulImmI { a, b, imm } => r!(a) = r!(b).wrapping_mul(imm as i64 as u64),
+                // The verifier rejects a zero immediate divisor.
+                Instr::DivImmI { a, b, imm } => {
+                    r!(a) = (r!(b) as i64).wrapping_div(imm as i64) as u64;
+                }
+                Instr::RemImmI { a, b, imm } => {
+                    r!(a) = (r!(b) as i64).wrapping_rem(imm as i64) as u64;
+                }
+                Instr::AddKF { a, b, k } => r!(a) = (f64::from_bits(r!(b)) + kf!(k)).to_bits(),
+                Instr::SubKF { a, b, k } => r!(a) = (f64::from_bits(r!(b)) - kf!(k)).to_bits(),
+                Instr::RSubKF { a, b, k } => r!(a) = (kf!(k) - f64::from_bits(r!(b))).to_bits(),
+                Instr::MulKF { a, b, k } => r!(a) = (f64::from_bits(r!(b)) * kf!(k)).to_bits(),
+                Instr::DivKF { a, b, k } => r!(a) = (f64::from_bits(r!(b)) / kf!(k)).to_bits(),
+                Instr::RDivKF { a, b, k } => r!(a) = (kf!(k) / f64::from_bits(r!(b))).to_bits(),
             }
         }
     }

@@ -4,13 +4,20 @@
 //!   `<name>.out`; `<name>.err`, when present, starts with `exit: N` and lists
 //!   lines that must appear in stderr in that order (otherwise the exit code
 //!   must be 0 and stderr empty); `<name>.in` is fed to stdin and
-//!   `<name>.args` holds one program argument per line.
+//!   `<name>.args` holds one program argument per line; `<name>.flags` holds
+//!   `lang run` options (e.g. `--heap-max 4M`) that go before the file.
 //! - Each conformance program is also built to `.bc` twice (the bytes must be
 //!   identical) and the `.bc` run (its output must match the source run's).
 //! - `errors/<name>.src` must fail to compile; the snapshot shows the source
 //!   and the rendered diagnostics together.
 //! - `disasm/<name>.src`: the snapshot shows the source and its disassembly.
 //! - `examples/*.src` must run and exit 0.
+//! - The collector: every conformance program that compiles also runs under
+//!   every GC plan (`plan-<plan>::`, natural allocation) and in stress mode
+//!   (`stress-semispace::`, `stress-genimmix::`: a collection every 50
+//!   allocations, or every N for a program with a `<name>.stress` file
+//!   holding N) and must meet the same expectations. `gc-cli::` trials
+//!   check the GC options of `lang run`.
 
 #[path = "suite/repl.rs"]
 mod repl;
@@ -32,6 +39,52 @@ fn main() {
         trials.push(Trial::test(format!("bytecode::{name}"), move || {
             bytecode_round_trip(&src)
         }));
+    }
+    // The collector: each plan with the programs' natural allocation; stress
+    // mode with SemiSpace (every live object moves at every collection, so a
+    // missing root shows) and GenImmix (nursery collections, so a missing
+    // write barrier shows). Stress runs use one GC thread: thousands of
+    // stop-the-world handshakes stay cheap when the suite's parallel trials
+    // compete for the cores.
+    for src in sources(&root.join("tests/conformance")) {
+        if !compiles(&src) {
+            continue;
+        }
+        let name = relative_name(root, &src, "tests/conformance");
+        for plan in lang_vm::GcPlan::ALL {
+            if !gc_family_applies(&src, plan, false) {
+                continue;
+            }
+            let s = src.clone();
+            let family = format!("plan-{}", plan.name().to_ascii_lowercase());
+            trials.push(Trial::test(format!("{family}::{name}"), move || {
+                gc_variant(&s, &["--gc", plan.name()])
+            }));
+        }
+        for plan in [lang_vm::GcPlan::SemiSpace, lang_vm::GcPlan::GenImmix] {
+            if !gc_family_applies(&src, plan, true) {
+                continue;
+            }
+            let s = src.clone();
+            let family = format!("stress-{}", plan.name().to_ascii_lowercase());
+            trials.push(Trial::test(format!("{family}::{name}"), move || {
+                let every = stress_interval(&s)?;
+                gc_variant(
+                    &s,
+                    &[
+                        "--gc",
+                        plan.name(),
+                        "--gc-stress",
+                        &every,
+                        "--gc-threads",
+                        "1",
+                    ],
+                )
+            }));
+        }
+    }
+    for (name, test) in GC_CLI {
+        trials.push(Trial::test(format!("gc-cli::{name}"), *test));
     }
     for src in sources(&root.join("tests/errors")) {
         let name = relative_name(root, &src, "tests/errors");
@@ -168,6 +221,13 @@ fn program_args(src: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The `lang run` options of a program (`<name>.flags`), placed before it.
+fn program_flags(src: &Path) -> Vec<String> {
+    side(src, "flags")
+        .map(|s| s.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
 /// The file name the trial runs, relative to the repo root, so that
 /// diagnostics and traces show stable paths.
 fn repo_relative(src: &Path) -> PathBuf {
@@ -187,6 +247,7 @@ fn run_program_with(flags: &[&str], file: &Path, src: &Path) -> Result<Output, F
     let stdin = side(src, "in");
     let mut args: Vec<std::ffi::OsString> = vec!["run".into()];
     args.extend(flags.iter().map(Into::into));
+    args.extend(program_flags(src).into_iter().map(Into::into));
     args.push(file.as_os_str().to_owned());
     args.extend(program_args(src).into_iter().map(Into::into));
     let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
@@ -469,4 +530,211 @@ fn example_runs(src: &Path) -> Result<(), Failed> {
         }
     }
     Ok(())
+}
+
+/// Whether a GC family runs `src` under `plan`. Programs that choose the
+/// plan or stress mode themselves (in `.flags`) keep their choice; under
+/// NoGC, which never frees anything, programs with a heap setting of their
+/// own are left out (their outcome depends on the heap).
+fn gc_family_applies(src: &Path, plan: lang_vm::GcPlan, stress: bool) -> bool {
+    let flags = program_flags(src);
+    if flags.iter().any(|f| f == "--gc" || f == "--gc-stress") {
+        return false;
+    }
+    !(plan == lang_vm::GcPlan::NoGC && (stress || !flags.is_empty()))
+}
+
+/// Collections in stress mode: every 50 allocations unless `<name>.stress`
+/// says otherwise (programs whose live data is large or that hoard until
+/// out of memory would take minutes at 50).
+fn stress_interval(src: &Path) -> Result<String, Failed> {
+    match side(src, "stress") {
+        None => Ok("50".to_string()),
+        Some(text) => match text.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Ok(n.to_string()),
+            _ => Err(format!(
+                "{}: expected a positive number",
+                src.with_extension("stress").display()
+            )
+            .into()),
+        },
+    }
+}
+
+/// A conformance program under other GC options meets the same
+/// expectations.
+fn gc_variant(src: &Path, flags: &[&str]) -> Result<(), Failed> {
+    let out = run_program_with(flags, &repo_relative(src), src)?;
+    check_expectations(src, &out)
+}
+
+/// The GC options of `lang run`.
+const GC_CLI: &[(&str, fn() -> Result<(), Failed>)] = &[
+    ("unknown_plan_is_a_usage_error", gc_unknown_plan),
+    ("plan_names_ignore_case", gc_plan_case),
+    ("bad_option_values_are_usage_errors", gc_bad_values),
+    ("stats_after_the_program_and_after_errors", gc_stats_table),
+    ("nursery_does_most_of_the_collecting", gc_nursery_dominates),
+];
+
+fn lang_in_root(args: &[&str]) -> Result<Output, Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
+    run_lang(&refs, None, Some(root))
+}
+
+fn gc_unknown_plan() -> Result<(), Failed> {
+    let out = lang_in_root(&["run", "--gc", "G1", "examples/hello.src"])?;
+    let names = [
+        "NoGC",
+        "SemiSpace",
+        "GenCopy",
+        "GenImmix",
+        "StickyImmix",
+        "Immix",
+        "MarkSweep",
+    ];
+    if out.code != 2 || !names.iter().all(|n| out.stderr.contains(n)) || !out.stdout.is_empty() {
+        return Err(format!(
+            "expected exit 2 naming every plan, got {}:\n{}",
+            out.code, out.stderr
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn gc_plan_case() -> Result<(), Failed> {
+    for plan in [
+        "semispace",
+        "GENCOPY",
+        "genImmix",
+        "stickyimmix",
+        "immix",
+        "marksweep",
+        "nogc",
+    ] {
+        let out = lang_in_root(&[
+            "run",
+            "--gc",
+            plan,
+            "--gc-threads",
+            "1",
+            "examples/hello.src",
+        ])?;
+        if out.code != 0 || out.stdout != "Hello, world!\n" || !out.stderr.is_empty() {
+            return Err(format!(
+                "--gc {plan}: exit {}\n{}{}",
+                out.code, out.stdout, out.stderr
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+fn gc_bad_values() -> Result<(), Failed> {
+    let cases: [&[&str]; 6] = [
+        &["--heap-max", "12Q"],
+        &["--heap-max", "-1M"],
+        &["--heap-max", "1K"],
+        &["--gc-stress", "0"],
+        &["--gc-threads", "0"],
+        &["--gc-threads", "many"],
+    ];
+    for flags in cases {
+        let mut args = vec!["run"];
+        args.extend_from_slice(flags);
+        args.push("examples/hello.src");
+        let out = lang_in_root(&args)?;
+        if out.code != 2 || !out.stdout.is_empty() {
+            return Err(format!(
+                "{flags:?}: expected exit 2, got {}\n{}",
+                out.code, out.stderr
+            )
+            .into());
+        }
+    }
+    for size in ["512K", "64M", "1G", "1048576", "2g"] {
+        let out = lang_in_root(&["run", "--heap-max", size, "examples/hello.src"])?;
+        if out.code != 0 {
+            return Err(format!("--heap-max {size}: exit {}\n{}", out.code, out.stderr).into());
+        }
+    }
+    Ok(())
+}
+
+/// The rows of the `--gc-stats` table, in order.
+const STATS_ROWS: [&str; 8] = [
+    "gc: ",
+    "collections",
+    "nursery",
+    "full",
+    "total pause",
+    "longest pause",
+    "allocated",
+    "peak heap",
+];
+
+fn has_in_order(text: &str, parts: &[&str]) -> bool {
+    let mut rest = text;
+    for p in parts {
+        match rest.find(p) {
+            Some(i) => rest = &rest[i + p.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+fn gc_stats_table() -> Result<(), Failed> {
+    let out = lang_in_root(&["run", "--gc-stats", "examples/hello.src"])?;
+    if out.code != 0 || out.stdout != "Hello, world!\n" || !has_in_order(&out.stderr, &STATS_ROWS) {
+        return Err(format!("after a normal end: exit {}\n{}", out.code, out.stderr).into());
+    }
+    let out = lang_in_root(&[
+        "run",
+        "--gc-stats",
+        "--heap-max",
+        "16M",
+        "tests/conformance/gc/out_of_memory.src",
+    ])?;
+    let mut after_error = vec!["runtime error: out of memory", "at main"];
+    after_error.extend_from_slice(&STATS_ROWS);
+    if out.code != 70 || !has_in_order(&out.stderr, &after_error) {
+        return Err(format!("after a runtime error: exit {}\n{}", out.code, out.stderr).into());
+    }
+    Ok(())
+}
+
+/// The number in a `--gc-stats` row.
+fn stats_count(stderr: &str, row: &str) -> Option<u64> {
+    stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with(row))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|n| n.parse().ok())
+}
+
+/// An allocation-heavy program under the default (generational) plan:
+/// collections happen, and nursery collections are most of them.
+fn gc_nursery_dominates() -> Result<(), Failed> {
+    let out = lang_in_root(&[
+        "run",
+        "--gc-stats",
+        "--heap-max",
+        "16M",
+        "examples/binary_trees.src",
+        "13",
+    ])?;
+    let nursery = stats_count(&out.stderr, "nursery");
+    let full = stats_count(&out.stderr, "full");
+    match (out.code, nursery, full) {
+        (0, Some(n), Some(f)) if n >= 3 && n > 2 * f => Ok(()),
+        _ => Err(format!(
+            "exit {}; expected mostly nursery collections:\n{}",
+            out.code, out.stderr
+        )
+        .into()),
+    }
 }

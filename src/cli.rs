@@ -66,7 +66,8 @@ pub struct GcArgs {
     #[arg(long = "gc", value_name = "PLAN", value_parser = parse_plan)]
     pub plan: Option<lang_vm::GcPlan>,
     /// The heap limit: bytes, or a number with K, M, G (powers of 1024),
-    /// e.g. 512K, 64M, 1G. Past it the program ends with `out of memory`.
+    /// e.g. 512K, 64M, 1G (default 1G; the heap starts at 32M and grows with
+    /// the live data). Past it the program ends with `out of memory`.
     #[arg(long = "heap-max", value_name = "SIZE", value_parser = parse_size)]
     pub heap_max: Option<usize>,
     /// GC worker threads (default: one per CPU).

@@ -63,20 +63,40 @@ impl<'p> Vm<'p> {
     /// trap the frames stay in place so that the caller can take a trace.
     pub fn execute(&mut self, stop: usize) -> Result<u64, Trap> {
         let prog: &'p Program = self.prog;
+        // The index of the running frame's record. Only failures need it:
+        // everywhere else the running frame is the innermost one, but a
+        // native that called back into a failing closure leaves the
+        // closure's frames above it for the trace.
         let mut fi = self.heap.roots.frames.len() - 1;
         let fr = self.heap.roots.frames[fi];
         let mut f = &prog.funcs[fr.func as usize];
-        let mut code: &'p [Instr] = &f.code;
         let mut base = fr.base as usize;
-        let mut pc = fr.pc as usize;
+        // The next instruction. A pointer rather than an index into
+        // `f.code`: one live value fewer in the dispatch loop.
+        let mut ip: *const Instr = f.code.as_ptr().wrapping_add(fr.pc as usize);
+        // The index of the next instruction.
+        macro_rules! pc {
+            () => {
+                // SAFETY: `ip` points into (or one past) `f.code`.
+                unsafe { ip.offset_from(f.code.as_ptr()) as usize }
+            };
+        }
         // Register 0 of the current frame. The VM stack is allocated once
         // and never resized, so this stays valid; `sync!` re-derives it
         // after anything that may have used the stack through `self`.
         let mut regs: *mut u64 = self.heap.roots.stack.as_mut_ptr().wrapping_add(base);
-        // The constant pool as slots; it does not change while a program
-        // runs (a REPL session extends it only between runs).
-        let consts: *const u64 = self.heap.roots.consts.as_ptr();
 
+        // The record of the running frame: always the innermost one.
+        macro_rules! cur {
+            () => {
+                // SAFETY: a frame is running, so the list is not empty.
+                unsafe {
+                    let frames = &mut self.heap.roots.frames;
+                    let last = frames.len() - 1;
+                    frames.get_unchecked_mut(last)
+                }
+            };
+        }
         // R[x] of the current frame.
         macro_rules! r {
             ($x:expr) => {
@@ -99,14 +119,14 @@ impl<'p> Vm<'p> {
             ($k:expr) => {
                 // SAFETY: the verifier checked that `k` names a float
                 // constant, and the pool holds one slot per constant.
-                f64::from_bits(unsafe { *consts.add($k as usize) })
+                f64::from_bits(unsafe { *self.heap.roots.consts.get_unchecked($k as usize) })
             };
         }
         // Fails the current instruction: records where, then unwinds.
         macro_rules! fail {
             ($e:expr) => {{
                 let e: Trap = $e;
-                self.heap.roots.frames[fi].pc = (pc - 1) as u32;
+                self.heap.roots.frames[fi].pc = (pc!() - 1) as u32;
                 return Err(e);
             }};
         }
@@ -180,9 +200,8 @@ impl<'p> Vm<'p> {
             ($cf:expr, $nb:expr) => {{
                 fi += 1;
                 f = $cf;
-                code = &f.code;
+                ip = f.code.as_ptr();
                 base = $nb;
-                pc = 0;
                 sync!();
             }};
         }
@@ -191,12 +210,14 @@ impl<'p> Vm<'p> {
         // taxing straight-line code.
         macro_rules! branch {
             ($target:expr) => {{
-                let t = $target as usize;
-                if t < pc && INTERRUPT.load(Ordering::Relaxed) {
+                // SAFETY: the verifier checked every jump target against
+                // the length of the code.
+                let dest = unsafe { f.code.as_ptr().add($target as usize) };
+                if dest < ip && INTERRUPT.load(Ordering::Relaxed) {
                     INTERRUPT.store(false, Ordering::Relaxed);
                     fail!(Trap::error("interrupted"));
                 }
-                pc = t;
+                ip = dest;
             }};
         }
         // Returns `v` from the current frame.
@@ -210,9 +231,10 @@ impl<'p> Vm<'p> {
                 fi = self.heap.roots.frames.len() - 1;
                 let fr = self.heap.roots.frames[fi];
                 f = &prog.funcs[fr.func as usize];
-                code = &f.code;
                 base = fr.base as usize;
-                pc = fr.pc as usize + 1;
+                // SAFETY: `fr.pc` is the caller's call instruction, which
+                // is never the last one.
+                ip = unsafe { f.code.as_ptr().add(fr.pc as usize + 1) };
                 sync!();
                 if $has {
                     r!(done.dest) = v;
@@ -225,14 +247,16 @@ impl<'p> Vm<'p> {
             // and the last instruction a jump or a return, so control never
             // runs past the end; a frame resumes after its call instruction,
             // which is never the last one.
-            let ins = unsafe { *code.get_unchecked(pc) };
-            pc += 1;
+            let ins = unsafe { *ip };
+            ip = unsafe { ip.add(1) };
             match ins {
                 Instr::Nop {} => {}
                 Instr::Mov { a, b } => r!(a) = r!(b),
                 Instr::LoadInt { a, imm } => r!(a) = imm as i64 as u64,
                 // SAFETY: the verifier checked `k` against the pool's size.
-                Instr::LoadK { a, k } => r!(a) = unsafe { *consts.add(k as usize) },
+                Instr::LoadK { a, k } => {
+                    r!(a) = unsafe { *self.heap.roots.consts.get_unchecked(k as usize) }
+                }
                 Instr::LoadBool { a, v } => r!(a) = (v != 0) as u64,
                 Instr::LoadNil { a } => r!(a) = 0,
                 Instr::GetGlobal { a, g } => r!(a) = self.heap.roots.globals[g as usize],
@@ -332,14 +356,14 @@ impl<'p> Vm<'p> {
                 }
 
                 Instr::Call { a, f: callee, b, n } => {
-                    self.heap.roots.frames[fi].pc = (pc - 1) as u32;
+                    cur!().pc = (pc!() - 1) as u32;
                     let nb = base + f.nregs;
                     let cf = tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, 0));
                     enter!(cf, nb);
                 }
                 Instr::CallClosure { a, c, b, n } => {
                     let clo = obj!(c);
-                    self.heap.roots.frames[fi].pc = (pc - 1) as u32;
+                    cur!().pc = (pc!() - 1) as u32;
                     let callee = self.heap.aux(clo);
                     let nb = base + f.nregs;
                     let cf = tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, clo));
@@ -347,14 +371,14 @@ impl<'p> Vm<'p> {
                 }
                 Instr::CallTrait { a, t, m, b, n } => {
                     let recv = obj!(b);
-                    self.heap.roots.frames[fi].pc = (pc - 1) as u32;
+                    cur!().pc = (pc!() - 1) as u32;
                     let callee = tr!(self.dispatch(t, m, recv));
                     let nb = base + f.nregs;
                     let cf = tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, 0));
                     enter!(cf, nb);
                 }
                 Instr::CallNative { a, native, b, n: _ } => {
-                    self.heap.roots.frames[fi].pc = (pc - 1) as u32;
+                    cur!().pc = (pc!() - 1) as u32;
                     let Some(nat) = Native::from_id(native) else {
                         fail!(Trap::error(format!("unknown native {native}")));
                     };
@@ -362,7 +386,7 @@ impl<'p> Vm<'p> {
                         base,
                         a,
                         b,
-                        func: self.heap.roots.frames[fi].func,
+                        func: cur!().func,
                     };
                     let r = self.call_native(nat, &args);
                     sync!();
@@ -390,7 +414,7 @@ impl<'p> Vm<'p> {
                     r!(a) = clo;
                 }
                 Instr::GetCapture { a, i } => {
-                    let clo = self.heap.roots.frames[fi].closure;
+                    let clo = cur!().closure;
                     if clo == 0 {
                         fail!(nil_error());
                     }

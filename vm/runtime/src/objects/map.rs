@@ -3,8 +3,10 @@
 //! A map object holds: the number of live entries, the number of entry
 //! positions used (live or deleted), an entries buffer of `[key, value,
 //! hash]` triples in insertion order, and an index buffer: an open-addressing
-//! table (linear probing, at most half full) of entry positions plus one,
-//! 0 meaning empty. Deleting an entry leaves a tombstone in the entries
+//! table (linear probing, at most half full) of entry positions plus one in
+//! the low 32 bits, 0 meaning empty, with the high 32 bits of the entry's
+//! hash in the high bits, so that a probe passes over other keys' slots
+//! without reading their entries (one cache miss per lookup, not two). Deleting an entry leaves a tombstone in the entries
 //! buffer (hash = `TOMBSTONE`, key and value nil) that lookups skip; the next
 //! growth compacts the entries and rebuilds the index. Iteration walks the
 //! entries buffer, so it follows insertion order and never depends on hashes.
@@ -78,6 +80,7 @@ fn keys_equal(heap: &Heap, kind: KeyKind, a: u64, b: u64) -> bool {
 }
 
 /// The entry position of `key`, if present.
+#[inline]
 pub fn find(heap: &Heap, m: u64, kind: KeyKind, key: u64) -> Option<usize> {
     let entries = heap.load(m, ENTRIES);
     if entries == 0 {
@@ -87,16 +90,20 @@ pub fn find(heap: &Heap, m: u64, kind: KeyKind, key: u64) -> Option<usize> {
     let mask = heap.load(index, 0) as usize - 1;
     let h = hash_key(heap, kind, key);
     let mut pos = h as usize & mask;
+    let tag = h >> 32;
     loop {
-        let e = heap.load(index, 1 + pos) as usize;
-        if e == 0 {
+        let slot = heap.load(index, 1 + pos);
+        if slot == 0 {
             return None;
         }
-        let at = (e - 1) * STRIDE;
-        if heap.load(entries, 1 + at + 2) == h
-            && keys_equal(heap, kind, heap.load(entries, 1 + at), key)
-        {
-            return Some(e - 1);
+        if slot >> 32 == tag {
+            let e = (slot as u32 as usize) - 1;
+            let at = e * STRIDE;
+            if heap.load(entries, 1 + at + 2) == h
+                && keys_equal(heap, kind, heap.load(entries, 1 + at), key)
+            {
+                return Some(e);
+            }
         }
         pos = (pos + 1) & mask;
     }
@@ -191,7 +198,9 @@ fn index_insert(heap: &mut Heap, index: u64, h: u64, e: usize) {
     while heap.load(index, 1 + pos) != 0 {
         pos = (pos + 1) & mask;
     }
-    heap.store(index, 1 + pos, e as u64 + 1);
+    // Entry positions stay below 2^32: entries take 24 bytes each and the
+    // heap is far smaller than 2^32 of them.
+    heap.store(index, 1 + pos, (h >> 32) << 32 | (e as u64 + 1));
 }
 
 /// Makes room for one more entry: compacts away tombstones and, when the

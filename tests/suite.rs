@@ -568,8 +568,11 @@ fn gc_variant(src: &Path, flags: &[&str]) -> Result<(), Failed> {
     check_expectations(src, &out)
 }
 
+/// A trial's body.
+type TrialFn = fn() -> Result<(), Failed>;
+
 /// The GC options of `lang run`.
-const GC_CLI: &[(&str, fn() -> Result<(), Failed>)] = &[
+const GC_CLI: &[(&str, TrialFn)] = &[
     ("unknown_plan_is_a_usage_error", gc_unknown_plan),
     ("plan_names_ignore_case", gc_plan_case),
     ("bad_option_values_are_usage_errors", gc_bad_values),

@@ -63,6 +63,9 @@ impl<'p> Vm<'p> {
     /// trap the frames stay in place so that the caller can take a trace.
     pub fn execute(&mut self, stop: usize) -> Result<u64, Trap> {
         let prog: &'p Program = self.prog;
+        // The reciprocal of the last `divk.i`/`remk.i` divisor (see
+        // `ops::reciprocal`); 0 is never a divisor.
+        let mut recip: (i32, u64, u32) = (0, 0, 0);
         // The index of the running frame's record. Only failures need it:
         // everywhere else the running frame is the innermost one, but a
         // native that called back into a failing closure leaves the
@@ -377,6 +380,30 @@ impl<'p> Vm<'p> {
                     let cf = tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, 0));
                     enter!(cf, nb);
                 }
+                // The common built-ins run inline, without the native call
+                // protocol.
+                Instr::CallNative { a, native, b, .. } if native == Native::MapGetOr as u16 => {
+                    let m = obj!(b);
+                    let TypeInfo::Map { kind, .. } = *prog.ty(f.reg_types[b as usize]) else {
+                        fail!(Trap::error("map.get on a register that is not a map"));
+                    };
+                    let k = r!(b as usize + 1);
+                    r!(a) = match map::get(&self.heap, m, kind, k) {
+                        Some(v) => v,
+                        None => r!(b as usize + 2),
+                    };
+                }
+                Instr::CallNative { a, native, b, .. } if native == Native::StrByte as u16 => {
+                    let bytes = self.heap.str_bytes(r!(b));
+                    let i = r!(b as usize + 1) as i64;
+                    match usize::try_from(i).ok().and_then(|i| bytes.get(i)) {
+                        Some(&x) => r!(a) = x as u64,
+                        None => {
+                            let n = bytes.len();
+                            fail!(crate::error::index_error(i, n));
+                        }
+                    }
+                }
                 Instr::CallNative { a, native, b, n: _ } => {
                     cur!().pc = (pc!() - 1) as u32;
                     let Some(nat) = Native::from_id(native) else {
@@ -643,12 +670,32 @@ impl<'p> Vm<'p> {
                     }
                 }
                 Instr::MulImmI { a, b, imm } => r!(a) = r!(b).wrapping_mul(imm as i64 as u64),
-                // The verifier rejects a zero immediate divisor.
+                // The verifier rejects a zero immediate divisor. A positive
+                // divisor of a non-negative dividend divides by multiplying
+                // with its reciprocal (a few cycles, not a hardware divide's
+                // tens); the reciprocal of the last divisor is kept.
                 Instr::DivImmI { a, b, imm } => {
-                    r!(a) = (r!(b) as i64).wrapping_div(imm as i64) as u64;
+                    let x = r!(b) as i64;
+                    r!(a) = if imm > 1 && x >= 0 {
+                        if recip.0 != imm {
+                            recip = ops::reciprocal(imm);
+                        }
+                        ops::div_by_reciprocal(x as u64, recip) as u64
+                    } else {
+                        x.wrapping_div(imm as i64) as u64
+                    };
                 }
                 Instr::RemImmI { a, b, imm } => {
-                    r!(a) = (r!(b) as i64).wrapping_rem(imm as i64) as u64;
+                    let x = r!(b) as i64;
+                    r!(a) = if imm > 1 && x >= 0 {
+                        if recip.0 != imm {
+                            recip = ops::reciprocal(imm);
+                        }
+                        let q = ops::div_by_reciprocal(x as u64, recip);
+                        (x as u64).wrapping_sub(q.wrapping_mul(imm as u64))
+                    } else {
+                        x.wrapping_rem(imm as i64) as u64
+                    };
                 }
                 Instr::AddKF { a, b, k } => r!(a) = (f64::from_bits(r!(b)) + kf!(k)).to_bits(),
                 Instr::SubKF { a, b, k } => r!(a) = (f64::from_bits(r!(b)) - kf!(k)).to_bits(),

@@ -27,6 +27,31 @@ pub fn float_to_int(x: f64) -> Result<i64, Trap> {
     Ok(x as i64)
 }
 
+/// The reciprocal of divisor `d` (2 ..= i32::MAX) for `div_by_reciprocal`:
+/// `(d, m, s)` with `m = ceil(2^(64+s) / d)`, where `s = floor(log2 d)`
+/// (one less for powers of two, so that `m` fits in 64 bits). Then for
+/// every `x < 2^63`, `x / d = (x * m) >> (64 + s)`: the rounding error
+/// `e = m*d - 2^(64+s)` is below `d <= 2^(s+1)`, so `e * x < 2^(64+s)`
+/// (Granlund and Montgomery, "Division by invariant integers using
+/// multiplication", 1994).
+#[cold]
+pub fn reciprocal(d: i32) -> (i32, u64, u32) {
+    let du = d.max(2) as u128;
+    let mut s = 127 - du.leading_zeros();
+    if du.is_power_of_two() {
+        s -= 1;
+    }
+    let num = 1u128 << (64 + s);
+    let m = num / du + u128::from(num % du != 0);
+    (d, m as u64, s)
+}
+
+/// `x / d` for `x < 2^63` and the reciprocal `r` of `d` from `reciprocal`.
+#[inline(always)]
+pub fn div_by_reciprocal(x: u64, r: (i32, u64, u32)) -> u64 {
+    (((x as u128 * r.1 as u128) >> 64) as u64) >> r.2
+}
+
 /// The error of a missing map key: `key not found: "x"` (the key in its
 /// quoted printed form).
 pub fn key_error(heap: &Heap, prog: &Program, key: u64, key_ty: TypeId) -> Trap {
@@ -109,6 +134,35 @@ impl Vm<'_> {
         match vt.funcs.get(s * vt.methods + m as usize) {
             Some(&f) if f != NO_METHOD => Ok(f),
             _ => Err(Trap::error("trait method not implemented for this struct")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{div_by_reciprocal, reciprocal};
+
+    #[test]
+    fn reciprocal_division_is_exact() {
+        let divisors = [
+            2, 3, 5, 7, 10, 31, 64, 1000, 16807, 65536, 1_000_000_007, 2_147_483_646, i32::MAX,
+        ];
+        let mut xs: Vec<u64> = vec![0, 1, 2, 3, 999, 1000, 1001, u32::MAX as u64, i64::MAX as u64];
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            xs.push(x >> 1);
+            xs.push((x >> 1) >> (x % 60));
+        }
+        for &d in &divisors {
+            let r = reciprocal(d);
+            for &x in &xs {
+                for x in [x, x.saturating_sub(1), x / d as u64 * d as u64] {
+                    assert_eq!(div_by_reciprocal(x, r), x / d as u64, "{x} / {d}");
+                }
+            }
         }
     }
 }

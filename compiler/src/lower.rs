@@ -1477,6 +1477,29 @@ impl<'b, 'p> FnLower<'b, 'p> {
                 _ => Instr::JmpNeI { a, b, target },
             });
         }
+        // A float literal operand: compare with the constant.
+        if matches!(op, Lt | Le | Gt | Ge) {
+            let lit = if let Some(x) = float_lit(r) {
+                Some((l, op, x))
+            } else {
+                float_lit(l).map(|x| (r, mirror(op), x))
+            };
+            if let Some((e, rel, x)) = lit {
+                let a = self.value(e);
+                let k = self.mb.constant(ConstKey::Float(x.to_bits()));
+                let target = 0;
+                return self.emit(match (rel, sense) {
+                    (Lt, true) => Instr::JmpLtKF { a, k, target },
+                    (Le, true) => Instr::JmpLeKF { a, k, target },
+                    (Gt, true) => Instr::JmpGtKF { a, k, target },
+                    (Ge, true) => Instr::JmpGeKF { a, k, target },
+                    (Lt, false) => Instr::JmpNltKF { a, k, target },
+                    (Le, false) => Instr::JmpNleKF { a, k, target },
+                    (Gt, false) => Instr::JmpNgtKF { a, k, target },
+                    _ => Instr::JmpNgeKF { a, k, target },
+                });
+            }
+        }
         let a = if has_control(r) {
             self.value_copy(l)
         } else {
@@ -1835,7 +1858,15 @@ fn jump_target(i: &mut Instr) -> Option<&mut u32> {
         | Instr::JmpGeImmI { target: t, .. }
         | Instr::JmpNil { target: t, .. }
         | Instr::JmpNotNil { target: t, .. }
-        | Instr::ForLoop { target: t, .. } => Some(t),
+        | Instr::ForLoop { target: t, .. }
+        | Instr::JmpLtKF { target: t, .. }
+        | Instr::JmpLeKF { target: t, .. }
+        | Instr::JmpGtKF { target: t, .. }
+        | Instr::JmpGeKF { target: t, .. }
+        | Instr::JmpNltKF { target: t, .. }
+        | Instr::JmpNleKF { target: t, .. }
+        | Instr::JmpNgtKF { target: t, .. }
+        | Instr::JmpNgeKF { target: t, .. } => Some(t),
         _ => None,
     }
 }

@@ -466,6 +466,22 @@ instructions! {
     DivKF = "divk.f" { a: R, b: R, k: K };
     /// R[A] := K[k] / R[B] (floats).
     RDivKF = "rdivk.f" { a: R, b: R, k: K };
+    /// if R[A] < K[k] then pc := L (floats; K[k] a float constant).
+    JmpLtKF = "jltk.f" { a: R, k: K, target: L };
+    /// if R[A] <= K[k] then pc := L (floats).
+    JmpLeKF = "jlek.f" { a: R, k: K, target: L };
+    /// if R[A] > K[k] then pc := L (floats).
+    JmpGtKF = "jgtk.f" { a: R, k: K, target: L };
+    /// if R[A] >= K[k] then pc := L (floats).
+    JmpGeKF = "jgek.f" { a: R, k: K, target: L };
+    /// if not (R[A] < K[k]) then pc := L (floats; taken on NaN).
+    JmpNltKF = "jnltk.f" { a: R, k: K, target: L };
+    /// if not (R[A] <= K[k]) then pc := L (floats; taken on NaN).
+    JmpNleKF = "jnlek.f" { a: R, k: K, target: L };
+    /// if not (R[A] > K[k]) then pc := L (floats; taken on NaN).
+    JmpNgtKF = "jngtk.f" { a: R, k: K, target: L };
+    /// if not (R[A] >= K[k]) then pc := L (floats; taken on NaN).
+    JmpNgeKF = "jngek.f" { a: R, k: K, target: L };
 }
 
 #[cfg(test)]

@@ -1046,6 +1046,19 @@ fn fused_module() -> Module {
     a.emit(JmpGtImmI { a: x, imm: 1, target: t });
     let t = next(&a);
     a.emit(JmpGeImmI { a: x, imm: 1, target: t });
+    for make in [
+        (|a, k, target| JmpLtKF { a, k, target }) as fn(u16, u32, u32) -> Instr,
+        |a, k, target| JmpLeKF { a, k, target },
+        |a, k, target| JmpGtKF { a, k, target },
+        |a, k, target| JmpGeKF { a, k, target },
+        |a, k, target| JmpNltKF { a, k, target },
+        |a, k, target| JmpNleKF { a, k, target },
+        |a, k, target| JmpNgtKF { a, k, target },
+        |a, k, target| JmpNgeKF { a, k, target },
+    ] {
+        let t = next(&a);
+        a.emit(make(f, 1, t));
+    }
     let t = next(&a);
     a.emit(JmpNil { a: xs, target: t });
     let t = next(&a);
@@ -1759,6 +1772,14 @@ fn fixed_types(ins: &Instr) -> bool {
             | MulKF { .. }
             | DivKF { .. }
             | RDivKF { .. }
+            | JmpLtKF { .. }
+            | JmpLeKF { .. }
+            | JmpGtKF { .. }
+            | JmpGeKF { .. }
+            | JmpNltKF { .. }
+            | JmpNleKF { .. }
+            | JmpNgtKF { .. }
+            | JmpNgeKF { .. }
     )
 }
 

@@ -656,18 +656,33 @@ pub(super) fn check(cx: &Cx) -> Result<(), VerifyError> {
         | MulKF { a, b, k }
         | DivKF { a, b, k }
         | RDivKF { a, b, k } => {
-            match cx.m.consts.get(k as usize) {
-                Some(Const::Float(_)) => {}
-                Some(_) => return Err(cx.err(format!("constant k{k} is not a float"))),
-                None => {
-                    return Err(cx.err(format!(
-                        "constant k{k} is out of range (the module has {} constants)",
-                        cx.m.consts.len()
-                    )))
-                }
-            }
+            float_const(cx, k)?;
             cx.unary(a, b, FLOAT, FLOAT)
         }
+        JmpLtKF { a, k, target }
+        | JmpLeKF { a, k, target }
+        | JmpGtKF { a, k, target }
+        | JmpGeKF { a, k, target }
+        | JmpNltKF { a, k, target }
+        | JmpNleKF { a, k, target }
+        | JmpNgtKF { a, k, target }
+        | JmpNgeKF { a, k, target } => {
+            float_const(cx, k)?;
+            cx.expect(a, FLOAT)?;
+            cx.jump(target)
+        }
+    }
+}
+
+/// Constant `k` must be a float.
+fn float_const(cx: &Cx, k: u32) -> Result<(), VerifyError> {
+    match cx.m.consts.get(k as usize) {
+        Some(Const::Float(_)) => Ok(()),
+        Some(_) => Err(cx.err(format!("constant k{k} is not a float"))),
+        None => Err(cx.err(format!(
+            "constant k{k} is out of range (the module has {} constants)",
+            cx.m.consts.len()
+        ))),
     }
 }
 

@@ -523,6 +523,50 @@ fn every_opcode() -> Vec<Instr> {
         MulKF { a: 4, b: 3, k: 1 },
         DivKF { a: 4, b: 3, k: 1 },
         RDivKF { a: 4, b: 3, k: 1 },
+    ]);
+    let j = code.len() as u32;
+    let t = |i: u32| j + i + 1;
+    code.extend([
+        JmpLtKF {
+            a: 3,
+            k: 1,
+            target: t(0),
+        },
+        JmpLeKF {
+            a: 3,
+            k: 1,
+            target: t(1),
+        },
+        JmpGtKF {
+            a: 3,
+            k: 1,
+            target: t(2),
+        },
+        JmpGeKF {
+            a: 3,
+            k: 1,
+            target: t(3),
+        },
+        JmpNltKF {
+            a: 3,
+            k: 1,
+            target: t(4),
+        },
+        JmpNleKF {
+            a: 3,
+            k: 1,
+            target: t(5),
+        },
+        JmpNgtKF {
+            a: 3,
+            k: 1,
+            target: t(6),
+        },
+        JmpNgeKF {
+            a: 3,
+            k: 1,
+            target: t(7),
+        },
         RetVoid {},
     ]);
     code
@@ -581,6 +625,22 @@ fn superinstructions_check_their_operands() {
     rejects(
         &main_doing(vec![MulKF { a: 3, b: 3, k: 9 }]),
         "constant k9 is out of range",
+    );
+    rejects(
+        &main_doing(vec![JmpLtKF {
+            a: 3,
+            k: 2,
+            target: 0,
+        }]),
+        "constant k2 is not a float",
+    );
+    rejects(
+        &main_doing(vec![JmpNgeKF {
+            a: 0,
+            k: 1,
+            target: 0,
+        }]),
+        "register r0 has type int, expected float",
     );
     rejects(
         &main_doing(vec![MulImmI { a: 3, b: 0, imm: 2 }]),

@@ -184,6 +184,20 @@ impl<'p> Vm<'p> {
                 }
             };
         }
+        macro_rules! jmp_kf {
+            ($a:expr, $k:expr, $t:expr, $op:tt) => {
+                if f64::from_bits(r!($a)) $op kf!($k) {
+                    branch!($t);
+                }
+            };
+        }
+        macro_rules! jmp_nkf {
+            ($a:expr, $k:expr, $t:expr, $op:tt) => {
+                if !(f64::from_bits(r!($a)) $op kf!($k)) {
+                    branch!($t);
+                }
+            };
+        }
         macro_rules! jmp_k {
             ($a:expr, $imm:expr, $t:expr, $op:tt) => {
                 if (r!($a) as i64) $op ($imm as i64) {
@@ -703,6 +717,14 @@ impl<'p> Vm<'p> {
                 Instr::MulKF { a, b, k } => r!(a) = (f64::from_bits(r!(b)) * kf!(k)).to_bits(),
                 Instr::DivKF { a, b, k } => r!(a) = (f64::from_bits(r!(b)) / kf!(k)).to_bits(),
                 Instr::RDivKF { a, b, k } => r!(a) = (kf!(k) / f64::from_bits(r!(b))).to_bits(),
+                Instr::JmpLtKF { a, k, target } => jmp_kf!(a, k, target, <),
+                Instr::JmpLeKF { a, k, target } => jmp_kf!(a, k, target, <=),
+                Instr::JmpGtKF { a, k, target } => jmp_kf!(a, k, target, >),
+                Instr::JmpGeKF { a, k, target } => jmp_kf!(a, k, target, >=),
+                Instr::JmpNltKF { a, k, target } => jmp_nkf!(a, k, target, <),
+                Instr::JmpNleKF { a, k, target } => jmp_nkf!(a, k, target, <=),
+                Instr::JmpNgtKF { a, k, target } => jmp_nkf!(a, k, target, >),
+                Instr::JmpNgeKF { a, k, target } => jmp_nkf!(a, k, target, >=),
             }
         }
     }

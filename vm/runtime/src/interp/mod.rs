@@ -241,13 +241,17 @@ impl<'p> Vm<'p> {
         macro_rules! ret {
             ($v:expr, $has:expr) => {{
                 let v: u64 = $v;
-                let done = self.heap.roots.frames.pop().unwrap_or_default();
-                if self.heap.roots.frames.len() <= stop {
+                let frames = &mut self.heap.roots.frames;
+                let done = frames.pop().unwrap_or_default();
+                if frames.len() <= stop {
                     return Ok(v);
                 }
-                fi = self.heap.roots.frames.len() - 1;
-                let fr = self.heap.roots.frames[fi];
-                f = &prog.funcs[fr.func as usize];
+                fi = frames.len() - 1;
+                // SAFETY: `fi` is the last index of a non-empty list, and
+                // every frame record names a function that exists (calls
+                // check the id before pushing it).
+                let fr = unsafe { *frames.get_unchecked(fi) };
+                f = unsafe { prog.funcs.get_unchecked(fr.func as usize) };
                 base = fr.base as usize;
                 // SAFETY: `fr.pc` is the caller's call instruction, which
                 // is never the last one.

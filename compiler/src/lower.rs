@@ -1299,6 +1299,9 @@ impl<'b, 'p> FnLower<'b, 'p> {
         } else {
             r.ty.clone()
         };
+        if op == BinOp::Add && ty == Type::Int && self.mul_add(l, r, d) {
+            return;
+        }
         if matches!(
             op,
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem
@@ -1521,6 +1524,31 @@ impl<'b, 'p> FnLower<'b, 'p> {
             (Eq, true) | (Ne, false) => Instr::JmpEqF { a, b, target },
             _ => Instr::JmpNeF { a, b, target },
         })
+    }
+
+    /// `d := x * k + y` (or `y + x * k`) for ints as one `muladdk.i`, when
+    /// one side of the addition is a product with an immediate. Operands
+    /// are evaluated in source order. Returns false (emitting nothing)
+    /// otherwise.
+    fn mul_add(&mut self, l: &tir::Expr, r: &tir::Expr, d: Reg) -> bool {
+        if !(l.ty.is_value() && r.ty.is_value()) || has_control(l) || has_control(r) {
+            return false;
+        }
+        if let Some((x, imm)) = product_with_imm(l) {
+            let b = self.value(x);
+            let c = self.value(r);
+            self.emit(Instr::MulAddImmI { a: d, b, imm, c });
+            return true;
+        }
+        if let Some((x, imm)) = product_with_imm(r).filter(|(x, _)| !has_control(x)) {
+            // `l` first: source order (`x` runs no statements, so it
+            // cannot assign a variable `l` names).
+            let c = self.value(l);
+            let b = self.value(x);
+            self.emit(Instr::MulAddImmI { a: d, b, imm, c });
+            return true;
+        }
+        false
     }
 
     /// `d := a op rhs`, with `rhs` as an immediate or constant operand when
@@ -1904,6 +1932,18 @@ fn jump_imm(rel: BinOp, a: Reg, imm: i32) -> Instr {
         BinOp::Ge => Instr::JmpGeImmI { a, imm, target },
         BinOp::Eq => Instr::JmpEqImmI { a, imm, target },
         _ => Instr::JmpNeImmI { a, imm, target },
+    }
+}
+
+/// `x * k` or `k * x` (ints) with `k` an immediate: `(x, k)`.
+fn product_with_imm(e: &tir::Expr) -> Option<(&tir::Expr, i32)> {
+    match &e.kind {
+        K::Binary(BinOp::Mul, x, y) if e.ty == Type::Int => match (int_imm(x), int_imm(y)) {
+            (_, Some(k)) => Some((&**x, k)),
+            (Some(k), None) => Some((&**y, k)),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -482,6 +482,8 @@ instructions! {
     JmpNgtKF = "jngtk.f" { a: R, k: K, target: L };
     /// if not (R[A] >= K[k]) then pc := L (floats; taken on NaN).
     JmpNgeKF = "jngek.f" { a: R, k: K, target: L };
+    /// R[A] := R[B] * I + R[C], wrapping (ints).
+    MulAddImmI = "muladdk.i" { a: R, b: R, imm: I, c: R };
 }
 
 #[cfg(test)]

@@ -1009,6 +1009,12 @@ fn fused_module() -> Module {
     let top = a.pc();
     a.line(2);
     a.emit(MulImmI { a: x, b: i, imm: 3 });
+    a.emit(MulAddImmI {
+        a: x,
+        b: x,
+        imm: 31,
+        c: i,
+    });
     a.emit(DivImmI { a: x, b: x, imm: 2 });
     a.emit(RemImmI { a: x, b: x, imm: -5 });
     a.emit(AddKF { a: f, b: f, k: 0 });
@@ -1764,6 +1770,7 @@ fn fixed_types(ins: &Instr) -> bool {
             | JmpGeImmI { .. }
             | ForLoop { .. }
             | MulImmI { .. }
+            | MulAddImmI { .. }
             | DivImmI { .. }
             | RemImmI { .. }
             | AddKF { .. }

@@ -644,6 +644,7 @@ pub(super) fn check(cx: &Cx) -> Result<(), VerifyError> {
             cx.jump(target)
         }
         MulImmI { a, b, .. } => cx.unary(a, b, INT, INT),
+        MulAddImmI { a, b, c, .. } => cx.binary(a, b, c, INT, INT),
         DivImmI { a, b, imm } | RemImmI { a, b, imm } => {
             if imm == 0 {
                 return Err(cx.err("the divisor immediate is 0 (use div.i or rem.i)"));

@@ -567,6 +567,12 @@ fn every_opcode() -> Vec<Instr> {
             k: 1,
             target: t(7),
         },
+        MulAddImmI {
+            a: 2,
+            b: 0,
+            imm: 31,
+            c: 1,
+        },
         RetVoid {},
     ]);
     code
@@ -641,6 +647,15 @@ fn superinstructions_check_their_operands() {
             target: 0,
         }]),
         "register r0 has type int, expected float",
+    );
+    rejects(
+        &main_doing(vec![MulAddImmI {
+            a: 0,
+            b: 0,
+            imm: 2,
+            c: 3,
+        }]),
+        "register r3 has type float, expected int",
     );
     rejects(
         &main_doing(vec![MulImmI { a: 3, b: 0, imm: 2 }]),

@@ -688,6 +688,9 @@ impl<'p> Vm<'p> {
                     }
                 }
                 Instr::MulImmI { a, b, imm } => r!(a) = r!(b).wrapping_mul(imm as i64 as u64),
+                Instr::MulAddImmI { a, b, imm, c } => {
+                    r!(a) = r!(b).wrapping_mul(imm as i64 as u64).wrapping_add(r!(c));
+                }
                 // The verifier rejects a zero immediate divisor. A positive
                 // divisor of a non-negative dividend divides by multiplying
                 // with its reciprocal (a few cycles, not a hardware divide's

@@ -1419,10 +1419,7 @@ impl<'b, 'p> FnLower<'b, 'p> {
                 op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne),
                 l,
                 r,
-            ) if l.ty.is_value()
-                && r.ty.is_value()
-                && matches!(l.ty, Type::Int | Type::Float) =>
-            {
+            ) if l.ty.is_value() && r.ty.is_value() && matches!(l.ty, Type::Int | Type::Float) => {
                 vec![self.cmp_jump(*op, l, r, sense)]
             }
             K::IsNil(v, negate) if v.ty.is_value() => {
@@ -1712,7 +1709,11 @@ impl<'b, 'p> FnLower<'b, 'p> {
             }
             Pat::Int(n) if i32::try_from(*n).is_ok() => {
                 let imm = i32::try_from(*n).unwrap_or_default();
-                fails.push(self.emit(Instr::JmpNeImmI { a: v, imm, target: 0 }));
+                fails.push(self.emit(Instr::JmpNeImmI {
+                    a: v,
+                    imm,
+                    target: 0,
+                }));
             }
             Pat::Int(n) => {
                 let k = self.temp(bt::INT);

@@ -1016,7 +1016,11 @@ fn fused_module() -> Module {
         c: i,
     });
     a.emit(DivImmI { a: x, b: x, imm: 2 });
-    a.emit(RemImmI { a: x, b: x, imm: -5 });
+    a.emit(RemImmI {
+        a: x,
+        b: x,
+        imm: -5,
+    });
     a.emit(AddKF { a: f, b: f, k: 0 });
     a.emit(SubKF { a: f, b: f, k: 0 });
     a.emit(RSubKF { a: f, b: f, k: 1 });
@@ -1025,33 +1029,89 @@ fn fused_module() -> Module {
     a.emit(RDivKF { a: g, b: f, k: 0 });
     let next = |a: &Asm| a.pc() + 1;
     let t = next(&a);
-    a.emit(JmpEqI { a: i, b: x, target: t });
+    a.emit(JmpEqI {
+        a: i,
+        b: x,
+        target: t,
+    });
     let t = next(&a);
-    a.emit(JmpNeI { a: i, b: x, target: t });
+    a.emit(JmpNeI {
+        a: i,
+        b: x,
+        target: t,
+    });
     let t = next(&a);
-    a.emit(JmpLtF { a: f, b: g, target: t });
+    a.emit(JmpLtF {
+        a: f,
+        b: g,
+        target: t,
+    });
     let t = next(&a);
-    a.emit(JmpLeF { a: f, b: g, target: t });
+    a.emit(JmpLeF {
+        a: f,
+        b: g,
+        target: t,
+    });
     let t = next(&a);
-    a.emit(JmpNltF { a: f, b: g, target: t });
+    a.emit(JmpNltF {
+        a: f,
+        b: g,
+        target: t,
+    });
     let t = next(&a);
-    a.emit(JmpNleF { a: f, b: g, target: t });
+    a.emit(JmpNleF {
+        a: f,
+        b: g,
+        target: t,
+    });
     let t = next(&a);
-    a.emit(JmpEqF { a: f, b: g, target: t });
+    a.emit(JmpEqF {
+        a: f,
+        b: g,
+        target: t,
+    });
     let t = next(&a);
-    a.emit(JmpNeF { a: f, b: g, target: t });
+    a.emit(JmpNeF {
+        a: f,
+        b: g,
+        target: t,
+    });
     let t = next(&a);
-    a.emit(JmpEqImmI { a: x, imm: 1, target: t });
+    a.emit(JmpEqImmI {
+        a: x,
+        imm: 1,
+        target: t,
+    });
     let t = next(&a);
-    a.emit(JmpNeImmI { a: x, imm: 1, target: t });
+    a.emit(JmpNeImmI {
+        a: x,
+        imm: 1,
+        target: t,
+    });
     let t = next(&a);
-    a.emit(JmpLtImmI { a: x, imm: 1, target: t });
+    a.emit(JmpLtImmI {
+        a: x,
+        imm: 1,
+        target: t,
+    });
     let t = next(&a);
-    a.emit(JmpLeImmI { a: x, imm: 1, target: t });
+    a.emit(JmpLeImmI {
+        a: x,
+        imm: 1,
+        target: t,
+    });
     let t = next(&a);
-    a.emit(JmpGtImmI { a: x, imm: 1, target: t });
+    a.emit(JmpGtImmI {
+        a: x,
+        imm: 1,
+        target: t,
+    });
     let t = next(&a);
-    a.emit(JmpGeImmI { a: x, imm: 1, target: t });
+    a.emit(JmpGeImmI {
+        a: x,
+        imm: 1,
+        target: t,
+    });
     for make in [
         (|a, k, target| JmpLtKF { a, k, target }) as fn(u16, u32, u32) -> Instr,
         |a, k, target| JmpLeKF { a, k, target },
@@ -1076,7 +1136,11 @@ fn fused_module() -> Module {
         target: top,
     });
     a.line(3);
-    a.emit(Print { b: x, t: INT, nl: 1 });
+    a.emit(Print {
+        b: x,
+        t: INT,
+        nl: 1,
+    });
     a.emit(RetVoid {});
     m.functions.push(a.finish("main", None, &[]));
     m.entry = 0;

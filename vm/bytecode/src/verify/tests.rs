@@ -502,16 +502,8 @@ fn every_opcode() -> Vec<Instr> {
             b: 1,
             target: t(16),
         },
-        MulImmI {
-            a: 2,
-            b: 0,
-            imm: 7,
-        },
-        DivImmI {
-            a: 2,
-            b: 0,
-            imm: 7,
-        },
+        MulImmI { a: 2, b: 0, imm: 7 },
+        DivImmI { a: 2, b: 0, imm: 7 },
         RemImmI {
             a: 2,
             b: 0,

@@ -387,7 +387,8 @@ impl<'p> Vm<'p> {
                     cur!().pc = (pc!() - 1) as u32;
                     let callee = self.heap.aux(clo);
                     let nb = base + f.nregs;
-                    let cf = tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, clo));
+                    let cf =
+                        tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, clo));
                     enter!(cf, nb);
                 }
                 Instr::CallTrait { a, t, m, b, n } => {

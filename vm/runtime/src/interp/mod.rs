@@ -61,6 +61,8 @@ impl<'p> Vm<'p> {
     /// Runs the innermost frame (number `stop`) and everything it calls until
     /// it returns; gives its result (0 for functions returning nothing). On a
     /// trap the frames stay in place so that the caller can take a trace.
+    // The float branches test `!(a < b)` on purpose: it is taken on NaN.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
     pub fn execute(&mut self, stop: usize) -> Result<u64, Trap> {
         let prog: &'p Program = self.prog;
         // The reciprocal of the last `divk.i`/`remk.i` divisor (see
@@ -177,6 +179,7 @@ impl<'p> Vm<'p> {
                 }
             };
         }
+        // NaN-aware negations: `!(a < b)` is deliberate (taken on NaN).
         macro_rules! jmp_nf {
             ($a:expr, $b:expr, $t:expr, $op:tt) => {
                 if !(f64::from_bits(r!($a)) $op f64::from_bits(r!($b))) {
@@ -702,7 +705,7 @@ impl<'p> Vm<'p> {
                         if recip.0 != imm {
                             recip = ops::reciprocal(imm);
                         }
-                        ops::div_by_reciprocal(x as u64, recip) as u64
+                        ops::div_by_reciprocal(x as u64, recip)
                     } else {
                         x.wrapping_div(imm as i64) as u64
                     };

@@ -42,7 +42,7 @@ pub fn reciprocal(d: i32) -> (i32, u64, u32) {
         s -= 1;
     }
     let num = 1u128 << (64 + s);
-    let m = num / du + u128::from(num % du != 0);
+    let m = num / du + u128::from(!num.is_multiple_of(du));
     (d, m as u64, s)
 }
 

@@ -1,5 +1,9 @@
 //! The interpreter: one loop over decoded instructions, with the current
-//! function's code, its register base and the pc in locals.
+//! function, a pointer to its registers and an instruction pointer in
+//! locals. The verifier's guarantees (register operands inside the frame,
+//! jump targets inside the code, no falling off the end, constant indices
+//! in range) let registers, code and constants be read without bounds
+//! checks; each such read cites the invariant it relies on.
 //!
 //! Language calls never recurse on the Rust stack: a call pushes a frame
 //! record and switches the locals to the callee; a return pops it. Registers

@@ -30,10 +30,23 @@ fn main() {
             std::process::exit(if e.use_stderr() { exit::USAGE } else { 0 });
         }
     };
+    let heap_to_prestart = match &cli.command {
+        Some(Command::Run { gc, kvm, .. }) if !kvm.kvm => {
+            Some((gc.plan.unwrap_or_default(), gc.threads))
+        }
+        _ => None,
+    };
     let worker = std::thread::Builder::new()
         .name("lang".into())
         .stack_size(WORKER_STACK_BYTES)
         .spawn(move || dispatch(cli));
+    // While the worker reads and compiles the program, this thread starts
+    // the heap, which takes several times as long as compiling a small
+    // program. A failure here is not reported: the run meets it again
+    // when it asks for the heap, and reports it there.
+    if let (Ok(_), Some((plan, threads))) = (&worker, heap_to_prestart) {
+        let _ = std::panic::catch_unwind(|| lang_vm::prestart_heap(plan, threads));
+    }
     let code = match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,
         Ok(Err(_)) => {

@@ -58,6 +58,13 @@ pub struct VmOptions {
     pub gc_stress: Option<u64>,
 }
 
+/// Starts the heap (MMTk) for a run with `plan` and `threads` now, on the
+/// calling thread, while another thread compiles; `run` then finds it
+/// ready. See `heap::prestart`.
+pub fn prestart_heap(plan: GcPlan, threads: Option<usize>) -> Result<(), String> {
+    heap::prestart(plan, threads)
+}
+
 /// The collector statistics of the last run that ended in this process.
 static LAST_STATS: Mutex<Option<GcStats>> = Mutex::new(None);
 

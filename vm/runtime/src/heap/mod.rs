@@ -94,6 +94,20 @@ pub struct HeapConfig {
 /// The plan the process's MMTk instance was built with, once it is built.
 static INIT: Mutex<Option<GcPlan>> = Mutex::new(None);
 
+/// Builds the process's MMTk instance ahead of the first run, so that a
+/// caller can overlap MMTk's start-up (several milliseconds: it reserves and
+/// records terabytes of side-metadata address space) with other work, such
+/// as compiling the program. The run that follows must ask for the same
+/// plan; its `Heap::new` waits for this to finish if it is still going.
+pub fn prestart(plan: GcPlan, threads: Option<usize>) -> Result<(), String> {
+    instance(&HeapConfig {
+        plan,
+        max_bytes: 0,
+        threads,
+    })
+    .map(|_| ())
+}
+
 /// The process's MMTk instance, built on first use with `config`'s plan.
 ///
 /// MMTk's spaces are process-wide, so the first run fixes the plan: a later

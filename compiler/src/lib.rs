@@ -15,6 +15,7 @@
 pub mod ast;
 pub mod check;
 pub mod diag;
+mod inline;
 pub mod lexer;
 pub mod lower;
 pub mod parser;

@@ -117,6 +117,7 @@ pub fn lower(p: &tir::Program, file_name: &str) -> Result<Module, Vec<Diagnostic
         functions: &p.functions,
         structs: &p.structs,
         enums: &p.enums,
+        inline: true,
     };
     let mut errors = Vec::new();
     for f in &p.functions {
@@ -142,6 +143,10 @@ struct Bodies<'p> {
     functions: &'p [tir::Function],
     structs: &'p [tir::StructInfo],
     enums: &'p [tir::EnumInfo],
+    /// Whether calls of tiny pure functions are inlined (`crate::inline`):
+    /// for whole programs, not for REPL inputs, whose functions may be
+    /// redefined later.
+    inline: bool,
 }
 
 impl<'p> Bodies<'p> {
@@ -270,6 +275,7 @@ impl Lowering {
             functions: &code.functions,
             structs: &env.structs,
             enums: &env.enums,
+            inline: false,
         };
         let mut errors = Vec::new();
         // The new functions continue the module's numbering; fill any gap
@@ -1061,11 +1067,17 @@ impl<'b, 'p> FnLower<'b, 'p> {
                     self.emit(Instr::NotB { a: d, b: d });
                 }
             }
-            K::Call(f, args) => {
-                let b = self.args(args);
-                let n = args.len() as u16;
-                self.emit(Instr::Call { a: d, f: *f, b, n });
-            }
+            K::Call(f, args) => match self.inlined(*f, args) {
+                Some(body) => {
+                    let e = crate::inline::substitute(body, args, e.line);
+                    self.expr_to(&e, d);
+                }
+                None => {
+                    let b = self.args(args);
+                    let n = args.len() as u16;
+                    self.emit(Instr::Call { a: d, f: *f, b, n });
+                }
+            },
             K::CallClosure(c, args) => {
                 let c = self.value(c);
                 let b = self.args(args);
@@ -1268,6 +1280,15 @@ impl<'b, 'p> FnLower<'b, 'p> {
     }
 
     /// Evaluates arguments into a fresh block of consecutive registers.
+    /// The body to put in place of a call of `f` with `args`, when the call
+    /// can be inlined (see `crate::inline`).
+    fn inlined(&self, f: tir::FuncIdx, args: &[tir::Expr]) -> Option<&'p tir::Expr> {
+        if !self.bodies.inline || !crate::inline::simple_args(args) {
+            return None;
+        }
+        crate::inline::inlinable(self.bodies.get(f)?)
+    }
+
     fn args(&mut self, args: &[tir::Expr]) -> Reg {
         let tys: Vec<TypeId> = args.iter().map(|a| self.mb.ty(&a.ty)).collect();
         let b = self.block(tys);
@@ -2010,6 +2031,43 @@ mod tests {
         // A loop variable is never assigned: captured by value, one per
         // iteration.
         assert!(!is_cell(lambdas[1].captures[0]));
+    }
+
+    #[test]
+    fn only_calls_of_tiny_pure_functions_with_simple_arguments_are_inlined() {
+        use lang_bytecode::Instr;
+        let m = compile_verified(
+            "fn add(a: int, b: int) -> int { return a + b * 2; }
+             fn div(a: int, b: int) -> int { return a / b; }
+             fn half(a: int) -> int { return a / 2; }
+             fn twice(a: int) -> int { let b = a; return b * 2; }
+             fn deep(a: int) -> int { return add(a, 1); }
+             fn name(a: int) -> str { return \"n\"; }
+             fn main() {
+                 let x = 4;
+                 println(add(x, 3));     // inlined
+                 println(add(x + 1, 3)); // call: the argument is an expression
+                 println(div(x, 2));     // call: may divide by zero
+                 println(half(x));       // inlined: a nonzero literal divisor
+                 println(twice(x));      // call: the body has a statement
+                 println(deep(x));       // call: the body calls
+                 println(name(x));       // call: not a number
+             }",
+        );
+        let id = |name: &str| m.functions.iter().position(|f| f.name == name).expect(name) as u32;
+        let main = &m.functions[id("main") as usize];
+        let called: Vec<u32> = main
+            .code
+            .iter()
+            .filter_map(|i| match i {
+                Instr::Call { f, .. } => Some(*f),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            called,
+            vec![id("add"), id("div"), id("twice"), id("deep"), id("name")]
+        );
     }
 
     #[test]

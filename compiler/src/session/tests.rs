@@ -544,3 +544,16 @@ fn prefixes_and_completions_never_panic() {
         let _ = s.completions(odd);
     }
 }
+
+#[test]
+fn repl_inputs_never_inline_calls() {
+    // Whole programs inline `scale(x)`; a REPL input must not, because a
+    // later input may redefine `scale` and `user` must then call the new one.
+    let mut s = Session::new("<repl>");
+    ok(
+        &mut s,
+        "fn scale(x: int) -> int { return x * 3; }\nfn user(y: int) -> int { return scale(y); }",
+    );
+    let user = s.function_ids("user")[0];
+    assert_eq!(calls(s.module(), user), s.function_ids("scale"));
+}

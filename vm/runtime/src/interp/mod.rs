@@ -90,13 +90,10 @@ impl<'p> Vm<'p> {
                 unsafe { ip.offset_from(f.code.as_ptr()) as usize }
             };
         }
-        // Slot 0 of the VM stack. The stack is allocated once and never
-        // resized or replaced, so this stays valid for the whole run.
-        let stack0: *mut u64 = self.heap.roots.stack.as_mut_ptr();
-        // Register 0 of the current frame; `sync!` re-derives it when the
-        // frame changes and after anything that used the stack through
-        // `self`.
-        let mut regs: *mut u64 = stack0.wrapping_add(base);
+        // Register 0 of the current frame. The VM stack is allocated once
+        // and never resized, so this stays valid; `sync!` re-derives it
+        // after anything that may have used the stack through `self`.
+        let mut regs: *mut u64 = self.heap.roots.stack.as_mut_ptr().wrapping_add(base);
 
         // The record of the running frame: always the innermost one.
         macro_rules! cur {
@@ -123,7 +120,7 @@ impl<'p> Vm<'p> {
         // operation that used the stack through `self` (natives, allocation).
         macro_rules! sync {
             () => {
-                regs = stack0.wrapping_add(base)
+                regs = self.heap.roots.stack.as_mut_ptr().wrapping_add(base)
             };
         }
         // A float constant.

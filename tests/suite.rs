@@ -400,7 +400,7 @@ fn conformance(src: &Path) -> Result<(), Failed> {
 }
 
 fn compiles(src: &Path) -> bool {
-    side(src, "err").map_or(true, |e| !e.starts_with("exit: 65"))
+    side(src, "err").is_none_or(|e| !e.starts_with("exit: 65"))
 }
 
 fn bytecode_round_trip(src: &Path) -> Result<(), Failed> {
@@ -578,12 +578,43 @@ const GC_CLI: &[(&str, TrialFn)] = &[
     ("bad_option_values_are_usage_errors", gc_bad_values),
     ("stats_after_the_program_and_after_errors", gc_stats_table),
     ("nursery_does_most_of_the_collecting", gc_nursery_dominates),
+    (
+        "address_space_limit_is_a_clear_error",
+        gc_address_space_limit,
+    ),
 ];
 
 fn lang_in_root(args: &[&str]) -> Result<Output, Failed> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
     run_lang(&refs, None, Some(root))
+}
+
+/// Under `ulimit -v` MMTk cannot reserve its address space; the run ends
+/// with an error that says so, not with MMTk's panic.
+fn gc_address_space_limit() -> Result<(), Failed> {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 4000000 && exec \"$0\" run examples/hello.src")
+        .arg(env!("CARGO_BIN_EXE_lang"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .map_err(|e| format!("cannot run sh: {e}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(70)
+        || !stderr.contains("the heap cannot start")
+        || !stderr.contains("ulimit -v")
+        || stderr.contains("panicked")
+        || !out.stdout.is_empty()
+    {
+        return Err(format!(
+            "expected exit 70 and a clear error, got {:?}:\n{stderr}",
+            out.status
+        )
+        .into());
+    }
+    Ok(())
 }
 
 fn gc_unknown_plan() -> Result<(), Failed> {

@@ -508,8 +508,8 @@ mod tests {
             ]
         );
         assert_eq!(
-            toks("3.14159.to_fixed"),
-            vec![Tok::Float(3.14159), Tok::Dot, Tok::Ident("to_fixed")]
+            toks("2.71.to_fixed"),
+            vec![Tok::Float(2.71), Tok::Dot, Tok::Ident("to_fixed")]
         );
     }
 

@@ -37,7 +37,7 @@ pub(crate) fn bin<'a>(b: &'a Bump, op: BinOp, l: &'a Expr<'a>, r: &'a Expr<'a>) 
     })
 }
 
-pub(crate) fn slice<'a, T: Copy>(b: &'a Bump, v: Vec<T>) -> &'a [T] {
+pub(crate) fn slice<T: Copy>(b: &Bump, v: Vec<T>) -> &[T] {
     b.alloc_slice_copy(&v)
 }
 

@@ -282,7 +282,7 @@ impl Checker<'_> {
             if l_nil || r_nil {
                 let other = if l_nil { r } else { l };
                 let v = self.expr(other, None);
-                if !v.ty.is_nullable() && !(l_nil && r_nil) {
+                if !(v.ty.is_nullable() || l_nil && r_nil) {
                     let msg = format!("{} is never `nil`", self.show(&v.ty));
                     self.error(other.span, msg);
                 }

@@ -1014,13 +1014,15 @@ impl<'s> Checker<'s> {
             }
             let idx = self.new_func_slot(sig);
             if imp.trait_name.is_none() {
-                if self.env.statics.contains_key(&key) {
+                if let std::collections::hash_map::Entry::Vacant(slot) =
+                    self.env.statics.entry(key.clone())
+                {
+                    slot.insert(idx);
+                } else {
                     self.error(
                         m.sig.name.span,
                         format!("`{}::{}` is declared twice", key.0, key.1),
                     );
-                } else {
-                    self.env.statics.insert(key, idx);
                 }
             } else {
                 self.env.statics.entry(key).or_insert(idx);

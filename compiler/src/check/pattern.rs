@@ -340,7 +340,7 @@ impl Checker<'_> {
 
     fn exhaustive(&self, arms: &[tir::Arm], ty: &Type) -> bool {
         let rows: Vec<Vec<&Pat>> = arms.iter().map(|a| vec![&a.pat]).collect();
-        !self.useful_wild(rows, &[ty.clone()], 0)
+        !self.useful_wild(rows, std::slice::from_ref(ty), 0)
     }
 
     /// The variants of an enum scrutinee that no arm covers completely.

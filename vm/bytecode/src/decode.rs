@@ -341,7 +341,7 @@ fn decode_function(r: &mut Reader) -> Result<Function, DecodeError> {
                 "line table of function `{name}` is not in canonical form"
             ));
         }
-        lines.extend(std::iter::repeat(line).take(n));
+        lines.extend(std::iter::repeat_n(line, n));
     }
     if lines.len() != count {
         return r.fail(format!(

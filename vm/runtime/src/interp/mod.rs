@@ -11,6 +11,7 @@
 //! register's type, so no instruction checks a type at run time. Values are
 //! checked where the language says so: nil, bounds, division by zero.
 
+mod cold;
 mod frame;
 mod ops;
 
@@ -212,11 +213,15 @@ impl<'p> Vm<'p> {
                 }
             };
         }
-        macro_rules! cmp_s {
-            ($a:expr, $b:expr, $c:expr, $op:tt) => {{
-                let h = &self.heap;
-                let res = h.str_bytes(r!($b)) $op h.str_bytes(r!($c));
-                r!($a) = res as u64;
+        // Runs an out-of-line instruction (see `cold`): saves the frame's pc
+        // first, for natives that call back and for traces, and re-derives
+        // the register pointer after it.
+        macro_rules! cold {
+            ($call:expr) => {{
+                cur!().pc = (pc!() - 1) as u32;
+                let r: Result<(), Trap> = $call;
+                sync!();
+                tr!(r);
             }};
         }
         // Switches the locals to the callee's frame, just pushed at `nb`.
@@ -334,10 +339,6 @@ impl<'p> Vm<'p> {
                 Instr::EqB { a, b, c } => r!(a) = ((r!(b) != 0) == (r!(c) != 0)) as u64,
                 Instr::NeB { a, b, c } => r!(a) = ((r!(b) != 0) != (r!(c) != 0)) as u64,
                 Instr::NotB { a, b } => r!(a) = (r!(b) == 0) as u64,
-                Instr::EqS { a, b, c } => cmp_s!(a, b, c, ==),
-                Instr::NeS { a, b, c } => cmp_s!(a, b, c, !=),
-                Instr::LtS { a, b, c } => cmp_s!(a, b, c, <),
-                Instr::LeS { a, b, c } => cmp_s!(a, b, c, <=),
                 Instr::EqR { a, b, c } => r!(a) = (r!(b) == r!(c)) as u64,
                 Instr::NeR { a, b, c } => r!(a) = (r!(b) != r!(c)) as u64,
                 Instr::IsNil { a, b } => r!(a) = (r!(b) == 0) as u64,
@@ -346,20 +347,7 @@ impl<'p> Vm<'p> {
                 Instr::FloatToInt { a, b } => {
                     r!(a) = tr!(ops::float_to_int(f64::from_bits(r!(b)))) as u64;
                 }
-                Instr::ToStr { a, b, t } => {
-                    let mut text = Vec::new();
-                    crate::print::format_value(&self.heap, prog, r!(b), t, &mut text);
-                    r!(a) = tr!(self.heap.alloc_str(&text));
-                }
-                Instr::Concat { a, b, c } => {
-                    let s = tr!(self.concat(base + b as usize, base + c as usize));
-                    r!(a) = s;
-                }
                 Instr::StrLen { a, b } => r!(a) = self.heap.str_len(r!(b)) as u64,
-                Instr::Print { b, t, nl } => {
-                    let v = r!(b);
-                    self.print_value(v, t, nl != 0);
-                }
 
                 Instr::Jmp { target } => branch!(target),
                 Instr::JmpIf { a, target } => {
@@ -430,64 +418,15 @@ impl<'p> Vm<'p> {
                         }
                     }
                 }
-                Instr::CallNative { a, native, b, n: _ } => {
-                    cur!().pc = (pc!() - 1) as u32;
-                    let Some(nat) = Native::from_id(native) else {
-                        fail!(Trap::error(format!("unknown native {native}")));
-                    };
-                    let args = crate::natives::Args {
-                        base,
-                        a,
-                        b,
-                        func: cur!().func,
-                    };
-                    let r = self.call_native(nat, &args);
-                    sync!();
-                    tr!(r);
-                }
                 Instr::Ret { a } => ret!(r!(a), true),
                 Instr::RetVoid {} => ret!(0, false),
 
-                Instr::MakeClosure { a, f: callee, b, n } => {
-                    let Some(cf) = prog.funcs.get(callee as usize) else {
-                        fail!(Trap::error(format!("closure of unknown function {callee}")));
-                    };
-                    let clo = tr!(self
-                        .heap
-                        .alloc_fixed(cf.closure_shape, callee, cf.ncaptures));
-                    for i in 0..(n as usize).min(cf.ncaptures) {
-                        let src = b as usize + i;
-                        let v = r!(src);
-                        if f.reg_is_ref[src] {
-                            self.heap.store_ref(clo, i, v);
-                        } else {
-                            self.heap.store(clo, i, v);
-                        }
-                    }
-                    r!(a) = clo;
-                }
                 Instr::GetCapture { a, i } => {
                     let clo = cur!().closure;
                     if clo == 0 {
                         fail!(nil_error());
                     }
                     r!(a) = self.heap.load(clo, i as usize);
-                }
-                Instr::NewCell { a, b } => {
-                    let TypeInfo::Cell {
-                        shape, inner_ref, ..
-                    } = *prog.ty(f.reg_types[a as usize])
-                    else {
-                        fail!(Trap::error("cell.new into a register that is not a cell"));
-                    };
-                    let cell = tr!(self.heap.alloc_fixed(shape, 0, 1));
-                    let v = r!(b);
-                    if inner_ref {
-                        self.heap.store_ref(cell, 0, v);
-                    } else {
-                        self.heap.store(cell, 0, v);
-                    }
-                    r!(a) = cell;
                 }
                 Instr::CellGet { a, b } => {
                     let cell = obj!(b);
@@ -503,15 +442,6 @@ impl<'p> Vm<'p> {
                     }
                 }
 
-                Instr::NewStruct { a, t, b, n } => {
-                    let TypeInfo::Struct(s) = *prog.ty(t) else {
-                        fail!(Trap::error("new.st of a type that is not a struct"));
-                    };
-                    let shape = prog.struct_shapes[s as usize];
-                    let o = tr!(self.heap.alloc_fixed(shape, s, n as usize));
-                    self.fill_slots(o, f, base, b, n);
-                    r!(a) = o;
-                }
                 Instr::GetField { a, b, i } => {
                     let o = obj!(b);
                     r!(a) = self.heap.load(o, i as usize);
@@ -527,21 +457,6 @@ impl<'p> Vm<'p> {
                 }
                 Instr::Upcast { a, b } => r!(a) = r!(b),
 
-                Instr::NewEnum { a, t, v, b, n } => {
-                    let TypeInfo::Enum(e) = *prog.ty(t) else {
-                        fail!(Trap::error("new.en of a type that is not an enum"));
-                    };
-                    let Some(&shape) = prog
-                        .variant_shapes
-                        .get(e as usize)
-                        .and_then(|vs| vs.get(v as usize))
-                    else {
-                        fail!(Trap::error("new.en of an unknown variant"));
-                    };
-                    let o = tr!(self.heap.alloc_fixed(shape, v as u32, n as usize));
-                    self.fill_slots(o, f, base, b, n);
-                    r!(a) = o;
-                }
                 Instr::EnumTag { a, b } => {
                     let o = obj!(b);
                     r!(a) = self.heap.aux(o) as u64;
@@ -559,47 +474,6 @@ impl<'p> Vm<'p> {
                     r!(a) = self.heap.load(o, i as usize);
                 }
 
-                Instr::NewArray { a, t, b, n } => {
-                    let TypeInfo::Array { elem_ref, .. } = *prog.ty(t) else {
-                        fail!(Trap::error("new.arr of a type that is not an array"));
-                    };
-                    let arr = tr!(array::new(&mut self.heap, elem_ref, n as usize, n as usize));
-                    let buf = self.heap.load(arr, array::BUF);
-                    if n > 0 {
-                        for i in 0..n as usize {
-                            let v = r!(b as usize + i);
-                            if elem_ref {
-                                self.heap.store_ref(buf, 1 + i, v);
-                            } else {
-                                self.heap.store(buf, 1 + i, v);
-                            }
-                        }
-                    }
-                    r!(a) = arr;
-                }
-                Instr::NewArrayFill { a, t, b, c } => {
-                    let TypeInfo::Array { elem_ref, .. } = *prog.ty(t) else {
-                        fail!(Trap::error("new.fill of a type that is not an array"));
-                    };
-                    let count = r!(c) as i64;
-                    if count < 0 {
-                        fail!(Trap::error(format!("negative array length: {count}")));
-                    }
-                    let count = usize::try_from(count).unwrap_or(usize::MAX);
-                    let arr = tr!(array::new(&mut self.heap, elem_ref, count, count));
-                    let v = r!(b);
-                    if v != 0 {
-                        let buf = self.heap.load(arr, array::BUF);
-                        for i in 0..count {
-                            if elem_ref {
-                                self.heap.store_ref(buf, 1 + i, v);
-                            } else {
-                                self.heap.store(buf, 1 + i, v);
-                            }
-                        }
-                    }
-                    r!(a) = arr;
-                }
                 Instr::ArrGet { a, b, c } => {
                     let arr = obj!(b);
                     let i = tr!(array::check_index(&self.heap, arr, r!(c) as i64));
@@ -615,20 +489,7 @@ impl<'p> Vm<'p> {
                     let arr = obj!(b);
                     r!(a) = array::len(&self.heap, arr) as u64;
                 }
-                Instr::ArrPush { a, b } => {
-                    let arr = obj!(a);
-                    let v = r!(b);
-                    tr!(array::push(
-                        &mut self.heap,
-                        arr,
-                        v,
-                        f.reg_is_ref[b as usize]
-                    ));
-                }
 
-                Instr::NewMap { a, t: _ } => {
-                    r!(a) = tr!(map::new(&mut self.heap));
-                }
                 Instr::MapGet { a, b, c } => {
                     let m = obj!(b);
                     let TypeInfo::Map { kind, key, .. } = *prog.ty(f.reg_types[b as usize]) else {
@@ -639,21 +500,6 @@ impl<'p> Vm<'p> {
                         Some(v) => r!(a) = v,
                         None => fail!(ops::key_error(&self.heap, prog, k, key)),
                     }
-                }
-                Instr::MapSet { a, b, c } => {
-                    let m = obj!(a);
-                    let TypeInfo::Map { kind, val_ref, .. } = *prog.ty(f.reg_types[a as usize])
-                    else {
-                        fail!(Trap::error("mset on a register that is not a map"));
-                    };
-                    let (k, v) = (r!(b), r!(c));
-                    tr!(map::insert(
-                        &mut self.heap,
-                        m,
-                        map::MapKind { key: kind, val_ref },
-                        k,
-                        v
-                    ));
                 }
 
                 Instr::JmpEqI { a, b, target } => {
@@ -740,6 +586,33 @@ impl<'p> Vm<'p> {
                 Instr::JmpNleKF { a, k, target } => jmp_nkf!(a, k, target, <=),
                 Instr::JmpNgtKF { a, k, target } => jmp_nkf!(a, k, target, >),
                 Instr::JmpNgeKF { a, k, target } => jmp_nkf!(a, k, target, >=),
+                // Allocation, printing, string comparison and natives: each
+                // a call (see `cold`), so that the loop keeps its registers.
+                Instr::ToStr { a, b, t } => cold!(self.op_to_str(base, a, b, t)),
+                Instr::Concat { a, b, c } => cold!(self.op_concat(base, a, b, c)),
+                Instr::Print { b, t, nl } => self.op_print(base, b, t, nl != 0),
+                Instr::EqS { a, b, c } => r!(a) = self.op_str_cmp(base, b, c).is_eq() as u64,
+                Instr::NeS { a, b, c } => r!(a) = self.op_str_cmp(base, b, c).is_ne() as u64,
+                Instr::LtS { a, b, c } => r!(a) = self.op_str_cmp(base, b, c).is_lt() as u64,
+                Instr::LeS { a, b, c } => r!(a) = self.op_str_cmp(base, b, c).is_le() as u64,
+                Instr::CallNative { a, native, b, n: _ } => {
+                    cold!(self.op_native(base, a, native, b))
+                }
+                Instr::MakeClosure { a, f: callee, b, n } => {
+                    cold!(self.op_closure(f, base, a, callee, b, n))
+                }
+                Instr::NewCell { a, b } => cold!(self.op_new_cell(f, base, a, b)),
+                Instr::NewStruct { a, t, b, n } => cold!(self.op_new_struct(f, base, a, t, b, n)),
+                Instr::NewEnum { a, t, v, b, n } => {
+                    cold!(self.op_new_enum(f, base, a, t, v, b, n))
+                }
+                Instr::NewArray { a, t, b, n } => cold!(self.op_new_array(base, a, t, b, n)),
+                Instr::NewArrayFill { a, t, b, c } => {
+                    cold!(self.op_new_array_fill(base, a, t, b, c))
+                }
+                Instr::ArrPush { a, b } => cold!(self.op_push(f, base, a, b)),
+                Instr::NewMap { a, t: _ } => cold!(self.op_new_map(base, a)),
+                Instr::MapSet { a, b, c } => cold!(self.op_map_set(f, base, a, b, c)),
             }
         }
     }

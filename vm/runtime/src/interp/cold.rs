@@ -1,0 +1,287 @@
+//! The instructions that allocate, print, compare strings or call natives,
+//! each in a function of its own that the dispatch loop calls.
+//!
+//! Each of these costs far more than a function call, and each needs many
+//! values at once (heap, type tables, output). Inlined into the loop, their
+//! code made the register allocator spill the loop's own state (the register
+//! pointer, the instruction pointer) and reload it in every arithmetic
+//! instruction; called, they leave the loop its registers. Each takes the
+//! frame's `FuncInfo` and stack base and reads its operand registers itself;
+//! the loop saves the frame's pc before calling, so natives that call back
+//! into the language and failures see where the frame is.
+
+use super::Vm;
+use crate::error::{nil_error, Trap};
+use crate::objects::{array, map};
+use crate::program::{FuncInfo, TypeInfo};
+use lang_bytecode::{Native, TypeId};
+use std::cmp::Ordering;
+
+impl<'p> Vm<'p> {
+    /// R[x] of the frame at `base`. Checked indexing: these instructions are
+    /// not hot enough for the check to matter, and the verifier keeps it
+    /// from ever failing.
+    fn reg(&mut self, base: usize, x: impl Into<usize>) -> &mut u64 {
+        &mut self.heap.roots.stack[base + x.into()]
+    }
+
+    /// Stores register `src`'s value into slot `i` of `o`, through the write
+    /// barrier when the register holds a reference.
+    fn store_from(&mut self, f: &FuncInfo, o: u64, i: usize, base: usize, src: usize) {
+        let v = *self.reg(base, src);
+        if f.reg_is_ref[src] {
+            self.heap.store_ref(o, i, v);
+        } else {
+            self.heap.store(o, i, v);
+        }
+    }
+
+    /// `tostr`: R[a] := the printed form of R[b], of type `t`.
+    #[inline(never)]
+    pub(super) fn op_to_str(&mut self, base: usize, a: u16, b: u16, t: TypeId) -> Result<(), Trap> {
+        let mut text = Vec::new();
+        let v = *self.reg(base, b);
+        crate::print::format_value(&self.heap, self.prog, v, t, &mut text);
+        *self.reg(base, a) = self.heap.alloc_str(&text)?;
+        Ok(())
+    }
+
+    /// `concat`: R[a] := R[b] .. R[c].
+    #[inline(never)]
+    pub(super) fn op_concat(&mut self, base: usize, a: u16, b: u16, c: u16) -> Result<(), Trap> {
+        *self.reg(base, a) = self.concat(base + b as usize, base + c as usize)?;
+        Ok(())
+    }
+
+    /// `print`: writes R[b] of type `t`, then a newline if `nl`.
+    #[inline(never)]
+    pub(super) fn op_print(&mut self, base: usize, b: u16, t: TypeId, nl: bool) {
+        let v = *self.reg(base, b);
+        self.print_value(v, t, nl);
+    }
+
+    /// How R[b] compares with R[c], as strings (byte order).
+    #[inline(never)]
+    pub(super) fn op_str_cmp(&mut self, base: usize, b: u16, c: u16) -> Ordering {
+        let (x, y) = (*self.reg(base, b), *self.reg(base, c));
+        self.heap.str_bytes(x).cmp(self.heap.str_bytes(y))
+    }
+
+    /// `call.n` of a native without an inline fast path.
+    #[inline(never)]
+    pub(super) fn op_native(
+        &mut self,
+        base: usize,
+        a: u16,
+        native: u16,
+        b: u16,
+    ) -> Result<(), Trap> {
+        let Some(nat) = Native::from_id(native) else {
+            return Err(Trap::error(format!("unknown native {native}")));
+        };
+        let func = self.heap.roots.frames.last().map_or(0, |fr| fr.func);
+        self.call_native(nat, &crate::natives::Args { base, a, b, func })
+    }
+
+    /// `closure`: R[a] := a closure of function `callee` capturing
+    /// R[b .. b+n].
+    #[inline(never)]
+    pub(super) fn op_closure(
+        &mut self,
+        f: &FuncInfo,
+        base: usize,
+        a: u16,
+        callee: u32,
+        b: u16,
+        n: u16,
+    ) -> Result<(), Trap> {
+        let prog = self.prog;
+        let Some(cf) = prog.funcs.get(callee as usize) else {
+            return Err(Trap::error(format!("closure of unknown function {callee}")));
+        };
+        let clo = self
+            .heap
+            .alloc_fixed(cf.closure_shape, callee, cf.ncaptures)?;
+        for i in 0..(n as usize).min(cf.ncaptures) {
+            self.store_from(f, clo, i, base, b as usize + i);
+        }
+        *self.reg(base, a) = clo;
+        Ok(())
+    }
+
+    /// `cell.new`: R[a] := a new cell holding R[b].
+    #[inline(never)]
+    pub(super) fn op_new_cell(
+        &mut self,
+        f: &FuncInfo,
+        base: usize,
+        a: u16,
+        b: u16,
+    ) -> Result<(), Trap> {
+        let TypeInfo::Cell { shape, .. } = *self.prog.ty(f.reg_types[a as usize]) else {
+            return Err(Trap::error("cell.new into a register that is not a cell"));
+        };
+        let cell = self.heap.alloc_fixed(shape, 0, 1)?;
+        self.store_from(f, cell, 0, base, b as usize);
+        *self.reg(base, a) = cell;
+        Ok(())
+    }
+
+    /// `new.st`: R[a] := a new struct of type `t` with fields R[b .. b+n].
+    #[inline(never)]
+    pub(super) fn op_new_struct(
+        &mut self,
+        f: &FuncInfo,
+        base: usize,
+        a: u16,
+        t: TypeId,
+        b: u16,
+        n: u16,
+    ) -> Result<(), Trap> {
+        let TypeInfo::Struct(s) = *self.prog.ty(t) else {
+            return Err(Trap::error("new.st of a type that is not a struct"));
+        };
+        let shape = self.prog.struct_shapes[s as usize];
+        let o = self.heap.alloc_fixed(shape, s, n as usize)?;
+        self.fill_slots(o, f, base, b, n);
+        *self.reg(base, a) = o;
+        Ok(())
+    }
+
+    /// `new.en`: R[a] := variant `v` of enum type `t` with payload
+    /// R[b .. b+n].
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn op_new_enum(
+        &mut self,
+        f: &FuncInfo,
+        base: usize,
+        a: u16,
+        t: TypeId,
+        v: u16,
+        b: u16,
+        n: u16,
+    ) -> Result<(), Trap> {
+        let prog = self.prog;
+        let TypeInfo::Enum(e) = *prog.ty(t) else {
+            return Err(Trap::error("new.en of a type that is not an enum"));
+        };
+        let Some(&shape) = prog
+            .variant_shapes
+            .get(e as usize)
+            .and_then(|vs| vs.get(v as usize))
+        else {
+            return Err(Trap::error("new.en of an unknown variant"));
+        };
+        let o = self.heap.alloc_fixed(shape, v as u32, n as usize)?;
+        self.fill_slots(o, f, base, b, n);
+        *self.reg(base, a) = o;
+        Ok(())
+    }
+
+    /// `new.arr`: R[a] := a new array of type `t` holding R[b .. b+n].
+    #[inline(never)]
+    pub(super) fn op_new_array(
+        &mut self,
+        base: usize,
+        a: u16,
+        t: TypeId,
+        b: u16,
+        n: u16,
+    ) -> Result<(), Trap> {
+        let TypeInfo::Array { elem_ref, .. } = *self.prog.ty(t) else {
+            return Err(Trap::error("new.arr of a type that is not an array"));
+        };
+        let arr = array::new(&mut self.heap, elem_ref, n as usize, n as usize)?;
+        let buf = self.heap.load(arr, array::BUF);
+        for i in 0..n as usize {
+            let v = *self.reg(base, b as usize + i);
+            if elem_ref {
+                self.heap.store_ref(buf, 1 + i, v);
+            } else {
+                self.heap.store(buf, 1 + i, v);
+            }
+        }
+        *self.reg(base, a) = arr;
+        Ok(())
+    }
+
+    /// `new.fill`: R[a] := a new array of type `t` with R[c] copies of R[b].
+    #[inline(never)]
+    pub(super) fn op_new_array_fill(
+        &mut self,
+        base: usize,
+        a: u16,
+        t: TypeId,
+        b: u16,
+        c: u16,
+    ) -> Result<(), Trap> {
+        let TypeInfo::Array { elem_ref, .. } = *self.prog.ty(t) else {
+            return Err(Trap::error("new.fill of a type that is not an array"));
+        };
+        let count = *self.reg(base, c) as i64;
+        if count < 0 {
+            return Err(Trap::error(format!("negative array length: {count}")));
+        }
+        let count = usize::try_from(count).unwrap_or(usize::MAX);
+        let arr = array::new(&mut self.heap, elem_ref, count, count)?;
+        let v = *self.reg(base, b);
+        if v != 0 {
+            let buf = self.heap.load(arr, array::BUF);
+            for i in 0..count {
+                if elem_ref {
+                    self.heap.store_ref(buf, 1 + i, v);
+                } else {
+                    self.heap.store(buf, 1 + i, v);
+                }
+            }
+        }
+        *self.reg(base, a) = arr;
+        Ok(())
+    }
+
+    /// `push`: appends R[b] to the array R[a].
+    #[inline(never)]
+    pub(super) fn op_push(
+        &mut self,
+        f: &FuncInfo,
+        base: usize,
+        a: u16,
+        b: u16,
+    ) -> Result<(), Trap> {
+        let arr = *self.reg(base, a);
+        if arr == 0 {
+            return Err(nil_error());
+        }
+        let v = *self.reg(base, b);
+        array::push(&mut self.heap, arr, v, f.reg_is_ref[b as usize])
+    }
+
+    /// `new.map`: R[a] := a new empty map.
+    #[inline(never)]
+    pub(super) fn op_new_map(&mut self, base: usize, a: u16) -> Result<(), Trap> {
+        *self.reg(base, a) = map::new(&mut self.heap)?;
+        Ok(())
+    }
+
+    /// `mset`: R[a][R[b]] := R[c].
+    #[inline(never)]
+    pub(super) fn op_map_set(
+        &mut self,
+        f: &FuncInfo,
+        base: usize,
+        a: u16,
+        b: u16,
+        c: u16,
+    ) -> Result<(), Trap> {
+        let m = *self.reg(base, a);
+        if m == 0 {
+            return Err(nil_error());
+        }
+        let TypeInfo::Map { kind, val_ref, .. } = *self.prog.ty(f.reg_types[a as usize]) else {
+            return Err(Trap::error("mset on a register that is not a map"));
+        };
+        let (k, v) = (*self.reg(base, b), *self.reg(base, c));
+        map::insert(&mut self.heap, m, map::MapKind { key: kind, val_ref }, k, v)
+    }
+}

@@ -143,17 +143,6 @@ fn reserve_probe() -> Result<(), String> {
     Ok(())
 }
 
-/// Whether MMTk's spaces should ask for transparent huge pages. They cut
-/// the page faults and TLB misses of big heaps (hash maps and strings that
-/// reach hundreds of megabytes run 8-14 % faster here). MMTk treats a failed
-/// `madvise` as a failed mapping, so huge pages are asked for only where
-/// the kernel offers them: `enabled` is `always` or `madvise`, not `never`,
-/// and kernels built without them have no such file.
-fn transparent_hugepages_usable() -> bool {
-    std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
-        .is_ok_and(|mode| !mode.contains("[never]"))
-}
-
 /// The process's MMTk instance, built on first use with `config`'s plan.
 ///
 /// MMTk's spaces are process-wide, so the first run fixes the plan: a later
@@ -179,9 +168,6 @@ fn instance(config: &HeapConfig) -> Result<&'static MMTK<LangVM>, String> {
     let mut builder = MMTKBuilder::new();
     let mut ok = builder.set_option("plan", config.plan.name());
     ok &= builder.set_option("gc_trigger", "Delegated");
-    if std::env::var_os("MMTK_TRANSPARENT_HUGEPAGES").is_none() && transparent_hugepages_usable() {
-        ok &= builder.set_option("transparent_hugepages", "true");
-    }
     if let Some(threads) = config.threads {
         ok &= builder.set_option("threads", &threads.max(1).to_string());
     }

@@ -505,6 +505,18 @@ impl Heap {
         object::load(o, i)
     }
 
+    /// Reads the `j`th 32-bit half-slot of `o`'s body from slot `first` on.
+    #[inline]
+    pub fn load_u32(&self, o: u64, first: usize, j: usize) -> u32 {
+        object::load_u32(o, first, j)
+    }
+
+    /// Writes the `j`th 32-bit half-slot of `o`'s body from slot `first` on.
+    #[inline]
+    pub fn store_u32(&mut self, o: u64, first: usize, j: usize, v: u32) {
+        object::store_u32(o, first, j, v)
+    }
+
     /// Writes a non-reference value to body slot `i` of `o`.
     #[inline]
     pub fn store(&mut self, o: u64, i: usize, v: u64) {

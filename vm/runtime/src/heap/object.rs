@@ -62,6 +62,31 @@ pub const fn slot_addr(o: u64, i: usize) -> u64 {
     o + (HEADER_BYTES + i * SLOT_BYTES) as u64
 }
 
+/// Reads the `j`th 32-bit half of the body from slot `first` on (two per
+/// slot, low half first on this little-endian layout). For tables of small
+/// integers, such as a map's index, that would waste half of every slot.
+#[inline]
+pub fn load_u32(o: u64, first: usize, j: usize) -> u32 {
+    debug_assert!(
+        first + j / 2 < body_slots(o),
+        "half {j} out of object {o:#x}"
+    );
+    // SAFETY: as for `load`: callers keep `first + j / 2` inside the body.
+    unsafe { *((slot_addr(o, first) as *const u32).add(j)) }
+}
+
+/// Writes the `j`th 32-bit half of the body from slot `first` on (see
+/// `load_u32`); never a reference, so no write barrier.
+#[inline]
+pub fn store_u32(o: u64, first: usize, j: usize, v: u32) {
+    debug_assert!(
+        first + j / 2 < body_slots(o),
+        "half {j} out of object {o:#x}"
+    );
+    // SAFETY: as for `load_u32`.
+    unsafe { *((slot_addr(o, first) as *mut u32).add(j)) = v }
+}
+
 /// Reads body slot `i` of object `o`.
 #[inline]
 pub fn load(o: u64, i: usize) -> u64 {

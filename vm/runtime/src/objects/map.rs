@@ -3,13 +3,18 @@
 //! A map object holds: the number of live entries, the number of entry
 //! positions used (live or deleted), an entries buffer of `[key, value,
 //! hash]` triples in insertion order, and an index buffer: an open-addressing
-//! table (linear probing, at most half full) of entry positions plus one in
-//! the low 32 bits, 0 meaning empty, with the high 32 bits of the entry's
-//! hash in the high bits, so that a probe passes over other keys' slots
-//! without reading their entries (one cache miss per lookup, not two). Deleting an entry leaves a tombstone in the entries
-//! buffer (hash = `TOMBSTONE`, key and value nil) that lookups skip; the next
-//! growth compacts the entries and rebuilds the index. Iteration walks the
-//! entries buffer, so it follows insertion order and never depends on hashes.
+//! table (linear probing, at most half full) of 32-bit slots, two to a
+//! buffer slot. A slot holds an entry position plus one in its low bits (as
+//! many as the table's size needs), 0 meaning empty, and bits of the entry's
+//! hash above them (a *tag*), so that a probe passes over other keys' slots
+//! without reading their entries: a lookup of a missing key touches the index
+//! alone. Half-width slots halve the index, which keeps the index of a map of
+//! a few million entries inside a typical last-level cache.
+//!
+//! Deleting an entry leaves a tombstone in the entries buffer (hash =
+//! `TOMBSTONE`, key and value nil) that lookups skip; the next growth compacts
+//! the entries and rebuilds the index. Iteration walks the entries buffer, so
+//! it follows insertion order and never depends on hashes.
 
 use crate::error::Trap;
 use crate::hash::{hash_bytes, mix64};
@@ -31,6 +36,24 @@ pub const TOMBSTONE: u64 = 1 << 63;
 
 /// Entry capacity of a map's first entries buffer.
 const MIN_ENTRIES: usize = 4;
+
+/// The most entries a map holds: 2^30, so that an entry position plus one
+/// fits in the low bits of a 32-bit index slot of a table with twice as many
+/// slots (2^31). That many entries take 24 GiB, far past a normal heap.
+const MAX_ENTRIES: usize = 1 << 30;
+
+/// The probe mask of index buffer `index` (its 32-bit slot count minus one).
+#[inline]
+fn index_mask(heap: &Heap, index: u64) -> usize {
+    heap.load(index, 0) as usize * 2 - 1
+}
+
+/// The tag of hash `h` in a table with probe mask `mask`: the hash's bits
+/// 32 and up that lie above the entry-position bits of a slot.
+#[inline]
+fn index_tag(h: u64, mask: usize) -> u32 {
+    (h >> 32) as u32 & !(mask as u32)
+}
 
 /// The key and value layout of one map type.
 #[derive(Clone, Copy, Debug)]
@@ -87,17 +110,17 @@ pub fn find(heap: &Heap, m: u64, kind: KeyKind, key: u64) -> Option<usize> {
         return None;
     }
     let index = heap.load(m, INDEX);
-    let mask = heap.load(index, 0) as usize - 1;
+    let mask = index_mask(heap, index);
     let h = hash_key(heap, kind, key);
     let mut pos = h as usize & mask;
-    let tag = h >> 32;
+    let tag = index_tag(h, mask);
     loop {
-        let slot = heap.load(index, 1 + pos);
+        let slot = heap.load_u32(index, 1, pos);
         if slot == 0 {
             return None;
         }
-        if slot >> 32 == tag {
-            let e = (slot as u32 as usize) - 1;
+        if slot & !(mask as u32) == tag {
+            let e = (slot & mask as u32) as usize - 1;
             let at = e * STRIDE;
             if heap.load(entries, 1 + at + 2) == h
                 && keys_equal(heap, kind, heap.load(entries, 1 + at), key)
@@ -193,31 +216,37 @@ pub fn insert(heap: &mut Heap, m: u64, kind: MapKind, key: u64, val: u64) -> Res
 
 /// Records entry position `e` with hash `h` in the index table.
 fn index_insert(heap: &mut Heap, index: u64, h: u64, e: usize) {
-    let mask = heap.load(index, 0) as usize - 1;
+    let mask = index_mask(heap, index);
     let mut pos = h as usize & mask;
-    while heap.load(index, 1 + pos) != 0 {
+    while heap.load_u32(index, 1, pos) != 0 {
         pos = (pos + 1) & mask;
     }
-    // Entry positions stay below 2^32: entries take 24 bytes each and the
-    // heap is far smaller than 2^32 of them.
-    heap.store(index, 1 + pos, (h >> 32) << 32 | (e as u64 + 1));
+    // `e < MAX_ENTRIES`, and the table has more than `e + 1` slots, so the
+    // position fits below the tag.
+    heap.store_u32(index, 1, pos, index_tag(h, mask) | (e as u32 + 1));
 }
 
-/// Makes room for one more entry: compacts away tombstones and, when the
-/// map is more than half live, doubles the capacity. The map is scratch
-/// root `mi`.
+/// Makes room for one more entry: compacts away tombstones and sizes the
+/// entries for twice the live ones (so a full map doubles, and one that is
+/// mostly tombstones shrinks). The index gets two slots per entry, so it is
+/// at most half full. The map is scratch root `mi`.
 fn rebuild(heap: &mut Heap, mi: usize, kind: MapKind) -> Result<(), Trap> {
     let m = heap.root(mi);
     let live = len(heap, m);
     let mut cap = MIN_ENTRIES;
-    while cap < (live + 1) * 2 {
+    while cap < live.saturating_mul(2) {
         cap = cap.checked_mul(2).ok_or(OutOfMemory)?;
+    }
+    if cap > MAX_ENTRIES {
+        return Err(Trap::error(format!(
+            "map too large: more than {MAX_ENTRIES} entries"
+        )));
     }
     let slots = cap.checked_mul(STRIDE).ok_or(OutOfMemory)?;
     let entries = heap.alloc_buffer(slots, kind.entries_aux())?;
     let ei = heap.push_root(entries);
-    let index_cap = cap.checked_mul(2).ok_or(OutOfMemory)?;
-    let index = heap.alloc_buffer(index_cap, buffer_aux(1, 0))?;
+    // `cap` buffer slots hold the index's `2 * cap` 32-bit slots.
+    let index = heap.alloc_buffer(cap, buffer_aux(1, 0))?;
     let entries = heap.root(ei);
     let m = heap.root(mi);
     let old = heap.load(m, ENTRIES);

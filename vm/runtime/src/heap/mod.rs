@@ -20,6 +20,7 @@ use binding::{LangVM, MMTK_INSTANCE, MUTATOR, OUT_OF_MEMORY};
 use mmtk::plan::{BarrierSelector, MutatorContext};
 use mmtk::util::alloc::{AllocatorSelector, BumpAllocator, BumpPointer, ImmixAllocator};
 use mmtk::util::metadata::MetadataSpec;
+use mmtk::util::options::{GCTriggerSelector, PlanSelector};
 use mmtk::util::{Address, ObjectReference};
 use mmtk::vm::slot::SimpleSlot;
 use mmtk::vm::{ObjectModel, VMBinding};
@@ -66,6 +67,19 @@ impl GcPlan {
             GcPlan::StickyImmix => "StickyImmix",
             GcPlan::Immix => "Immix",
             GcPlan::MarkSweep => "MarkSweep",
+        }
+    }
+
+    /// MMTk's name for the plan.
+    fn selector(self) -> PlanSelector {
+        match self {
+            GcPlan::NoGC => PlanSelector::NoGC,
+            GcPlan::SemiSpace => PlanSelector::SemiSpace,
+            GcPlan::GenCopy => PlanSelector::GenCopy,
+            GcPlan::GenImmix => PlanSelector::GenImmix,
+            GcPlan::StickyImmix => PlanSelector::StickyImmix,
+            GcPlan::Immix => PlanSelector::Immix,
+            GcPlan::MarkSweep => PlanSelector::MarkSweep,
         }
     }
 
@@ -165,11 +179,15 @@ fn instance(config: &HeapConfig) -> Result<&'static MMTK<LangVM>, String> {
     reserve_probe()?;
     // `new` reads MMTK_* environment variables, so experts can tune MMTk;
     // the settings the runtime depends on are forced after it.
+    // Typed setters, not `set_option` strings: parsing a `gc_trigger`
+    // string compiles two regular expressions, a tenth of a short run's
+    // start-up.
     let mut builder = MMTKBuilder::new();
-    let mut ok = builder.set_option("plan", config.plan.name());
-    ok &= builder.set_option("gc_trigger", "Delegated");
+    let options = &mut builder.options;
+    let mut ok = options.plan.set(config.plan.selector());
+    ok &= options.gc_trigger.set(GCTriggerSelector::Delegated);
     if let Some(threads) = config.threads {
-        ok &= builder.set_option("threads", &threads.max(1).to_string());
+        ok &= options.threads.set(threads.max(1));
     }
     if !ok {
         return Err("MMTk rejected the heap options".to_string());

@@ -280,9 +280,13 @@ impl<'p> Vm<'p> {
             // and the last instruction a jump or a return, so control never
             // runs past the end; a frame resumes after its call instruction,
             // which is never the last one.
-            let ins = unsafe { *ip };
+            //
+            // Matched through a reference, so that each arm loads just the
+            // operands it uses: matching a copy made the compiler decode every
+            // operand field of every instruction before dispatching.
+            let ins: &Instr = unsafe { &*ip };
             ip = unsafe { ip.add(1) };
-            match ins {
+            match *ins {
                 Instr::Nop {} => {}
                 Instr::Mov { a, b } => r!(a) = r!(b),
                 Instr::LoadInt { a, imm } => r!(a) = imm as i64 as u64,

@@ -29,7 +29,13 @@ impl<'p> Vm<'p> {
     /// barrier when the register holds a reference.
     fn store_from(&mut self, f: &FuncInfo, o: u64, i: usize, base: usize, src: usize) {
         let v = *self.reg(base, src);
-        if f.reg_is_ref[src] {
+        self.store_slot(o, i, v, f.reg_is_ref[src]);
+    }
+
+    /// Stores `v` into slot `i` of `o`, through the write barrier when it is
+    /// a reference.
+    fn store_slot(&mut self, o: u64, i: usize, v: u64, is_ref: bool) {
+        if is_ref {
             self.heap.store_ref(o, i, v);
         } else {
             self.heap.store(o, i, v);
@@ -196,11 +202,7 @@ impl<'p> Vm<'p> {
         let buf = self.heap.load(arr, array::BUF);
         for i in 0..n as usize {
             let v = *self.reg(base, b as usize + i);
-            if elem_ref {
-                self.heap.store_ref(buf, 1 + i, v);
-            } else {
-                self.heap.store(buf, 1 + i, v);
-            }
+            self.store_slot(buf, 1 + i, v, elem_ref);
         }
         *self.reg(base, a) = arr;
         Ok(())
@@ -229,11 +231,7 @@ impl<'p> Vm<'p> {
         if v != 0 {
             let buf = self.heap.load(arr, array::BUF);
             for i in 0..count {
-                if elem_ref {
-                    self.heap.store_ref(buf, 1 + i, v);
-                } else {
-                    self.heap.store(buf, 1 + i, v);
-                }
+                self.store_slot(buf, 1 + i, v, elem_ref);
             }
         }
         *self.reg(base, a) = arr;

@@ -36,10 +36,21 @@ fn main() {
         }
         _ => None,
     };
+    let prestarting = heap_to_prestart.is_some();
     let worker = std::thread::Builder::new()
         .name("lang".into())
         .stack_size(WORKER_STACK_BYTES)
-        .spawn(move || dispatch(cli));
+        .spawn(move || {
+            let code = dispatch(cli);
+            if prestarting {
+                // The main thread may still be starting the heap, for a
+                // program that failed to compile or never needed it: end
+                // the process now rather than wait for a heap nobody uses.
+                let _ = std::io::stdout().flush();
+                std::process::exit(code);
+            }
+            code
+        });
     // While the worker reads and compiles the program, this thread starts
     // the heap, which takes several times as long as compiling a small
     // program. A failure here is not reported: the run meets it again

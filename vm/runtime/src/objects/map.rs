@@ -37,10 +37,13 @@ pub const TOMBSTONE: u64 = 1 << 63;
 /// Entry capacity of a map's first entries buffer.
 const MIN_ENTRIES: usize = 4;
 
-/// The most entries a map holds: 2^30, so that an entry position plus one
-/// fits in the low bits of a 32-bit index slot of a table with twice as many
-/// slots (2^31). That many entries take 24 GiB, far past a normal heap.
-const MAX_ENTRIES: usize = 1 << 30;
+/// The largest entries buffer a map gets: 2^30 entries, so that an entry
+/// position plus one fits in the low bits of a 32-bit index slot of a table
+/// with twice as many slots (2^31). Since the buffer is sized for twice the
+/// live entries, a map holds at most half as many (2^29, 12 GiB of entries):
+/// more than the default heap, but reachable with `--heap-max 64G`, so it
+/// is a runtime error, not an assumption.
+const MAX_CAPACITY: usize = 1 << 30;
 
 /// The probe mask of index buffer `index` (its 32-bit slot count minus one).
 #[inline]
@@ -221,7 +224,7 @@ fn index_insert(heap: &mut Heap, index: u64, h: u64, e: usize) {
     while heap.load_u32(index, 1, pos) != 0 {
         pos = (pos + 1) & mask;
     }
-    // `e < MAX_ENTRIES`, and the table has more than `e + 1` slots, so the
+    // `e < MAX_CAPACITY`, and the table has more than `e + 1` slots, so the
     // position fits below the tag.
     heap.store_u32(index, 1, pos, index_tag(h, mask) | (e as u32 + 1));
 }
@@ -237,9 +240,10 @@ fn rebuild(heap: &mut Heap, mi: usize, kind: MapKind) -> Result<(), Trap> {
     while cap < live.saturating_mul(2) {
         cap = cap.checked_mul(2).ok_or(OutOfMemory)?;
     }
-    if cap > MAX_ENTRIES {
+    if cap > MAX_CAPACITY {
         return Err(Trap::error(format!(
-            "map too large: more than {MAX_ENTRIES} entries"
+            "map too large: a map holds at most {} entries",
+            MAX_CAPACITY / 2
         )));
     }
     let slots = cap.checked_mul(STRIDE).ok_or(OutOfMemory)?;

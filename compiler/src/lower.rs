@@ -1073,19 +1073,19 @@ impl<'b, 'p> FnLower<'b, 'p> {
                     self.expr_to(&e, d);
                 }
                 None => {
-                    let b = self.args(args);
+                    let b = self.call_args(args);
                     let n = args.len() as u16;
                     self.emit(Instr::Call { a: d, f: *f, b, n });
                 }
             },
             K::CallClosure(c, args) => {
                 let c = self.value(c);
-                let b = self.args(args);
+                let b = self.call_args(args);
                 let n = args.len() as u16;
                 self.emit(Instr::CallClosure { a: d, c, b, n });
             }
             K::CallTrait(tid, m, args) => {
-                let b = self.args(args);
+                let b = self.call_args(args);
                 let n = args.len() as u16;
                 let t = self.mb.ty(&Type::Trait(*tid));
                 self.emit(Instr::CallTrait {
@@ -1287,6 +1287,26 @@ impl<'b, 'p> FnLower<'b, 'p> {
             return None;
         }
         crate::inline::inlinable(self.bodies.get(f)?)
+    }
+
+    /// The argument block of a call of a language function: `args`, except
+    /// that a lone argument that is a variable is passed in the variable's
+    /// own register, saving the copy. The call copies its arguments into
+    /// the callee's frame, so the variable is never written through it.
+    /// (Natives get a fresh block: some use theirs as scratch.)
+    fn call_args(&mut self, args: &[tir::Expr]) -> Reg {
+        if let [arg] = args {
+            if let K::Local(id) = arg.kind {
+                let r = self.local_reg(id);
+                // The register must have the expression's exact type, as a
+                // block would; the verifier checks arguments against it.
+                let same_type = self.regs.get(r as usize).copied() == Some(self.mb.ty(&arg.ty));
+                if !self.local_in_cell(id) && same_type {
+                    return r;
+                }
+            }
+        }
+        self.args(args)
     }
 
     fn args(&mut self, args: &[tir::Expr]) -> Reg {

@@ -398,8 +398,8 @@ impl<'p> Vm<'p> {
                     let cf = tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, 0));
                     enter!(cf, nb);
                 }
-                // The common built-ins run inline, without the native call
-                // protocol.
+                // The common built-ins (`map.get` with a default, `str.byte`,
+                // `sqrt`) run inline, without the native call protocol.
                 Instr::CallNative { a, native, b, .. } if native == Native::MapGetOr as u16 => {
                     let m = obj!(b);
                     let TypeInfo::Map { kind, .. } = *prog.ty(f.reg_types[b as usize]) else {
@@ -421,6 +421,9 @@ impl<'p> Vm<'p> {
                             fail!(crate::error::index_error(i, n));
                         }
                     }
+                }
+                Instr::CallNative { a, native, b, .. } if native == Native::Sqrt as u16 => {
+                    r!(a) = f64::from_bits(r!(b)).sqrt().to_bits();
                 }
                 Instr::Ret { a } => ret!(r!(a), true),
                 Instr::RetVoid {} => ret!(0, false),

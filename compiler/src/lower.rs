@@ -1279,7 +1279,6 @@ impl<'b, 'p> FnLower<'b, 'p> {
         self.line = saved;
     }
 
-    /// Evaluates arguments into a fresh block of consecutive registers.
     /// The body to put in place of a call of `f` with `args`, when the call
     /// can be inlined (see `crate::inline`).
     fn inlined(&self, f: tir::FuncIdx, args: &[tir::Expr]) -> Option<&'p tir::Expr> {
@@ -1309,6 +1308,7 @@ impl<'b, 'p> FnLower<'b, 'p> {
         self.args(args)
     }
 
+    /// Evaluates arguments into a fresh block of consecutive registers.
     fn args(&mut self, args: &[tir::Expr]) -> Reg {
         let tys: Vec<TypeId> = args.iter().map(|a| self.mb.ty(&a.ty)).collect();
         let b = self.block(tys);

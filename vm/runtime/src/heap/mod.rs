@@ -114,12 +114,7 @@ static INIT: Mutex<Option<GcPlan>> = Mutex::new(None);
 /// as compiling the program. The run that follows must ask for the same
 /// plan; its `Heap::new` waits for this to finish if it is still going.
 pub fn prestart(plan: GcPlan, threads: Option<usize>) -> Result<(), String> {
-    instance(&HeapConfig {
-        plan,
-        max_bytes: 0,
-        threads,
-    })
-    .map(|_| ())
+    instance(plan, threads).map(|_| ())
 }
 
 /// Address space MMTk 0.33 reserves (but does not use) when it starts:
@@ -157,18 +152,19 @@ fn reserve_probe() -> Result<(), String> {
     Ok(())
 }
 
-/// The process's MMTk instance, built on first use with `config`'s plan.
+/// The process's MMTk instance, built on first use with `plan` and GC
+/// worker `threads` (`None`: MMTk's default, one per CPU).
 ///
 /// MMTk's spaces are process-wide, so the first run fixes the plan: a later
 /// run asking for a different plan is refused with a message.
-fn instance(config: &HeapConfig) -> Result<&'static MMTK<LangVM>, String> {
+fn instance(plan: GcPlan, threads: Option<usize>) -> Result<&'static MMTK<LangVM>, String> {
     let mut init = INIT.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(plan) = *init {
-        if plan != config.plan {
+    if let Some(running) = *init {
+        if running != plan {
             return Err(format!(
                 "the GC plan is already {} in this process and cannot become {}",
-                plan.name(),
-                config.plan.name()
+                running.name(),
+                plan.name()
             ));
         }
         return MMTK_INSTANCE
@@ -184,9 +180,9 @@ fn instance(config: &HeapConfig) -> Result<&'static MMTK<LangVM>, String> {
     // start-up.
     let mut builder = MMTKBuilder::new();
     let options = &mut builder.options;
-    let mut ok = options.plan.set(config.plan.selector());
+    let mut ok = options.plan.set(plan.selector());
     ok &= options.gc_trigger.set(GCTriggerSelector::Delegated);
-    if let Some(threads) = config.threads {
+    if let Some(threads) = threads {
         ok &= options.threads.set(threads.max(1));
     }
     if !ok {
@@ -199,7 +195,7 @@ fn instance(config: &HeapConfig) -> Result<&'static MMTK<LangVM>, String> {
     // Collection must be initialised before any allocation can trigger a GC
     // (MMTk panics otherwise); this also spawns the GC workers.
     mmtk::memory_manager::initialize_collection(mmtk, binding::mutator_tls().0);
-    *init = Some(config.plan);
+    *init = Some(plan);
     Ok(mmtk)
 }
 
@@ -336,7 +332,7 @@ fn init_object(o: u64, bytes: usize, header: u64) {
 impl Heap {
     /// Binds a mutator for this thread and publishes `roots` to the collector.
     pub fn new(config: &HeapConfig, roots: Roots) -> Result<Heap, String> {
-        let mmtk = instance(config)?;
+        let mmtk = instance(config.plan, config.threads)?;
         trigger::set_limit_bytes(config.max_bytes);
         stats::reset();
         let constraints = mmtk.get_plan().constraints();

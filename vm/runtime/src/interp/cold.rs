@@ -25,23 +25,6 @@ impl<'p> Vm<'p> {
         &mut self.heap.roots.stack[base + x.into()]
     }
 
-    /// Stores register `src`'s value into slot `i` of `o`, through the write
-    /// barrier when the register holds a reference.
-    fn store_from(&mut self, f: &FuncInfo, o: u64, i: usize, base: usize, src: usize) {
-        let v = *self.reg(base, src);
-        self.store_slot(o, i, v, f.reg_is_ref[src]);
-    }
-
-    /// Stores `v` into slot `i` of `o`, through the write barrier when it is
-    /// a reference.
-    fn store_slot(&mut self, o: u64, i: usize, v: u64, is_ref: bool) {
-        if is_ref {
-            self.heap.store_ref(o, i, v);
-        } else {
-            self.heap.store(o, i, v);
-        }
-    }
-
     /// `tostr`: R[a] := the printed form of R[b], of type `t`.
     #[inline(never)]
     pub(super) fn op_to_str(&mut self, base: usize, a: u16, b: u16, t: TypeId) -> Result<(), Trap> {
@@ -108,9 +91,8 @@ impl<'p> Vm<'p> {
         let clo = self
             .heap
             .alloc_fixed(cf.closure_shape, callee, cf.ncaptures)?;
-        for i in 0..(n as usize).min(cf.ncaptures) {
-            self.store_from(f, clo, i, base, b as usize + i);
-        }
+        let n = n.min(u16::try_from(cf.ncaptures).unwrap_or(u16::MAX));
+        self.fill_slots(clo, f, base, b, n);
         *self.reg(base, a) = clo;
         Ok(())
     }
@@ -128,7 +110,9 @@ impl<'p> Vm<'p> {
             return Err(Trap::error("cell.new into a register that is not a cell"));
         };
         let cell = self.heap.alloc_fixed(shape, 0, 1)?;
-        self.store_from(f, cell, 0, base, b as usize);
+        // R[b] has the cell's inner type (the verifier checked), so its
+        // register type decides the barrier.
+        self.fill_slots(cell, f, base, b, 1);
         *self.reg(base, a) = cell;
         Ok(())
     }
@@ -199,10 +183,9 @@ impl<'p> Vm<'p> {
             return Err(Trap::error("new.arr of a type that is not an array"));
         };
         let arr = array::new(&mut self.heap, elem_ref, n as usize, n as usize)?;
-        let buf = self.heap.load(arr, array::BUF);
         for i in 0..n as usize {
             let v = *self.reg(base, b as usize + i);
-            self.store_slot(buf, 1 + i, v, elem_ref);
+            array::set(&mut self.heap, arr, i, v, elem_ref);
         }
         *self.reg(base, a) = arr;
         Ok(())
@@ -229,9 +212,8 @@ impl<'p> Vm<'p> {
         let arr = array::new(&mut self.heap, elem_ref, count, count)?;
         let v = *self.reg(base, b);
         if v != 0 {
-            let buf = self.heap.load(arr, array::BUF);
             for i in 0..count {
-                self.store_slot(buf, 1 + i, v, elem_ref);
+                array::set(&mut self.heap, arr, i, v, elem_ref);
             }
         }
         *self.reg(base, a) = arr;

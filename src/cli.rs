@@ -19,11 +19,18 @@ pub enum Command {
         gc: GcArgs,
         #[command(flatten)]
         kvm: KvmArgs,
-        /// The program: source text or bytecode, told apart by its first bytes.
-        file: PathBuf,
-        /// Arguments passed to the program's `args()`.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
+        /// The program (source text or bytecode, told apart by its first
+        /// bytes), then the arguments for its `args()`. Every word after
+        /// FILE belongs to the program, even one that looks like an option
+        /// of `lang run`: options go before FILE.
+        #[arg(
+            value_names = ["FILE", "ARGS"],
+            required = true,
+            num_args = 1..,
+            trailing_var_arg = true,
+            allow_hyphen_values = true
+        )]
+        program: Vec<std::ffi::OsString>,
     },
     /// Compile FILE.src to portable bytecode.
     Build {
@@ -79,6 +86,34 @@ pub struct GcArgs {
     /// Stress test: force a collection every N allocations.
     #[arg(long = "gc-stress", value_name = "N", value_parser = parse_stress)]
     pub stress: Option<u64>,
+}
+
+/// `lang run`'s words from FILE on: the program file, and its arguments as
+/// text (bytes that are not UTF-8 become U+FFFD, as `args()` holds `str`s).
+pub fn split_program(program: Vec<std::ffi::OsString>) -> (PathBuf, Vec<String>) {
+    let mut words = program.into_iter();
+    // clap requires at least one word, so FILE is always there; an empty
+    // path would only fail to open, with a clear message.
+    let file = PathBuf::from(words.next().unwrap_or_default());
+    let args = words.map(|w| w.to_string_lossy().into_owned()).collect();
+    (file, args)
+}
+
+/// A FILE that starts with `-` and names no file is a mistyped or misplaced
+/// option (`lang run --heap-mx 1M p.src`), not a program: say so, as clap
+/// would have, rather than "cannot read --heap-mx".
+pub fn mistyped_option(file: &std::path::Path) -> Option<crate::load::Failure> {
+    let word = file.to_string_lossy();
+    if !word.starts_with('-') || file.exists() {
+        return None;
+    }
+    Some(crate::load::Failure {
+        message: format!(
+            "error: unexpected option '{word}' for 'lang run'; options go before FILE\n\n\
+             For more information, try 'lang run --help'."
+        ),
+        code: crate::exit::USAGE,
+    })
 }
 
 /// Every plan's name, for messages.

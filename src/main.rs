@@ -75,25 +75,34 @@ fn main() {
 fn dispatch(cli: Cli) -> i32 {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let result = match cli.command {
-        Some(Command::Run {
-            gc,
-            kvm,
-            file,
-            args,
-        }) if kvm.kvm => kvm::run(&kvm::KvmRun {
-            file: &file,
-            args: &args,
-            gc: &gc,
-            memory: kvm.memory,
-            timeout: kvm.timeout,
-            timings: kvm.timings,
-        }),
-        Some(Command::Run { gc, file, args, .. }) => run(&file, args, &gc, color),
+        Some(Command::Run { gc, kvm, program }) => {
+            let (file, args) = cli::split_program(program);
+            if let Some(f) = cli::mistyped_option(&file) {
+                return report(Err(f));
+            }
+            if kvm.kvm {
+                kvm::run(&kvm::KvmRun {
+                    file: &file,
+                    args: &args,
+                    gc: &gc,
+                    memory: kvm.memory,
+                    timeout: kvm.timeout,
+                    timings: kvm.timings,
+                })
+            } else {
+                run(&file, args, &gc, color)
+            }
+        }
         Some(Command::Build { file, output }) => build(&file, output, color),
         Some(Command::Check { file }) => check(&file, color),
         Some(Command::Disasm { file }) => disasm(&file, color),
         Some(Command::Repl) | None => Ok(repl::run(lang_vm::VmOptions::default())),
     };
+    report(result)
+}
+
+/// The exit code of a command, printing its failure first.
+fn report(result: Result<i32, Failure>) -> i32 {
     match result {
         Ok(code) => code,
         Err(f) => {

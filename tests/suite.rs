@@ -19,6 +19,8 @@
 //!   holding N) and must meet the same expectations. `gc-cli::` trials
 //!   check the GC options of `lang run`.
 
+#[path = "suite/cli.rs"]
+mod cli;
 #[path = "suite/repl.rs"]
 mod repl;
 
@@ -127,6 +129,7 @@ fn main() {
         kvm_missing_guest,
     ));
     trials.extend(repl::trials());
+    trials.extend(cli::trials());
     libtest_mimic::run(&args, trials).exit();
 }
 

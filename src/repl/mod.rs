@@ -187,9 +187,15 @@ impl Repl<'_> {
                 Err(d) => eprint!("{}", d.render(self.err_style.on)),
             },
             "dis" | "d" => self.disassemble(arg),
-            "load" | "l" => match std::fs::read_to_string(arg) {
-                Ok(source) => return self.compile_and_run(&source),
-                Err(e) => self.error(&format!("cannot read {arg}: {e}")),
+            "load" | "l" => match crate::load::read(std::path::Path::new(arg)) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(source) => return self.compile_and_run(&source),
+                    Err(e) => self.error(&format!(
+                        "{arg}: the file is not valid UTF-8 (at byte {})",
+                        e.utf8_error().valid_up_to()
+                    )),
+                },
+                Err(f) => self.error(f.message.trim_start_matches("error: ")),
             },
             "reset" => {
                 self.session.borrow_mut().reset();

@@ -48,8 +48,13 @@ pub struct FdTable {
 }
 
 const MAX_FDS: i32 = 256;
-/// Largest single read or write copied through the host.
-const MAX_IO: usize = 1 << 20;
+/// Largest single read or write copied through the host (longer ones
+/// return short counts, which every caller of read/write must handle).
+/// Each copy needs a host buffer of this size, so with 200 vCPU threads
+/// copying at once host memory outside guest RAM stays within 200 x 2 x
+/// 64 KiB (a writev gathers into one buffer while reading the next piece);
+/// 64 KiB still moves hundreds of MB/s per exit.
+const MAX_IO: usize = 64 << 10;
 
 impl FdTable {
     pub fn new() -> FdTable {
@@ -172,7 +177,7 @@ pub fn dispatch(g: &Arc<Guest>, vcpu: &VcpuFd, regs: &kvm_regs, th: &mut ThreadS
             } else {
                 match read_timespec(g, a[2]) {
                     Ok(d) => d.as_millis().min(i32::MAX as u128) as i32,
-                    Err(f) => return fault(f),
+                    Err(e) => return e,
                 }
             };
             sys_poll(g, a[0], a[1], timeout)
@@ -282,21 +287,9 @@ pub fn dispatch(g: &Arc<Guest>, vcpu: &VcpuFd, regs: &kvm_regs, th: &mut ThreadS
         }
         libc::SYS_nanosleep => match read_timespec(g, a[0]) {
             Ok(d) => sleep(g, d),
-            Err(f) => fault(f),
+            Err(e) => e,
         },
-        libc::SYS_clock_nanosleep => match read_timespec(g, a[2]) {
-            Ok(d) => {
-                if a[1] & 1 != 0 {
-                    // TIMER_ABSTIME: sleep until the clock reaches d.
-                    let (s, ns) = host_clock(a[0] as i32);
-                    let now = Duration::new(s.max(0) as u64, ns.clamp(0, 999_999_999) as u32);
-                    sleep(g, d.saturating_sub(now))
-                } else {
-                    sleep(g, d)
-                }
-            }
-            Err(f) => fault(f),
-        },
+        libc::SYS_clock_nanosleep => sys_clock_nanosleep(g, a[0], a[1], a[2]),
         libc::SYS_sched_yield => {
             std::thread::yield_now();
             Action::Ret(0)
@@ -312,7 +305,18 @@ pub fn dispatch(g: &Arc<Guest>, vcpu: &VcpuFd, regs: &kvm_regs, th: &mut ThreadS
             }
             Action::Ret(0)
         }
-        libc::SYS_prlimit64 => sys_getrlimit(g, a[1] as u32, a[3]),
+        libc::SYS_prlimit64 => {
+            // Only this process's limits, and only read: setting them is
+            // refused as setrlimit is.
+            let pid = a[0] as i32;
+            if pid != 0 && pid as u32 != g.pid {
+                err(libc::ESRCH)
+            } else if a[2] != 0 {
+                err(libc::EPERM)
+            } else {
+                sys_getrlimit(g, a[1] as u32, a[3])
+            }
+        }
         libc::SYS_getrlimit => sys_getrlimit(g, a[0] as u32, a[1]),
         libc::SYS_setrlimit => err(libc::EPERM),
         libc::SYS_getrandom => sys_getrandom(g, a[0], a[1]),
@@ -322,13 +326,19 @@ pub fn dispatch(g: &Arc<Guest>, vcpu: &VcpuFd, regs: &kvm_regs, th: &mut ThreadS
         libc::SYS_exit => Action::ExitThread(a[0] as i32),
         libc::SYS_exit_group => Action::ExitGroup(a[0] as i32),
         libc::SYS_kill | libc::SYS_tgkill | libc::SYS_tkill => {
-            let (pid, sig) = match nr {
-                libc::SYS_tgkill => (a[0] as i32, a[2] as i32),
-                _ => (a[0] as i32, a[1] as i32),
+            let sig = match nr {
+                libc::SYS_tgkill => a[2] as i32,
+                _ => a[1] as i32,
             };
-            let own = pid as u32 == g.pid || pid == 0 || nr != libc::SYS_kill;
-            if !own {
-                err(libc::EPERM)
+            let target = match nr {
+                libc::SYS_kill => kill_target(g, a[0] as i32),
+                libc::SYS_tgkill => thread_target(g, Some(a[0] as i32), a[1] as i32),
+                _ => thread_target(g, None, a[0] as i32),
+            };
+            if !(0..=64).contains(&sig) {
+                err(libc::EINVAL)
+            } else if let Err(e) = target {
+                err(e)
             } else if sig == 0 {
                 Action::Ret(0)
             } else if (1..32).contains(&sig)
@@ -358,6 +368,31 @@ pub fn dispatch(g: &Arc<Guest>, vcpu: &VcpuFd, regs: &kvm_regs, th: &mut ThreadS
     r
 }
 
+/// Whom `kill(pid, ...)` reaches: this process (its pid, or 0 for its
+/// process group) or, refused, another one.
+fn kill_target(g: &Guest, pid: i32) -> Result<(), i32> {
+    if pid == 0 || pid as u32 == g.pid {
+        Ok(())
+    } else {
+        Err(libc::EPERM)
+    }
+}
+
+/// Whom `tgkill(tgid, tid, ...)` or `tkill(tid, ...)` reaches: one of this
+/// guest's running threads, or no thread at all (ESRCH; EINVAL for ids
+/// that cannot be a thread, as on Linux).
+fn thread_target(g: &Guest, tgid: Option<i32>, tid: i32) -> Result<(), i32> {
+    if tid <= 0 || tgid.is_some_and(|t| t <= 0) {
+        return Err(libc::EINVAL);
+    }
+    let own_group = tgid.is_none_or(|t| t as u32 == g.pid);
+    if own_group && g.is_running_thread(tid as u32) {
+        Ok(())
+    } else {
+        Err(libc::ESRCH)
+    }
+}
+
 /// The error code for a refused call: EACCES/EPERM for operations that
 /// exist but are not allowed, ENOSYS for the rest.
 fn refusal(nr: i64) -> i32 {
@@ -371,22 +406,8 @@ fn refusal(nr: i64) -> i32 {
         | libc::SYS_accept4
         | libc::SYS_execve
         | libc::SYS_execveat
-        | libc::SYS_ptrace
-        | libc::SYS_mount
-        | libc::SYS_chdir
-        | libc::SYS_unlink
-        | libc::SYS_unlinkat
-        | libc::SYS_rename
-        | libc::SYS_renameat
-        | libc::SYS_renameat2
-        | libc::SYS_mkdir
-        | libc::SYS_mkdirat
-        | libc::SYS_creat
-        | libc::SYS_truncate
-        | libc::SYS_chmod
-        | libc::SYS_chown
-        | libc::SYS_symlink
-        | libc::SYS_link => libc::EACCES,
+        | libc::SYS_ptrace => libc::EACCES,
+        nr if changes_file_system(nr) => libc::EACCES,
         libc::SYS_pipe
         | libc::SYS_pipe2
         | libc::SYS_setuid
@@ -394,6 +415,64 @@ fn refusal(nr: i64) -> i32 {
         | libc::SYS_wait4 => libc::EPERM,
         _ => libc::ENOSYS,
     }
+}
+
+/// System calls that change the file system (names, contents, metadata,
+/// mounts, the working or root directory): all refused with EACCES, as
+/// `spec/host-mode.md` lists them.
+fn changes_file_system(nr: i64) -> bool {
+    matches!(
+        nr,
+        libc::SYS_unlink
+            | libc::SYS_unlinkat
+            | libc::SYS_rmdir
+            | libc::SYS_rename
+            | libc::SYS_renameat
+            | libc::SYS_renameat2
+            | libc::SYS_mkdir
+            | libc::SYS_mkdirat
+            | libc::SYS_mknod
+            | libc::SYS_mknodat
+            | libc::SYS_link
+            | libc::SYS_linkat
+            | libc::SYS_symlink
+            | libc::SYS_symlinkat
+            | libc::SYS_creat
+            | libc::SYS_truncate
+            | libc::SYS_ftruncate
+            | libc::SYS_fallocate
+            | libc::SYS_chmod
+            | libc::SYS_fchmod
+            | libc::SYS_fchmodat
+            | libc::SYS_chown
+            | libc::SYS_fchown
+            | libc::SYS_lchown
+            | libc::SYS_fchownat
+            | libc::SYS_utime
+            | libc::SYS_utimes
+            | libc::SYS_utimensat
+            | libc::SYS_futimesat
+            | libc::SYS_setxattr
+            | libc::SYS_lsetxattr
+            | libc::SYS_fsetxattr
+            | libc::SYS_removexattr
+            | libc::SYS_lremovexattr
+            | libc::SYS_fremovexattr
+            | libc::SYS_mount
+            | libc::SYS_umount2
+            | libc::SYS_pivot_root
+            | libc::SYS_chroot
+            | libc::SYS_swapon
+            | libc::SYS_swapoff
+            | libc::SYS_fsopen
+            | libc::SYS_fsconfig
+            | libc::SYS_fsmount
+            | libc::SYS_move_mount
+            | libc::SYS_open_tree
+            | libc::SYS_mount_setattr
+            | libc::SYS_chdir
+            | libc::SYS_fchdir
+    )
 }
 
 fn result(r: Result<i64, i32>) -> Action {
@@ -439,8 +518,14 @@ fn host_read(fd: i32, buf: &mut [u8]) -> Result<usize, i32> {
     }
 }
 
-fn host_write_all(fd: i32, mut buf: &[u8]) -> Result<(), i32> {
+/// Writes all of `buf` to host descriptor `fd`, unless the guest is being
+/// stopped: the stop signal interrupts a write blocked on a stalled
+/// reader (EINTR), and then the rest is dropped instead of retried.
+fn host_write_all(g: &Guest, fd: i32, mut buf: &[u8]) -> Result<(), i32> {
     while !buf.is_empty() {
+        if g.stopping() {
+            return Err(libc::EINTR);
+        }
         // SAFETY: `buf` is a valid readable buffer of the given length.
         let n = unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
         if n < 0 {
@@ -471,6 +556,9 @@ fn read_fd(g: &Guest, fd: u64, len: usize, at: Option<u64>) -> Result<Vec<u8>, i
         }
     };
     let n = match (file, at) {
+        // A stop signal that came before this point is not seen by
+        // read(); `Guest::wait` sends another until the thread has ended.
+        (None, None) if g.stopping() => return Err(libc::EINTR),
         (None, None) => host_read(0, &mut buf)?,
         (None, Some(_)) => return Err(libc::ESPIPE),
         (Some(mut f), None) => f
@@ -501,7 +589,7 @@ fn write_fd(g: &Guest, fd: u64, data: &[u8]) -> Result<(), i32> {
         Some(_) => return Err(libc::EBADF),
         None => return Err(libc::EBADF),
     };
-    host_write_all(host, data)
+    host_write_all(g, host, data)
 }
 
 fn sys_write(g: &Guest, fd: u64, buf: u64, len: u64) -> Action {
@@ -750,7 +838,7 @@ fn sys_poll(g: &Guest, fds: u64, n: u64, timeout: i32) -> Action {
         }
     } else if ready == 0 && timeout != 0 {
         let d = if timeout < 0 {
-            Duration::from_secs(3600 * 24)
+            Duration::MAX
         } else {
             Duration::from_millis(timeout as u64)
         };
@@ -876,17 +964,48 @@ fn sys_clock_gettime(g: &Guest, clk: u64, out: u64) -> Action {
     Action::Ret(0)
 }
 
-fn read_timespec(g: &Guest, at: u64) -> Result<Duration, Fault> {
-    let b = lock(&g.aspace).read_user(at, 16)?;
+/// Reads a struct timespec: EFAULT if it cannot be read, EINVAL (as on
+/// Linux) if its seconds are negative or its nanoseconds outside
+/// 0..=999,999,999. Any valid value fits a Duration; callers add it to an
+/// Instant only with checked_add (too far away means for ever).
+fn read_timespec(g: &Guest, at: u64) -> Result<Duration, Action> {
+    let b = lock(&g.aspace).read_user(at, 16).map_err(fault)?;
     let mut x = [0u8; 8];
     x.copy_from_slice(&b[..8]);
     let s = i64::from_le_bytes(x);
     x.copy_from_slice(&b[8..]);
     let ns = i64::from_le_bytes(x);
-    Ok(Duration::new(
-        s.max(0) as u64,
-        ns.clamp(0, 999_999_999) as u32,
-    ))
+    match (u64::try_from(s), u32::try_from(ns)) {
+        (Ok(s), Ok(ns)) if ns < 1_000_000_000 => Ok(Duration::new(s, ns)),
+        _ => Err(err(libc::EINVAL)),
+    }
+}
+
+/// The time on host clock `clk` as a Duration since its epoch (zero if
+/// the clock cannot be read).
+fn clock_now(clk: i32) -> Duration {
+    let (s, ns) = host_clock(clk);
+    Duration::new(s.max(0) as u64, ns.clamp(0, 999_999_999) as u32)
+}
+
+/// clock_nanosleep(clock, flags, request, remain) on the clocks a sleep
+/// can be measured against (REALTIME, MONOTONIC, BOOTTIME); the others,
+/// including the CPU-time clocks, are EINVAL. With TIMER_ABSTIME the
+/// request is a time on that clock; a time in the past returns at once.
+fn sys_clock_nanosleep(g: &Guest, clock: u64, flags: u64, request: u64) -> Action {
+    let clock = match i32::try_from(clock) {
+        Ok(c @ (libc::CLOCK_REALTIME | libc::CLOCK_MONOTONIC | libc::CLOCK_BOOTTIME)) => c,
+        _ => return err(libc::EINVAL),
+    };
+    let d = match read_timespec(g, request) {
+        Ok(d) => d,
+        Err(e) => return e,
+    };
+    if flags & libc::TIMER_ABSTIME as u64 != 0 {
+        sleep(g, d.saturating_sub(clock_now(clock)))
+    } else {
+        sleep(g, d)
+    }
 }
 
 fn sleep(g: &Guest, d: Duration) -> Action {
@@ -911,6 +1030,11 @@ fn sys_getaffinity(g: &Guest, size: u64, out: u64) -> Action {
 }
 
 fn sys_getrlimit(g: &Guest, res: u32, out: u64) -> Action {
+    /// RLIM_NLIMITS: resources are numbered below this.
+    const RESOURCES: u32 = 16;
+    if res >= RESOURCES {
+        return err(libc::EINVAL);
+    }
     if out == 0 {
         return Action::Ret(0);
     }
@@ -967,25 +1091,26 @@ fn sys_futex(g: &Guest, a: [u64; 6]) -> Action {
             if bitset == 0 {
                 return err(libc::EINVAL);
             }
+            // No timeout, or one too far away to represent: wait until
+            // woken or until the guest stops.
             let deadline = if a[3] == 0 {
                 None
             } else {
                 let d = match read_timespec(g, a[3]) {
                     Ok(d) => d,
-                    Err(f) => return fault(f),
+                    Err(e) => return e,
                 };
-                if cmd == WAIT {
-                    Some(Instant::now() + d)
+                let left = if cmd == WAIT {
+                    d
                 } else {
                     // Absolute time on the chosen clock.
-                    let (s, ns) = host_clock(if realtime {
+                    d.saturating_sub(clock_now(if realtime {
                         libc::CLOCK_REALTIME
                     } else {
                         libc::CLOCK_MONOTONIC
-                    });
-                    let now = Duration::new(s.max(0) as u64, ns.clamp(0, 999_999_999) as u32);
-                    Some(Instant::now() + d.saturating_sub(now))
-                }
+                    }))
+                };
+                Instant::now().checked_add(left)
             };
             let gpa = tryf!(lock(&g.aspace).u32_addr(uaddr, Access::Read));
             let current = || {

@@ -89,6 +89,10 @@ fn host_failure(e: lang_host::HostError, timeout: Option<f64>) -> Failure {
             message: format!("error: the --kvm guest binary cannot be loaded: {why}\nbuild it with: {BUILD_STATIC}"),
             code: exit::UNAVAILABLE,
         },
+        ProgramFile(path, why) => Failure {
+            message: format!("error: cannot read {}: {why}", path.display()),
+            code: exit::NO_INPUT,
+        },
         OutOfMemory => Failure {
             message: "runtime error: out of memory (the guest used all of --kvm-mem)".into(),
             code: exit::RUNTIME_ERROR,

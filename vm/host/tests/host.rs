@@ -171,6 +171,7 @@ fn child_entry() {
             eprintln!("host error: {e}");
             std::process::exit(match e {
                 HostError::KvmUnavailable(_) => 69,
+                HostError::ProgramFile(..) => 66,
                 HostError::Timeout(_) => 124,
                 _ => 101,
             })
@@ -231,6 +232,126 @@ fn policy_refuses_everything_but_the_program_file() {
         std::fs::read_to_string(&prog).unwrap(),
         "first line\nsecond\n"
     );
+}
+
+/// A scratch directory of its own for one test.
+fn scratch(name: &str) -> PathBuf {
+    let d = build_dir().join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn the_program_file_is_opened_once_and_a_swapped_symlink_changes_nothing() {
+    use std::io::{BufRead, BufReader};
+    let dir = scratch("swap");
+    std::fs::write(dir.join("real.src"), "the program\n").unwrap();
+    std::fs::write(dir.join("secret"), "SECRET\n").unwrap();
+    let link = dir.join("prog.src");
+    std::os::unix::fs::symlink(dir.join("real.src"), &link).unwrap();
+    let link_s = link.to_str().unwrap();
+    let mut child = spawn(
+        &guest("progfile"),
+        &["reread", link_s],
+        &[("LANG_HOST_READABLE", link_s)],
+    );
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("ready\n") {
+        let mut line = String::new();
+        if out.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        seen.push_str(&line);
+    }
+    // The guest has read the file once; point the path elsewhere.
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(dir.join("secret"), &link).unwrap();
+    child.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    let all = strip_harness(&(seen + &rest));
+    assert_eq!(
+        all,
+        "read 12: the program\n| size 12\nready\nread 12: the program\n| size 12\n"
+    );
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn a_program_file_that_is_not_a_regular_file_is_refused_before_the_guest_runs() {
+    let dir = scratch("not-regular");
+    let fifo = dir.join("fifo.src");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo on a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let dir_s = dir.to_str().unwrap().to_string();
+    for (path, why) in [
+        (fifo.to_str().unwrap(), "not a regular file"),
+        ("/proc/self/environ", "proc or sys"),
+        ("/proc/self/mem", "proc or sys"),
+        (dir_s.as_str(), "a directory"),
+        ("/dev/zero", "not a regular file"),
+        ("/nonexistent/prog.src", "No such file"),
+    ] {
+        // The hello guest never opens the file: only the host looks at it.
+        let r = run(&guest("hello"), &[], &[("LANG_HOST_READABLE", path)], "");
+        assert_eq!(r.code, 66, "{path}: stderr: {}", r.stderr);
+        assert!(r.stderr.contains(why), "{path}: {}", r.stderr);
+        assert_eq!(r.stdout, "", "{path}");
+    }
+}
+
+#[test]
+fn guest_paths_resolve_strictly_against_the_guest_root() {
+    let dir = scratch("paths");
+    std::fs::write(dir.join("prog.src"), "abcdefgh\n").unwrap();
+    // The host path is relative to the test's cwd; in the guest the same
+    // string is relative to `/`, and names the file there.
+    // (Typically `../../target/tmp/...`: the `..` at the guest's root
+    // stays there, as at any root.)
+    let cwd = std::env::current_dir().unwrap();
+    let common = cwd
+        .components()
+        .zip(dir.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut rel = PathBuf::new();
+    for _ in common..cwd.components().count() {
+        rel.push("..");
+    }
+    rel.extend(dir.components().skip(common));
+    rel.push("prog.src");
+    let rel_s = rel.to_str().unwrap();
+    let r = run(
+        &guest("progfile"),
+        &["paths", rel_s],
+        &[("LANG_HOST_READABLE", rel_s)],
+        "",
+    );
+    let expected = "getcwd: /\n\
+                    stat: ok\n\
+                    stat from /: ok\n\
+                    trailing slash: Permission denied\n\
+                    trailing dot: Permission denied\n\
+                    through a missing dir: Permission denied\n\
+                    fstatat AT_FDCWD: ok\n\
+                    fstatat AT_EMPTY_PATH: ok\n\
+                    fstatat AT_EMPTY_PATH bad fd: Bad file descriptor\n\
+                    fstatat empty path: No such file or directory\n\
+                    fstatat file fd: Not a directory\n\
+                    fstatat bad fd: Bad file descriptor\n\
+                    fstatat bad fd absolute: ok\n\
+                    openat file fd: Not a directory\n\
+                    faccessat R_OK: ok\n\
+                    faccessat X_OK: Permission denied\n\
+                    faccessat bad fd: Bad file descriptor\n\
+                    offsets: abc abc at 3\n\
+                    seek end: 7, before start: -1\n";
+    assert_eq!(r.stdout, expected, "stderr: {}", r.stderr);
+    assert_eq!(r.code, 0);
 }
 
 #[test]

@@ -73,6 +73,15 @@ use vm_memory::{GuestAddress, GuestMemoryBackend, GuestMemoryMmap};
 /// Default guest RAM: 1 GiB.
 pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 30;
 
+/// Smallest guest RAM `run_guest` accepts: room for the page tables, a
+/// static executable's segments, its stack and a first heap.
+pub const MIN_MEMORY_LIMIT: u64 = 8 << 20;
+
+/// Largest guest RAM `run_guest` accepts: half of the 128 TiB lower
+/// canonical half of the guest's address space, which also has to hold
+/// its reservations (guest RAM is reserved, not committed, on the host).
+pub const MAX_MEMORY_LIMIT: u64 = 1 << 46;
+
 /// Exit code of a guest that ran out of memory (EX_SOFTWARE).
 pub const EXIT_OUT_OF_MEMORY: i32 = 70;
 
@@ -202,7 +211,7 @@ pub fn run_guest(cfg: &GuestConfig) -> Result<GuestOutcome, HostError> {
     )
     .map_err(|e| bad(e.to_string()))?;
     let img = elf::parse(&head, meta.len()).map_err(|e| bad(e.to_string()))?;
-    if cfg.memory_limit < (8 << 20) || cfg.memory_limit > (1 << 46) {
+    if !(MIN_MEMORY_LIMIT..=MAX_MEMORY_LIMIT).contains(&cfg.memory_limit) {
         return Err(HostError::Internal(
             "memory limit must be between 8 MiB and 64 TiB".into(),
         ));

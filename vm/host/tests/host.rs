@@ -124,6 +124,87 @@ fn strip_harness(s: &str) -> String {
     out
 }
 
+/// The variable that makes a missing KVM device a failure instead of a skip
+/// (`.ci/run` sets it).
+const REQUIRE_VAR: &str = "LANG_REQUIRE_KVM";
+
+/// Whether the tests that run a guest can: the KVM device (`/dev/kvm`, or
+/// what `LANG_KVM_DEVICE` names, as `run_guest` reads it) opens read-write.
+/// Where it does not, those tests return at once and one line on stderr
+/// (printed once, not captured) says why; with `LANG_REQUIRE_KVM=1` they
+/// fail instead.
+fn kvm_available() -> bool {
+    static MISSING: OnceLock<Option<String>> = OnceLock::new();
+    let missing = MISSING.get_or_init(|| {
+        let dev = std::env::var("LANG_KVM_DEVICE").unwrap_or_else(|_| "/dev/kvm".into());
+        let why = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&dev)
+            .err()?;
+        let why = format!("{dev}: {why}");
+        let required = std::env::var_os(REQUIRE_VAR).is_some_and(|v| !v.is_empty() && v != "0");
+        if !required {
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: lang-host: skipping the tests that run a guest, KVM is not available ({why}); \
+                 set {REQUIRE_VAR}=1 to make this a failure"
+            );
+        }
+        Some(why)
+    });
+    match missing {
+        None => true,
+        Some(why) => {
+            let required = std::env::var_os(REQUIRE_VAR).is_some_and(|v| !v.is_empty() && v != "0");
+            assert!(
+                !required,
+                "{REQUIRE_VAR} is set but KVM is not available: {why}"
+            );
+            false
+        }
+    }
+}
+
+#[test]
+fn without_kvm_guest_tests_are_skipped_unless_required() {
+    // This test binary, on two guest tests, with the device pointed at a
+    // missing file.
+    let me = std::env::current_exe().unwrap();
+    let run = |require: bool| {
+        let mut cmd = Command::new(&me);
+        cmd.args(["hello_world", "pthreads", "--test-threads=2"])
+            .env("LANG_KVM_DEVICE", "/nonexistent/kvm")
+            .env_remove(REQUIRE_VAR);
+        if require {
+            cmd.env(REQUIRE_VAR, "1");
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(false);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("2 passed"), "{stdout}");
+    assert_eq!(
+        stderr
+            .matches("skipping the tests that run a guest, KVM is not available (/nonexistent/kvm:")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    let out = run(true);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stdout.contains("2 failed"), "{stdout}");
+    assert!(
+        stdout.contains("LANG_REQUIRE_KVM is set but KVM is not available"),
+        "{stdout}"
+    );
+}
+
 /// In the child process: runs the guest and exits with its status.
 #[test]
 fn child_entry() {
@@ -181,6 +262,9 @@ fn child_entry() {
 
 #[test]
 fn hello_world_exit_code_and_stdout() {
+    if !kvm_available() {
+        return;
+    }
     let r = run(&guest("hello"), &[], &[], "");
     assert_eq!(r.stdout, "hello from the guest\n", "stderr: {}", r.stderr);
     assert_eq!(r.code, 7);
@@ -188,6 +272,9 @@ fn hello_world_exit_code_and_stdout() {
 
 #[test]
 fn glibc_printf_malloc_tls_env_stdin() {
+    if !kvm_available() {
+        return;
+    }
     let r = run(&guest("libc"), &["one", "two"], &[], "typed line\n");
     assert_eq!(
         r.stdout, "argc=3 argv1=one heap tls=8 big=x\nenv=from-host\nstdin=typed line\n",
@@ -200,6 +287,9 @@ fn glibc_printf_malloc_tls_env_stdin() {
 
 #[test]
 fn policy_refuses_everything_but_the_program_file() {
+    if !kvm_available() {
+        return;
+    }
     let dir = build_dir().join("policy-files");
     std::fs::create_dir_all(&dir).unwrap();
     let forbidden = dir.join("created-by-guest");
@@ -244,6 +334,9 @@ fn scratch(name: &str) -> PathBuf {
 
 #[test]
 fn the_program_file_is_opened_once_and_a_swapped_symlink_changes_nothing() {
+    if !kvm_available() {
+        return;
+    }
     use std::io::{BufRead, BufReader};
     let dir = scratch("swap");
     std::fs::write(dir.join("real.src"), "the program\n").unwrap();
@@ -306,6 +399,9 @@ fn a_program_file_that_is_not_a_regular_file_is_refused_before_the_guest_runs() 
 
 #[test]
 fn guest_paths_resolve_strictly_against_the_guest_root() {
+    if !kvm_available() {
+        return;
+    }
     let dir = scratch("paths");
     std::fs::write(dir.join("prog.src"), "abcdefgh\n").unwrap();
     // The host path is relative to the test's cwd; in the guest the same
@@ -356,6 +452,9 @@ fn guest_paths_resolve_strictly_against_the_guest_root() {
 
 #[test]
 fn pthreads_mutex_condvar_join() {
+    if !kvm_available() {
+        return;
+    }
     let r = run(&guest("threads"), &[], &[], "");
     assert_eq!(r.stdout, "total=400000 sum=60\n", "stderr: {}", r.stderr);
     assert_eq!(r.code, 0);
@@ -363,6 +462,9 @@ fn pthreads_mutex_condvar_join() {
 
 #[test]
 fn huge_reservations_are_backed_lazily() {
+    if !kvm_available() {
+        return;
+    }
     // 64 MiB of guest RAM: a 1 TiB reservation must not need backing.
     let r = run(&guest("reserve"), &[], &[("LANG_HOST_MEM", "67108864")], "");
     assert_eq!(
@@ -375,6 +477,9 @@ fn huge_reservations_are_backed_lazily() {
 
 #[test]
 fn out_of_memory_exits_70() {
+    if !kvm_available() {
+        return;
+    }
     let r = run(&guest("oom"), &[], &[("LANG_HOST_MEM", "33554432")], "");
     assert_eq!(r.stdout, "touching\n");
     assert!(r.stderr.contains("out of memory"), "{}", r.stderr);
@@ -383,6 +488,9 @@ fn out_of_memory_exits_70() {
 
 #[test]
 fn timeout_stops_an_infinite_loop() {
+    if !kvm_available() {
+        return;
+    }
     let r = run(&guest("spin"), &[], &[("LANG_HOST_TIMEOUT", "300")], "");
     assert_eq!(r.stdout, "spinning\n");
     assert!(r.stderr.contains("timed out"), "{}", r.stderr);
@@ -391,6 +499,9 @@ fn timeout_stops_an_infinite_loop() {
 
 #[test]
 fn faults_end_the_guest_like_signals() {
+    if !kvm_available() {
+        return;
+    }
     let r = run(&guest("crash"), &[], &[], "");
     assert_eq!(r.code, 128 + 11, "stderr: {}", r.stderr);
     assert!(
@@ -406,6 +517,9 @@ fn faults_end_the_guest_like_signals() {
 
 #[test]
 fn hostile_instructions_are_contained() {
+    if !kvm_available() {
+        return;
+    }
     // Port I/O, privileged instructions, interrupts, and touching the
     // system area all end the guest with a signal status; jumping into the
     // stub page is at worst a system call the policy serves.
@@ -470,6 +584,9 @@ fn stub_page() -> u64 {
 
 #[test]
 fn the_stub_page_is_readable_from_ring_3() {
+    if !kvm_available() {
+        return;
+    }
     let stubs = format!("{:x}", stub_page());
     let r = run(&guest("sysarea"), &["stub-read", &stubs], &[], "");
     assert_eq!(r.stdout, "stub e6 10 48 0f 07\n", "stderr: {}", r.stderr);
@@ -478,6 +595,9 @@ fn the_stub_page_is_readable_from_ring_3() {
 
 #[test]
 fn the_system_area_cannot_be_written_or_executed_from_ring_3() {
+    if !kvm_available() {
+        return;
+    }
     const KBASE: u64 = 0xffff_ffff_8000_0000;
     let stubs = stub_page();
     // Each attack must fault at its own first access: the fault's address
@@ -510,6 +630,9 @@ fn the_system_area_cannot_be_written_or_executed_from_ring_3() {
 
 #[test]
 fn port_io_from_ring_3_is_a_segfault() {
+    if !kvm_available() {
+        return;
+    }
     // Only the syscall stub's own `out` to the syscall port is served; a
     // read of that port, any other port, or the same port written from
     // elsewhere or wider ends the guest as SIGSEGV, never as a host error.
@@ -543,6 +666,9 @@ fn missing_or_bad_executable_is_an_error() {
 
 #[test]
 fn many_system_calls_keep_state_right() {
+    if !kvm_available() {
+        return;
+    }
     let r = run(&guest("syscalls"), &["3000"], &[], "");
     assert_eq!(r.stdout, "calls=6000 bad=0\n", "stderr: {}", r.stderr);
     // The same without KVM_CAP_SYNC_REGS (register ioctls instead).
@@ -582,6 +708,9 @@ fn missing_kvm_device_is_reported_not_crashed() {
 #[test]
 #[ignore]
 fn static_lang_binary_runs_the_examples() {
+    if !kvm_available() {
+        return;
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let bin = std::env::var_os("LANG_STATIC_BIN")
         .map(PathBuf::from)
@@ -611,6 +740,9 @@ fn static_lang_binary_runs_the_examples() {
 
 #[test]
 fn exit_and_timeout_stop_threads_blocked_in_the_host() {
+    if !kvm_available() {
+        return;
+    }
     // stdin stays open (the pipe's writer is the test), so the reader
     // thread really blocks in the host's read().
     let r = run_open_stdin(&guest("blocked"), &["exit"], &[]);
@@ -628,6 +760,9 @@ fn exit_and_timeout_stop_threads_blocked_in_the_host() {
 
 #[test]
 fn hostile_system_call_arguments_never_break_the_host() {
+    if !kvm_available() {
+        return;
+    }
     let r = run(&guest("fuzz"), &[], &[("LANG_HOST_TIMEOUT", "60000")], "");
     assert!(
         r.stdout.ends_with("survived 2562 calls\n"),

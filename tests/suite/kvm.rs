@@ -87,22 +87,18 @@ pub fn trials(root: &Path) -> Vec<Trial> {
         },
     ));
     // These need no KVM device: they fail before a VM is made.
-    trials.push(Trial::test(
-        "kvm-cli::missing_guest_is_a_clear_error",
-        kvm_missing_guest,
-    ));
-    trials.push(Trial::test(
-        "kvm-cli::a_guest_from_other_sources_is_refused",
-        kvm_other_build,
-    ));
-    trials.push(Trial::test(
-        "kvm-cli::timeout_and_guest_memory_are_validated",
-        kvm_option_ranges,
-    ));
-    trials.push(Trial::test(
-        "kvm-cli::a_missing_device_skips_or_fails_as_required",
-        kvm_skip_logic,
-    ));
+    let no_device: [(&str, fn() -> Result<(), Failed>); 4] = [
+        ("missing_guest_is_a_clear_error", kvm_missing_guest),
+        ("a_guest_from_other_sources_is_refused", kvm_other_build),
+        ("timeout_and_guest_memory_are_validated", kvm_option_ranges),
+        (
+            "a_missing_device_skips_or_fails_as_required",
+            kvm_skip_logic,
+        ),
+    ];
+    for (name, test) in no_device {
+        trials.push(Trial::test(format!("kvm-cli::{name}"), test));
+    }
     trials
 }
 

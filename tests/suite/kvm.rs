@@ -16,6 +16,9 @@ use super::{
 use libtest_mimic::{Failed, Trial};
 use std::path::Path;
 
+/// A `kvm-cli::` trial's body.
+type CliTrial = fn() -> Result<(), Failed>;
+
 /// The variable that makes a missing KVM device a failure instead of a skip.
 const REQUIRE_VAR: &str = "LANG_REQUIRE_KVM";
 
@@ -87,7 +90,7 @@ pub fn trials(root: &Path) -> Vec<Trial> {
         },
     ));
     // These need no KVM device: they fail before a VM is made.
-    let no_device: [(&str, fn() -> Result<(), Failed>); 4] = [
+    let no_device: [(&str, CliTrial); 4] = [
         ("missing_guest_is_a_clear_error", kvm_missing_guest),
         ("a_guest_from_other_sources_is_refused", kvm_other_build),
         ("timeout_and_guest_memory_are_validated", kvm_option_ranges),

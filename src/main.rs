@@ -4,6 +4,7 @@
 //! codes and printing errors. The work happens in lang-compiler,
 //! lang-bytecode and lang-vm.
 
+mod build_id;
 mod cli;
 mod exit;
 mod kvm;

@@ -18,9 +18,12 @@
 //!   allocations, or every N for a program with a `<name>.stress` file
 //!   holding N) and must meet the same expectations. `gc-cli::` trials
 //!   check the GC options of `lang run`.
+//! - Host mode (`kvm::`, `kvm-bench::`, `kvm-cli::`): see `suite/kvm.rs`.
 
 #[path = "suite/cli.rs"]
 mod cli;
+#[path = "suite/kvm.rs"]
+mod kvm;
 #[path = "suite/repl.rs"]
 mod repl;
 
@@ -106,28 +109,7 @@ fn main() {
             example_runs(&src)
         }));
     }
-    // Host mode: every conformance program and every benchmark at its tiny
-    // size, run inside the KVM guest, must behave exactly as without it.
-    for src in sources(&root.join("tests/conformance")) {
-        let name = relative_name(root, &src, "tests/conformance");
-        trials.push(Trial::test(format!("kvm::{name}"), move || {
-            conformance_kvm(&src)
-        }));
-    }
-    for src in sources(&root.join("bench")) {
-        let name = relative_name(root, &src, "bench");
-        trials.push(Trial::test(format!("kvm-bench::{name}"), move || {
-            bench_kvm(&src)
-        }));
-    }
-    trials.push(Trial::test(
-        "kvm-cli::timeout_stops_a_spinning_guest",
-        kvm_timeout,
-    ));
-    trials.push(Trial::test(
-        "kvm-cli::missing_guest_is_a_clear_error",
-        kvm_missing_guest,
-    ));
+    trials.extend(kvm::trials(root));
     trials.extend(repl::trials());
     trials.extend(cli::trials());
     libtest_mimic::run(&args, trials).exit();
@@ -307,94 +289,6 @@ fn check_expectations(src: &Path, out: &Output) -> Result<(), Failed> {
     } else {
         Err(format!("{}\n--- stderr\n{}", problems.join("\n"), out.stderr).into())
     }
-}
-
-/// The `--kvm` run must match the expectations, and the plain run's exit
-/// code and stdout.
-fn conformance_kvm(src: &Path) -> Result<(), Failed> {
-    let rel = repo_relative(src);
-    let out = run_program_with(&["--kvm"], &rel, src)?;
-    check_expectations(src, &out)
-}
-
-/// `--timeout` ends an infinite loop in the guest from the host, with
-/// coreutils' timeout status 124.
-fn kvm_timeout() -> Result<(), Failed> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = run_lang(
-        &[
-            "run".as_ref(),
-            "--kvm".as_ref(),
-            "--timeout".as_ref(),
-            "1".as_ref(),
-            "tests/kvm/spin.src".as_ref(),
-        ],
-        None,
-        Some(root),
-    )?;
-    if out.code != 124 || !out.stderr.contains("--timeout") {
-        return Err(format!(
-            "expected exit 124 and a timeout message, got {}: {}",
-            out.code, out.stderr
-        )
-        .into());
-    }
-    Ok(())
-}
-
-/// Without a guest binary `--kvm` fails with exit 69 and says how to build one.
-fn kvm_missing_guest() -> Result<(), Failed> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = lang()
-        .args(["run", "--kvm", "examples/hello.src"])
-        .current_dir(root)
-        .env("LANG_KVM_GUEST", "/nonexistent/lang-static")
-        .output()
-        .map_err(|e| e.to_string())?;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if out.status.code() != Some(69) || !stderr.contains("crt-static") {
-        return Err(format!(
-            "expected exit 69 with build instructions, got {:?}: {stderr}",
-            out.status.code()
-        )
-        .into());
-    }
-    Ok(())
-}
-
-/// A benchmark at its tiny size prints, under `--kvm`, exactly what the
-/// suite's expected output says.
-fn bench_kvm(src: &Path) -> Result<(), Failed> {
-    let dir = src.parent().ok_or("benchmark without a folder")?;
-    let sizes = std::fs::read_to_string(dir.join("sizes")).map_err(|e| e.to_string())?;
-    let tiny = sizes
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("tiny")
-                .map(|v| v.trim_start_matches([' ', '=', ':']).trim().to_string())
-        })
-        .ok_or("no tiny size in the sizes file")?;
-    let expected = std::fs::read_to_string(dir.join("tiny.out")).map_err(|e| e.to_string())?;
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let rel = repo_relative(src);
-    let out = run_lang(
-        &[
-            "run".as_ref(),
-            "--kvm".as_ref(),
-            rel.as_os_str(),
-            tiny.as_ref(),
-        ],
-        None,
-        Some(root),
-    )?;
-    if out.code != 0 || out.stdout != expected {
-        return Err(format!(
-            "under --kvm: exit {}\n--- expected\n{expected}--- actual\n{}--- stderr\n{}",
-            out.code, out.stdout, out.stderr
-        )
-        .into());
-    }
-    Ok(())
 }
 
 fn conformance(src: &Path) -> Result<(), Failed> {

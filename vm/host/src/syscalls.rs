@@ -7,13 +7,11 @@
 use crate::addrspace::{Access, Fault};
 use crate::futex::WaitResult;
 use crate::paging::{PROT_EXEC, PROT_READ, PROT_WRITE};
+use crate::policy::NotFound;
 use crate::vcpu::{lock, Guest, ThreadState};
 use kvm_bindings::kvm_regs;
 use kvm_ioctls::VcpuFd;
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
-use std::os::unix::fs::{FileExt, MetadataExt};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,8 +36,11 @@ pub enum Fd {
     Stdin,
     Stdout,
     Stderr,
-    /// The program file, read-only.
-    File(File),
+    /// The program file, read-only, at this descriptor's own offset (all
+    /// reads go to the one host descriptor, see `progfile.rs`).
+    File {
+        offset: u64,
+    },
 }
 
 /// The guest's descriptor table.
@@ -121,14 +122,8 @@ pub fn dispatch(g: &Arc<Guest>, vcpu: &VcpuFd, regs: &kvm_regs, th: &mut ThreadS
         libc::SYS_write => sys_write(g, a[0], a[1], a[2]),
         libc::SYS_readv => sys_readv(g, a[0], a[1], a[2]),
         libc::SYS_writev => sys_writev(g, a[0], a[1], a[2]),
-        libc::SYS_open => sys_open(g, a[0], a[1]),
-        libc::SYS_openat => {
-            if a[0] as i32 != libc::AT_FDCWD && !path_is_absolute(g, a[1]) {
-                err(libc::EACCES)
-            } else {
-                sys_open(g, a[1], a[2])
-            }
-        }
+        libc::SYS_open => sys_open(g, libc::AT_FDCWD, a[0], a[1]),
+        libc::SYS_openat => sys_open(g, a[0] as i32, a[1], a[2]),
         libc::SYS_close => {
             let fd = a[0] as i32;
             match lock(&g.files).fds.remove(&fd) {
@@ -142,29 +137,22 @@ pub fn dispatch(g: &Arc<Guest>, vcpu: &VcpuFd, regs: &kvm_regs, th: &mut ThreadS
             let path = tryf!(lock(&g.aspace).read_cstr(a[1], 4096));
             if path.is_empty() && a[3] & libc::AT_EMPTY_PATH as u64 != 0 {
                 sys_fstat(g, a[0] as i32, a[2])
-            } else if g.policy.is_readable(&path) {
-                stat_program_file(g, a[2])
             } else {
-                err(libc::EACCES)
+                stat_path(g, a[0] as i32, &path, a[2])
             }
         }
         libc::SYS_stat | libc::SYS_lstat => {
             let path = tryf!(lock(&g.aspace).read_cstr(a[0], 4096));
-            if g.policy.is_readable(&path) {
-                stat_program_file(g, a[1])
-            } else {
-                err(libc::EACCES)
-            }
+            stat_path(g, libc::AT_FDCWD, &path, a[1])
         }
         libc::SYS_access | libc::SYS_faccessat | libc::SYS_faccessat2 => {
-            let p = if nr == libc::SYS_access { a[0] } else { a[1] };
-            let path = tryf!(lock(&g.aspace).read_cstr(p, 4096));
-            let mode = if nr == libc::SYS_access { a[1] } else { a[2] };
-            if g.policy.is_readable(&path) && mode & 2 == 0 {
-                Action::Ret(0)
+            let (dirfd, p, mode) = if nr == libc::SYS_access {
+                (libc::AT_FDCWD, a[0], a[1])
             } else {
-                err(libc::EACCES)
-            }
+                (a[0] as i32, a[1], a[2])
+            };
+            let path = tryf!(lock(&g.aspace).read_cstr(p, 4096));
+            sys_access(g, dirfd, &path, mode)
         }
         // Rust's std falls back to fstat when statx is missing.
         libc::SYS_statx => err(libc::ENOSYS),
@@ -482,28 +470,63 @@ fn result(r: Result<i64, i32>) -> Action {
     }
 }
 
-fn path_is_absolute(g: &Guest, p: u64) -> bool {
-    matches!(lock(&g.aspace).read_user(p, 1).as_deref(), Ok([b'/']))
+/// The program file, if `path` relative to `dirfd` names it, as the `*at`
+/// calls resolve: an absolute path ignores `dirfd`; a relative one is
+/// resolved against the guest's working directory `/` for AT_FDCWD, and
+/// fails with ENOTDIR for any open descriptor (the guest has no directory
+/// descriptors) and EBADF for any other number.
+fn resolve_at<'g>(
+    g: &'g Guest,
+    dirfd: i32,
+    path: &[u8],
+) -> Result<&'g crate::progfile::ProgramFile, i32> {
+    if !path.is_empty() && path[0] != b'/' && dirfd != libc::AT_FDCWD {
+        return Err(if lock(&g.files).fds.contains_key(&dirfd) {
+            libc::ENOTDIR
+        } else {
+            libc::EBADF
+        });
+    }
+    g.policy.lookup(path).map_err(|e| match e {
+        NotFound::Empty => libc::ENOENT,
+        NotFound::Denied => {
+            if g.trace {
+                eprintln!("[kvm] refused path {:?}", String::from_utf8_lossy(path));
+            }
+            libc::EACCES
+        }
+    })
 }
 
-fn sys_open(g: &Guest, path: u64, flags: u64) -> Action {
+fn sys_open(g: &Guest, dirfd: i32, path: u64, flags: u64) -> Action {
     let p = tryf!(lock(&g.aspace).read_cstr(path, 4096));
     let write = flags & (libc::O_WRONLY | libc::O_RDWR) as u64 != 0;
     let modify =
         flags & (libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND | libc::O_TMPFILE) as u64 != 0;
-    if write || modify || !g.policy.is_readable(&p) {
-        if g.trace {
-            eprintln!("[kvm] refused open of {:?}", String::from_utf8_lossy(&p));
-        }
+    if let Err(e) = resolve_at(g, dirfd, &p) {
+        return err(e);
+    }
+    if write || modify {
         return err(libc::EACCES);
     }
-    match g.policy.open_readable() {
-        Ok(f) => match lock(&g.files).insert(Fd::File(f)) {
-            Some(fd) => Action::Ret(i64::from(fd)),
-            None => err(libc::EMFILE),
-        },
-        Err(e) => err(e.raw_os_error().unwrap_or(libc::EIO)),
+    match lock(&g.files).insert(Fd::File { offset: 0 }) {
+        Some(fd) => Action::Ret(i64::from(fd)),
+        None => err(libc::EMFILE),
     }
+}
+
+fn sys_access(g: &Guest, dirfd: i32, path: &[u8], mode: u64) -> Action {
+    if mode & !7 != 0 {
+        return err(libc::EINVAL);
+    }
+    if let Err(e) = resolve_at(g, dirfd, path) {
+        return err(e);
+    }
+    // The program file is read-only (mode 0444) to the guest.
+    if mode & (libc::W_OK | libc::X_OK) as u64 != 0 {
+        return err(libc::EACCES);
+    }
+    Action::Ret(0)
 }
 
 fn host_read(fd: i32, buf: &mut [u8]) -> Result<usize, i32> {
@@ -546,27 +569,31 @@ fn host_write_all(g: &Guest, fd: i32, mut buf: &[u8]) -> Result<(), i32> {
 /// while blocking).
 fn read_fd(g: &Guest, fd: u64, len: usize, at: Option<u64>) -> Result<Vec<u8>, i32> {
     let mut buf = vec![0u8; len.min(MAX_IO)];
-    let file = {
-        let files = lock(&g.files);
-        match files.fds.get(&(fd as i32)) {
-            Some(Fd::Stdin) => None,
-            Some(Fd::File(f)) => Some(f.try_clone().map_err(|_| libc::EIO)?),
-            Some(_) => return Err(libc::EBADF),
-            None => return Err(libc::EBADF),
+    let mut files = lock(&g.files);
+    let n = match (files.fds.get_mut(&(fd as i32)), at) {
+        (Some(Fd::Stdin), None) => {
+            // Reading stdin may block: not under the descriptor table lock.
+            drop(files);
+            // A stop signal that came before this point is not seen by
+            // read(); `Guest::wait` sends another until the thread has ended.
+            if g.stopping() {
+                return Err(libc::EINTR);
+            }
+            host_read(0, &mut buf)?
         }
-    };
-    let n = match (file, at) {
-        // A stop signal that came before this point is not seen by
-        // read(); `Guest::wait` sends another until the thread has ended.
-        (None, None) if g.stopping() => return Err(libc::EINTR),
-        (None, None) => host_read(0, &mut buf)?,
-        (None, Some(_)) => return Err(libc::ESPIPE),
-        (Some(mut f), None) => f
-            .read(&mut buf)
-            .map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?,
-        (Some(f), Some(off)) => f
-            .read_at(&mut buf, off)
-            .map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?,
+        (Some(Fd::Stdin), Some(_)) => return Err(libc::ESPIPE),
+        (Some(Fd::File { offset }), at) => {
+            let file = g.policy.program().ok_or(libc::EBADF)?;
+            // The table stays locked across the read (a regular file's
+            // read does not block), so reads sharing a descriptor each
+            // advance its offset in turn, as on Linux.
+            let n = file.read_at(&mut buf, at.unwrap_or(*offset))?;
+            if at.is_none() {
+                *offset = offset.saturating_add(n as u64);
+            }
+            n
+        }
+        _ => return Err(libc::EBADF),
     };
     buf.truncate(n);
     Ok(buf)
@@ -657,16 +684,28 @@ fn sys_readv(g: &Guest, fd: u64, iov: u64, cnt: u64) -> Action {
 fn sys_lseek(g: &Guest, fd: u64, off: i64, whence: u64) -> Action {
     let mut files = lock(&g.files);
     match files.fds.get_mut(&(fd as i32)) {
-        Some(Fd::File(f)) => {
-            let pos = match whence {
-                0 if off >= 0 => SeekFrom::Start(off as u64),
-                1 => SeekFrom::Current(off),
-                2 => SeekFrom::End(off),
+        Some(Fd::File { offset }) => {
+            let base = match i32::try_from(whence).unwrap_or(-1) {
+                libc::SEEK_SET => 0,
+                libc::SEEK_CUR => *offset,
+                libc::SEEK_END => match g.policy.program().map(|f| f.info()) {
+                    Some(Ok(info)) => info.size,
+                    Some(Err(e)) => return err(e),
+                    None => return err(libc::EBADF),
+                },
                 _ => return err(libc::EINVAL),
             };
-            match f.seek(pos) {
-                Ok(p) => Action::Ret(p as i64),
-                Err(e) => err(e.raw_os_error().unwrap_or(libc::EINVAL)),
+            // Offsets beyond i64 or below 0 are EINVAL, as lseek's are.
+            match i64::try_from(base)
+                .ok()
+                .and_then(|b| b.checked_add(off))
+                .filter(|p| *p >= 0)
+            {
+                Some(p) => {
+                    *offset = p as u64;
+                    Action::Ret(p)
+                }
+                None => err(libc::EINVAL),
             }
         }
         Some(_) => err(libc::ESPIPE),
@@ -688,14 +727,23 @@ fn stat_bytes(mode: u32, size: u64, blksize: u64, mtime: i64) -> [u8; 144] {
     b
 }
 
-fn stat_program_file(g: &Guest, out: u64) -> Action {
-    match g.policy.open_readable().and_then(|f| f.metadata()) {
-        Ok(m) => {
-            let b = stat_bytes(libc::S_IFREG | 0o444, m.len(), 4096, m.mtime());
+fn program_stat(file: &crate::progfile::ProgramFile) -> Result<[u8; 144], i32> {
+    let info = file.info()?;
+    Ok(stat_bytes(
+        libc::S_IFREG | 0o444,
+        info.size,
+        4096,
+        info.mtime,
+    ))
+}
+
+fn stat_path(g: &Guest, dirfd: i32, path: &[u8], out: u64) -> Action {
+    match resolve_at(g, dirfd, path).and_then(program_stat) {
+        Ok(b) => {
             tryf!(lock(&g.aspace).write_user(out, &b));
             Action::Ret(0)
         }
-        Err(e) => err(e.raw_os_error().unwrap_or(libc::EIO)),
+        Err(e) => err(e),
     }
 }
 
@@ -703,9 +751,10 @@ fn sys_fstat(g: &Guest, fd: i32, out: u64) -> Action {
     let b = {
         let files = lock(&g.files);
         match files.fds.get(&fd) {
-            Some(Fd::File(f)) => match f.metadata() {
-                Ok(m) => stat_bytes(libc::S_IFREG | 0o444, m.len(), 4096, m.mtime()),
-                Err(_) => return err(libc::EIO),
+            Some(Fd::File { .. }) => match g.policy.program().map(program_stat) {
+                Some(Ok(b)) => b,
+                Some(Err(e)) => return err(e),
+                None => return err(libc::EBADF),
             },
             Some(Fd::Stdin) | Some(Fd::Stdout) | Some(Fd::Stderr) => {
                 // Only the file type of the host stream is revealed (so
@@ -765,7 +814,7 @@ fn sys_fcntl(g: &Guest, fd: i32, cmd: i32) -> Action {
     match cmd {
         libc::F_GETFD | libc::F_SETFD | libc::F_SETFL => Action::Ret(0),
         libc::F_GETFL => Action::Ret(match f {
-            Fd::Stdin | Fd::File(_) => libc::O_RDONLY,
+            Fd::Stdin | Fd::File { .. } => libc::O_RDONLY,
             Fd::Stdout | Fd::Stderr => libc::O_WRONLY,
         } as i64),
         _ => err(libc::EINVAL),
@@ -788,7 +837,7 @@ fn sys_poll(g: &Guest, fds: u64, n: u64, timeout: i32) -> Action {
             let rev: i16 = match files.fds.get(&fd) {
                 _ if fd < 0 => 0,
                 None => libc::POLLNVAL,
-                Some(Fd::File(_)) => events & (libc::POLLIN | libc::POLLOUT),
+                Some(Fd::File { .. }) => events & (libc::POLLIN | libc::POLLOUT),
                 Some(Fd::Stdin) => {
                     host.push((
                         i,

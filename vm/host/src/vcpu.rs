@@ -456,7 +456,7 @@ impl Guest {
     /// KVM, ring 3 under PVM); the answer decides how system calls return.
     fn probe(&self, vcpu: &mut VcpuFd) -> Result<(), String> {
         let regs = kvm_regs {
-            rip: cpu::KBASE + cpu::STUBS + cpu::PROBE,
+            rip: cpu::probe_va(),
             rflags: 0x202,
             rax: u64::MAX,
             ..Default::default()
@@ -616,6 +616,13 @@ impl Guest {
             }
             let port = match ran {
                 Ok(VcpuExit::IoOut(port, _)) => port,
+                // The TSS I/O bitmap cannot tell reads from writes, so
+                // ring 3 may `in` from the syscall port: a port access the
+                // guest may not make, as a native process would see it.
+                Ok(VcpuExit::IoIn(port, _)) => {
+                    let msg = format!("I/O port access (in from port {port:#x})");
+                    return ThreadEnd::Process(Exit::Signal(libc::SIGSEGV, msg));
+                }
                 Ok(VcpuExit::Shutdown) => {
                     return ThreadEnd::Process(Exit::Signal(libc::SIGSEGV, "triple fault".into()))
                 }
@@ -638,9 +645,10 @@ impl Guest {
             } else if (cpu::EXC_PORT_BASE..cpu::EXC_PORT_BASE + 32).contains(&port) {
                 self.on_exception(vcpu, th, u64::from(port - cpu::EXC_PORT_BASE))
             } else {
-                Err(ThreadEnd::Process(Exit::Error(format!(
-                    "write to unknown port {port:#x}"
-                ))))
+                Err(ThreadEnd::Process(Exit::Signal(
+                    libc::SIGSEGV,
+                    format!("I/O port access (out to port {port:#x})"),
+                )))
             };
             self.stats.add(&self.stats.host_ns, t1.elapsed());
             if let Err(end) = r {
@@ -779,7 +787,11 @@ impl Guest {
                         };
                         Err(ThreadEnd::Process(Exit::Signal(
                             libc::SIGSEGV,
-                            format!("{what} to {:#x} at {rip:#x}", s.cr2),
+                            format!(
+                                "{what} to {:#x} ({}) at {rip:#x}",
+                                s.cr2,
+                                format!("{access:?}").to_ascii_lowercase()
+                            ),
                         )))
                     }
                 }

@@ -209,3 +209,6 @@ pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let col = source[line_start..offset].chars().count() + 1;
     (line, col)
 }
+
+#[cfg(test)]
+mod tests;

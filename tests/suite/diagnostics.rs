@@ -99,8 +99,11 @@ fn invalid_utf8_source() -> Result<(), Failed> {
 /// `(source, line, column, message)`.
 type Generated = (String, usize, usize, &'static str);
 
+/// Writes the program for one limit.
+type Generator = fn() -> Generated;
+
 /// One program per limit of the bytecode format that source can reach.
-const LIMITS: &[(&str, fn() -> Generated)] = &[
+const LIMITS: &[(&str, Generator)] = &[
     ("locals_past_the_register_limit", too_many_locals),
     ("parameters_past_the_register_limit", too_many_parameters),
     ("call_arguments_past_the_register_limit", too_many_arguments),
@@ -230,7 +233,7 @@ fn too_many_methods() -> Generated {
 
 /// `lang check` and `lang build` both exit 65 with the same diagnostic,
 /// which names the limit and points at `line:column`.
-fn limit_reported(name: &str, generate: fn() -> Generated) -> Result<(), Failed> {
+fn limit_reported(name: &str, generate: Generator) -> Result<(), Failed> {
     let (source, line, column, message) = generate();
     let dir = tempdir()?;
     let file = dir.join(format!("{name}.src"));

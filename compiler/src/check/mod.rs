@@ -34,7 +34,7 @@ use crate::diag::Diagnostic;
 use crate::limits;
 use crate::tir::{self, CaptureFrom, FuncIdx, LocalId};
 use crate::types::{display, DeclId, DeclNames, Type};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// How deeply expressions and blocks may nest. The checker and lowering
 /// recurse once per level, using a few kilobytes of stack per level in
@@ -795,9 +795,12 @@ impl<'s> Checker<'s> {
             match item {
                 ast::Item::Struct(s) => {
                     let mut fields: Vec<(String, Type)> = Vec::new();
+                    // Names seen so far: a set, so that a struct with tens of
+                    // thousands of fields is checked in linear time.
+                    let mut seen = HashSet::new();
                     for f in s.fields {
                         let ty = self.resolve_type(f.ty);
-                        if fields.iter().any(|(n, _)| n == f.name.name) {
+                        if !seen.insert(f.name.name) {
                             self.error(
                                 f.name.span,
                                 format!("field `{}` is declared twice", f.name.name),
@@ -820,6 +823,7 @@ impl<'s> Checker<'s> {
                 }
                 ast::Item::Enum(e) => {
                     let mut variants: Vec<(String, Vec<Type>)> = Vec::new();
+                    let mut seen = HashSet::new();
                     for v in e.variants {
                         let tys: Vec<Type> =
                             v.payload.iter().map(|t| self.resolve_type(t)).collect();
@@ -830,7 +834,7 @@ impl<'s> Checker<'s> {
                             "payload fields",
                             tys.len(),
                         ));
-                        if variants.iter().any(|(n, _)| n == v.name.name) {
+                        if !seen.insert(v.name.name) {
                             self.error(
                                 v.name.span,
                                 format!("variant `{}` is declared twice", v.name.name),
@@ -852,6 +856,7 @@ impl<'s> Checker<'s> {
                 }
                 ast::Item::Trait(t) => {
                     let mut methods: Vec<tir::TraitMethodInfo> = Vec::new();
+                    let mut seen = HashSet::new();
                     for m in t.methods {
                         if m.self_param.is_none() {
                             self.error(
@@ -859,7 +864,7 @@ impl<'s> Checker<'s> {
                                 format!("trait method `{}` must take `self`", m.name.name),
                             );
                         }
-                        if methods.iter().any(|x| x.name == m.name.name) {
+                        if !seen.insert(m.name.name) {
                             self.error(
                                 m.name.span,
                                 format!("method `{}` is declared twice", m.name.name),

@@ -9,7 +9,9 @@
 //! - Each conformance program is also built to `.bc` twice (the bytes must be
 //!   identical) and the `.bc` run (its output must match the source run's).
 //! - `errors/<name>.src` must fail to compile; the snapshot shows the source
-//!   and the rendered diagnostics together.
+//!   and the rendered diagnostics together. `diagnostics::` and `limits::`
+//!   trials compile generated files (a long line with many errors, a file
+//!   that is not UTF-8, programs past each limit of the bytecode format).
 //! - `disasm/<name>.src`: the snapshot shows the source and its disassembly.
 //! - `examples/*.src` must run and exit 0.
 //! - The collector: every conformance program that compiles also runs under
@@ -22,6 +24,8 @@
 
 #[path = "suite/cli.rs"]
 mod cli;
+#[path = "suite/diagnostics.rs"]
+mod diagnostics;
 #[path = "suite/kvm.rs"]
 mod kvm;
 #[path = "suite/repl.rs"]
@@ -110,6 +114,7 @@ fn main() {
         }));
     }
     trials.extend(kvm::trials(root));
+    trials.extend(diagnostics::trials());
     trials.extend(repl::trials());
     trials.extend(cli::trials());
     libtest_mimic::run(&args, trials).exit();

@@ -12,6 +12,8 @@
 //!   and the rendered diagnostics together.
 //! - `disasm/<name>.src`: the snapshot shows the source and its disassembly.
 //! - `examples/*.src` must run and exit 0.
+//! - `listing::`: every conformance, disasm and example program's listing
+//!   assembles back into the same module (`suite/listing.rs`).
 //! - The collector: every conformance program that compiles also runs under
 //!   every GC plan (`plan-<plan>::`, natural allocation) and in stress mode
 //!   (`stress-semispace::`, `stress-genimmix::`: a collection every 50
@@ -24,6 +26,8 @@
 mod cli;
 #[path = "suite/kvm.rs"]
 mod kvm;
+#[path = "suite/listing.rs"]
+mod listing;
 #[path = "suite/repl.rs"]
 mod repl;
 
@@ -44,6 +48,16 @@ fn main() {
         trials.push(Trial::test(format!("bytecode::{name}"), move || {
             bytecode_round_trip(&src)
         }));
+    }
+    for dir in ["tests/conformance", "tests/disasm", "examples"] {
+        for src in sources(&root.join(dir)) {
+            let name = relative_name(root, &src, dir);
+            let family = dir.trim_start_matches("tests/");
+            trials.push(Trial::test(
+                format!("listing::{family}/{name}"),
+                move || listing::round_trip(&src),
+            ));
+        }
     }
     // The collector: each plan with the programs' natural allocation; stress
     // mode with SemiSpace (every live object moves at every collection, so a

@@ -38,6 +38,7 @@
 //! Overloads (`abs`, `min`, `max`, `contains`, `len`) are separate natives:
 //! pick by receiver and argument types.
 
+pub mod asm;
 pub mod decode;
 pub mod disasm;
 pub mod encode;
@@ -47,6 +48,7 @@ pub mod natives;
 pub mod types;
 pub mod verify;
 
+pub use asm::{assemble, AsmError};
 pub use decode::{decode, DecodeError};
 pub use encode::encode;
 pub use instr::{Instr, Opcode, Reg};

@@ -2,8 +2,8 @@
 //!
 //! It holds the instruction set (`instr`), the in-memory program (`module`),
 //! the type table (`types`), the native built-ins (`natives`), the `.bc`
-//! encoding (`encode`, `decode`), the `verify`er and the `disasm`bler. It has
-//! no heavy dependencies: the compiler and the runtime both link it.
+//! encoding (`encode`, `decode`), the `verify`er, the `disasm`bler and its
+//! inverse, the `asm`bler. It has no heavy dependencies: the compiler and the runtime both link it.
 //!
 //! # Conventions the compiler and the runtime share
 //!

@@ -86,12 +86,7 @@ pub fn first_word(text: &str) -> (&str, &str) {
 }
 
 /// A table entry `PREFIX<index> REST`, whose index must be `expected`.
-fn entry<'a>(
-    line: usize,
-    text: &'a str,
-    prefix: char,
-    expected: usize,
-) -> Result<&'a str, AsmError> {
+fn entry(line: usize, text: &str, prefix: char, expected: usize) -> Result<&str, AsmError> {
     let (word, rest) = first_word(text);
     if word.strip_prefix(prefix) != Some(expected.to_string().as_str()) {
         return error(

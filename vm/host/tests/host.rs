@@ -936,6 +936,9 @@ fn invalid_times_signals_limits_and_file_changes_get_their_errors() {
 /// 0x8000_7eff_ffdf_ffcf). Each must be EFAULT and leave the buffer alone.
 #[test]
 fn non_canonical_pointers_are_efault_not_aliases_of_user_memory() {
+    if !kvm_available() {
+        return;
+    }
     let child = spawn(&guest("aliases"), &[], &[]);
     let r = finish_or_fail(child, "aliases");
     assert_eq!(r.code, 0, "stdout: {} stderr: {}", r.stdout, r.stderr);

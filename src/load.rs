@@ -108,20 +108,13 @@ pub fn display_name(path: &Path) -> String {
     path.display().to_string()
 }
 
-/// Compiles source bytes, rendering every diagnostic on failure.
+/// Compiles source bytes, rendering every diagnostic on failure (a file
+/// that is not UTF-8 gets one, marking the first bad byte).
 pub fn compile_source(path: &Path, bytes: &[u8], color: bool) -> Result<Module, Failure> {
     let name = display_name(path);
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        Failure::new(
-            exit::DATA_ERROR,
-            format!(
-                "error: {name}: the file is not valid UTF-8 (at byte {})",
-                e.valid_up_to()
-            ),
-        )
-    })?;
-    let mut module = lang_compiler::compile(&name, text)
-        .map_err(|d| Failure::new(exit::DATA_ERROR, d.render(color)))?;
+    let rendered = |d: lang_compiler::Diagnostics| Failure::new(exit::DATA_ERROR, d.render(color));
+    let text = lang_compiler::source_text(&name, bytes).map_err(rendered)?;
+    let mut module = lang_compiler::compile(&name, text).map_err(rendered)?;
     module.source_name = module_name(path);
     Ok(module)
 }

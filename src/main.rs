@@ -173,17 +173,12 @@ fn build(file: &Path, output: Option<PathBuf>, color: bool) -> Result<i32, Failu
 fn check(file: &Path, color: bool) -> Result<i32, Failure> {
     let bytes = load::read(file)?;
     let name = load::display_name(file);
-    let text = std::str::from_utf8(&bytes).map_err(|e| Failure {
-        message: format!(
-            "error: {name}: the file is not valid UTF-8 (at byte {})",
-            e.valid_up_to()
-        ),
-        code: exit::DATA_ERROR,
-    })?;
-    lang_compiler::check(&name, text).map_err(|d| Failure {
+    let rendered = |d: lang_compiler::Diagnostics| Failure {
         message: d.render(color),
         code: exit::DATA_ERROR,
-    })?;
+    };
+    let text = lang_compiler::source_text(&name, &bytes).map_err(rendered)?;
+    lang_compiler::check(&name, text).map_err(rendered)?;
     Ok(0)
 }
 

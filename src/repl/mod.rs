@@ -188,12 +188,11 @@ impl Repl<'_> {
             },
             "dis" | "d" => self.disassemble(arg),
             "load" | "l" => match crate::load::read(std::path::Path::new(arg)) {
-                Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(source) => return self.compile_and_run(&source),
-                    Err(e) => self.error(&format!(
-                        "{arg}: the file is not valid UTF-8 (at byte {})",
-                        e.utf8_error().valid_up_to()
-                    )),
+                // A file that is not UTF-8 gets the compiler's diagnostic,
+                // which marks the first bad byte.
+                Ok(bytes) => match lang_compiler::source_text(arg, &bytes) {
+                    Ok(source) => return self.compile_and_run(source),
+                    Err(d) => eprint!("{}", d.render(self.err_style.on)),
                 },
                 Err(f) => self.error(f.message.trim_start_matches("error: ")),
             },

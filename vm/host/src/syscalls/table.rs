@@ -6,8 +6,8 @@
 //!
 //! To add a system call, add its line here (calls that share a doc and a
 //! class share a line) and, if it is served, its handler in the file of
-//! its area; then regenerate the spec with `LANG_BLESS_SPEC=1 cargo test
-//! -p lang-host spec`.
+//! its area; then regenerate the spec with `LANG_BLESS=1 cargo test -p
+//! lang-host spec`.
 
 use super::{files, memory, process, signals, streams, threads, time, Action, Call};
 

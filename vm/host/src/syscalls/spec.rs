@@ -177,6 +177,7 @@ mod tests {
             (libc::SYS_execve, "`EACCES` (refused)"),
             (libc::SYS_fchdir, "`EACCES` (refused)"),
             (libc::SYS_mount_setattr, "`EACCES` (refused)"),
+            (libc::SYS_fchmodat2, "`EACCES` (refused)"),
             (libc::SYS_fork, "`EPERM` (refused)"),
             (libc::SYS_wait4, "`EPERM` (refused)"),
             (libc::SYS_setrlimit, "`EPERM` (refused)"),

@@ -209,7 +209,7 @@ syscalls! {
         SYS_unlink, SYS_unlinkat, SYS_rmdir, SYS_rename, SYS_renameat, SYS_renameat2,
         SYS_mkdir, SYS_mkdirat, SYS_mknod, SYS_mknodat, SYS_link, SYS_linkat, SYS_symlink,
         SYS_symlinkat, SYS_creat, SYS_truncate, SYS_ftruncate, SYS_fallocate, SYS_chmod,
-        SYS_fchmod, SYS_fchmodat, SYS_chown, SYS_fchown, SYS_lchown, SYS_fchownat, SYS_utime,
+        SYS_fchmod, SYS_fchmodat, SYS_fchmodat2, SYS_chown, SYS_fchown, SYS_lchown, SYS_fchownat, SYS_utime,
         SYS_utimes, SYS_utimensat, SYS_futimesat, SYS_setxattr, SYS_lsetxattr, SYS_fsetxattr,
         SYS_removexattr, SYS_lremovexattr, SYS_fremovexattr, SYS_mount, SYS_umount2,
         SYS_pivot_root, SYS_chroot, SYS_swapon, SYS_swapoff, SYS_fsopen, SYS_fsconfig,

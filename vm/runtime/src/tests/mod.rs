@@ -3,6 +3,7 @@
 
 mod basics;
 mod errors;
+mod frames;
 mod gc;
 mod objects;
 mod printing;

@@ -6,6 +6,7 @@ mod errors;
 mod frames;
 mod gc;
 mod objects;
+mod print_size;
 mod printing;
 
 use crate::{run_with_io, RunOutcome, RuntimeError, VmOptions};

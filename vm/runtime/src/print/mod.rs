@@ -56,14 +56,15 @@ pub fn format_value(heap: &Heap, prog: &Program, v: u64, ty: TypeId, out: &mut V
     print_value(heap, prog, v, ty, out);
 }
 
-/// The printed form of `v` (of type `ty`), cut after `max` bytes (at a
-/// character boundary); the flag says whether it was cut.
+/// The printed form of `v` (of type `ty`), cut after at most `max` bytes
+/// (at a character boundary); the flag says whether it was cut.
 pub fn bounded_text(heap: &Heap, prog: &Program, v: u64, ty: TypeId, max: usize) -> (String, bool) {
     let mut out = Capped::new(max);
     print_value(heap, prog, v, ty, &mut out);
     let text = match String::from_utf8(out.buf) {
         Ok(t) => t,
-        // The cut fell inside a character: drop its first bytes.
+        // The cut fell inside a character: drop the bytes of it that made
+        // it in. Everything before is valid: the form is UTF-8 throughout.
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
             let mut bytes = e.into_bytes();

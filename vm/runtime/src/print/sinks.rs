@@ -19,8 +19,9 @@ impl Sink for Vec<u8> {
     }
 }
 
-/// A buffer that takes at most `cap` bytes and stops the walk at the first
-/// piece that does not fit (that piece is not kept).
+/// A buffer that takes at most `cap` bytes: it keeps what fits of the first
+/// piece that does not fit (which may end inside a UTF-8 character), and
+/// stops the walk there.
 pub struct Capped {
     pub buf: Vec<u8>,
     cap: usize,
@@ -40,7 +41,9 @@ impl Capped {
 
 impl Sink for Capped {
     fn put(&mut self, bytes: &[u8]) -> bool {
-        if bytes.len() > self.cap - self.buf.len() {
+        let room = self.cap - self.buf.len();
+        if bytes.len() > room {
+            self.buf.extend_from_slice(&bytes[..room]);
             self.overflowed = true;
             return false;
         }
@@ -149,7 +152,9 @@ mod tests {
         assert!(c.put(b"abc"));
         assert!(!c.put(b"def"));
         assert!(c.overflowed);
-        assert_eq!(c.buf, b"abc");
+        assert_eq!(c.buf, b"abcde");
+        assert!(!c.put(b"g"));
+        assert_eq!(c.buf, b"abcde");
     }
 
     #[test]

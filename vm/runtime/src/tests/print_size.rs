@@ -164,3 +164,38 @@ fn the_repl_shows_a_bounded_prefix_of_an_endless_form() {
     assert!(text.starts_with("T { l: T { l: "));
     assert!(text.ends_with(" ..."));
 }
+
+#[test]
+fn the_repl_shows_the_start_of_a_long_string_cut_at_a_character() {
+    // A 100 000-byte string of two-byte characters, shown inside an array.
+    let mut a = Asm::new();
+    let arr = a.ty(Type::Array(S));
+    let piece = a.s(&"é".repeat(50_000));
+    a.m.globals.push(Field {
+        name: "words".into(),
+        ty: arr,
+    });
+    let entry = a.entry(
+        &[S, arr],
+        vec![
+            Instr::LoadK { a: 0, k: piece },
+            Instr::NewArray {
+                a: 1,
+                t: arr,
+                b: 0,
+                n: 1,
+            },
+            Instr::SetGlobal { g: 0, b: 1 },
+            Instr::RetVoid {},
+        ],
+    );
+    let m = a.finish();
+    let stdin = Box::new(std::io::Cursor::new(Vec::new()));
+    let mut session =
+        crate::Session::new(VmOptions::default(), Box::new(Capture::default()), stdin).unwrap();
+    assert_eq!(session.run(&m, entry), Ok(None));
+    let text = session.global_text(0).unwrap();
+    let max = crate::session::MAX_SHOWN_BYTES;
+    // `["` and then as many whole `é` as fit.
+    assert_eq!(text, format!("[\"{} ...", "é".repeat((max - 2) / 2)));
+}

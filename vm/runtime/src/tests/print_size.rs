@@ -145,6 +145,15 @@ fn str_and_println_agree_on_a_small_dag() {
     assert_eq!(run_ok(m), format!("{two}\n{two}\n"));
 }
 
+/// Runs `m` in a REPL session and gives what the REPL shows of global 0.
+fn shown_by_repl(m: Module) -> String {
+    let stdin = Box::new(std::io::Cursor::new(Vec::new()));
+    let mut session =
+        crate::Session::new(VmOptions::default(), Box::new(Capture::default()), stdin).unwrap();
+    assert_eq!(session.run(&m, m.entry), Ok(None));
+    session.global_text(0).unwrap()
+}
+
 #[test]
 fn the_repl_shows_a_bounded_prefix_of_an_endless_form() {
     let mut m = dag_program(64, vec![Instr::SetGlobal { g: 0, b: 0 }]);
@@ -152,12 +161,7 @@ fn the_repl_shows_a_bounded_prefix_of_an_endless_form() {
         name: "t".into(),
         ty: T,
     });
-    let entry = m.entry;
-    let stdin = Box::new(std::io::Cursor::new(Vec::new()));
-    let mut session =
-        crate::Session::new(VmOptions::default(), Box::new(Capture::default()), stdin).unwrap();
-    assert_eq!(session.run(&m, entry), Ok(None));
-    let text = session.global_text(0).unwrap();
+    let text = shown_by_repl(m);
     let max = crate::session::MAX_SHOWN_BYTES;
     assert!(text.len() <= max + 4, "{} bytes shown", text.len());
     assert!(text.len() > max - 32, "{} bytes shown", text.len());
@@ -175,7 +179,7 @@ fn the_repl_shows_the_start_of_a_long_string_cut_at_a_character() {
         name: "words".into(),
         ty: arr,
     });
-    let entry = a.entry(
+    a.entry(
         &[S, arr],
         vec![
             Instr::LoadK { a: 0, k: piece },
@@ -189,12 +193,7 @@ fn the_repl_shows_the_start_of_a_long_string_cut_at_a_character() {
             Instr::RetVoid {},
         ],
     );
-    let m = a.finish();
-    let stdin = Box::new(std::io::Cursor::new(Vec::new()));
-    let mut session =
-        crate::Session::new(VmOptions::default(), Box::new(Capture::default()), stdin).unwrap();
-    assert_eq!(session.run(&m, entry), Ok(None));
-    let text = session.global_text(0).unwrap();
+    let text = shown_by_repl(a.finish());
     let max = crate::session::MAX_SHOWN_BYTES;
     // `["` and then as many whole `é` as fit.
     assert_eq!(text, format!("[\"{} ...", "é".repeat((max - 2) / 2)));

@@ -10,7 +10,9 @@ use lang_bytecode::{Field, StructDef, Type};
 
 /// `struct T { l: T, r: T }`, `var t: T = nil`, `t = T { l: t, r: t }`
 /// `depth` times, then `then` with t in r0 (r3: str, r4: int are free).
-fn dag_program(depth: i32, then: Vec<Instr>) -> Module {
+/// The rounds are unrolled: straight-line code has no loop back-edge, where
+/// a pending interrupt would be taken before `then` runs.
+fn dag_program(depth: u32, then: Vec<Instr>) -> Module {
     let mut a = Asm::new();
     let t = a.ty(Type::Struct(0));
     a.m.structs.push(StructDef {
@@ -26,27 +28,20 @@ fn dag_program(depth: i32, then: Vec<Instr>) -> Module {
             },
         ],
     });
-    let mut ops = vec![
-        Op::In(Instr::LoadNil { a: 0 }),
-        Op::In(Instr::LoadInt { a: 1, imm: 0 }),
-        Op::In(Instr::LoadInt { a: 2, imm: depth }),
-        Op::Label("loop"),
-        Op::JGe(1, 2, "done"),
-        Op::In(Instr::Mov { a: 5, b: 0 }),
-        Op::In(Instr::Mov { a: 6, b: 0 }),
-        Op::In(Instr::NewStruct {
+    let mut code = vec![Instr::LoadNil { a: 0 }];
+    for _ in 0..depth {
+        code.push(Instr::Mov { a: 5, b: 0 });
+        code.push(Instr::Mov { a: 6, b: 0 });
+        code.push(Instr::NewStruct {
             a: 0,
             t,
             b: 5,
             n: 2,
-        }),
-        Op::In(Instr::AddImmI { a: 1, b: 1, imm: 1 }),
-        Op::Jmp("loop"),
-        Op::Label("done"),
-    ];
-    ops.extend(then.into_iter().map(Op::In));
-    ops.push(Op::In(Instr::RetVoid {}));
-    a.entry(&[t, I, I, S, I, t, t], assemble(ops));
+        });
+    }
+    code.extend(then);
+    code.push(Instr::RetVoid {});
+    a.entry(&[t, I, I, S, I, t, t], code);
     a.finish()
 }
 
@@ -197,4 +192,21 @@ fn the_repl_shows_the_start_of_a_long_string_cut_at_a_character() {
     let max = crate::session::MAX_SHOWN_BYTES;
     // `["` and then as many whole `é` as fit.
     assert_eq!(text, format!("[\"{} ...", "é".repeat((max - 2) / 2)));
+}
+
+#[test]
+fn an_interrupt_stops_an_endless_println_in_the_repl() {
+    // The session holds the run lock, so no other test's run can take the
+    // interrupt meant for this one.
+    let m = dag_program(64, vec![Instr::Print { b: 0, t: T, nl: 1 }]);
+    let out = Measure::default();
+    let stdin = Box::new(std::io::Cursor::new(Vec::new()));
+    let mut session =
+        crate::Session::new(VmOptions::default(), Box::new(out.clone()), stdin).unwrap();
+    crate::Session::interrupt();
+    let e = session.run(&m, m.entry).unwrap_err();
+    assert_eq!(e.message, "interrupted");
+    // The session stays usable and the interrupt is spent.
+    let small = dag_program(1, vec![Instr::Print { b: 0, t: T, nl: 1 }]);
+    assert_eq!(session.run(&small, small.entry), Ok(None));
 }

@@ -19,11 +19,18 @@ pub enum Command {
         gc: GcArgs,
         #[command(flatten)]
         kvm: KvmArgs,
-        /// The program: source text or bytecode, told apart by its first bytes.
-        file: PathBuf,
-        /// Arguments passed to the program's `args()`.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
+        /// The program (source text or bytecode, told apart by its first
+        /// bytes), then the arguments for its `args()`. Every word after
+        /// FILE belongs to the program, even one that looks like an option
+        /// of `lang run`: options go before FILE.
+        #[arg(
+            value_names = ["FILE", "ARGS"],
+            required = true,
+            num_args = 1..,
+            trailing_var_arg = true,
+            allow_hyphen_values = true
+        )]
+        program: Vec<std::ffi::OsString>,
     },
     /// Compile FILE.src to portable bytecode.
     Build {
@@ -47,11 +54,13 @@ pub struct KvmArgs {
     /// machine that can reach nothing but stdio and the program file.
     #[arg(long = "kvm")]
     pub kvm: bool,
-    /// With --kvm: the guest's memory limit (K, M, G suffixes; default 1G).
-    #[arg(long = "kvm-mem", value_name = "SIZE", value_parser = parse_size, requires = "kvm")]
-    pub memory: Option<usize>,
-    /// With --kvm: stop the program after SECS seconds (exit status 124).
-    #[arg(long = "timeout", value_name = "SECS", requires = "kvm")]
+    /// With --kvm: the guest's memory (K, M, G, T suffixes; default 1G,
+    /// from 8M to 64T).
+    #[arg(long = "kvm-mem", value_name = "SIZE", value_parser = parse_guest_memory, requires = "kvm")]
+    pub memory: Option<u64>,
+    /// With --kvm: stop the program after SECS seconds (exit status 124);
+    /// a positive number up to 1000000 (about 11.6 days).
+    #[arg(long = "timeout", value_name = "SECS", value_parser = parse_timeout, requires = "kvm")]
     pub timeout: Option<f64>,
     /// With --kvm: print the host's timings to stderr at the end.
     #[arg(long = "kvm-timings", requires = "kvm")]
@@ -81,6 +90,34 @@ pub struct GcArgs {
     pub stress: Option<u64>,
 }
 
+/// `lang run`'s words from FILE on: the program file, and its arguments as
+/// text (bytes that are not UTF-8 become U+FFFD, as `args()` holds `str`s).
+pub fn split_program(program: Vec<std::ffi::OsString>) -> (PathBuf, Vec<String>) {
+    let mut words = program.into_iter();
+    // clap requires at least one word, so FILE is always there; an empty
+    // path would only fail to open, with a clear message.
+    let file = PathBuf::from(words.next().unwrap_or_default());
+    let args = words.map(|w| w.to_string_lossy().into_owned()).collect();
+    (file, args)
+}
+
+/// A FILE that starts with `-` and names no file is a mistyped or misplaced
+/// option (`lang run --heap-mx 1M p.src`), not a program: say so, as clap
+/// would have, rather than "cannot read --heap-mx".
+pub fn mistyped_option(file: &std::path::Path) -> Option<crate::load::Failure> {
+    let word = file.to_string_lossy();
+    if !word.starts_with('-') || file.exists() {
+        return None;
+    }
+    Some(crate::load::Failure {
+        message: format!(
+            "error: unexpected option '{word}' for 'lang run'; options go before FILE\n\n\
+             For more information, try 'lang run --help'."
+        ),
+        code: crate::exit::USAGE,
+    })
+}
+
 /// Every plan's name, for messages.
 fn plan_names() -> String {
     lang_vm::GcPlan::ALL
@@ -100,8 +137,50 @@ const MIN_HEAP: u64 = 256 << 10;
 /// The largest heap limit accepted (the runtime's ceiling).
 const MAX_HEAP: u64 = lang_vm::MAX_HEAP_BYTES as u64;
 
-/// `4096`, `512K`, `64M`, `1G`, `2T`; also `64MB`, `64MiB`, any case.
+/// Largest `--timeout`: far beyond any run the option is meant to bound,
+/// and small enough that the deadline (now + timeout) can never overflow.
+pub const MAX_TIMEOUT_SECS: f64 = 1e6;
+
+/// `--timeout SECS`: a finite number of seconds, above 0 and at most
+/// `MAX_TIMEOUT_SECS`.
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| "expected a number of seconds, such as 10 or 0.5".to_string())?;
+    if !(secs.is_finite() && secs > 0.0) {
+        return Err("the timeout must be a positive number of seconds".to_string());
+    }
+    if secs > MAX_TIMEOUT_SECS {
+        return Err(format!("the timeout is at most {MAX_TIMEOUT_SECS} seconds"));
+    }
+    Ok(secs)
+}
+
+/// `--kvm-mem SIZE`: guest memory within what the host layer accepts.
+fn parse_guest_memory(s: &str) -> Result<u64, String> {
+    let (min, max) = (lang_host::MIN_MEMORY_LIMIT, lang_host::MAX_MEMORY_LIMIT);
+    match parse_bytes(s)? {
+        Some(b) if b < min => Err(format!("the guest memory is at least {}M", min >> 20)),
+        Some(b) if b <= max => Ok(b),
+        _ => Err(format!("the guest memory is at most {}T", max >> 40)),
+    }
+}
+
+/// A size in bytes, for the heap limit (`--heap-max`).
 pub fn parse_size(s: &str) -> Result<usize, String> {
+    let bytes = parse_bytes(s)?
+        .filter(|b| *b <= MAX_HEAP)
+        .ok_or_else(|| format!("the heap limit is at most {}G", MAX_HEAP >> 30))?;
+    if bytes < MIN_HEAP {
+        return Err(format!("the heap limit is at least {}K", MIN_HEAP >> 10));
+    }
+    usize::try_from(bytes).map_err(|_| "too large".to_string())
+}
+
+/// `4096`, `512K`, `64M`, `1G`, `2T`; also `64MB`, `64MiB`, any case. None
+/// when the size does not fit in 64 bits.
+fn parse_bytes(s: &str) -> Result<Option<u64>, String> {
     let t = s.trim();
     let digits = t.bytes().take_while(u8::is_ascii_digit).count();
     let (num, unit) = t.split_at(digits);
@@ -116,14 +195,7 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         "t" | "tb" | "tib" => 40,
         _ => return Err(format!("unknown size unit `{unit}`; use K, M or G")),
     };
-    let bytes = n
-        .checked_mul(1u64 << shift)
-        .filter(|b| *b <= MAX_HEAP)
-        .ok_or_else(|| format!("the heap limit is at most {}G", MAX_HEAP >> 30))?;
-    if bytes < MIN_HEAP {
-        return Err(format!("the heap limit is at least {}K", MIN_HEAP >> 10));
-    }
-    usize::try_from(bytes).map_err(|_| "too large".to_string())
+    Ok(n.checked_mul(1u64 << shift))
 }
 
 fn parse_threads(s: &str) -> Result<usize, String> {
@@ -159,6 +231,31 @@ mod tests {
         assert!(parse_size("1K").is_err());
         assert!(parse_size("100000T").is_err());
         assert!(parse_size("99999999999999999999").is_err());
+    }
+
+    #[test]
+    fn guest_memory_has_its_own_range_and_words() {
+        assert_eq!(parse_guest_memory("64M"), Ok(64 << 20));
+        assert_eq!(parse_guest_memory("8M"), Ok(8 << 20));
+        assert_eq!(parse_guest_memory("64T"), Ok(64 << 40));
+        let small = parse_guest_memory("1M").unwrap_err();
+        assert!(small.contains("guest memory is at least 8M"), "{small}");
+        let big = parse_guest_memory("65T").unwrap_err();
+        assert!(big.contains("guest memory is at most 64T"), "{big}");
+        let huge = parse_guest_memory("99999999999T").unwrap_err();
+        assert!(huge.contains("guest memory"), "{huge}");
+        assert!(parse_guest_memory("12Q").is_err());
+    }
+
+    #[test]
+    fn timeouts_are_positive_finite_and_bounded() {
+        assert_eq!(parse_timeout("2"), Ok(2.0));
+        assert_eq!(parse_timeout("0.25"), Ok(0.25));
+        assert_eq!(parse_timeout("1e6"), Ok(1e6));
+        for bad in ["0", "-1", "nan", "inf", "1e19", "1000001", "soon", ""] {
+            assert!(parse_timeout(bad).is_err(), "{bad}");
+        }
+        assert!(parse_timeout("1e19").unwrap_err().contains("at most"));
     }
 
     #[test]

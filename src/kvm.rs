@@ -28,7 +28,7 @@ pub struct KvmRun<'a> {
     pub file: &'a Path,
     pub args: &'a [String],
     pub gc: &'a GcArgs,
-    pub memory: Option<usize>,
+    pub memory: Option<u64>,
     pub timeout: Option<f64>,
     pub timings: bool,
 }
@@ -37,6 +37,7 @@ pub struct KvmRun<'a> {
 pub fn run(r: &KvmRun<'_>) -> Result<i32, Failure> {
     let started = std::time::Instant::now();
     let guest = guest_binary()?;
+    same_build(&guest)?;
     let file = r.file.to_string_lossy().into_owned();
     let mut argv = vec!["lang".to_string(), "run".to_string()];
     argv.extend(gc_flags(r.gc));
@@ -45,11 +46,13 @@ pub fn run(r: &KvmRun<'_>) -> Result<i32, Failure> {
     let mut cfg = lang_host::GuestConfig::new(guest, argv);
     cfg.readable_file = Some(PathBuf::from(&file));
     if let Some(bytes) = r.memory {
-        cfg.memory_limit = bytes as u64;
+        cfg.memory_limit = bytes;
     }
-    cfg.timeout = match r.timeout {
-        Some(secs) if secs.is_finite() && secs > 0.0 => Some(Duration::from_secs_f64(secs)),
-        Some(_) => return Err(usage("--timeout takes a positive number of seconds")),
+    // clap's parser bounds the timeout, so the conversion cannot fail; it
+    // is checked anyway rather than trusted not to panic.
+    cfg.timeout = match r.timeout.map(Duration::try_from_secs_f64) {
+        Some(Ok(d)) => Some(d),
+        Some(Err(_)) => return Err(usage("--timeout takes a positive number of seconds")),
         None => None,
     };
     // Guest output goes straight to our fds 1 and 2; nothing of ours may sit
@@ -89,6 +92,10 @@ fn host_failure(e: lang_host::HostError, timeout: Option<f64>) -> Failure {
             message: format!("error: the --kvm guest binary cannot be loaded: {why}\nbuild it with: {BUILD_STATIC}"),
             code: exit::UNAVAILABLE,
         },
+        ProgramFile(path, why) => Failure {
+            message: format!("error: cannot read {}: {why}", path.display()),
+            code: exit::NO_INPUT,
+        },
         OutOfMemory => Failure {
             message: "runtime error: out of memory (the guest used all of --kvm-mem)".into(),
             code: exit::RUNTIME_ERROR,
@@ -120,6 +127,29 @@ fn gc_flags(gc: &GcArgs) -> Vec<String> {
         out.extend(["--gc-stress".to_string(), n.to_string()]);
     }
     out
+}
+
+/// Refuses a guest built from other sources than this `lang` (exit 69,
+/// with the command that rebuilds it).
+fn same_build(guest: &Path) -> Result<(), Failure> {
+    use crate::build_id::{check_guest, Mismatch};
+    let why = match check_guest(guest) {
+        Ok(()) => return Ok(()),
+        Err(Mismatch::Different) => {
+            "it was not built from the same sources as this lang (its build identity differs)"
+                .to_string()
+        }
+        Err(Mismatch::Unreadable(e)) => format!("it cannot be read: {e}"),
+    };
+    Err(Failure {
+        message: format!(
+            "error: the --kvm guest {} cannot be used: {why}.
+             Rebuild it from this workspace with:
+  {BUILD_STATIC}",
+            guest.display()
+        ),
+        code: exit::UNAVAILABLE,
+    })
 }
 
 /// Finds the static `lang` to run as the guest.

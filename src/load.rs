@@ -5,6 +5,7 @@
 
 use crate::exit;
 use lang_bytecode::{decode::has_magic, Module};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 /// Why a file could not become a runnable module: the message for stderr and
@@ -20,14 +21,76 @@ impl Failure {
     }
 }
 
-/// Reads a file, reporting a missing or unreadable one with exit code 66.
+/// The largest program file `lang` reads, source or bytecode: 64 MiB. A
+/// source file that size is over a million lines, far past any real
+/// program, and the limit keeps `lang run /dev/zero` or a runaway generated
+/// file from growing the process without bound before the compiler sees a
+/// byte of it.
+pub const MAX_INPUT_BYTES: u64 = 64 << 20;
+
+/// Reads a program file, reporting a missing, unreadable, special (a
+/// device, FIFO, directory) or oversized one with exit code 66.
+///
+/// The checks use the opened file's own metadata, so a path swapped for
+/// another file between the check and the read cannot slip past them, and
+/// the read itself stops one byte past the limit in case the file grows.
 pub fn read(path: &Path) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|e| {
+    let cannot = |why: String| {
         Failure::new(
             exit::NO_INPUT,
-            format!("error: cannot read {}: {}", path.display(), reason(&e)),
+            format!("error: cannot read {}: {why}", path.display()),
         )
-    })
+    };
+    // Opened without blocking: opening a FIFO for reading would otherwise
+    // wait for a writer for ever, before the file's kind can be checked.
+    // Reads of a regular file ignore the flag.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| cannot(reason(&e)))?;
+    let meta = file.metadata().map_err(|e| cannot(reason(&e)))?;
+    if !meta.is_file() {
+        return Err(cannot(format!(
+            "{}; lang reads programs from regular files only",
+            kind_of(&meta.file_type())
+        )));
+    }
+    let too_large = || {
+        cannot(format!(
+            "the file is larger than {} MiB, the most lang reads",
+            MAX_INPUT_BYTES >> 20
+        ))
+    };
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, MAX_INPUT_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(|e| cannot(reason(&e)))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// What a file that is not a regular file is, for the message refusing it.
+fn kind_of(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_dir() {
+        "it is a directory"
+    } else if t.is_fifo() {
+        "it is a FIFO"
+    } else if t.is_char_device() || t.is_block_device() {
+        "it is a device"
+    } else if t.is_socket() {
+        "it is a socket"
+    } else {
+        "it is not a regular file"
+    }
 }
 
 /// The OS reason without Rust's "(os error 2)" suffix.
@@ -45,19 +108,28 @@ pub fn display_name(path: &Path) -> String {
     path.display().to_string()
 }
 
-/// Compiles source bytes, rendering every diagnostic on failure.
+/// Compiles source bytes, rendering every diagnostic on failure (a file
+/// that is not UTF-8 gets one, marking the first bad byte).
 pub fn compile_source(path: &Path, bytes: &[u8], color: bool) -> Result<Module, Failure> {
     let name = display_name(path);
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        Failure::new(
-            exit::DATA_ERROR,
-            format!(
-                "error: {name}: the file is not valid UTF-8 (at byte {})",
-                e.valid_up_to()
-            ),
-        )
-    })?;
-    lang_compiler::compile(&name, text).map_err(|d| Failure::new(exit::DATA_ERROR, d.render(color)))
+    let rendered = |d: lang_compiler::Diagnostics| Failure::new(exit::DATA_ERROR, d.render(color));
+    let text = lang_compiler::source_text(&name, bytes).map_err(rendered)?;
+    let mut module = lang_compiler::compile(&name, text).map_err(rendered)?;
+    module.source_name = module_name(path);
+    Ok(module)
+}
+
+/// The name a compiled module records for its source, which stack traces
+/// show: the file's name without its directories, as Java's `SourceFile`
+/// does. The path as typed depends on where `lang` was started (`cd d &&
+/// lang build p.src` against `lang build /abs/d/p.src`), and `.bc` bytes must
+/// depend only on the source; diagnostics, which are never stored, keep the
+/// path as typed.
+pub fn module_name(path: &Path) -> String {
+    match path.file_name() {
+        Some(name) => name.to_string_lossy().into_owned(),
+        None => display_name(path),
+    }
 }
 
 /// Loads a file as a verified module: bytecode is decoded, source compiled;

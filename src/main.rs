@@ -4,6 +4,7 @@
 //! codes and printing errors. The work happens in lang-compiler,
 //! lang-bytecode and lang-vm.
 
+mod build_id;
 mod cli;
 mod exit;
 mod kvm;
@@ -75,25 +76,34 @@ fn main() {
 fn dispatch(cli: Cli) -> i32 {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let result = match cli.command {
-        Some(Command::Run {
-            gc,
-            kvm,
-            file,
-            args,
-        }) if kvm.kvm => kvm::run(&kvm::KvmRun {
-            file: &file,
-            args: &args,
-            gc: &gc,
-            memory: kvm.memory,
-            timeout: kvm.timeout,
-            timings: kvm.timings,
-        }),
-        Some(Command::Run { gc, file, args, .. }) => run(&file, args, &gc, color),
+        Some(Command::Run { gc, kvm, program }) => {
+            let (file, args) = cli::split_program(program);
+            if let Some(f) = cli::mistyped_option(&file) {
+                return report(Err(f));
+            }
+            if kvm.kvm {
+                kvm::run(&kvm::KvmRun {
+                    file: &file,
+                    args: &args,
+                    gc: &gc,
+                    memory: kvm.memory,
+                    timeout: kvm.timeout,
+                    timings: kvm.timings,
+                })
+            } else {
+                run(&file, args, &gc, color)
+            }
+        }
         Some(Command::Build { file, output }) => build(&file, output, color),
         Some(Command::Check { file }) => check(&file, color),
         Some(Command::Disasm { file }) => disasm(&file, color),
         Some(Command::Repl) | None => Ok(repl::run(lang_vm::VmOptions::default())),
     };
+    report(result)
+}
+
+/// The exit code of a command, printing its failure first.
+fn report(result: Result<i32, Failure>) -> i32 {
     match result {
         Ok(code) => code,
         Err(f) => {
@@ -163,17 +173,12 @@ fn build(file: &Path, output: Option<PathBuf>, color: bool) -> Result<i32, Failu
 fn check(file: &Path, color: bool) -> Result<i32, Failure> {
     let bytes = load::read(file)?;
     let name = load::display_name(file);
-    let text = std::str::from_utf8(&bytes).map_err(|e| Failure {
-        message: format!(
-            "error: {name}: the file is not valid UTF-8 (at byte {})",
-            e.valid_up_to()
-        ),
-        code: exit::DATA_ERROR,
-    })?;
-    lang_compiler::check(&name, text).map_err(|d| Failure {
+    let rendered = |d: lang_compiler::Diagnostics| Failure {
         message: d.render(color),
         code: exit::DATA_ERROR,
-    })?;
+    };
+    let text = lang_compiler::source_text(&name, &bytes).map_err(rendered)?;
+    lang_compiler::check(&name, text).map_err(rendered)?;
     Ok(0)
 }
 

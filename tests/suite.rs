@@ -9,16 +9,32 @@
 //! - Each conformance program is also built to `.bc` twice (the bytes must be
 //!   identical) and the `.bc` run (its output must match the source run's).
 //! - `errors/<name>.src` must fail to compile; the snapshot shows the source
-//!   and the rendered diagnostics together.
+//!   and the rendered diagnostics together. `diagnostics::` and `limits::`
+//!   trials compile generated files (a long line with many errors, a file
+//!   that is not UTF-8, programs past each limit of the bytecode format).
 //! - `disasm/<name>.src`: the snapshot shows the source and its disassembly.
 //! - `examples/*.src` must run and exit 0.
+//! - `LANG_BLESS=1` regenerates the goldens instead of checking them: the
+//!   insta snapshots and each conformance program's `.out` (from its
+//!   `conformance::` run); review the result with `git diff`.
+//! - `listing::`: every conformance, disasm and example program's listing
+//!   assembles back into the same module (`suite/listing.rs`).
 //! - The collector: every conformance program that compiles also runs under
 //!   every GC plan (`plan-<plan>::`, natural allocation) and in stress mode
 //!   (`stress-semispace::`, `stress-genimmix::`: a collection every 50
 //!   allocations, or every N for a program with a `<name>.stress` file
 //!   holding N) and must meet the same expectations. `gc-cli::` trials
 //!   check the GC options of `lang run`.
+//! - Host mode (`kvm::`, `kvm-bench::`, `kvm-cli::`): see `suite/kvm.rs`.
 
+#[path = "suite/cli.rs"]
+mod cli;
+#[path = "suite/diagnostics.rs"]
+mod diagnostics;
+#[path = "suite/kvm.rs"]
+mod kvm;
+#[path = "suite/listing.rs"]
+mod listing;
 #[path = "suite/repl.rs"]
 mod repl;
 
@@ -26,8 +42,21 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// Whether this run regenerates the goldens instead of checking them:
+/// `LANG_BLESS=1` rewrites insta snapshots and conformance `.out` files
+/// (and, in `cargo test -p lang-bytecode`, the spec's generated tables).
+fn blessing() -> bool {
+    std::env::var("LANG_BLESS").is_ok_and(|v| v == "1")
+}
+
 fn main() {
     let args = Arguments::from_args();
+    if blessing() {
+        // insta's own switches: write every snapshot that differs in place,
+        // and let the assertion pass. Set before any trial thread starts.
+        std::env::set_var("INSTA_UPDATE", "always");
+        std::env::set_var("INSTA_FORCE_PASS", "1");
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut trials = Vec::new();
     for src in sources(&root.join("tests/conformance")) {
@@ -39,6 +68,16 @@ fn main() {
         trials.push(Trial::test(format!("bytecode::{name}"), move || {
             bytecode_round_trip(&src)
         }));
+    }
+    for dir in ["tests/conformance", "tests/disasm", "examples"] {
+        for src in sources(&root.join(dir)) {
+            let name = relative_name(root, &src, dir);
+            let family = dir.trim_start_matches("tests/");
+            trials.push(Trial::test(
+                format!("listing::{family}/{name}"),
+                move || listing::round_trip(&src),
+            ));
+        }
     }
     // The collector: each plan with the programs' natural allocation; stress
     // mode with SemiSpace (every live object moves at every collection, so a
@@ -83,6 +122,10 @@ fn main() {
             }));
         }
     }
+    trials.push(Trial::test(
+        "bless::out_files",
+        bless_out_rewrites_stale_files,
+    ));
     for (name, test) in GC_CLI {
         trials.push(Trial::test(format!("gc-cli::{name}"), *test));
     }
@@ -104,29 +147,10 @@ fn main() {
             example_runs(&src)
         }));
     }
-    // Host mode: every conformance program and every benchmark at its tiny
-    // size, run inside the KVM guest, must behave exactly as without it.
-    for src in sources(&root.join("tests/conformance")) {
-        let name = relative_name(root, &src, "tests/conformance");
-        trials.push(Trial::test(format!("kvm::{name}"), move || {
-            conformance_kvm(&src)
-        }));
-    }
-    for src in sources(&root.join("bench")) {
-        let name = relative_name(root, &src, "bench");
-        trials.push(Trial::test(format!("kvm-bench::{name}"), move || {
-            bench_kvm(&src)
-        }));
-    }
-    trials.push(Trial::test(
-        "kvm-cli::timeout_stops_a_spinning_guest",
-        kvm_timeout,
-    ));
-    trials.push(Trial::test(
-        "kvm-cli::missing_guest_is_a_clear_error",
-        kvm_missing_guest,
-    ));
+    trials.extend(kvm::trials(root));
+    trials.extend(diagnostics::trials());
     trials.extend(repl::trials());
+    trials.extend(cli::trials());
     libtest_mimic::run(&args, trials).exit();
 }
 
@@ -306,97 +330,48 @@ fn check_expectations(src: &Path, out: &Output) -> Result<(), Failed> {
     }
 }
 
-/// The `--kvm` run must match the expectations, and the plain run's exit
-/// code and stdout.
-fn conformance_kvm(src: &Path) -> Result<(), Failed> {
-    let rel = repo_relative(src);
-    let out = run_program_with(&["--kvm"], &rel, src)?;
-    check_expectations(src, &out)
-}
-
-/// `--timeout` ends an infinite loop in the guest from the host, with
-/// coreutils' timeout status 124.
-fn kvm_timeout() -> Result<(), Failed> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = run_lang(
-        &[
-            "run".as_ref(),
-            "--kvm".as_ref(),
-            "--timeout".as_ref(),
-            "1".as_ref(),
-            "tests/kvm/spin.src".as_ref(),
-        ],
-        None,
-        Some(root),
-    )?;
-    if out.code != 124 || !out.stderr.contains("--timeout") {
-        return Err(format!(
-            "expected exit 124 and a timeout message, got {}: {}",
-            out.code, out.stderr
-        )
-        .into());
-    }
-    Ok(())
-}
-
-/// Without a guest binary `--kvm` fails with exit 69 and says how to build one.
-fn kvm_missing_guest() -> Result<(), Failed> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = lang()
-        .args(["run", "--kvm", "examples/hello.src"])
-        .current_dir(root)
-        .env("LANG_KVM_GUEST", "/nonexistent/lang-static")
-        .output()
-        .map_err(|e| e.to_string())?;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if out.status.code() != Some(69) || !stderr.contains("crt-static") {
-        return Err(format!(
-            "expected exit 69 with build instructions, got {:?}: {stderr}",
-            out.status.code()
-        )
-        .into());
-    }
-    Ok(())
-}
-
-/// A benchmark at its tiny size prints, under `--kvm`, exactly what the
-/// suite's expected output says.
-fn bench_kvm(src: &Path) -> Result<(), Failed> {
-    let dir = src.parent().ok_or("benchmark without a folder")?;
-    let sizes = std::fs::read_to_string(dir.join("sizes")).map_err(|e| e.to_string())?;
-    let tiny = sizes
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("tiny")
-                .map(|v| v.trim_start_matches([' ', '=', ':']).trim().to_string())
-        })
-        .ok_or("no tiny size in the sizes file")?;
-    let expected = std::fs::read_to_string(dir.join("tiny.out")).map_err(|e| e.to_string())?;
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let rel = repo_relative(src);
-    let out = run_lang(
-        &[
-            "run".as_ref(),
-            "--kvm".as_ref(),
-            rel.as_os_str(),
-            tiny.as_ref(),
-        ],
-        None,
-        Some(root),
-    )?;
-    if out.code != 0 || out.stdout != expected {
-        return Err(format!(
-            "under --kvm: exit {}\n--- expected\n{expected}--- actual\n{}--- stderr\n{}",
-            out.code, out.stdout, out.stderr
-        )
-        .into());
-    }
-    Ok(())
-}
-
 fn conformance(src: &Path) -> Result<(), Failed> {
     let out = run_program(&repo_relative(src), src)?;
+    if blessing() {
+        bless_out(src, &out.stdout)?;
+    }
     check_expectations(src, &out)
+}
+
+/// `bless_out` replaces a stale `.out`, leaves a current one alone and
+/// creates none for a program that prints nothing.
+fn bless_out_rewrites_stale_files() -> Result<(), Failed> {
+    let dir = tempdir()?;
+    let src = dir.join("p.src");
+    let out = dir.join("p.out");
+    bless_out(&src, "")?;
+    if out.exists() {
+        return Err("blessing empty output created a .out".into());
+    }
+    std::fs::write(&out, "stale\n").map_err(|e| e.to_string())?;
+    bless_out(&src, "fresh\n")?;
+    let text = std::fs::read_to_string(&out).map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_dir_all(&dir);
+    if text != "fresh\n" {
+        return Err(format!("the blessed .out holds {text:?}").into());
+    }
+    Ok(())
+}
+
+/// Writes a program's actual stdout to its `.out` file when it differs (a
+/// program that prints nothing and has no `.out` keeps having none). The
+/// file is replaced by a rename, so a trial reading it at the same time
+/// sees the old or the new text, never a partial one.
+fn bless_out(src: &Path, stdout: &str) -> Result<(), Failed> {
+    let path = src.with_extension("out");
+    let current = std::fs::read_to_string(&path).ok();
+    if current.as_deref().unwrap_or("") == stdout {
+        return Ok(());
+    }
+    let tmp = src.with_extension("out.tmp");
+    std::fs::write(&tmp, stdout)
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .map_err(|e| format!("cannot bless {}: {e}", path.display()).into())
 }
 
 fn compiles(src: &Path) -> bool {

@@ -1,10 +1,12 @@
 //! Diagnostics: what the compiler reports, and rendering with
 //! codespan-reporting (file:line:column and the source line marked).
 
+pub mod excerpt;
+
 use crate::ast::Span;
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
-use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor};
+use excerpt::Excerpt;
 
 /// One compile error.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,12 +31,23 @@ impl Diagnostic {
     }
 }
 
+/// How many errors a rendering shows; a final line counts the rest. The
+/// compiler still finds every error (the checker keeps going), but past a
+/// hundred they are almost always one mistake cascading or generated
+/// input, and a person fixes the first ones first. The cap bounds the
+/// rendered text at about `MAX_RENDERED_ERRORS` excerpts of at most
+/// `excerpt::MAX_SHOWN_LINES` lines of `excerpt::SHOWN_LINE_CHARS`
+/// characters each, plus the messages, whatever the input.
+pub const MAX_RENDERED_ERRORS: usize = 100;
+
 /// Every error found in one file, with the file's name and text so that it
 /// can be rendered on its own.
 #[derive(Debug, Clone)]
 pub struct Diagnostics {
     file_name: String,
     source: String,
+    /// Byte offsets where the source's lines start (the first is 0).
+    line_starts: Vec<usize>,
     items: Vec<Diagnostic>,
 }
 
@@ -46,8 +59,28 @@ impl Diagnostics {
         Diagnostics {
             file_name: file_name.to_string(),
             source: source.to_string(),
+            line_starts: line_starts(source),
             items,
         }
+    }
+
+    /// The one error of a file that is not UTF-8: it marks the first byte
+    /// that is not, on its line of the file decoded lossily (each invalid
+    /// sequence shown as U+FFFD).
+    pub(crate) fn invalid_utf8(file_name: &str, bytes: &[u8], e: std::str::Utf8Error) -> Self {
+        let at = e.valid_up_to();
+        let text = String::from_utf8_lossy(bytes);
+        // Everything before `at` is valid, so it is the same in the lossy
+        // text, where the bad sequence became one U+FFFD.
+        let span = Span::new(at, at + char::REPLACEMENT_CHARACTER.len_utf8());
+        let byte = bytes.get(at).copied().unwrap_or_default();
+        let why = match e.error_len() {
+            Some(_) => format!("byte {at} (0x{byte:02x}) cannot appear here in UTF-8 text"),
+            None => format!("the file ends inside a character that starts at byte {at}"),
+        };
+        let d = Diagnostic::error(span, "the file is not valid UTF-8".to_string())
+            .with_note(format!("{why}; source files must be UTF-8"));
+        Diagnostics::new(file_name, &text, vec![d])
     }
 
     pub fn len(&self) -> usize {
@@ -64,40 +97,64 @@ impl Diagnostics {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        line_col(&self.source, offset)
+        let offset = clamp_to_char(&self.source, offset);
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
+        let col = self
+            .source
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        (line, col)
     }
 
     /// `file:line:col: message` lines, one per error: handy for tests and
-    /// tools that want one line per error.
+    /// tools that want one line per error. Every error is listed; columns
+    /// are counted in one pass over the file (the errors are in source
+    /// order), so many errors on one long line cost no more than one.
     pub fn short(&self) -> Vec<String> {
+        let mut at = 0;
+        let (mut line, mut col) = (1, 1);
         self.items
             .iter()
             .map(|d| {
-                let (l, c) = self.line_col(d.span.start);
-                format!("{}:{}:{}: {}", self.file_name, l, c, d.message)
+                let offset = clamp_to_char(&self.source, d.span.start);
+                for c in self.source.get(at..offset).unwrap_or("").chars() {
+                    if c == '\n' {
+                        line += 1;
+                        col = 1;
+                    } else {
+                        col += 1;
+                    }
+                }
+                at = at.max(offset);
+                format!("{}:{}:{}: {}", self.file_name, line, col, d.message)
             })
             .collect()
     }
 
-    /// Renders every error like rustc does: message, `file:line:col`, the
-    /// source line with the span underlined, and notes.
+    /// Renders the errors like rustc does: message, `file:line:col`, the
+    /// source line with the span underlined (a window of a long line, see
+    /// [`excerpt`]), and notes. At most [`MAX_RENDERED_ERRORS`] are shown;
+    /// a last line counts the others.
     pub fn render(&self, color: bool) -> String {
-        let file = SimpleFile::new(self.file_name.as_str(), self.source.as_str());
         let config = term::Config::default();
         let mut buffer = if color {
             termcolor::Buffer::ansi()
         } else {
             termcolor::Buffer::no_color()
         };
-        for d in &self.items {
+        for d in self.items.iter().take(MAX_RENDERED_ERRORS) {
             let start = clamp_to_char(&self.source, d.span.start);
             let end = clamp_to_char(&self.source, d.span.end.max(d.span.start));
+            let (file, label) =
+                Excerpt::new(&self.file_name, &self.source, &self.line_starts, start..end);
             let diag = CsDiagnostic::error()
                 .with_message(d.message.clone())
-                .with_labels(vec![Label::primary((), start..end)])
+                .with_labels(vec![Label::primary((), label)])
                 .with_notes(d.notes.clone());
             // Rendering into a memory buffer only fails on a bad span, which
-            // clamping rules out; fall back to the short form regardless.
+            // the excerpt rules out; fall back to the short form regardless.
             if term::emit(&mut buffer, &config, &file, &diag).is_err() {
                 let (l, c) = self.line_col(start);
                 buffer_push(
@@ -105,6 +162,11 @@ impl Diagnostics {
                     &format!("error: {}\n  at {}:{l}:{c}\n", d.message, self.file_name),
                 );
             }
+        }
+        let rest = self.items.len().saturating_sub(MAX_RENDERED_ERRORS);
+        if rest > 0 {
+            let errors = if rest == 1 { "error" } else { "errors" };
+            buffer_push(&mut buffer, &format!("... and {rest} more {errors}\n"));
         }
         String::from_utf8_lossy(buffer.as_slice()).into_owned()
     }
@@ -130,6 +192,14 @@ fn clamp_to_char(text: &str, mut offset: usize) -> usize {
     offset
 }
 
+/// Byte offsets where the lines of `source` start: 0, and one past every
+/// newline.
+fn line_starts(source: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
 /// 1-based line and column (counted in chars) of a byte offset.
 pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let offset = clamp_to_char(source, offset);
@@ -139,3 +209,6 @@ pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let col = source[line_start..offset].chars().count() + 1;
     (line, col)
 }
+
+#[cfg(test)]
+mod tests;

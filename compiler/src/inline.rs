@@ -20,7 +20,7 @@
 //! - Only whole programs are inlined, never REPL inputs: a REPL may redefine
 //!   a function later, and every caller must then see the new definition.
 
-use crate::ast::BinOp;
+use crate::ast::{BinOp, Span};
 use crate::tir::{Expr, ExprKind as K, Function, StmtKind};
 use crate::types::Type;
 
@@ -59,27 +59,29 @@ pub fn simple_args(args: &[Expr]) -> bool {
 }
 
 /// `body` with parameter `i` replaced by `args[i]`, every node on `line`
-/// (the call's line: the caller's line table then shows no lines of the
-/// callee's source, which would confuse a reader of the listing).
-pub fn substitute(body: &Expr, args: &[Expr], line: u32) -> Expr {
+/// and at `span`, the call's (the caller's line table then shows no lines
+/// of the callee's source, which would confuse a reader of the listing, and
+/// a limit the inlined code exceeds is reported at the call).
+pub fn substitute(body: &Expr, args: &[Expr], line: u32, span: Span) -> Expr {
     let kind = match &body.kind {
         K::Local(p) => match args.get(*p as usize) {
             Some(a) => a.kind.clone(),
             None => body.kind.clone(),
         },
-        K::Unary(op, x) => K::Unary(*op, Box::new(substitute(x, args, line))),
+        K::Unary(op, x) => K::Unary(*op, Box::new(substitute(x, args, line, span))),
         K::Binary(op, l, r) => K::Binary(
             *op,
-            Box::new(substitute(l, args, line)),
-            Box::new(substitute(r, args, line)),
+            Box::new(substitute(l, args, line, span)),
+            Box::new(substitute(r, args, line, span)),
         ),
-        K::IntToFloat(x) => K::IntToFloat(Box::new(substitute(x, args, line))),
+        K::IntToFloat(x) => K::IntToFloat(Box::new(substitute(x, args, line, span))),
         other => other.clone(),
     };
     Expr {
         kind,
         ty: body.ty.clone(),
         line,
+        span,
     }
 }
 

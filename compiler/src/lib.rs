@@ -17,6 +17,7 @@ pub mod check;
 pub mod diag;
 mod inline;
 pub mod lexer;
+pub mod limits;
 pub mod lower;
 pub mod parser;
 pub mod session;
@@ -39,9 +40,19 @@ fn front_end(file_name: &str, source: &str) -> Result<tir::Program, Diagnostics>
     }
 }
 
-/// Reports every compile error of `source`; generates no code.
+/// The text of a source file read as bytes, or, when it is not UTF-8, the
+/// diagnostic that marks the first byte that is not (file:line:column and
+/// the line, decoded lossily), rendered like every other compile error.
+pub fn source_text<'b>(file_name: &str, bytes: &'b [u8]) -> Result<&'b str, Diagnostics> {
+    std::str::from_utf8(bytes).map_err(|e| Diagnostics::invalid_utf8(file_name, bytes, e))
+}
+
+/// Reports every compile error of `source`, the limits of the bytecode
+/// format included (those only code generation finds, such as the
+/// registers a function needs): it lowers the program and discards the
+/// code, so it accepts exactly what `compile` accepts.
 pub fn check(file_name: &str, source: &str) -> Result<(), Diagnostics> {
-    front_end(file_name, source).map(|_| ())
+    compile(file_name, source).map(|_| ())
 }
 
 /// Compiles `source` to a bytecode module, or returns every compile error.

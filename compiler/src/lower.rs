@@ -15,10 +15,12 @@
 //!   element.
 //!
 //! The checker has already rejected every invalid program, so lowering
-//! reports only limits of the bytecode (65535 registers per function).
+//! reports only limits of the bytecode (registers and instructions per
+//! function, `crate::limits`), at the construct that exceeds them.
 
-use crate::ast::{BinOp, UnOp};
+use crate::ast::{BinOp, Span, UnOp};
 use crate::diag::Diagnostic;
+use crate::limits::{Limit, Overflow, MAX_INSTRUCTIONS};
 use crate::tir::{self, CaptureFrom, ExprKind as K, Pat, Place, StmtKind as S};
 use crate::types::Type;
 use lang_bytecode::instr::Instr;
@@ -322,15 +324,12 @@ impl Lowering {
     fn function(&mut self, bodies: &Bodies, f: &tir::Function) -> Result<Function, Diagnostic> {
         let mut fl = FnLower::new(&mut self.mb, bodies, f);
         fl.body();
-        if fl.overflow {
-            return Err(Diagnostic::error(
-                Default::default(),
-                format!(
-                    "function `{}` is too large: it needs more than {} registers",
-                    f.name,
-                    Reg::MAX
-                ),
-            ));
+        if fl.code.len() > MAX_INSTRUCTIONS {
+            fl.span = f.span;
+            fl.exceed(Limit::Instructions);
+        }
+        if let Some(overflow) = fl.overflow {
+            return Err(overflow.diagnostic(&f.name));
         }
         Ok(fl.finish())
     }
@@ -373,7 +372,12 @@ struct FnLower<'b, 'p> {
     blocks: HashMap<Vec<TypeId>, (Vec<Reg>, usize)>,
     log: Vec<Alloc>,
     loops: Vec<LoopCx>,
-    overflow: bool,
+    /// The statement or expression being lowered, for diagnostics.
+    span: Span,
+    /// The first limit the function exceeded; lowering goes on (with
+    /// register 0 for registers it could not have), and the function is
+    /// then reported instead of emitted.
+    overflow: Option<Overflow>,
     /// The greatest jump target emitted or patched so far.
     max_target: u32,
 }
@@ -393,12 +397,33 @@ impl<'b, 'p> FnLower<'b, 'p> {
             blocks: HashMap::new(),
             log: Vec::new(),
             loops: Vec::new(),
-            overflow: false,
+            span: f.span,
+            overflow: None,
             max_target: 0,
         }
     }
 
     // ------------------------------------------------------------ registers and code
+
+    /// Records that `limit` is exceeded at the current construct, unless
+    /// an earlier one already was (the first is the one to report).
+    fn exceed(&mut self, limit: Limit) {
+        if self.overflow.is_none() {
+            self.overflow = Some(Overflow {
+                limit,
+                span: self.span,
+            });
+        }
+    }
+
+    /// A count or index as a u16 operand; one that does not fit is an error
+    /// (and 0 stands in for it).
+    fn operand(&mut self, n: usize) -> u16 {
+        u16::try_from(n).unwrap_or_else(|_| {
+            self.exceed(Limit::Operand);
+            0
+        })
+    }
 
     fn new_reg(&mut self, t: TypeId) -> Reg {
         match Reg::try_from(self.regs.len()) {
@@ -407,7 +432,7 @@ impl<'b, 'p> FnLower<'b, 'p> {
                 r
             }
             _ => {
-                self.overflow = true;
+                self.exceed(Limit::Registers);
                 0
             }
         }
@@ -425,7 +450,7 @@ impl<'b, 'p> FnLower<'b, 'p> {
                     r
                 }
                 _ => {
-                    self.overflow = true;
+                    self.exceed(Limit::Registers);
                     return 0;
                 }
             };
@@ -457,7 +482,7 @@ impl<'b, 'p> FnLower<'b, 'p> {
         } else {
             let start = self.regs.len();
             if start + tys.len() >= Reg::MAX as usize {
-                self.overflow = true;
+                self.exceed(Limit::Registers);
                 return 0;
             }
             self.regs.extend_from_slice(&tys);
@@ -538,12 +563,17 @@ impl<'b, 'p> FnLower<'b, 'p> {
 
     fn body(&mut self) {
         let f = self.f;
+        // A register that does not fit is reported at the declaration of
+        // the parameter or local that needs it.
         for i in 0..f.params as usize {
-            let t = f.locals.get(i).map(|l| l.ty.clone()).unwrap_or(Type::Error);
+            let local = f.locals.get(i);
+            self.span = local.map_or(f.span, |l| l.span);
+            let t = local.map(|l| l.ty.clone()).unwrap_or(Type::Error);
             let id = self.mb.ty(&t);
             self.new_reg(id);
         }
         for (i, l) in f.locals.iter().enumerate() {
+            self.span = l.span;
             let is_param = i < f.params as usize;
             let r = if l.in_cell {
                 let cell = self.mb.cell(&l.ty);
@@ -569,6 +599,7 @@ impl<'b, 'p> FnLower<'b, 'p> {
         // the checker proved the end unreachable, but the verifier needs the
         // last instruction to be a return or a jump.
         self.line = f.end_line;
+        self.span = f.span;
         if self.end_is_reachable() {
             match self.mb.ret(&f.ret) {
                 None => {
@@ -650,6 +681,7 @@ impl<'b, 'p> FnLower<'b, 'p> {
 
     fn stmt(&mut self, s: &tir::Stmt) {
         self.line = s.line;
+        self.span = s.span;
         let mark = self.mark();
         match &s.kind {
             S::Let(id, init) => {
@@ -886,7 +918,8 @@ impl<'b, 'p> FnLower<'b, 'p> {
                     self.mb.ty(&ty)
                 };
                 let c = self.temp(ct);
-                self.emit(Instr::GetCapture { a: c, i: *i as u16 });
+                let i = self.operand(*i as usize);
+                self.emit(Instr::GetCapture { a: c, i });
                 if in_cell {
                     let v = self.updated(op, value, |s, cur| {
                         s.emit(Instr::CellGet { a: cur, b: c });
@@ -903,7 +936,7 @@ impl<'b, 'p> FnLower<'b, 'p> {
             }
             Place::Field(obj, idx) => {
                 let o = self.value(obj);
-                let i = *idx as u16;
+                let i = self.operand(*idx as usize);
                 let v = self.updated(op, value, |s, cur| {
                     s.emit(Instr::GetField { a: cur, b: o, i });
                 });
@@ -1000,8 +1033,8 @@ impl<'b, 'p> FnLower<'b, 'p> {
     }
 
     fn expr_to_opt(&mut self, e: &tir::Expr, dst: Option<Reg>) {
-        let saved = self.line;
-        self.line = e.line;
+        let saved = (self.line, self.span);
+        (self.line, self.span) = (e.line, e.span);
         let d = dst.unwrap_or(0);
         match &e.kind {
             K::Int(v) => self.load_int(d, *v),
@@ -1032,10 +1065,12 @@ impl<'b, 'p> FnLower<'b, 'p> {
                     let t = self.capture_type(*i);
                     let ct = self.mb.cell(&t);
                     let c = self.temp(ct);
-                    self.emit(Instr::GetCapture { a: c, i: *i as u16 });
+                    let i = self.operand(*i as usize);
+                    self.emit(Instr::GetCapture { a: c, i });
                     self.emit(Instr::CellGet { a: d, b: c });
                 } else {
-                    self.emit(Instr::GetCapture { a: d, i: *i as u16 });
+                    let i = self.operand(*i as usize);
+                    self.emit(Instr::GetCapture { a: d, i });
                 }
             }
             K::Global(g) => {
@@ -1069,36 +1104,31 @@ impl<'b, 'p> FnLower<'b, 'p> {
             }
             K::Call(f, args) => match self.inlined(*f, args) {
                 Some(body) => {
-                    let e = crate::inline::substitute(body, args, e.line);
+                    let e = crate::inline::substitute(body, args, e.line, e.span);
                     self.expr_to(&e, d);
                 }
                 None => {
                     let b = self.call_args(args);
-                    let n = args.len() as u16;
+                    let n = self.operand(args.len());
                     self.emit(Instr::Call { a: d, f: *f, b, n });
                 }
             },
             K::CallClosure(c, args) => {
                 let c = self.value(c);
                 let b = self.call_args(args);
-                let n = args.len() as u16;
+                let n = self.operand(args.len());
                 self.emit(Instr::CallClosure { a: d, c, b, n });
             }
             K::CallTrait(tid, m, args) => {
                 let b = self.call_args(args);
-                let n = args.len() as u16;
+                let n = self.operand(args.len());
                 let t = self.mb.ty(&Type::Trait(*tid));
-                self.emit(Instr::CallTrait {
-                    a: d,
-                    t,
-                    m: *m as u16,
-                    b,
-                    n,
-                });
+                let m = self.operand(*m as usize);
+                self.emit(Instr::CallTrait { a: d, t, m, b, n });
             }
             K::CallNative(native, args) => {
                 let b = self.args(args);
-                let n = args.len() as u16;
+                let n = self.operand(args.len());
                 self.emit(Instr::CallNative {
                     a: d,
                     native: *native as u16,
@@ -1143,11 +1173,8 @@ impl<'b, 'p> FnLower<'b, 'p> {
             }
             K::Field(o, i) => {
                 let o = self.value(o);
-                self.emit(Instr::GetField {
-                    a: d,
-                    b: o,
-                    i: *i as u16,
-                });
+                let i = self.operand(*i as usize);
+                self.emit(Instr::GetField { a: d, b: o, i });
             }
             K::Index(b, i) => {
                 let is_map = matches!(b.ty, Type::Map(..));
@@ -1169,11 +1196,12 @@ impl<'b, 'p> FnLower<'b, 'p> {
                     .iter()
                     .map(|t| self.mb.ty(t))
                     .collect();
-                let n = tys.len() as u16;
+                let n = self.operand(tys.len());
                 let b = self.block(tys);
                 // Source order of evaluation; layout order of slots.
                 for (i, v) in fields {
-                    self.expr_to(v, b + *i as Reg);
+                    let slot = b.saturating_add(self.operand(*i as usize));
+                    self.expr_to(v, slot);
                 }
                 let t = self.mb.ty(&Type::Struct(*sid));
                 self.emit(Instr::NewStruct { a: d, t, b, n });
@@ -1181,13 +1209,8 @@ impl<'b, 'p> FnLower<'b, 'p> {
             K::NewEnum(eid, v, payload) => {
                 let b = self.args(payload);
                 let t = self.mb.ty(&Type::Enum(*eid));
-                self.emit(Instr::NewEnum {
-                    a: d,
-                    t,
-                    v: *v as u16,
-                    b,
-                    n: payload.len() as u16,
-                });
+                let (v, n) = (self.operand(*v as usize), self.operand(payload.len()));
+                self.emit(Instr::NewEnum { a: d, t, v, b, n });
             }
             K::Upcast(v) => {
                 let r = self.value(v);
@@ -1255,10 +1278,10 @@ impl<'b, 'p> FnLower<'b, 'p> {
                         }
                     })
                     .collect();
-                let n = tys.len() as u16;
+                let n = self.operand(tys.len());
                 let b = self.block(tys);
                 for (i, from) in caps.iter().enumerate() {
-                    let slot = b + i as Reg;
+                    let slot = b.saturating_add(self.operand(i));
                     match from {
                         // A cell local's register holds the cell itself.
                         CaptureFrom::Local(id) => {
@@ -1266,17 +1289,15 @@ impl<'b, 'p> FnLower<'b, 'p> {
                             self.emit(Instr::Mov { a: slot, b: r });
                         }
                         CaptureFrom::Capture(ci) => {
-                            self.emit(Instr::GetCapture {
-                                a: slot,
-                                i: *ci as u16,
-                            });
+                            let i = self.operand(*ci as usize);
+                            self.emit(Instr::GetCapture { a: slot, i });
                         }
                     }
                 }
                 self.emit(Instr::MakeClosure { a: d, f: *f, b, n });
             }
         }
-        self.line = saved;
+        (self.line, self.span) = saved;
     }
 
     /// The body to put in place of a call of `f` with `args`, when the call
@@ -1423,8 +1444,8 @@ impl<'b, 'p> FnLower<'b, 'p> {
     /// become compare-and-branch instructions, `!`, `&&` and `||` become
     /// control flow, so no bool is materialised.
     fn cond_jump(&mut self, e: &tir::Expr, sense: bool) -> Vec<usize> {
-        let saved = self.line;
-        self.line = e.line;
+        let saved = (self.line, self.span);
+        (self.line, self.span) = (e.line, e.span);
         let out = match &e.kind {
             K::Bool(b) => {
                 if *b == sense {
@@ -1482,7 +1503,7 @@ impl<'b, 'p> FnLower<'b, 'p> {
                 vec![self.emit(j)]
             }
         };
-        self.line = saved;
+        (self.line, self.span) = saved;
         out
     }
 
@@ -1843,11 +1864,12 @@ impl<'b, 'p> FnLower<'b, 'p> {
                         continue;
                     }
                     let r = self.temp_of(pt);
+                    let (vi, i) = (self.operand(*vi as usize), self.operand(i));
                     self.emit(Instr::GetPayload {
                         a: r,
                         b: v,
-                        v: *vi as u16,
-                        i: i as u16,
+                        v: vi,
+                        i,
                     });
                     self.test(sub, r, pt, fails);
                 }

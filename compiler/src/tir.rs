@@ -5,10 +5,12 @@
 //! call knows what it calls (user function, closure, trait method, native),
 //! implicit struct-to-trait conversions are explicit `Upcast` nodes, and each
 //! local knows whether a closure captures it and so must live in a cell.
-//! Lowering therefore never reports errors. Every node carries the source line
-//! for the bytecode line tables.
+//! Lowering reports only the limits of the bytecode format (registers per
+//! function and the like), at the construct that exceeds them. Every node
+//! carries its source line for the bytecode line tables, and expressions,
+//! statements, locals and functions their span for those diagnostics.
 
-use crate::ast::{BinOp, UnOp};
+use crate::ast::{BinOp, Span, UnOp};
 use crate::types::{DeclId, Type};
 use lang_bytecode::Native;
 
@@ -62,6 +64,8 @@ pub struct Local {
     /// A closure captures it and it is assigned after its initialisation:
     /// it lives in a cell that the closures share.
     pub in_cell: bool,
+    /// Where it is declared.
+    pub span: Span,
 }
 
 /// Where a closure's capture comes from, in the function that creates it.
@@ -91,6 +95,8 @@ pub struct Function {
     pub body: Block,
     /// The line of the closing brace, for the implicit return.
     pub end_line: u32,
+    /// The function's name (or a closure's `fn`), for diagnostics.
+    pub span: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -116,6 +122,7 @@ pub struct Block {
 pub struct Stmt {
     pub kind: StmtKind,
     pub line: u32,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -161,6 +168,7 @@ pub struct Expr {
     pub kind: ExprKind,
     pub ty: Type,
     pub line: u32,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone)]

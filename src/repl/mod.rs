@@ -187,9 +187,14 @@ impl Repl<'_> {
                 Err(d) => eprint!("{}", d.render(self.err_style.on)),
             },
             "dis" | "d" => self.disassemble(arg),
-            "load" | "l" => match std::fs::read_to_string(arg) {
-                Ok(source) => return self.compile_and_run(&source),
-                Err(e) => self.error(&format!("cannot read {arg}: {e}")),
+            "load" | "l" => match crate::load::read(std::path::Path::new(arg)) {
+                // A file that is not UTF-8 gets the compiler's diagnostic,
+                // which marks the first bad byte.
+                Ok(bytes) => match lang_compiler::source_text(arg, &bytes) {
+                    Ok(source) => return self.compile_and_run(source),
+                    Err(d) => eprint!("{}", d.render(self.err_style.on)),
+                },
+                Err(f) => self.error(f.message.trim_start_matches("error: ")),
             },
             "reset" => {
                 self.session.borrow_mut().reset();

@@ -41,7 +41,12 @@ fn diverges(n: Native) -> bool {
 }
 
 fn mk(kind: K, ty: Type, line: u32) -> tir::Expr {
-    tir::Expr { kind, ty, line }
+    tir::Expr {
+        kind,
+        ty,
+        line,
+        span: Span::default(),
+    }
 }
 
 /// The element types a native's patterns refer to.

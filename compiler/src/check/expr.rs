@@ -11,7 +11,13 @@ use crate::tir::{self, ExprKind as K};
 use crate::types::{display, DeclNames, Type};
 
 fn mk(kind: K, ty: Type, line: u32) -> tir::Expr {
-    tir::Expr { kind, ty, line }
+    // `expr_in` gives the expression its span once it is built.
+    tir::Expr {
+        kind,
+        ty,
+        line,
+        span: Span::default(),
+    }
 }
 
 impl Checker<'_> {
@@ -35,7 +41,8 @@ impl Checker<'_> {
         if !self.enter(e.span) {
             return self.err_expr(line);
         }
-        let r = self.expr_kind(e, expected, want_value, line);
+        let mut r = self.expr_kind(e, expected, want_value, line);
+        r.span = e.span;
         self.leave();
         r
     }
@@ -633,10 +640,11 @@ impl Checker<'_> {
             }
             // Without `else` there is no value, and the `if` may be skipped.
             if let Some(v) = tb.value.take() {
-                let line = v.line;
+                let (line, span) = (v.line, v.span);
                 tb.stmts.push(tir::Stmt {
                     kind: tir::StmtKind::Expr(*v),
                     line,
+                    span,
                 });
             }
             return mk(K::If(Box::new(cond), tb, None), Type::Void, line);
@@ -651,6 +659,7 @@ impl Checker<'_> {
                     kind,
                     ty: et.clone(),
                     line: ee.line,
+                    span: ee.span,
                 })),
             },
         };
@@ -716,7 +725,7 @@ impl Checker<'_> {
             .push(super::FnState::new(idx, ret.clone(), false));
         for (p, t) in f.sig.params.iter().zip(&params) {
             self.check_param_name(p);
-            self.declare_local(p.name.name, t.clone(), true, "");
+            self.declare_local(p.name.name, t.clone(), true, "", p.name.span);
         }
         let body = self.fn_body(f.body, &ret, "");
         let end = self.line(Span::new(
@@ -728,7 +737,7 @@ impl Checker<'_> {
             .last()
             .map(|s| s.captures.iter().map(|c| c.from).collect())
             .unwrap_or_default();
-        self.finish_function(body, end);
+        self.finish_function(body, end, f.sig.span);
         mk(K::Closure(idx, caps), Type::Fn(params, Box::new(ret)), line)
     }
 
@@ -928,10 +937,11 @@ impl Checker<'_> {
 /// Turns a branch's value into a statement when the value is not used.
 pub(super) fn discard_value(b: &mut tir::Block) {
     if let Some(v) = b.value.take() {
-        let line = v.line;
+        let (line, span) = (v.line, v.span);
         b.stmts.push(tir::Stmt {
             kind: tir::StmtKind::Expr(*v),
             line,
+            span,
         });
     }
 }

@@ -31,9 +31,10 @@ mod stmt;
 
 use crate::ast::{self, Span};
 use crate::diag::Diagnostic;
+use crate::limits;
 use crate::tir::{self, CaptureFrom, FuncIdx, LocalId};
 use crate::types::{display, DeclId, DeclNames, Type};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// How deeply expressions and blocks may nest. The checker and lowering
 /// recurse once per level, using a few kilobytes of stack per level in
@@ -108,6 +109,8 @@ struct LocalState {
     kind: &'static str,
     captured: bool,
     assigned: bool,
+    /// Where it is declared.
+    span: Span,
 }
 
 /// The function being checked: its locals, scopes and captures.
@@ -385,11 +388,12 @@ impl<'s> Checker<'s> {
                 e
             }
             (Type::Struct(s), Type::Trait(t)) if self.implements(*s, *t) => {
-                let line = e.line;
+                let (line, span) = (e.line, e.span);
                 tir::Expr {
                     kind: tir::ExprKind::Upcast(Box::new(e)),
                     ty: want.clone(),
                     line,
+                    span,
                 }
             }
             (Type::Struct(s), Type::Trait(t)) => {
@@ -446,6 +450,7 @@ impl<'s> Checker<'s> {
         ty: Type,
         mutable: bool,
         kind: &'static str,
+        span: Span,
     ) -> LocalId {
         let f = self.cur();
         let id = LocalId::try_from(f.locals.len()).unwrap_or(LocalId::MAX);
@@ -456,6 +461,7 @@ impl<'s> Checker<'s> {
             kind,
             captured: false,
             assigned: false,
+            span,
         });
         if let Some(scope) = f.scopes.last_mut() {
             scope.insert(name.to_string(), id);
@@ -567,13 +573,15 @@ impl<'s> Checker<'s> {
                         kind: tir::ExprKind::Call(main, vec![]),
                         ty: Type::Void,
                         line: main_line,
+                        span,
                     }),
                     line: main_line,
+                    span,
                 });
             }
         }
         let body = tir::Block { stmts, value: None };
-        self.finish_function(body, end_line);
+        self.finish_function(body, end_line, Span::default());
 
         for (idx, decl, self_ty) in bodies {
             self.function_body(idx, decl, self_ty);
@@ -620,18 +628,20 @@ impl<'s> Checker<'s> {
                     // As in a block, a final `if`/`match` gives its value.
                     let e = self.expr_in(expr, None, true);
                     last_expr = Some(e.ty.clone());
-                    let line = e.line;
+                    let (line, span) = (e.line, e.span);
                     if e.ty.is_value() && !e.ty.is_error() {
                         let g = self.new_global(value_name, e.ty.clone(), false);
                         value = Some((g, e.ty.clone()));
                         stmts.push(tir::Stmt {
                             kind: tir::StmtKind::Assign(tir::Place::Global(g), None, e),
                             line,
+                            span,
                         });
                     } else {
                         stmts.push(tir::Stmt {
                             kind: tir::StmtKind::Expr(e),
                             line,
+                            span,
                         });
                     }
                 }
@@ -656,7 +666,7 @@ impl<'s> Checker<'s> {
         }
         let end_line = self.line(Span::new(self.source.len(), self.source.len()));
         let body = tir::Block { stmts, value: None };
-        self.finish_function(body, end_line);
+        self.finish_function(body, end_line, Span::default());
 
         for (idx, decl, self_ty) in bodies {
             self.function_body(idx, decl, self_ty);
@@ -719,6 +729,7 @@ impl<'s> Checker<'s> {
             return Some(tir::Stmt {
                 kind: tir::StmtKind::Assign(tir::Place::Global(g), None, init),
                 line,
+                span: s.span,
             });
         }
         self.stmt(s)
@@ -784,9 +795,12 @@ impl<'s> Checker<'s> {
             match item {
                 ast::Item::Struct(s) => {
                     let mut fields: Vec<(String, Type)> = Vec::new();
+                    // Names seen so far: a set, so that a struct with tens of
+                    // thousands of fields is checked in linear time.
+                    let mut seen = HashSet::new();
                     for f in s.fields {
                         let ty = self.resolve_type(f.ty);
-                        if fields.iter().any(|(n, _)| n == f.name.name) {
+                        if !seen.insert(f.name.name) {
                             self.error(
                                 f.name.span,
                                 format!("field `{}` is declared twice", f.name.name),
@@ -794,6 +808,14 @@ impl<'s> Checker<'s> {
                         }
                         fields.push((f.name.name.to_string(), ty));
                     }
+                    let name = s.name;
+                    self.diags.extend(limits::members(
+                        name.span,
+                        "struct",
+                        name.name,
+                        "fields",
+                        fields.len(),
+                    ));
                     if let Some(info) = self.env.structs.get_mut(si) {
                         info.fields = fields;
                     }
@@ -801,9 +823,18 @@ impl<'s> Checker<'s> {
                 }
                 ast::Item::Enum(e) => {
                     let mut variants: Vec<(String, Vec<Type>)> = Vec::new();
+                    let mut seen = HashSet::new();
                     for v in e.variants {
-                        let tys = v.payload.iter().map(|t| self.resolve_type(t)).collect();
-                        if variants.iter().any(|(n, _)| n == v.name.name) {
+                        let tys: Vec<Type> =
+                            v.payload.iter().map(|t| self.resolve_type(t)).collect();
+                        self.diags.extend(limits::members(
+                            v.name.span,
+                            "variant",
+                            v.name.name,
+                            "payload fields",
+                            tys.len(),
+                        ));
+                        if !seen.insert(v.name.name) {
                             self.error(
                                 v.name.span,
                                 format!("variant `{}` is declared twice", v.name.name),
@@ -811,9 +842,13 @@ impl<'s> Checker<'s> {
                         }
                         variants.push((v.name.name.to_string(), tys));
                     }
-                    if variants.len() > u16::MAX as usize {
-                        self.error(e.name.span, "too many variants");
-                    }
+                    self.diags.extend(limits::members(
+                        e.name.span,
+                        "enum",
+                        e.name.name,
+                        "variants",
+                        variants.len(),
+                    ));
                     if let Some(info) = self.env.enums.get_mut(ei) {
                         info.variants = variants;
                     }
@@ -821,6 +856,7 @@ impl<'s> Checker<'s> {
                 }
                 ast::Item::Trait(t) => {
                     let mut methods: Vec<tir::TraitMethodInfo> = Vec::new();
+                    let mut seen = HashSet::new();
                     for m in t.methods {
                         if m.self_param.is_none() {
                             self.error(
@@ -828,7 +864,7 @@ impl<'s> Checker<'s> {
                                 format!("trait method `{}` must take `self`", m.name.name),
                             );
                         }
-                        if methods.iter().any(|x| x.name == m.name.name) {
+                        if !seen.insert(m.name.name) {
                             self.error(
                                 m.name.span,
                                 format!("method `{}` is declared twice", m.name.name),
@@ -842,6 +878,13 @@ impl<'s> Checker<'s> {
                             ret,
                         });
                     }
+                    self.diags.extend(limits::members(
+                        t.name.span,
+                        "trait",
+                        t.name.name,
+                        "methods",
+                        methods.len(),
+                    ));
                     if let Some(info) = self.env.traits.get_mut(ti) {
                         info.methods = methods;
                     }
@@ -1123,14 +1166,15 @@ impl<'s> Checker<'s> {
         let mut types = sig.params.iter();
         if sig.has_self {
             let t = types.next().cloned().unwrap_or(Type::Error);
-            self.declare_local("self", t, false, "`self`");
+            let span = decl.sig.self_param.unwrap_or(decl.sig.name.span);
+            self.declare_local("self", t, false, "`self`", span);
         } else if let (Some(span), Some(_)) = (decl.sig.self_param, &self_ty) {
             // A method without `self` is a static function; nothing to bind.
             let _ = span;
         }
         for (p, t) in decl.sig.params.iter().zip(types) {
             self.check_param_name(p);
-            self.declare_local(p.name.name, t.clone(), true, "");
+            self.declare_local(p.name.name, t.clone(), true, "", p.name.span);
         }
         let body = self.fn_body(decl.body, &sig.ret, &sig.name);
         let end = self.line(Span::new(
@@ -1138,7 +1182,7 @@ impl<'s> Checker<'s> {
             decl.body.span.end,
         ));
         self.pop_scope();
-        self.finish_function(body, end);
+        self.finish_function(body, end, decl.sig.name.span);
     }
 
     fn check_param_name(&mut self, p: &ast::Param) {
@@ -1185,10 +1229,11 @@ impl<'s> Checker<'s> {
             _ => {
                 if let Some(v) = block.value.take() {
                     let v = self.coerce(*v, ret, body.span);
-                    let line = v.line;
+                    let (line, span) = (v.line, v.span);
                     block.stmts.push(tir::Stmt {
                         kind: tir::StmtKind::Return(Some(v)),
                         line,
+                        span,
                     });
                 }
             }
@@ -1197,7 +1242,7 @@ impl<'s> Checker<'s> {
     }
 
     /// Pops the current function state and stores its typed body.
-    fn finish_function(&mut self, body: tir::Block, end_line: u32) -> FuncIdx {
+    fn finish_function(&mut self, body: tir::Block, end_line: u32, span: Span) -> FuncIdx {
         let Some(f) = self.stack.pop() else { return 0 };
         let sig = &self.env.sigs[f.idx as usize];
         let params = u32::try_from(sig.params.len()).unwrap_or(0);
@@ -1208,6 +1253,7 @@ impl<'s> Checker<'s> {
                 name: l.name,
                 ty: l.ty,
                 in_cell: l.captured && l.assigned,
+                span: l.span,
             })
             .collect();
         let func = tir::Function {
@@ -1218,6 +1264,7 @@ impl<'s> Checker<'s> {
             captures: f.captures,
             body,
             end_line,
+            span,
         };
         if let Some(slot) = self.bodies.get_mut(f.idx as usize) {
             *slot = Some(func);
@@ -1306,6 +1353,7 @@ fn missing_function(i: usize) -> tir::Function {
         captures: vec![],
         body: tir::Block::default(),
         end_line: 0,
+        span: Span::default(),
     }
 }
 

@@ -70,6 +70,7 @@ impl Checker<'_> {
                 kind: tir::ExprKind::Match(Box::new(s), out),
                 ty,
                 line,
+                span: Span::default(),
             };
         }
         let ty = if out.is_empty() {
@@ -100,6 +101,7 @@ impl Checker<'_> {
             kind: tir::ExprKind::Match(Box::new(s), out),
             ty,
             line,
+            span: Span::default(),
         }
     }
 
@@ -147,9 +149,9 @@ impl Checker<'_> {
                                 name.name
                             ),
                         );
-                        self.new_binding_local(name.name, ty)
+                        self.new_binding_local(name.name, ty, name.span)
                     }
-                    None => self.new_binding_local(name.name, ty),
+                    None => self.new_binding_local(name.name, ty, name.span),
                 };
                 binds.push((name.name.to_string(), id, ty.clone()));
                 Pat::Bind(id)
@@ -222,7 +224,7 @@ impl Checker<'_> {
         }
     }
 
-    fn new_binding_local(&mut self, name: &str, ty: &Type) -> tir::LocalId {
+    fn new_binding_local(&mut self, name: &str, ty: &Type, span: Span) -> tir::LocalId {
         // Declared in the arm's scope by the caller once the whole pattern is
         // checked; here it only gets its slot.
         let f = self.cur();
@@ -234,6 +236,7 @@ impl Checker<'_> {
             kind: "pattern binding",
             captured: false,
             assigned: false,
+            span,
         });
         id
     }

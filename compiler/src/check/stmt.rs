@@ -36,10 +36,11 @@ impl Checker<'_> {
                         value = Some(Box::new(e));
                     } else {
                         diverges |= e.ty == Type::Never;
-                        let line = e.line;
+                        let (line, span) = (e.line, e.span);
                         stmts.push(tir::Stmt {
                             kind: tir::StmtKind::Expr(e),
                             line,
+                            span,
                         });
                     }
                     continue;
@@ -60,10 +61,11 @@ impl Checker<'_> {
                 value = Some(Box::new(e));
             } else {
                 diverges |= e.ty == Type::Never;
-                let line = e.line;
+                let (line, span) = (e.line, e.span);
                 stmts.push(tir::Stmt {
                     kind: tir::StmtKind::Expr(e),
                     line,
+                    span,
                 });
             }
         }
@@ -88,7 +90,7 @@ impl Checker<'_> {
                 init,
             } => {
                 let (init, ty) = self.let_init(ty, init, name);
-                let id = self.declare_local(name.name, ty, mutable, "");
+                let id = self.declare_local(name.name, ty, mutable, "", name.span);
                 tir::StmtKind::Let(id, init)
             }
             ast::StmtKind::Assign { target, op, value } => self.assign(target, op, value)?,
@@ -107,16 +109,23 @@ impl Checker<'_> {
                 if forever && !has_break {
                     // `while true` without `break` never finishes: wrap it
                     // so that `stmt_diverges` sees it.
+                    let span = s.span;
                     return Some(tir::Stmt {
                         kind: tir::StmtKind::Expr(tir::Expr {
                             kind: tir::ExprKind::Block(tir::Block {
-                                stmts: vec![tir::Stmt { kind: st, line }],
+                                stmts: vec![tir::Stmt {
+                                    kind: st,
+                                    line,
+                                    span,
+                                }],
                                 value: None,
                             }),
                             ty: Type::Never,
                             line,
+                            span,
                         }),
                         line,
+                        span,
                     });
                 }
                 st
@@ -132,7 +141,8 @@ impl Checker<'_> {
                     let e = self.expr(end, Some(&Type::Int));
                     let e = self.coerce(e, &Type::Int, end.span);
                     self.push_scope();
-                    let v = self.declare_local(var.name, Type::Int, false, "loop variable");
+                    let v =
+                        self.declare_local(var.name, Type::Int, false, "loop variable", var.span);
                     self.cur().loops.push(false);
                     let (body, _) = self.block(body, None, false);
                     self.cur().loops.pop();
@@ -160,7 +170,7 @@ impl Checker<'_> {
                         }
                     };
                     self.push_scope();
-                    let v = self.declare_local(var.name, elem, false, "loop variable");
+                    let v = self.declare_local(var.name, elem, false, "loop variable", var.span);
                     self.cur().loops.push(false);
                     let (body, _) = self.block(body, None, false);
                     self.cur().loops.pop();
@@ -220,7 +230,11 @@ impl Checker<'_> {
             }
             ast::StmtKind::Empty | ast::StmtKind::Error => return None,
         };
-        Some(tir::Stmt { kind, line })
+        Some(tir::Stmt {
+            kind,
+            line,
+            span: s.span,
+        })
     }
 
     /// Checks the initialiser of `let`/`var` against the written type, if any;

@@ -15,12 +15,22 @@
 //!   and `iretq`s. Ring 0 is emulated one instruction at a time under PVM,
 //!   so stubs are three instructions at most.
 //!
-//! Guest physical layout of the system area (first 2 MiB), mapped
-//! supervisor-only at `KBASE` (except the stub page):
-//! 0x0000 GDT, 0x1000 IDT, 0x2000 stubs, 0x3000-0x5fff system page
-//! tables, 0x6000 PML4, 0x10000 + 0x2000*i TSS of vCPU i, next page its
-//! ring-0 stack.
+//! Guest physical layout of the system area (first 2 MiB): 0x0000 GDT,
+//! 0x1000 IDT, 0x2000 stubs, 0x3000-0x5fff system page tables, 0x6000
+//! PML4, 0x7000 the stub page's page table, 0x10000 + 0x2000*i TSS of
+//! vCPU i, next page its ring-0 stack.
+//!
+//! Virtual layout and access rights (see `spec/host-mode.md`, "The system
+//! area"): the GDT, IDT, TSSs and ring-0 stacks are mapped at `KBASE`
+//! through a page-directory entry that is supervisor-only and no-execute,
+//! so no leaf below it can ever be reached from ring 3 or executed; the IDT
+//! is also read-only. The stub page alone is mapped at `STUBS_VA`, in the
+//! next 2 MiB, through its own page table, present, user and executable
+//! but read-only at every level (CR0.WP makes that bind ring 0 too). The
+//! page tables themselves are not mapped at all: the CPU walks them by
+//! physical address and nothing in the guest needs to name them.
 
+use crate::memory::HUGE;
 use crate::paging;
 use kvm_bindings::{kvm_dtable, kvm_msr_entry, kvm_regs, kvm_segment, kvm_sregs, Msrs};
 use vm_memory::{Bytes, GuestAddress, GuestMemoryMmap};
@@ -34,6 +44,12 @@ pub const PML4: u64 = 0x6000;
 const SYS_PDPT: u64 = 0x3000;
 const SYS_PD: u64 = 0x4000;
 const SYS_PT: u64 = 0x5000;
+/// The page table that maps the stub page (and nothing else).
+const STUB_PT: u64 = 0x7000;
+/// Guest virtual address of the stub page: the first page of the 2 MiB
+/// after the supervisor-only block, so that it has page-table entries of
+/// its own at the levels where user access must be granted.
+pub const STUBS_VA: u64 = KBASE + HUGE;
 const VCPU_AREA: u64 = 0x10000;
 /// Most vCPUs (guest threads alive at once) the system area has room for.
 pub const MAX_VCPUS: u64 = 200;
@@ -64,7 +80,12 @@ const MSR_KERNEL_GS_BASE: u32 = 0xC000_0102;
 
 /// Guest virtual address of the syscall stub's port write.
 pub fn syscall_stub_va() -> u64 {
-    KBASE + STUBS + SYSCALL_STUB
+    STUBS_VA + SYSCALL_STUB
+}
+
+/// Guest virtual address of the lone `syscall` the probe runs.
+pub fn probe_va() -> u64 {
+    STUBS_VA + PROBE
 }
 
 /// Exception vectors that push an error code.
@@ -126,7 +147,7 @@ pub fn build_system(mem: &GuestMemoryMmap) -> Result<(), vm_memory::GuestMemoryE
             mem.write_slice(&[0xE6, port, 0x48, 0xCF], GuestAddress(at))?;
         }
         // IDT: 64-bit interrupt gates (IF cleared on entry), DPL 0.
-        let h = KBASE + at;
+        let h = STUBS_VA + (at - STUBS);
         let lo = (h & 0xffff)
             | (u64::from(KERNEL_CS) << 16)
             | (0x8E << 40)
@@ -134,16 +155,30 @@ pub fn build_system(mem: &GuestMemoryMmap) -> Result<(), vm_memory::GuestMemoryE
         w(IDT + v * 16, lo)?;
         w(IDT + v * 16 + 8, h >> 32)?;
     }
-    // System page tables: PML4[511] -> PDPT[510] -> PD[0] -> PT mapping
-    // the 2 MiB system area at KBASE; only the stub page is user-visible.
+    map_system(mem)?;
+    Ok(())
+}
+
+/// The system page tables. U/S and R/W are ANDed over the levels of a walk
+/// and NX is ORed, so the two entries above both 2 MiB blocks (PML4[511],
+/// PDPT[510]) allow user access, writes and execution, and the entries
+/// below them decide: PD[0] (GDT, IDT, TSSs, ring-0 stacks) is
+/// supervisor-only and no-execute; PD[1] and the stub page's own entry are
+/// user, read-only and executable.
+fn map_system(mem: &GuestMemoryMmap) -> Result<(), vm_memory::GuestMemoryError> {
+    let w = |gpa: u64, v: u64| mem.write_obj(v, GuestAddress(gpa));
+    let supervisor = paging::P | paging::RW | paging::NX;
     w(PML4 + 511 * 8, SYS_PDPT | paging::TABLE)?;
     w(SYS_PDPT + 510 * 8, SYS_PD | paging::TABLE)?;
-    w(SYS_PD, SYS_PT | paging::TABLE)?;
-    for i in 0..512u64 {
-        let pa = i * 0x1000;
-        let user = if pa == STUBS { paging::US } else { 0 };
-        let nx = if pa == STUBS { 0 } else { paging::NX };
-        w(SYS_PT + i * 8, pa | paging::P | paging::RW | user | nx)?;
+    w(SYS_PD, SYS_PT | supervisor)?;
+    w(SYS_PD + 8, STUB_PT | paging::P | paging::US)?;
+    w(STUB_PT, STUBS | paging::P | paging::US)?;
+    // The CPU sets accessed bits in the GDT when it loads a selector, so the
+    // GDT stays writable (from ring 0 only); it never writes the IDT.
+    w(SYS_PT + (GDT >> 12) * 8, GDT | supervisor)?;
+    w(SYS_PT + (IDT >> 12) * 8, IDT | paging::P | paging::NX)?;
+    for gpa in (VCPU_AREA..tss_gpa(MAX_VCPUS)).step_by(0x1000) {
+        w(SYS_PT + (gpa >> 12) * 8, gpa | supervisor)?;
     }
     Ok(())
 }

@@ -10,7 +10,8 @@
 //! `paging` (page-table entries), `addrspace` (the guest's memory map and
 //! lazy backing), `cpu` (GDT/IDT/TSS/stubs and vCPU state), `loader`
 //! (segments and initial stack), `vcpu` (threads, exit loop, stopping),
-//! `syscalls` (the system-call layer), `policy` (file rights), `futex`.
+//! `syscalls` (the system-call layer), `policy` (file rights and guest
+//! paths), `progfile` (the program file, opened once), `futex`.
 //!
 //! How `lang run --kvm prog.src` uses it (the executable must be a static
 //! build of `lang`: a dynamically linked one is refused):
@@ -56,6 +57,7 @@ mod loader;
 mod memory;
 mod paging;
 mod policy;
+mod progfile;
 mod syscalls;
 mod vcpu;
 
@@ -70,6 +72,15 @@ use vm_memory::{GuestAddress, GuestMemoryBackend, GuestMemoryMmap};
 
 /// Default guest RAM: 1 GiB.
 pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 30;
+
+/// Smallest guest RAM `run_guest` accepts: room for the page tables, a
+/// static executable's segments, its stack and a first heap.
+pub const MIN_MEMORY_LIMIT: u64 = 8 << 20;
+
+/// Largest guest RAM `run_guest` accepts: half of the 128 TiB lower
+/// canonical half of the guest's address space, which also has to hold
+/// its reservations (guest RAM is reserved, not committed, on the host).
+pub const MAX_MEMORY_LIMIT: u64 = 1 << 46;
 
 /// Exit code of a guest that ran out of memory (EX_SOFTWARE).
 pub const EXIT_OUT_OF_MEMORY: i32 = 70;
@@ -93,7 +104,12 @@ pub struct GuestConfig {
     pub args: Vec<String>,
     /// Environment, as `NAME=value` strings.
     pub env: Vec<String>,
-    /// The one file the guest may open (read-only), by this exact path.
+    /// The one file the guest may open (read-only). `run_guest` opens this
+    /// host path once, before the guest starts, and refuses anything but
+    /// a regular file (`HostError::ProgramFile`); the guest reads only
+    /// that descriptor. In the guest the file is named by the same path
+    /// resolved against the guest's working directory `/` (see
+    /// `spec/host-mode.md`).
     pub readable_file: Option<PathBuf>,
     /// Guest RAM in bytes (page tables included).
     pub memory_limit: u64,
@@ -143,6 +159,9 @@ pub enum HostError {
     KvmUnavailable(String),
     /// The executable cannot be read or is not a static x86-64 ELF.
     BadExecutable(String),
+    /// The program file (`GuestConfig::readable_file`) cannot be opened or
+    /// is not a regular file: (path, why). The CLI exits with 66.
+    ProgramFile(PathBuf, String),
     /// The guest exhausted its memory limit (the CLI exits with 70 after
     /// printing `out of memory`).
     OutOfMemory,
@@ -157,6 +176,7 @@ impl fmt::Display for HostError {
         match self {
             HostError::KvmUnavailable(m) => write!(f, "KVM is not available: {m}"),
             HostError::BadExecutable(m) => write!(f, "cannot run executable: {m}"),
+            HostError::ProgramFile(p, m) => write!(f, "cannot read {}: {m}", p.display()),
             HostError::OutOfMemory => f.write_str("out of memory"),
             HostError::Timeout(d) => write!(f, "timed out after {:.3}s", d.as_secs_f64()),
             HostError::Internal(m) => write!(f, "KVM host error: {m}"),
@@ -170,6 +190,14 @@ impl std::error::Error for HostError {}
 /// stdin/stdout/stderr are the host process's fds 0/1/2.
 pub fn run_guest(cfg: &GuestConfig) -> Result<GuestOutcome, HostError> {
     let started = Instant::now();
+    // First, so that a path that cannot be the program file is refused
+    // before any work (and a FIFO never blocks anything).
+    let policy = match &cfg.readable_file {
+        Some(p) => {
+            policy::Policy::with_program(p).map_err(|why| HostError::ProgramFile(p.clone(), why))?
+        }
+        None => policy::Policy::none(),
+    };
     let bad = |m: String| HostError::BadExecutable(format!("{}: {m}", cfg.executable.display()));
     let mut file = std::fs::File::open(&cfg.executable).map_err(|e| bad(e.to_string()))?;
     let meta = file.metadata().map_err(|e| bad(e.to_string()))?;
@@ -183,7 +211,7 @@ pub fn run_guest(cfg: &GuestConfig) -> Result<GuestOutcome, HostError> {
     )
     .map_err(|e| bad(e.to_string()))?;
     let img = elf::parse(&head, meta.len()).map_err(|e| bad(e.to_string()))?;
-    if cfg.memory_limit < (8 << 20) || cfg.memory_limit > (1 << 46) {
+    if !(MIN_MEMORY_LIMIT..=MAX_MEMORY_LIMIT).contains(&cfg.memory_limit) {
         return Err(HostError::Internal(
             "memory limit must be between 8 MiB and 64 TiB".into(),
         ));
@@ -267,7 +295,6 @@ pub fn run_guest(cfg: &GuestConfig) -> Result<GuestOutcome, HostError> {
     drop(file);
 
     phase("program loaded");
-    let policy = policy::Policy::new(cfg.readable_file.clone());
     let sync = vm.check_extension(kvm_ioctls::Cap::SyncRegs)
         && std::env::var_os("LANG_KVM_NO_SYNC_REGS").is_none();
     let guest = Arc::new(vcpu::Guest::new(

@@ -7,13 +7,11 @@
 use crate::addrspace::{Access, Fault};
 use crate::futex::WaitResult;
 use crate::paging::{PROT_EXEC, PROT_READ, PROT_WRITE};
+use crate::policy::NotFound;
 use crate::vcpu::{lock, Guest, ThreadState};
 use kvm_bindings::kvm_regs;
 use kvm_ioctls::VcpuFd;
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
-use std::os::unix::fs::{FileExt, MetadataExt};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,8 +36,11 @@ pub enum Fd {
     Stdin,
     Stdout,
     Stderr,
-    /// The program file, read-only.
-    File(File),
+    /// The program file, read-only, at this descriptor's own offset (all
+    /// reads go to the one host descriptor, see `progfile.rs`).
+    File {
+        offset: u64,
+    },
 }
 
 /// The guest's descriptor table.
@@ -48,8 +49,13 @@ pub struct FdTable {
 }
 
 const MAX_FDS: i32 = 256;
-/// Largest single read or write copied through the host.
-const MAX_IO: usize = 1 << 20;
+/// Largest single read or write copied through the host (longer ones
+/// return short counts, which every caller of read/write must handle).
+/// Each copy needs a host buffer of this size, so with 200 vCPU threads
+/// copying at once host memory outside guest RAM stays within 200 x 2 x
+/// 64 KiB (a writev gathers into one buffer while reading the next piece);
+/// 64 KiB still moves hundreds of MB/s per exit.
+const MAX_IO: usize = 64 << 10;
 
 impl FdTable {
     pub fn new() -> FdTable {
@@ -116,14 +122,8 @@ pub fn dispatch(g: &Arc<Guest>, vcpu: &VcpuFd, regs: &kvm_regs, th: &mut ThreadS
         libc::SYS_write => sys_write(g, a[0], a[1], a[2]),
         libc::SYS_readv => sys_readv(g, a[0], a[1], a[2]),
         libc::SYS_writev => sys_writev(g, a[0], a[1], a[2]),
-        libc::SYS_open => sys_open(g, a[0], a[1]),
-        libc::SYS_openat => {
-            if a[0] as i32 != libc::AT_FDCWD && !path_is_absolute(g, a[1]) {
-                err(libc::EACCES)
-            } else {
-                sys_open(g, a[1], a[2])
-            }
-        }
+        libc::SYS_open => sys_open(g, libc::AT_FDCWD, a[0], a[1]),
+        libc::SYS_openat => sys_open(g, a[0] as i32, a[1], a[2]),
         libc::SYS_close => {
             let fd = a[0] as i32;
             match lock(&g.files).fds.remove(&fd) {
@@ -137,29 +137,22 @@ pub fn dispatch(g: &Arc<Guest>, vcpu: &VcpuFd, regs: &kvm_regs, th: &mut ThreadS
             let path = tryf!(lock(&g.aspace).read_cstr(a[1], 4096));
             if path.is_empty() && a[3] & libc::AT_EMPTY_PATH as u64 != 0 {
                 sys_fstat(g, a[0] as i32, a[2])
-            } else if g.policy.is_readable(&path) {
-                stat_program_file(g, a[2])
             } else {
-                err(libc::EACCES)
+                stat_path(g, a[0] as i32, &path, a[2])
             }
         }
         libc::SYS_stat | libc::SYS_lstat => {
             let path = tryf!(lock(&g.aspace).read_cstr(a[0], 4096));
-            if g.policy.is_readable(&path) {
-                stat_program_file(g, a[1])
-            } else {
-                err(libc::EACCES)
-            }
+            stat_path(g, libc::AT_FDCWD, &path, a[1])
         }
         libc::SYS_access | libc::SYS_faccessat | libc::SYS_faccessat2 => {
-            let p = if nr == libc::SYS_access { a[0] } else { a[1] };
-            let path = tryf!(lock(&g.aspace).read_cstr(p, 4096));
-            let mode = if nr == libc::SYS_access { a[1] } else { a[2] };
-            if g.policy.is_readable(&path) && mode & 2 == 0 {
-                Action::Ret(0)
+            let (dirfd, p, mode) = if nr == libc::SYS_access {
+                (libc::AT_FDCWD, a[0], a[1])
             } else {
-                err(libc::EACCES)
-            }
+                (a[0] as i32, a[1], a[2])
+            };
+            let path = tryf!(lock(&g.aspace).read_cstr(p, 4096));
+            sys_access(g, dirfd, &path, mode)
         }
         // Rust's std falls back to fstat when statx is missing.
         libc::SYS_statx => err(libc::ENOSYS),
@@ -172,7 +165,7 @@ pub fn dispatch(g: &Arc<Guest>, vcpu: &VcpuFd, regs: &kvm_regs, th: &mut ThreadS
             } else {
                 match read_timespec(g, a[2]) {
                     Ok(d) => d.as_millis().min(i32::MAX as u128) as i32,
-                    Err(f) => return fault(f),
+                    Err(e) => return e,
                 }
             };
             sys_poll(g, a[0], a[1], timeout)
@@ -282,21 +275,9 @@ pub fn dispatch(g: &Arc<Guest>, vcpu: &VcpuFd, regs: &kvm_regs, th: &mut ThreadS
         }
         libc::SYS_nanosleep => match read_timespec(g, a[0]) {
             Ok(d) => sleep(g, d),
-            Err(f) => fault(f),
+            Err(e) => e,
         },
-        libc::SYS_clock_nanosleep => match read_timespec(g, a[2]) {
-            Ok(d) => {
-                if a[1] & 1 != 0 {
-                    // TIMER_ABSTIME: sleep until the clock reaches d.
-                    let (s, ns) = host_clock(a[0] as i32);
-                    let now = Duration::new(s.max(0) as u64, ns.clamp(0, 999_999_999) as u32);
-                    sleep(g, d.saturating_sub(now))
-                } else {
-                    sleep(g, d)
-                }
-            }
-            Err(f) => fault(f),
-        },
+        libc::SYS_clock_nanosleep => sys_clock_nanosleep(g, a[0], a[1], a[2]),
         libc::SYS_sched_yield => {
             std::thread::yield_now();
             Action::Ret(0)
@@ -312,7 +293,18 @@ pub fn dispatch(g: &Arc<Guest>, vcpu: &VcpuFd, regs: &kvm_regs, th: &mut ThreadS
             }
             Action::Ret(0)
         }
-        libc::SYS_prlimit64 => sys_getrlimit(g, a[1] as u32, a[3]),
+        libc::SYS_prlimit64 => {
+            // Only this process's limits, and only read: setting them is
+            // refused as setrlimit is.
+            let pid = a[0] as i32;
+            if pid != 0 && pid as u32 != g.pid {
+                err(libc::ESRCH)
+            } else if a[2] != 0 {
+                err(libc::EPERM)
+            } else {
+                sys_getrlimit(g, a[1] as u32, a[3])
+            }
+        }
         libc::SYS_getrlimit => sys_getrlimit(g, a[0] as u32, a[1]),
         libc::SYS_setrlimit => err(libc::EPERM),
         libc::SYS_getrandom => sys_getrandom(g, a[0], a[1]),
@@ -322,13 +314,19 @@ pub fn dispatch(g: &Arc<Guest>, vcpu: &VcpuFd, regs: &kvm_regs, th: &mut ThreadS
         libc::SYS_exit => Action::ExitThread(a[0] as i32),
         libc::SYS_exit_group => Action::ExitGroup(a[0] as i32),
         libc::SYS_kill | libc::SYS_tgkill | libc::SYS_tkill => {
-            let (pid, sig) = match nr {
-                libc::SYS_tgkill => (a[0] as i32, a[2] as i32),
-                _ => (a[0] as i32, a[1] as i32),
+            let sig = match nr {
+                libc::SYS_tgkill => a[2] as i32,
+                _ => a[1] as i32,
             };
-            let own = pid as u32 == g.pid || pid == 0 || nr != libc::SYS_kill;
-            if !own {
-                err(libc::EPERM)
+            let target = match nr {
+                libc::SYS_kill => kill_target(g, a[0] as i32),
+                libc::SYS_tgkill => thread_target(g, Some(a[0] as i32), a[1] as i32),
+                _ => thread_target(g, None, a[0] as i32),
+            };
+            if !(0..=64).contains(&sig) {
+                err(libc::EINVAL)
+            } else if let Err(e) = target {
+                err(e)
             } else if sig == 0 {
                 Action::Ret(0)
             } else if (1..32).contains(&sig)
@@ -358,6 +356,31 @@ pub fn dispatch(g: &Arc<Guest>, vcpu: &VcpuFd, regs: &kvm_regs, th: &mut ThreadS
     r
 }
 
+/// Whom `kill(pid, ...)` reaches: this process (its pid, or 0 for its
+/// process group) or, refused, another one.
+fn kill_target(g: &Guest, pid: i32) -> Result<(), i32> {
+    if pid == 0 || pid as u32 == g.pid {
+        Ok(())
+    } else {
+        Err(libc::EPERM)
+    }
+}
+
+/// Whom `tgkill(tgid, tid, ...)` or `tkill(tid, ...)` reaches: one of this
+/// guest's running threads, or no thread at all (ESRCH; EINVAL for ids
+/// that cannot be a thread, as on Linux).
+fn thread_target(g: &Guest, tgid: Option<i32>, tid: i32) -> Result<(), i32> {
+    if tid <= 0 || tgid.is_some_and(|t| t <= 0) {
+        return Err(libc::EINVAL);
+    }
+    let own_group = tgid.is_none_or(|t| t as u32 == g.pid);
+    if own_group && g.is_running_thread(tid as u32) {
+        Ok(())
+    } else {
+        Err(libc::ESRCH)
+    }
+}
+
 /// The error code for a refused call: EACCES/EPERM for operations that
 /// exist but are not allowed, ENOSYS for the rest.
 fn refusal(nr: i64) -> i32 {
@@ -371,22 +394,8 @@ fn refusal(nr: i64) -> i32 {
         | libc::SYS_accept4
         | libc::SYS_execve
         | libc::SYS_execveat
-        | libc::SYS_ptrace
-        | libc::SYS_mount
-        | libc::SYS_chdir
-        | libc::SYS_unlink
-        | libc::SYS_unlinkat
-        | libc::SYS_rename
-        | libc::SYS_renameat
-        | libc::SYS_renameat2
-        | libc::SYS_mkdir
-        | libc::SYS_mkdirat
-        | libc::SYS_creat
-        | libc::SYS_truncate
-        | libc::SYS_chmod
-        | libc::SYS_chown
-        | libc::SYS_symlink
-        | libc::SYS_link => libc::EACCES,
+        | libc::SYS_ptrace => libc::EACCES,
+        nr if changes_file_system(nr) => libc::EACCES,
         libc::SYS_pipe
         | libc::SYS_pipe2
         | libc::SYS_setuid
@@ -396,6 +405,64 @@ fn refusal(nr: i64) -> i32 {
     }
 }
 
+/// System calls that change the file system (names, contents, metadata,
+/// mounts, the working or root directory): all refused with EACCES, as
+/// `spec/host-mode.md` lists them.
+fn changes_file_system(nr: i64) -> bool {
+    matches!(
+        nr,
+        libc::SYS_unlink
+            | libc::SYS_unlinkat
+            | libc::SYS_rmdir
+            | libc::SYS_rename
+            | libc::SYS_renameat
+            | libc::SYS_renameat2
+            | libc::SYS_mkdir
+            | libc::SYS_mkdirat
+            | libc::SYS_mknod
+            | libc::SYS_mknodat
+            | libc::SYS_link
+            | libc::SYS_linkat
+            | libc::SYS_symlink
+            | libc::SYS_symlinkat
+            | libc::SYS_creat
+            | libc::SYS_truncate
+            | libc::SYS_ftruncate
+            | libc::SYS_fallocate
+            | libc::SYS_chmod
+            | libc::SYS_fchmod
+            | libc::SYS_fchmodat
+            | libc::SYS_chown
+            | libc::SYS_fchown
+            | libc::SYS_lchown
+            | libc::SYS_fchownat
+            | libc::SYS_utime
+            | libc::SYS_utimes
+            | libc::SYS_utimensat
+            | libc::SYS_futimesat
+            | libc::SYS_setxattr
+            | libc::SYS_lsetxattr
+            | libc::SYS_fsetxattr
+            | libc::SYS_removexattr
+            | libc::SYS_lremovexattr
+            | libc::SYS_fremovexattr
+            | libc::SYS_mount
+            | libc::SYS_umount2
+            | libc::SYS_pivot_root
+            | libc::SYS_chroot
+            | libc::SYS_swapon
+            | libc::SYS_swapoff
+            | libc::SYS_fsopen
+            | libc::SYS_fsconfig
+            | libc::SYS_fsmount
+            | libc::SYS_move_mount
+            | libc::SYS_open_tree
+            | libc::SYS_mount_setattr
+            | libc::SYS_chdir
+            | libc::SYS_fchdir
+    )
+}
+
 fn result(r: Result<i64, i32>) -> Action {
     match r {
         Ok(v) => Action::Ret(v),
@@ -403,28 +470,63 @@ fn result(r: Result<i64, i32>) -> Action {
     }
 }
 
-fn path_is_absolute(g: &Guest, p: u64) -> bool {
-    matches!(lock(&g.aspace).read_user(p, 1).as_deref(), Ok([b'/']))
+/// The program file, if `path` relative to `dirfd` names it, as the `*at`
+/// calls resolve: an absolute path ignores `dirfd`; a relative one is
+/// resolved against the guest's working directory `/` for AT_FDCWD, and
+/// fails with ENOTDIR for any open descriptor (the guest has no directory
+/// descriptors) and EBADF for any other number.
+fn resolve_at<'g>(
+    g: &'g Guest,
+    dirfd: i32,
+    path: &[u8],
+) -> Result<&'g crate::progfile::ProgramFile, i32> {
+    if !path.is_empty() && path[0] != b'/' && dirfd != libc::AT_FDCWD {
+        return Err(if lock(&g.files).fds.contains_key(&dirfd) {
+            libc::ENOTDIR
+        } else {
+            libc::EBADF
+        });
+    }
+    g.policy.lookup(path).map_err(|e| match e {
+        NotFound::Empty => libc::ENOENT,
+        NotFound::Denied => {
+            if g.trace {
+                eprintln!("[kvm] refused path {:?}", String::from_utf8_lossy(path));
+            }
+            libc::EACCES
+        }
+    })
 }
 
-fn sys_open(g: &Guest, path: u64, flags: u64) -> Action {
+fn sys_open(g: &Guest, dirfd: i32, path: u64, flags: u64) -> Action {
     let p = tryf!(lock(&g.aspace).read_cstr(path, 4096));
     let write = flags & (libc::O_WRONLY | libc::O_RDWR) as u64 != 0;
     let modify =
         flags & (libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND | libc::O_TMPFILE) as u64 != 0;
-    if write || modify || !g.policy.is_readable(&p) {
-        if g.trace {
-            eprintln!("[kvm] refused open of {:?}", String::from_utf8_lossy(&p));
-        }
+    if let Err(e) = resolve_at(g, dirfd, &p) {
+        return err(e);
+    }
+    if write || modify {
         return err(libc::EACCES);
     }
-    match g.policy.open_readable() {
-        Ok(f) => match lock(&g.files).insert(Fd::File(f)) {
-            Some(fd) => Action::Ret(i64::from(fd)),
-            None => err(libc::EMFILE),
-        },
-        Err(e) => err(e.raw_os_error().unwrap_or(libc::EIO)),
+    match lock(&g.files).insert(Fd::File { offset: 0 }) {
+        Some(fd) => Action::Ret(i64::from(fd)),
+        None => err(libc::EMFILE),
     }
+}
+
+fn sys_access(g: &Guest, dirfd: i32, path: &[u8], mode: u64) -> Action {
+    if mode & !7 != 0 {
+        return err(libc::EINVAL);
+    }
+    if let Err(e) = resolve_at(g, dirfd, path) {
+        return err(e);
+    }
+    // The program file is read-only (mode 0444) to the guest.
+    if mode & (libc::W_OK | libc::X_OK) as u64 != 0 {
+        return err(libc::EACCES);
+    }
+    Action::Ret(0)
 }
 
 fn host_read(fd: i32, buf: &mut [u8]) -> Result<usize, i32> {
@@ -439,8 +541,14 @@ fn host_read(fd: i32, buf: &mut [u8]) -> Result<usize, i32> {
     }
 }
 
-fn host_write_all(fd: i32, mut buf: &[u8]) -> Result<(), i32> {
+/// Writes all of `buf` to host descriptor `fd`, unless the guest is being
+/// stopped: the stop signal interrupts a write blocked on a stalled
+/// reader (EINTR), and then the rest is dropped instead of retried.
+fn host_write_all(g: &Guest, fd: i32, mut buf: &[u8]) -> Result<(), i32> {
     while !buf.is_empty() {
+        if g.stopping() {
+            return Err(libc::EINTR);
+        }
         // SAFETY: `buf` is a valid readable buffer of the given length.
         let n = unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
         if n < 0 {
@@ -461,24 +569,31 @@ fn host_write_all(fd: i32, mut buf: &[u8]) -> Result<(), i32> {
 /// while blocking).
 fn read_fd(g: &Guest, fd: u64, len: usize, at: Option<u64>) -> Result<Vec<u8>, i32> {
     let mut buf = vec![0u8; len.min(MAX_IO)];
-    let file = {
-        let files = lock(&g.files);
-        match files.fds.get(&(fd as i32)) {
-            Some(Fd::Stdin) => None,
-            Some(Fd::File(f)) => Some(f.try_clone().map_err(|_| libc::EIO)?),
-            Some(_) => return Err(libc::EBADF),
-            None => return Err(libc::EBADF),
+    let mut files = lock(&g.files);
+    let n = match (files.fds.get_mut(&(fd as i32)), at) {
+        (Some(Fd::Stdin), None) => {
+            // Reading stdin may block: not under the descriptor table lock.
+            drop(files);
+            // A stop signal that came before this point is not seen by
+            // read(); `Guest::wait` sends another until the thread has ended.
+            if g.stopping() {
+                return Err(libc::EINTR);
+            }
+            host_read(0, &mut buf)?
         }
-    };
-    let n = match (file, at) {
-        (None, None) => host_read(0, &mut buf)?,
-        (None, Some(_)) => return Err(libc::ESPIPE),
-        (Some(mut f), None) => f
-            .read(&mut buf)
-            .map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?,
-        (Some(f), Some(off)) => f
-            .read_at(&mut buf, off)
-            .map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?,
+        (Some(Fd::Stdin), Some(_)) => return Err(libc::ESPIPE),
+        (Some(Fd::File { offset }), at) => {
+            let file = g.policy.program().ok_or(libc::EBADF)?;
+            // The table stays locked across the read (a regular file's
+            // read does not block), so reads sharing a descriptor each
+            // advance its offset in turn, as on Linux.
+            let n = file.read_at(&mut buf, at.unwrap_or(*offset))?;
+            if at.is_none() {
+                *offset = offset.saturating_add(n as u64);
+            }
+            n
+        }
+        _ => return Err(libc::EBADF),
     };
     buf.truncate(n);
     Ok(buf)
@@ -501,7 +616,7 @@ fn write_fd(g: &Guest, fd: u64, data: &[u8]) -> Result<(), i32> {
         Some(_) => return Err(libc::EBADF),
         None => return Err(libc::EBADF),
     };
-    host_write_all(host, data)
+    host_write_all(g, host, data)
 }
 
 fn sys_write(g: &Guest, fd: u64, buf: u64, len: u64) -> Action {
@@ -569,16 +684,28 @@ fn sys_readv(g: &Guest, fd: u64, iov: u64, cnt: u64) -> Action {
 fn sys_lseek(g: &Guest, fd: u64, off: i64, whence: u64) -> Action {
     let mut files = lock(&g.files);
     match files.fds.get_mut(&(fd as i32)) {
-        Some(Fd::File(f)) => {
-            let pos = match whence {
-                0 if off >= 0 => SeekFrom::Start(off as u64),
-                1 => SeekFrom::Current(off),
-                2 => SeekFrom::End(off),
+        Some(Fd::File { offset }) => {
+            let base = match i32::try_from(whence).unwrap_or(-1) {
+                libc::SEEK_SET => 0,
+                libc::SEEK_CUR => *offset,
+                libc::SEEK_END => match g.policy.program().map(|f| f.info()) {
+                    Some(Ok(info)) => info.size,
+                    Some(Err(e)) => return err(e),
+                    None => return err(libc::EBADF),
+                },
                 _ => return err(libc::EINVAL),
             };
-            match f.seek(pos) {
-                Ok(p) => Action::Ret(p as i64),
-                Err(e) => err(e.raw_os_error().unwrap_or(libc::EINVAL)),
+            // Offsets beyond i64 or below 0 are EINVAL, as lseek's are.
+            match i64::try_from(base)
+                .ok()
+                .and_then(|b| b.checked_add(off))
+                .filter(|p| *p >= 0)
+            {
+                Some(p) => {
+                    *offset = p as u64;
+                    Action::Ret(p)
+                }
+                None => err(libc::EINVAL),
             }
         }
         Some(_) => err(libc::ESPIPE),
@@ -600,14 +727,23 @@ fn stat_bytes(mode: u32, size: u64, blksize: u64, mtime: i64) -> [u8; 144] {
     b
 }
 
-fn stat_program_file(g: &Guest, out: u64) -> Action {
-    match g.policy.open_readable().and_then(|f| f.metadata()) {
-        Ok(m) => {
-            let b = stat_bytes(libc::S_IFREG | 0o444, m.len(), 4096, m.mtime());
+fn program_stat(file: &crate::progfile::ProgramFile) -> Result<[u8; 144], i32> {
+    let info = file.info()?;
+    Ok(stat_bytes(
+        libc::S_IFREG | 0o444,
+        info.size,
+        4096,
+        info.mtime,
+    ))
+}
+
+fn stat_path(g: &Guest, dirfd: i32, path: &[u8], out: u64) -> Action {
+    match resolve_at(g, dirfd, path).and_then(program_stat) {
+        Ok(b) => {
             tryf!(lock(&g.aspace).write_user(out, &b));
             Action::Ret(0)
         }
-        Err(e) => err(e.raw_os_error().unwrap_or(libc::EIO)),
+        Err(e) => err(e),
     }
 }
 
@@ -615,9 +751,10 @@ fn sys_fstat(g: &Guest, fd: i32, out: u64) -> Action {
     let b = {
         let files = lock(&g.files);
         match files.fds.get(&fd) {
-            Some(Fd::File(f)) => match f.metadata() {
-                Ok(m) => stat_bytes(libc::S_IFREG | 0o444, m.len(), 4096, m.mtime()),
-                Err(_) => return err(libc::EIO),
+            Some(Fd::File { .. }) => match g.policy.program().map(program_stat) {
+                Some(Ok(b)) => b,
+                Some(Err(e)) => return err(e),
+                None => return err(libc::EBADF),
             },
             Some(Fd::Stdin) | Some(Fd::Stdout) | Some(Fd::Stderr) => {
                 // Only the file type of the host stream is revealed (so
@@ -677,7 +814,7 @@ fn sys_fcntl(g: &Guest, fd: i32, cmd: i32) -> Action {
     match cmd {
         libc::F_GETFD | libc::F_SETFD | libc::F_SETFL => Action::Ret(0),
         libc::F_GETFL => Action::Ret(match f {
-            Fd::Stdin | Fd::File(_) => libc::O_RDONLY,
+            Fd::Stdin | Fd::File { .. } => libc::O_RDONLY,
             Fd::Stdout | Fd::Stderr => libc::O_WRONLY,
         } as i64),
         _ => err(libc::EINVAL),
@@ -700,7 +837,7 @@ fn sys_poll(g: &Guest, fds: u64, n: u64, timeout: i32) -> Action {
             let rev: i16 = match files.fds.get(&fd) {
                 _ if fd < 0 => 0,
                 None => libc::POLLNVAL,
-                Some(Fd::File(_)) => events & (libc::POLLIN | libc::POLLOUT),
+                Some(Fd::File { .. }) => events & (libc::POLLIN | libc::POLLOUT),
                 Some(Fd::Stdin) => {
                     host.push((
                         i,
@@ -750,7 +887,7 @@ fn sys_poll(g: &Guest, fds: u64, n: u64, timeout: i32) -> Action {
         }
     } else if ready == 0 && timeout != 0 {
         let d = if timeout < 0 {
-            Duration::from_secs(3600 * 24)
+            Duration::MAX
         } else {
             Duration::from_millis(timeout as u64)
         };
@@ -876,17 +1013,48 @@ fn sys_clock_gettime(g: &Guest, clk: u64, out: u64) -> Action {
     Action::Ret(0)
 }
 
-fn read_timespec(g: &Guest, at: u64) -> Result<Duration, Fault> {
-    let b = lock(&g.aspace).read_user(at, 16)?;
+/// Reads a struct timespec: EFAULT if it cannot be read, EINVAL (as on
+/// Linux) if its seconds are negative or its nanoseconds outside
+/// 0..=999,999,999. Any valid value fits a Duration; callers add it to an
+/// Instant only with checked_add (too far away means for ever).
+fn read_timespec(g: &Guest, at: u64) -> Result<Duration, Action> {
+    let b = lock(&g.aspace).read_user(at, 16).map_err(fault)?;
     let mut x = [0u8; 8];
     x.copy_from_slice(&b[..8]);
     let s = i64::from_le_bytes(x);
     x.copy_from_slice(&b[8..]);
     let ns = i64::from_le_bytes(x);
-    Ok(Duration::new(
-        s.max(0) as u64,
-        ns.clamp(0, 999_999_999) as u32,
-    ))
+    match (u64::try_from(s), u32::try_from(ns)) {
+        (Ok(s), Ok(ns)) if ns < 1_000_000_000 => Ok(Duration::new(s, ns)),
+        _ => Err(err(libc::EINVAL)),
+    }
+}
+
+/// The time on host clock `clk` as a Duration since its epoch (zero if
+/// the clock cannot be read).
+fn clock_now(clk: i32) -> Duration {
+    let (s, ns) = host_clock(clk);
+    Duration::new(s.max(0) as u64, ns.clamp(0, 999_999_999) as u32)
+}
+
+/// clock_nanosleep(clock, flags, request, remain) on the clocks a sleep
+/// can be measured against (REALTIME, MONOTONIC, BOOTTIME); the others,
+/// including the CPU-time clocks, are EINVAL. With TIMER_ABSTIME the
+/// request is a time on that clock; a time in the past returns at once.
+fn sys_clock_nanosleep(g: &Guest, clock: u64, flags: u64, request: u64) -> Action {
+    let clock = match i32::try_from(clock) {
+        Ok(c @ (libc::CLOCK_REALTIME | libc::CLOCK_MONOTONIC | libc::CLOCK_BOOTTIME)) => c,
+        _ => return err(libc::EINVAL),
+    };
+    let d = match read_timespec(g, request) {
+        Ok(d) => d,
+        Err(e) => return e,
+    };
+    if flags & libc::TIMER_ABSTIME as u64 != 0 {
+        sleep(g, d.saturating_sub(clock_now(clock)))
+    } else {
+        sleep(g, d)
+    }
 }
 
 fn sleep(g: &Guest, d: Duration) -> Action {
@@ -911,6 +1079,11 @@ fn sys_getaffinity(g: &Guest, size: u64, out: u64) -> Action {
 }
 
 fn sys_getrlimit(g: &Guest, res: u32, out: u64) -> Action {
+    /// RLIM_NLIMITS: resources are numbered below this.
+    const RESOURCES: u32 = 16;
+    if res >= RESOURCES {
+        return err(libc::EINVAL);
+    }
     if out == 0 {
         return Action::Ret(0);
     }
@@ -967,25 +1140,26 @@ fn sys_futex(g: &Guest, a: [u64; 6]) -> Action {
             if bitset == 0 {
                 return err(libc::EINVAL);
             }
+            // No timeout, or one too far away to represent: wait until
+            // woken or until the guest stops.
             let deadline = if a[3] == 0 {
                 None
             } else {
                 let d = match read_timespec(g, a[3]) {
                     Ok(d) => d,
-                    Err(f) => return fault(f),
+                    Err(e) => return e,
                 };
-                if cmd == WAIT {
-                    Some(Instant::now() + d)
+                let left = if cmd == WAIT {
+                    d
                 } else {
                     // Absolute time on the chosen clock.
-                    let (s, ns) = host_clock(if realtime {
+                    d.saturating_sub(clock_now(if realtime {
                         libc::CLOCK_REALTIME
                     } else {
                         libc::CLOCK_MONOTONIC
-                    });
-                    let now = Duration::new(s.max(0) as u64, ns.clamp(0, 999_999_999) as u32);
-                    Some(Instant::now() + d.saturating_sub(now))
-                }
+                    }))
+                };
+                Instant::now().checked_add(left)
             };
             let gpa = tryf!(lock(&g.aspace).u32_addr(uaddr, Access::Read));
             let current = || {

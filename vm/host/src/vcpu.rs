@@ -1,6 +1,13 @@
 //! The running guest: shared state, one host thread per vCPU (one vCPU per
 //! guest thread), the exit loop that turns port writes into system calls
 //! and faults, and stopping every vCPU (exit_group, timeout).
+//!
+//! Host resources stay bounded by the 200-vCPU limit whatever the guest
+//! does: a host thread whose guest thread ended is joined at the next
+//! thread start (so at most 200 host threads and stacks exist, plus the
+//! one being started), each host thread has a small fixed stack
+//! (`VCPU_THREAD_STACK`), and stopping re-sends its signal until every
+//! vCPU thread has ended, so no thread can stay blocked in the host.
 
 use crate::addrspace::{Access, AddressSpace, Fault};
 use crate::cpu;
@@ -9,6 +16,8 @@ use crate::policy::Policy;
 use crate::syscalls::{self, Action, FdTable};
 use kvm_bindings::{kvm_fpu, kvm_regs, kvm_xcrs, CpuId};
 use kvm_ioctls::{SyncReg, VcpuExit, VcpuFd, VmFd};
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Once};
 use std::thread::JoinHandle;
@@ -34,20 +43,134 @@ struct Running {
     run: usize,
 }
 
+/// Stack size of each vCPU host thread. The exit loop and the system-call
+/// layer keep their buffers on the heap; their deepest stack use is a few
+/// KiB of locals and KVM ioctl arguments, so 256 KiB leaves a wide margin
+/// while keeping 200 threads' stacks within 50 MiB (the default would be
+/// 2 MiB each).
+const VCPU_THREAD_STACK: usize = 256 << 10;
+
+/// How often stopping re-sends the kick signal to vCPU threads that have
+/// not ended yet. A signal that lands just before a thread enters a
+/// blocking host call (read, write, poll) is lost; the next one reaches
+/// it inside the call. Short enough that a stop takes no noticeable time,
+/// long enough that the signals cost nothing.
+const REKICK_INTERVAL: Duration = Duration::from_millis(10);
+
 #[derive(Default)]
 struct Threads {
     running: Vec<Running>,
     /// vCPUs of exited threads, reused (KVM cannot destroy a vCPU).
     idle: Vec<(VcpuFd, u64)>,
     next_slot: u64,
-    handles: Vec<JoinHandle<()>>,
+    /// Host threads not joined yet, by guest tid.
+    handles: HashMap<u32, JoinHandle<()>>,
+    /// Guest tids whose host thread has finished its work and is about to
+    /// return: joined (promptly) by the next `spawn` or by `wait`.
+    exited: Vec<u32>,
     live: u32,
+}
+
+impl Threads {
+    /// Takes the handles of host threads that have finished, to be joined
+    /// without the lock held.
+    fn take_exited(&mut self) -> Vec<JoinHandle<()>> {
+        let tids = std::mem::take(&mut self.exited);
+        tids.iter()
+            .filter_map(|tid| self.handles.remove(tid))
+            .collect()
+    }
+
+    /// Sets `immediate_exit` on every registered vCPU and signals its host
+    /// thread, which interrupts KVM_RUN and any blocking host call.
+    fn kick_all(&self) {
+        for r in &self.running {
+            // SAFETY: `run` points at the kvm_run page of a vCPU whose
+            // VcpuFd is alive: a `Registration` removes its entry (under
+            // the threads lock, which the caller holds) before it lets go
+            // of the VcpuFd, also when its thread unwinds. The byte is only
+            // ever set to 1 here, racing benignly with KVM's reads.
+            unsafe {
+                let p = r.run as *mut kvm_bindings::kvm_run;
+                std::ptr::addr_of_mut!((*p).immediate_exit).write_volatile(1);
+                libc::pthread_kill(r.thread, kick_signal());
+            }
+        }
+    }
+}
+
+/// A vCPU thread's place in `Threads::running` and its VcpuFd, tied
+/// together: the entry is removed before the VcpuFd is given back to the
+/// idle list, and dropping the registration (also while unwinding from a
+/// panic) does both, so `finish` can never write through the kvm_run page
+/// of a vCPU that is gone. The drop also hands the thread to the joiner.
+struct Registration<'a> {
+    guest: &'a Guest,
+    tid: u32,
+    registered: bool,
+    vcpu: Option<(VcpuFd, u64)>,
+}
+
+impl<'a> Registration<'a> {
+    fn new(guest: &'a Guest, mut vcpu: VcpuFd, slot: u64, tid: u32) -> Registration<'a> {
+        let mut t = lock(&guest.threads);
+        let run = vcpu.get_kvm_run() as *mut kvm_bindings::kvm_run as usize;
+        // SAFETY: pthread_self has no preconditions.
+        let thread = unsafe { libc::pthread_self() };
+        t.running.push(Running { tid, thread, run });
+        Registration {
+            guest,
+            tid,
+            registered: true,
+            vcpu: Some((vcpu, slot)),
+        }
+    }
+
+    fn vcpu(&mut self) -> Option<&mut VcpuFd> {
+        self.vcpu.as_mut().map(|(v, _)| v)
+    }
+
+    /// Leaves the running list; true if this was the last live thread.
+    fn unregister(&mut self) -> bool {
+        let mut t = lock(&self.guest.threads);
+        self.unregister_locked(&mut t)
+    }
+
+    fn unregister_locked(&mut self, t: &mut Threads) -> bool {
+        if !self.registered {
+            return false;
+        }
+        self.registered = false;
+        t.running.retain(|r| r.tid != self.tid);
+        t.live = t.live.saturating_sub(1);
+        t.live == 0
+    }
+}
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.guest
+                .finish(Exit::Error("a vCPU thread failed".into()));
+        }
+        let mut t = lock(&self.guest.threads);
+        self.unregister_locked(&mut t);
+        if let Some((mut vcpu, slot)) = self.vcpu.take() {
+            vcpu.set_kvm_immediate_exit(0);
+            t.idle.push((vcpu, slot));
+        }
+        t.exited.push(self.tid);
+        drop(t);
+        self.guest.threads_cond.notify_all();
+    }
 }
 
 /// State shared by all vCPU threads of one guest. Fields drop in order:
 /// the vCPUs (in `threads`) before the VM, the VM before guest memory.
 pub struct Guest {
     threads: Mutex<Threads>,
+    /// Signalled when a vCPU thread ends (for `wait`).
+    threads_cond: Condvar,
     pub vm: VmFd,
     pub cpuid: CpuId,
     pub xcr0: Option<u64>,
@@ -156,6 +279,7 @@ impl Guest {
             exit: Mutex::new(None),
             exit_cond: Condvar::new(),
             threads: Mutex::new(Threads::default()),
+            threads_cond: Condvar::new(),
             ring3_syscalls: AtomicBool::new(false),
             sync_regs,
             started,
@@ -175,39 +299,44 @@ impl Guest {
             if x.is_none() {
                 *x = Some(e);
             }
+            // Set under the lock `sleep` checks it under, so a sleeper
+            // either sees it or is already waiting for the notification.
+            self.stop.store(true, Ordering::SeqCst);
         }
-        self.stop.store(true, Ordering::SeqCst);
         self.futex.shutdown();
         self.exit_cond.notify_all();
-        let t = lock(&self.threads);
-        for r in &t.running {
-            // SAFETY: `run` points at the kvm_run page of a vCPU whose
-            // VcpuFd is alive: entries are removed (under this lock) before
-            // a vCPU thread lets go of its VcpuFd. The byte is only ever
-            // set to 1 here, racing benignly with KVM's reads.
-            unsafe {
-                let p = r.run as *mut kvm_bindings::kvm_run;
-                std::ptr::addr_of_mut!((*p).immediate_exit).write_volatile(1);
-                libc::pthread_kill(r.thread, kick_signal());
-            }
-        }
+        lock(&self.threads).kick_all();
     }
 
-    /// Sleeps up to `d`; returns early (true) if the guest is stopping.
+    /// True if `tid` is a thread of this guest that is still running.
+    pub fn is_running_thread(&self, tid: u32) -> bool {
+        lock(&self.threads).running.iter().any(|r| r.tid == tid)
+    }
+
+    /// Sleeps up to `d` (a duration past the end of `Instant` means for
+    /// ever); returns early (true) if the guest is stopping.
     pub fn sleep(&self, d: Duration) -> bool {
-        let deadline = Instant::now() + d;
+        let deadline = Instant::now().checked_add(d);
         let mut x = lock(&self.exit);
         loop {
             if self.stopping() {
                 return true;
             }
-            let now = Instant::now();
-            if now >= deadline {
-                return false;
-            }
-            x = match self.exit_cond.wait_timeout(x, deadline - now) {
-                Ok(r) => r.0,
-                Err(e) => e.into_inner().0,
+            let wait = match deadline {
+                None => None,
+                Some(end) => match end.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => Some(left),
+                    _ => return false,
+                },
+            };
+            x = match wait {
+                None => self.exit_cond.wait(x).unwrap_or_else(|e| e.into_inner()),
+                Some(left) => {
+                    self.exit_cond
+                        .wait_timeout(x, left)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
             };
         }
     }
@@ -215,7 +344,8 @@ impl Guest {
     /// Waits until the guest ends or `timeout` passes, then stops every
     /// vCPU and joins their threads.
     pub fn wait(&self, timeout: Option<Duration>) -> Exit {
-        let deadline = timeout.map(|t| Instant::now() + t);
+        // A timeout too far away to represent is no timeout.
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         {
             let mut x = lock(&self.exit);
             while x.is_none() {
@@ -238,8 +368,25 @@ impl Guest {
             }
         }
         self.finish(Exit::Timeout);
+        // Kick again until every vCPU thread has left the running list:
+        // one whose signal came just before it blocked gets the next one.
+        {
+            let mut t = lock(&self.threads);
+            while !t.running.is_empty() {
+                t = self
+                    .threads_cond
+                    .wait_timeout(t, REKICK_INTERVAL)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+                t.kick_all();
+            }
+        }
         loop {
-            let h = lock(&self.threads).handles.pop();
+            let h = {
+                let mut t = lock(&self.threads);
+                let tid = t.handles.keys().next().copied();
+                tid.and_then(|tid| t.handles.remove(&tid))
+            };
             match h {
                 Some(h) => {
                     let _ = h.join();
@@ -309,7 +456,7 @@ impl Guest {
     /// KVM, ring 3 under PVM); the answer decides how system calls return.
     fn probe(&self, vcpu: &mut VcpuFd) -> Result<(), String> {
         let regs = kvm_regs {
-            rip: cpu::KBASE + cpu::STUBS + cpu::PROBE,
+            rip: cpu::probe_va(),
             rflags: 0x202,
             rax: u64::MAX,
             ..Default::default()
@@ -368,6 +515,12 @@ impl Guest {
         clear_tid: u64,
         main: bool,
     ) -> Result<(), String> {
+        // Join the host threads of guest threads that have ended, so host
+        // threads never outnumber the vCPUs.
+        let finished = lock(&self.threads).take_exited();
+        for h in finished {
+            let _ = h.join();
+        }
         let mut t = lock(&self.threads);
         if self.stopping() {
             t.idle.push((vcpu, slot));
@@ -377,10 +530,11 @@ impl Guest {
         t.live += 1;
         let h = std::thread::Builder::new()
             .name(format!("vcpu-{tid}"))
+            .stack_size(VCPU_THREAD_STACK)
             .spawn(move || g.thread_main(vcpu, slot, tid, clear_tid, main));
         match h {
             Ok(h) => {
-                t.handles.push(h);
+                t.handles.insert(tid, h);
                 Ok(())
             }
             Err(e) => {
@@ -392,41 +546,35 @@ impl Guest {
 
     fn thread_main(
         self: Arc<Guest>,
-        mut vcpu: VcpuFd,
+        vcpu: VcpuFd,
         slot: u64,
         tid: u32,
         clear_tid: u64,
         main: bool,
     ) {
-        {
-            let mut t = lock(&self.threads);
-            let run = vcpu.get_kvm_run() as *mut kvm_bindings::kvm_run as usize;
-            // SAFETY: pthread_self has no preconditions.
-            let thread = unsafe { libc::pthread_self() };
-            t.running.push(Running { tid, thread, run });
-        }
-        if self.stopping() {
-            vcpu.set_kvm_immediate_exit(1);
-        }
-        if self.sync_regs {
-            vcpu.set_sync_valid_reg(SyncReg::Register);
-        }
+        let mut reg = Registration::new(&self, vcpu, slot, tid);
         let mut th = ThreadState {
             tid,
             slot,
             clear_tid,
             first: main,
         };
-        let end = self.run_loop(&mut vcpu, &mut th);
-        // Unregister before the VcpuFd can go away (see `finish`).
-        let last = {
-            let mut t = lock(&self.threads);
-            t.running.retain(|r| r.tid != tid);
-            vcpu.set_kvm_immediate_exit(0);
-            t.idle.push((vcpu, slot));
-            t.live = t.live.saturating_sub(1);
-            t.live == 0
-        };
+        // A bug that panics here must end the guest with an error, not
+        // leave a vCPU thread missing that the others wait for.
+        let end = catch_unwind(AssertUnwindSafe(|| match reg.vcpu() {
+            Some(vcpu) => {
+                if self.stopping() {
+                    vcpu.set_kvm_immediate_exit(1);
+                }
+                if self.sync_regs {
+                    vcpu.set_sync_valid_reg(SyncReg::Register);
+                }
+                self.run_loop(vcpu, &mut th)
+            }
+            None => ThreadEnd::Stopped,
+        }))
+        .unwrap_or_else(|_| ThreadEnd::Process(Exit::Error("a vCPU thread failed".into())));
+        let last = reg.unregister();
         match end {
             ThreadEnd::Thread(code) => {
                 if th.clear_tid != 0 {
@@ -468,6 +616,13 @@ impl Guest {
             }
             let port = match ran {
                 Ok(VcpuExit::IoOut(port, _)) => port,
+                // The TSS I/O bitmap cannot tell reads from writes, so
+                // ring 3 may `in` from the syscall port: a port access the
+                // guest may not make, as a native process would see it.
+                Ok(VcpuExit::IoIn(port, _)) => {
+                    let msg = format!("I/O port access (in from port {port:#x})");
+                    return ThreadEnd::Process(Exit::Signal(libc::SIGSEGV, msg));
+                }
                 Ok(VcpuExit::Shutdown) => {
                     return ThreadEnd::Process(Exit::Signal(libc::SIGSEGV, "triple fault".into()))
                 }
@@ -490,9 +645,10 @@ impl Guest {
             } else if (cpu::EXC_PORT_BASE..cpu::EXC_PORT_BASE + 32).contains(&port) {
                 self.on_exception(vcpu, th, u64::from(port - cpu::EXC_PORT_BASE))
             } else {
-                Err(ThreadEnd::Process(Exit::Error(format!(
-                    "write to unknown port {port:#x}"
-                ))))
+                Err(ThreadEnd::Process(Exit::Signal(
+                    libc::SIGSEGV,
+                    format!("I/O port access (out to port {port:#x})"),
+                )))
             };
             self.stats.add(&self.stats.host_ns, t1.elapsed());
             if let Err(end) = r {
@@ -631,7 +787,11 @@ impl Guest {
                         };
                         Err(ThreadEnd::Process(Exit::Signal(
                             libc::SIGSEGV,
-                            format!("{what} to {:#x} at {rip:#x}", s.cr2),
+                            format!(
+                                "{what} to {:#x} ({}) at {rip:#x}",
+                                s.cr2,
+                                format!("{access:?}").to_ascii_lowercase()
+                            ),
                         )))
                     }
                 }

@@ -17,8 +17,9 @@ int main(int argc, char **argv) {
     if (!strcmp(m, "hlt")) __asm__ volatile("hlt");
     if (!strcmp(m, "ud2")) __asm__ volatile("ud2");
     if (!strcmp(m, "kernel-read")) return *(volatile int *)0xffffffff80000000ULL;
-    if (!strcmp(m, "stub-write")) *(volatile char *)0xffffffff80002000ULL = 0x90;
-    if (!strcmp(m, "stub-jump")) ((void (*)(void))0xffffffff80002000ULL)();
+    /* The stub page (cpu.rs STUBS_VA). */
+    if (!strcmp(m, "stub-write")) *(volatile char *)0xffffffff80200000ULL = 0x90;
+    if (!strcmp(m, "stub-jump")) ((void (*)(void))0xffffffff80200000ULL)();
     if (!strcmp(m, "stack-overflow")) return overflow();
     *(volatile int *)16 = 1;
     return 0;

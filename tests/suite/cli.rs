@@ -1,0 +1,252 @@
+//! Command-line trials: what `lang` does with the files and words it is
+//! given, before any program runs (input limits, options after FILE, paths
+//! in `.bc` files).
+
+use crate::{lang, tempdir, Output};
+use libtest_mimic::{Failed, Trial};
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+pub fn trials() -> Vec<Trial> {
+    vec![
+        Trial::test(
+            "cli::words_after_file_go_to_args",
+            words_after_file_go_to_args,
+        ),
+        Trial::test("cli::misplaced_option_is_a_usage_error", misplaced_option),
+        Trial::test("cli::devices_are_refused", devices_are_refused),
+        Trial::test("cli::fifo_is_refused_without_blocking", fifo_is_refused),
+        Trial::test("cli::directory_is_refused", directory_is_refused),
+        Trial::test("cli::oversized_file_is_refused", oversized_file_is_refused),
+        Trial::test("cli::repl_load_is_bounded", repl_load_is_bounded),
+        Trial::test(
+            "cli::bc_bytes_do_not_depend_on_the_path",
+            bc_bytes_independent_of_path,
+        ),
+    ]
+}
+
+/// A program that prints each of its arguments on a line.
+const PRINT_ARGS: &str = "fn main() {\n    let a = args();\n    var i = 0;\n    while i < a.len() {\n        println(a[i]);\n        i += 1;\n    }\n}\n";
+
+/// How long a trial waits for `lang` before it counts as hung: far longer
+/// than any of these commands needs, so only a real hang reaches it.
+const HANG_LIMIT: Duration = Duration::from_secs(30);
+
+/// Runs `lang ARGS` in `cwd` with `stdin`, killing it if it hangs (the
+/// failure these trials guard against is often a read that never ends).
+fn run_bounded(args: &[&str], cwd: &Path, stdin: &[u8]) -> Result<Output, Failed> {
+    let mut child = lang()
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start lang: {e}"))?;
+    if let Some(mut pipe) = child.stdin.take() {
+        use std::io::Write;
+        let _ = pipe.write_all(stdin);
+    }
+    let started = Instant::now();
+    while child.try_wait().map_err(|e| e.to_string())?.is_none() {
+        if started.elapsed() > HANG_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("lang {args:?} did not finish in {HANG_LIMIT:?}").into());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    Ok(Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
+}
+
+fn expect(out: &Output, code: i32, stderr_part: &str, what: &str) -> Result<(), Failed> {
+    if out.code != code || !out.stderr.contains(stderr_part) {
+        return Err(format!(
+            "{what}: expected exit {code} and stderr containing {stderr_part:?}\n\
+             got exit {}\n--- stdout\n{}--- stderr\n{}",
+            out.code, out.stdout, out.stderr
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> Result<(), Failed> {
+    std::fs::write(dir.join(name), text).map_err(|e| format!("cannot write {name}: {e}").into())
+}
+
+/// Everything after FILE belongs to the program, even words that look like
+/// `lang run`'s own options; options before FILE still work.
+fn words_after_file_go_to_args() -> Result<(), Failed> {
+    let dir = tempdir()?;
+    write(&dir, "p.src", PRINT_ARGS)?;
+    let out = run_bounded(
+        &[
+            "run",
+            "--heap-max",
+            "64M",
+            "p.src",
+            "--gc-stats",
+            "--heap-max",
+            "1M",
+            "-x",
+            "--",
+        ],
+        &dir,
+        b"",
+    )?;
+    let expected = "p.src\n--gc-stats\n--heap-max\n1M\n-x\n--\n";
+    if out.code != 0 || out.stdout != expected || !out.stderr.is_empty() {
+        return Err(format!(
+            "exit {}\n--- stdout\n{}--- expected\n{expected}--- stderr\n{}",
+            out.code, out.stdout, out.stderr
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// A word before FILE that is no option and no file is reported as the
+/// usage error it is.
+fn misplaced_option() -> Result<(), Failed> {
+    let dir = tempdir()?;
+    write(&dir, "p.src", PRINT_ARGS)?;
+    let out = run_bounded(&["run", "--heap-mx", "1M", "p.src"], &dir, b"")?;
+    expect(&out, 2, "unexpected option '--heap-mx'", "misplaced option")
+}
+
+/// Devices are refused at once by every command that reads a program,
+/// instead of being read for ever.
+fn devices_are_refused() -> Result<(), Failed> {
+    let dir = tempdir()?;
+    for command in ["run", "check", "disasm", "build"] {
+        for device in ["/dev/zero", "/dev/urandom"] {
+            let out = run_bounded(&[command, device], &dir, b"")?;
+            expect(
+                &out,
+                66,
+                "it is a device",
+                &format!("lang {command} {device}"),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// A FIFO with no writer would block `open` for ever.
+fn fifo_is_refused() -> Result<(), Failed> {
+    let dir = tempdir()?;
+    let fifo = dir.join("prog.src");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .map_err(|e| format!("cannot run mkfifo: {e}"))?;
+    if !made.success() {
+        return Err("mkfifo failed".into());
+    }
+    let out = run_bounded(&["run", "prog.src"], &dir, b"")?;
+    expect(&out, 66, "it is a FIFO", "lang run FIFO")
+}
+
+fn directory_is_refused() -> Result<(), Failed> {
+    let dir = tempdir()?;
+    let out = run_bounded(&["check", "."], &dir, b"")?;
+    expect(&out, 66, "it is a directory", "lang check .")
+}
+
+/// A file one byte over the limit is refused before it is read (the file
+/// is sparse, so the trial costs no disk).
+fn oversized_file_is_refused() -> Result<(), Failed> {
+    let dir = tempdir()?;
+    let path = dir.join("big.src");
+    let file = std::fs::File::create(&path).map_err(|e| e.to_string())?;
+    file.set_len((64 << 20) + 1).map_err(|e| e.to_string())?;
+    let out = run_bounded(&["run", "big.src"], &dir, b"")?;
+    expect(
+        &out,
+        66,
+        "larger than 64 MiB",
+        "lang run of a 64 MiB + 1 file",
+    )?;
+    drop(file);
+    // At the limit exactly the file is read: a program padded with spaces
+    // to 64 MiB compiles and runs.
+    let program = b"fn main() { println(7); }\n";
+    let mut padded = vec![b' '; 64 << 20];
+    padded[..program.len()].copy_from_slice(program);
+    std::fs::write(&path, &padded).map_err(|e| e.to_string())?;
+    let out = run_bounded(&["run", "big.src"], &dir, b"");
+    let _ = std::fs::remove_file(&path);
+    let out = out?;
+    if out.code != 0 || out.stdout != "7\n" {
+        return Err(format!(
+            "a file at the limit did not run: exit {}\n{}",
+            out.code, out.stderr
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The REPL's `:load` reads through the same limits.
+fn repl_load_is_bounded() -> Result<(), Failed> {
+    let dir = tempdir()?;
+    let out = run_bounded(&["repl"], &dir, b":load /dev/zero\n1 + 1\n")?;
+    if !out.stderr.contains("cannot read /dev/zero: it is a device") || !out.stdout.contains("2") {
+        return Err(format!(
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            out.code, out.stdout, out.stderr
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The same source gives the same bytes wherever it is built from: by a
+/// relative path, an absolute one, or through `..`.
+fn bc_bytes_independent_of_path() -> Result<(), Failed> {
+    let dir = tempdir()?;
+    let sub = dir.join("d");
+    std::fs::create_dir_all(&sub).map_err(|e| e.to_string())?;
+    write(
+        &sub,
+        "p.src",
+        "fn main() {\n    let x = [1, 2];\n    println(x[5]);\n}\n",
+    )?;
+    let absolute = sub.join("p.src");
+    let builds: [(&Path, &str, &str); 3] = [
+        (&sub, "p.src", "1.bc"),
+        (&dir, "d/p.src", "d/2.bc"),
+        (
+            &dir,
+            absolute.to_str().ok_or("temp dir is not UTF-8")?,
+            "d/3.bc",
+        ),
+    ];
+    for (cwd, file, out) in builds {
+        let built = run_bounded(&["build", file, "-o", out], cwd, b"")?;
+        expect(&built, 0, "", &format!("lang build {file}"))?;
+    }
+    let read = |name: &str| std::fs::read(sub.join(name)).map_err(|e| e.to_string());
+    let first = read("1.bc")?;
+    for other in ["2.bc", "3.bc"] {
+        if read(other)? != first {
+            return Err(format!("{other} differs from 1.bc").into());
+        }
+    }
+    // The trace names the file without its directories, whichever way it
+    // was run.
+    let from_bc = run_bounded(&["run", "d/1.bc"], &dir, b"")?;
+    let from_src = run_bounded(&["run", "d/p.src"], &dir, b"")?;
+    for out in [&from_bc, &from_src] {
+        expect(out, 70, "(p.src:3)", "the runtime error's trace")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,317 @@
+//! Host-mode trials: every conformance program (`kvm::`) and every
+//! benchmark at its tiny size (`kvm-bench::`) run inside the KVM guest and
+//! must behave exactly as without it; `kvm-cli::` trials check the `--kvm`
+//! options and errors.
+//!
+//! Trials that need `/dev/kvm` (or the device `LANG_KVM_DEVICE` names, as
+//! lang-host reads it) are skipped where it is missing or not accessible:
+//! they are marked ignored, and one line on stderr says why. With
+//! `LANG_REQUIRE_KVM=1` (set by `.ci/run`) they run anyway, so a missing
+//! device fails them, and `kvm-cli::device_is_available` fails with the
+//! reason.
+
+use super::{
+    check_expectations, lang, relative_name, repo_relative, run_lang, run_program_with, sources,
+};
+use libtest_mimic::{Failed, Trial};
+use std::path::Path;
+
+/// A `kvm-cli::` trial's body.
+type CliTrial = fn() -> Result<(), Failed>;
+
+/// The variable that makes a missing KVM device a failure instead of a skip.
+const REQUIRE_VAR: &str = "LANG_REQUIRE_KVM";
+
+/// The KVM device the host layer opens.
+fn device() -> String {
+    std::env::var("LANG_KVM_DEVICE").unwrap_or_else(|_| "/dev/kvm".into())
+}
+
+/// Why KVM cannot be used here, if it cannot (the device is opened as
+/// lang-host opens it: read-write).
+fn unavailable() -> Option<String> {
+    let dev = device();
+    match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&dev)
+    {
+        Ok(_) => None,
+        Err(e) => Some(format!("{dev}: {e}")),
+    }
+}
+
+fn required() -> bool {
+    std::env::var_os(REQUIRE_VAR).is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// The line printed when the trials that need KVM are skipped.
+fn skip_line(why: &str) -> String {
+    format!(
+        "note: skipping the kvm::, kvm-bench:: and kvm-cli:: trials that need KVM ({why}); \
+         set {REQUIRE_VAR}=1 to make this a failure"
+    )
+}
+
+pub fn trials(root: &Path) -> Vec<Trial> {
+    let mut needs_kvm = Vec::new();
+    for src in sources(&root.join("tests/conformance")) {
+        let name = relative_name(root, &src, "tests/conformance");
+        needs_kvm.push(Trial::test(format!("kvm::{name}"), move || {
+            conformance_kvm(&src)
+        }));
+    }
+    for src in sources(&root.join("bench")) {
+        let name = relative_name(root, &src, "bench");
+        needs_kvm.push(Trial::test(format!("kvm-bench::{name}"), move || {
+            bench_kvm(&src)
+        }));
+    }
+    needs_kvm.push(Trial::test(
+        "kvm-cli::timeout_stops_a_spinning_guest",
+        kvm_timeout,
+    ));
+    let missing = unavailable();
+    let skip = missing.is_some() && !required();
+    if let (true, Some(why)) = (skip, &missing) {
+        eprintln!("{}", skip_line(why));
+    }
+    let mut trials: Vec<Trial> = needs_kvm
+        .into_iter()
+        .map(|t| t.with_ignored_flag(skip))
+        .collect();
+    trials.push(Trial::test(
+        "kvm-cli::device_is_available",
+        move || match (&missing, required()) {
+            (Some(why), true) => {
+                Err(format!("{REQUIRE_VAR} is set but KVM is not available: {why}").into())
+            }
+            _ => Ok(()),
+        },
+    ));
+    // These need no KVM device: they fail before a VM is made.
+    let no_device: [(&str, CliTrial); 4] = [
+        ("missing_guest_is_a_clear_error", kvm_missing_guest),
+        ("a_guest_from_other_sources_is_refused", kvm_other_build),
+        ("timeout_and_guest_memory_are_validated", kvm_option_ranges),
+        (
+            "a_missing_device_skips_or_fails_as_required",
+            kvm_skip_logic,
+        ),
+    ];
+    for (name, test) in no_device {
+        trials.push(Trial::test(format!("kvm-cli::{name}"), test));
+    }
+    trials
+}
+
+/// The `--kvm` run must match the expectations, and the plain run's exit
+/// code and stdout.
+fn conformance_kvm(src: &Path) -> Result<(), Failed> {
+    let rel = repo_relative(src);
+    let out = run_program_with(&["--kvm"], &rel, src)?;
+    check_expectations(src, &out)
+}
+
+/// `--timeout` ends an infinite loop in the guest from the host, with
+/// coreutils' timeout status 124.
+fn kvm_timeout() -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = run_lang(
+        &[
+            "run".as_ref(),
+            "--kvm".as_ref(),
+            "--timeout".as_ref(),
+            "1".as_ref(),
+            "tests/kvm/spin.src".as_ref(),
+        ],
+        None,
+        Some(root),
+    )?;
+    if out.code != 124 || !out.stderr.contains("--timeout") {
+        return Err(format!(
+            "expected exit 124 and a timeout message, got {}: {}",
+            out.code, out.stderr
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Without a guest binary `--kvm` fails with exit 69 and says how to build one.
+fn kvm_missing_guest() -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = lang()
+        .args(["run", "--kvm", "examples/hello.src"])
+        .current_dir(root)
+        .env("LANG_KVM_GUEST", "/nonexistent/lang-static")
+        .output()
+        .map_err(|e| e.to_string())?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(69) || !stderr.contains("crt-static") {
+        return Err(format!(
+            "expected exit 69 with build instructions, got {:?}: {stderr}",
+            out.status.code()
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// A benchmark at its tiny size prints, under `--kvm`, exactly what the
+/// suite's expected output says.
+fn bench_kvm(src: &Path) -> Result<(), Failed> {
+    let dir = src.parent().ok_or("benchmark without a folder")?;
+    let sizes = std::fs::read_to_string(dir.join("sizes")).map_err(|e| e.to_string())?;
+    let tiny = sizes
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("tiny")
+                .map(|v| v.trim_start_matches([' ', '=', ':']).trim().to_string())
+        })
+        .ok_or("no tiny size in the sizes file")?;
+    let expected = std::fs::read_to_string(dir.join("tiny.out")).map_err(|e| e.to_string())?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rel = repo_relative(src);
+    let out = run_lang(
+        &[
+            "run".as_ref(),
+            "--kvm".as_ref(),
+            rel.as_os_str(),
+            tiny.as_ref(),
+        ],
+        None,
+        Some(root),
+    )?;
+    if out.code != 0 || out.stdout != expected {
+        return Err(format!(
+            "under --kvm: exit {}\n--- expected\n{expected}--- actual\n{}--- stderr\n{}",
+            out.code, out.stdout, out.stderr
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// A guest file must carry this build's identity record: a copy of this
+/// very `lang` with one digit of its record changed is refused with exit
+/// 69 and the rebuild command, before anything is loaded, while the
+/// unchanged binary passes the check (and is then refused as not static).
+fn kvm_other_build() -> Result<(), Failed> {
+    let me = std::fs::read(env!("CARGO_BIN_EXE_lang")).map_err(|e| e.to_string())?;
+    let marker = b"lang-build-id:";
+    let at = me
+        .windows(marker.len())
+        .position(|w| w == marker)
+        .ok_or("no build identity record in the lang binary")?;
+    let mut other = me.clone();
+    let digit = at + marker.len();
+    other[digit] = if other[digit] == b'0' { b'1' } else { b'0' };
+    let dir = std::env::temp_dir().join(format!("lang-kvm-build-id-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let stale = dir.join("lang-static");
+    std::fs::write(&stale, &other).map_err(|e| e.to_string())?;
+    let run = |guest: &Path| {
+        lang()
+            .args(["run", "--kvm", "examples/hello.src"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("LANG_KVM_GUEST", guest)
+            .output()
+            .map_err(|e| e.to_string())
+    };
+    let out = run(&stale)?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(69)
+        || !stderr.contains("not built from the same sources")
+        || !stderr.contains("crt-static")
+    {
+        return Err(format!(
+            "stale guest: expected exit 69 and a rebuild hint, got {:?}: {stderr}",
+            out.status.code()
+        )
+        .into());
+    }
+    let out = run(Path::new(env!("CARGO_BIN_EXE_lang")))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.contains("same sources") || !stderr.contains("static") {
+        return Err(format!(
+            "same build: expected to pass the identity check and be refused as dynamic: {stderr}"
+        )
+        .into());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// `--timeout` and `--kvm-mem` are range-checked by the command line, with
+/// messages that name what they bound (exit 2, never a panic or a late 70).
+fn kvm_option_ranges() -> Result<(), Failed> {
+    let cases: [(&[&str], &str); 6] = [
+        (&["--timeout", "1e19"], "the timeout is at most"),
+        (&["--timeout", "0"], "positive number of seconds"),
+        (&["--timeout", "nan"], "positive number of seconds"),
+        (&["--timeout=-3"], "positive number of seconds"),
+        (&["--kvm-mem", "1M"], "the guest memory is at least 8M"),
+        (&["--kvm-mem", "100T"], "the guest memory is at most 64T"),
+    ];
+    for (opts, want) in cases {
+        let mut args = vec!["run", "--kvm"];
+        args.extend_from_slice(opts);
+        args.push("examples/hello.src");
+        let out = lang()
+            .args(&args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .map_err(|e| e.to_string())?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.code() != Some(2) || !stderr.contains(want) || stderr.contains("heap limit") {
+            return Err(format!(
+                "{opts:?}: expected exit 2 with `{want}`, got {:?}: {stderr}",
+                out.status.code()
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Runs this suite binary on one trial that needs KVM with the device
+/// pointed at a missing file: without the require variable the trial is
+/// ignored and the skip line printed once; with it, the trial runs and
+/// fails, and so does `kvm-cli::device_is_available`.
+fn kvm_skip_logic() -> Result<(), Failed> {
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let run = |require: bool, filter: &str| {
+        let mut cmd = std::process::Command::new(&me);
+        cmd.args([filter, "--exact", "--test-threads=1"])
+            .env("LANG_KVM_DEVICE", "/nonexistent/kvm")
+            .env_remove(REQUIRE_VAR);
+        if require {
+            cmd.env(REQUIRE_VAR, "1");
+        }
+        cmd.output().map_err(|e| e.to_string())
+    };
+    let trial = "kvm-cli::timeout_stops_a_spinning_guest";
+    let out = run(false, trial)?;
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    let line = skip_line("/nonexistent/kvm: No such file or directory (os error 2)");
+    if !out.status.success() || !stdout.contains("1 ignored") || stderr.matches(&line).count() != 1
+    {
+        return Err(format!("without {REQUIRE_VAR}: expected one ignored trial and the skip line once\n--- stdout\n{stdout}--- stderr\n{stderr}").into());
+    }
+    for filter in [trial, "kvm-cli::device_is_available"] {
+        let out = run(true, filter)?;
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        if out.status.success() || !stdout.contains("1 failed") || stderr.contains("note: skipping")
+        {
+            return Err(format!("with {REQUIRE_VAR}=1, {filter}: expected a failure\n--- stdout\n{stdout}--- stderr\n{stderr}").into());
+        }
+    }
+    Ok(())
+}

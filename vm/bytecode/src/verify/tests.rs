@@ -1164,3 +1164,24 @@ fn index_operands_are_checked_even_in_unreachable_code() {
     );
     rejects(&m, "at pc 1 (ld.k): constant k77 is out of range");
 }
+
+/// The verifier proves no register written before it is read: a function
+/// may read untouched registers of every type, on any path. Runtimes zero
+/// every non-parameter register at frame push instead (`spec/bytecode.md`,
+/// "Zeroed frames"); this pins that contract, so adding a
+/// definite-assignment rule has to change the spec with it.
+#[test]
+fn registers_may_be_read_before_they_are_written() {
+    let m = with_main(
+        vec![INT, BOOL, FLOAT, STR, ARR_INT, BOOL],
+        vec![
+            AddI { a: 0, b: 0, c: 0 },
+            JmpIf { a: 1, target: 3 },
+            AddF { a: 2, b: 2, c: 2 },
+            Concat { a: 3, b: 3, c: 3 },
+            IsNil { a: 5, b: 4 },
+            RetVoid {},
+        ],
+    );
+    accepts(&m);
+}

@@ -10,5 +10,11 @@ pub const UNAVAILABLE: i32 = 69;
 pub const RUNTIME_ERROR: i32 = 70;
 /// Writing an output file failed (EX_CANTCREAT).
 pub const CANT_CREATE: i32 = 73;
+/// Writing the program's output failed, e.g. on a full disk (EX_IOERR).
+pub const IO_ERROR: i32 = 74;
+/// The reader of stdout went away (`lang run p.src | head -1`): the status
+/// of a program ended by SIGPIPE (128 + 13), as shells report it for C, Go
+/// or coreutils programs in the same place; nothing is printed.
+pub const STDOUT_CLOSED: i32 = 141;
 /// Bad command-line use; clap exits with this itself.
 pub const USAGE: i32 = 2;

@@ -48,8 +48,8 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Failure> {
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(path)
-        .map_err(|e| cannot(reason(&e)))?;
-    let meta = file.metadata().map_err(|e| cannot(reason(&e)))?;
+        .map_err(|e| cannot(lang_vm::os_reason(&e)))?;
+    let meta = file.metadata().map_err(|e| cannot(lang_vm::os_reason(&e)))?;
     if !meta.is_file() {
         return Err(cannot(format!(
             "{}; lang reads programs from regular files only",
@@ -70,7 +70,7 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Failure> {
         &mut std::io::Read::take(file, MAX_INPUT_BYTES + 1),
         &mut bytes,
     )
-    .map_err(|e| cannot(reason(&e)))?;
+    .map_err(|e| cannot(lang_vm::os_reason(&e)))?;
     if bytes.len() as u64 > MAX_INPUT_BYTES {
         return Err(too_large());
     }
@@ -90,15 +90,6 @@ fn kind_of(t: &std::fs::FileType) -> &'static str {
         "it is a socket"
     } else {
         "it is not a regular file"
-    }
-}
-
-/// The OS reason without Rust's "(os error 2)" suffix.
-fn reason(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    match text.find(" (os error") {
-        Some(i) => text[..i].to_string(),
-        None => text,
     }
 }
 

@@ -146,6 +146,10 @@ fn run(file: &Path, args: Vec<String>, gc: &cli::GcArgs, color: bool) -> Result<
             eprint!("{stats}");
             Ok(code)
         }
+        Ok(lang_vm::RunOutcome::Stdout(failure)) => {
+            eprint!("{stats}");
+            stdout_failed(&failure)
+        }
         Err(e) => Err(Failure {
             message: format!("{}{stats}", with_newline(&e.to_string())),
             code: exit::RUNTIME_ERROR,
@@ -186,7 +190,23 @@ fn disasm(file: &Path, color: bool) -> Result<i32, Failure> {
     let module = load::load(file, color)?;
     let listing = lang_bytecode::disasm::disassemble(&module);
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(listing.as_bytes());
-    let _ = out.flush();
-    Ok(0)
+    match out.write_all(listing.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(0),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            stdout_failed(&lang_vm::StdoutFailure::Closed)
+        }
+        Err(e) => stdout_failed(&lang_vm::StdoutFailure::Failed(lang_vm::os_reason(&e))),
+    }
+}
+
+/// The exit of a command whose output could not be written: quiet when the
+/// reader went away, an error otherwise.
+fn stdout_failed(failure: &lang_vm::StdoutFailure) -> Result<i32, Failure> {
+    match failure {
+        lang_vm::StdoutFailure::Closed => Ok(exit::STDOUT_CLOSED),
+        lang_vm::StdoutFailure::Failed(why) => Err(Failure {
+            message: format!("error: cannot write to stdout: {why}"),
+            code: exit::IO_ERROR,
+        }),
+    }
 }

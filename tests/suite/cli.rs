@@ -24,6 +24,8 @@ pub fn trials() -> Vec<Trial> {
             "cli::bc_bytes_do_not_depend_on_the_path",
             bc_bytes_independent_of_path,
         ),
+        Trial::test("cli::a_failed_stdout_write_is_exit_74", failed_stdout_write),
+        Trial::test("cli::a_closed_stdout_ends_the_run_quietly", closed_stdout),
     ]
 }
 
@@ -49,15 +51,7 @@ fn run_bounded(args: &[&str], cwd: &Path, stdin: &[u8]) -> Result<Output, Failed
         use std::io::Write;
         let _ = pipe.write_all(stdin);
     }
-    let started = Instant::now();
-    while child.try_wait().map_err(|e| e.to_string())?.is_none() {
-        if started.elapsed() > HANG_LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!("lang {args:?} did not finish in {HANG_LIMIT:?}").into());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_bounded(&mut child, &format!("lang {args:?}"))?;
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
     Ok(Output {
         code: out.status.code().unwrap_or(-1),
@@ -247,6 +241,108 @@ fn bc_bytes_independent_of_path() -> Result<(), Failed> {
     let from_src = run_bounded(&["run", "d/p.src"], &dir, b"")?;
     for out in [&from_bc, &from_src] {
         expect(out, 70, "(p.src:3)", "the runtime error's trace")?;
+    }
+    Ok(())
+}
+
+/// A program that prints for ever: only a failed write can end it.
+const ENDLESS: &str = "fn main() {\n    var i = 0;\n    while true {\n        println(i);\n        i += 1;\n    }\n}\n";
+
+/// Runs `lang ARGS` in `dir` with stdout on `/dev/full`.
+fn run_to_full_disk(args: &[&str], dir: &Path) -> Result<Output, Failed> {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .map_err(|e| format!("cannot open /dev/full: {e}"))?;
+    let mut child = lang()
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start lang: {e}"))?;
+    wait_bounded(&mut child, &format!("lang {args:?} > /dev/full"))?;
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    Ok(Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::new(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
+}
+
+/// Waits for `child` to end, killing it if it outlives `HANG_LIMIT`.
+fn wait_bounded(child: &mut std::process::Child, what: &str) -> Result<(), Failed> {
+    let started = Instant::now();
+    while child.try_wait().map_err(|e| e.to_string())?.is_none() {
+        if started.elapsed() > HANG_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("{what} did not finish in {HANG_LIMIT:?}").into());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(())
+}
+
+/// `> /dev/full` is reported, with exit 74, for a program that ends by
+/// itself (its last flush fails), one that would print for ever, one that
+/// calls `exit`, and a listing.
+fn failed_stdout_write() -> Result<(), Failed> {
+    let dir = tempdir()?;
+    write(&dir, "short.src", "fn main() {\n    println(1);\n}\n")?;
+    write(
+        &dir,
+        "exits.src",
+        "fn main() {\n    println(1);\n    exit(3);\n}\n",
+    )?;
+    write(&dir, "endless.src", ENDLESS)?;
+    for args in [
+        &["run", "short.src"][..],
+        &["run", "exits.src"],
+        &["run", "endless.src"],
+        &["disasm", "short.src"],
+    ] {
+        let out = run_to_full_disk(args, &dir)?;
+        expect(
+            &out,
+            74,
+            "error: cannot write to stdout: No space left on device",
+            &format!("lang {args:?} > /dev/full"),
+        )?;
+    }
+    Ok(())
+}
+
+/// When the reader goes away (`| head -1`), an endless program ends with
+/// the status of a program killed by SIGPIPE, 141, and prints nothing.
+fn closed_stdout() -> Result<(), Failed> {
+    use std::io::BufRead;
+    let dir = tempdir()?;
+    write(&dir, "endless.src", ENDLESS)?;
+    let mut child = lang()
+        .args(["run", "endless.src"])
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start lang: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no stdout pipe")?;
+    let mut first = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut first)
+        .map_err(|e| e.to_string())?;
+    // The reader was dropped with the BufReader, like `head -1` exiting.
+    wait_bounded(&mut child, "lang run after its reader went away")?;
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if first != "0\n" || out.status.code() != Some(141) || !stderr.is_empty() {
+        return Err(format!(
+            "first line {first:?}, exit {:?}, stderr {stderr:?}",
+            out.status.code()
+        )
+        .into());
     }
     Ok(())
 }

@@ -49,6 +49,18 @@ pub enum Trap {
     Error(String),
     /// `exit(code)`.
     Exit(i32),
+    /// Writing the program's output failed (`Output::failure` says how):
+    /// the run ends at the print that found it.
+    Stdout,
+}
+
+/// The OS reason of an I/O error without Rust's "(os error N)" suffix.
+pub fn os_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
 }
 
 impl Trap {

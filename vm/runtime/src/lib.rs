@@ -24,8 +24,9 @@ mod session;
 #[cfg(test)]
 mod tests;
 
-pub use error::{RuntimeError, TraceFrame};
+pub use error::{os_reason, RuntimeError, TraceFrame};
 pub use heap::{GcPlan, GcStats, MAX_HEAP_BYTES};
+pub use output::StdoutFailure;
 pub use session::Session;
 
 use error::Trap;
@@ -75,10 +76,13 @@ pub fn last_gc_stats() -> Option<GcStats> {
 }
 
 /// How a program ended without a runtime error.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RunOutcome {
-    /// Normal end (0) or `exit(n)`.
+    /// Normal end (0) or `exit(n)`, with all its output written.
     Exit(i32),
+    /// Its output could not be written; the run ended at the print that
+    /// found out, or at its end if the last flush failed.
+    Stdout(StdoutFailure),
 }
 
 /// Runs a verified module with stdin and stdout.
@@ -126,12 +130,21 @@ pub fn run_with_io(
     let result = start(&mut vm);
     vm.out.flush();
     *LAST_STATS.lock().unwrap_or_else(|e| e.into_inner()) = Some(vm.heap.stats());
-    match result {
-        Ok(()) => Ok(RunOutcome::Exit(0)),
-        Err(Trap::Exit(code)) => Ok(RunOutcome::Exit(code)),
-        Err(Trap::Error(message)) => Err(RuntimeError {
+    // A runtime error is reported whatever happened to stdout; otherwise
+    // a failed write outranks the exit code, which came from a program
+    // whose output went missing.
+    let failure = vm.out.failure().cloned();
+    match (result, failure) {
+        (Err(Trap::Error(message)), _) => Err(RuntimeError {
             message,
             trace: vm.trace(),
+        }),
+        (_, Some(failure)) => Ok(RunOutcome::Stdout(failure)),
+        (Ok(()), None) => Ok(RunOutcome::Exit(0)),
+        (Err(Trap::Exit(code)), None) => Ok(RunOutcome::Exit(code)),
+        (Err(Trap::Stdout), None) => Err(RuntimeError {
+            message: "internal error: output failed without a reason".into(),
+            trace: Vec::new(),
         }),
     }
 }

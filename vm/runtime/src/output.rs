@@ -7,13 +7,26 @@ use std::io::{BufRead, Write};
 /// printing in a loop makes few system calls, small enough to stay in cache.
 const FLUSH_AT: usize = 64 * 1024;
 
+/// Why the program's output could not be written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StdoutFailure {
+    /// The reader went away (`EPIPE`, as in `lang run p.src | head -1`):
+    /// nobody wants the rest, and nothing is wrong with the program.
+    Closed,
+    /// Any other write error (`ENOSPC` on `> /dev/full`, `EIO`), with the
+    /// system's reason.
+    Failed(String),
+}
+
 /// Buffered program output.
 pub struct Output {
     buf: Vec<u8>,
     sink: Box<dyn Write>,
-    /// Set once a write failed (e.g. a closed pipe): later output is dropped
-    /// quietly instead of failing or panicking the program.
+    /// Set once a write failed: later output is dropped instead of failing
+    /// or panicking, and the run ends at its next print (see `failure`).
     broken: bool,
+    /// The first write error.
+    failure: Option<StdoutFailure>,
 }
 
 impl Output {
@@ -22,6 +35,7 @@ impl Output {
             buf: Vec::with_capacity(FLUSH_AT),
             sink,
             broken: false,
+            failure: None,
         }
     }
 
@@ -40,8 +54,9 @@ impl Output {
     pub fn write(&mut self, bytes: &[u8]) -> bool {
         if bytes.len() >= FLUSH_AT {
             self.flush();
-            if !self.broken && self.sink.write_all(bytes).is_err() {
-                self.broken = true;
+            if !self.broken {
+                let written = self.sink.write_all(bytes);
+                self.record(written);
             }
         } else {
             self.buf.extend_from_slice(bytes);
@@ -52,13 +67,46 @@ impl Output {
 
     /// Writes the buffer out and flushes the sink.
     pub fn flush(&mut self) {
-        if !self.broken && !self.buf.is_empty() && self.sink.write_all(&self.buf).is_err() {
-            self.broken = true;
+        if !self.broken && !self.buf.is_empty() {
+            let written = self.sink.write_all(&self.buf);
+            self.record(written);
         }
         self.buf.clear();
-        if !self.broken && self.sink.flush().is_err() {
-            self.broken = true;
+        if !self.broken {
+            let flushed = self.sink.flush();
+            self.record(flushed);
         }
+    }
+
+    /// Notes the first failure of a write or flush.
+    fn record(&mut self, result: std::io::Result<()>) {
+        let Err(e) = result else {
+            return;
+        };
+        self.broken = true;
+        self.failure = Some(if e.kind() == std::io::ErrorKind::BrokenPipe {
+            StdoutFailure::Closed
+        } else {
+            StdoutFailure::Failed(crate::error::os_reason(&e))
+        });
+    }
+
+    /// Whether a write has failed: the interpreter then ends the run at
+    /// the print that found it, rather than compute output nobody gets.
+    #[inline]
+    pub fn is_broken(&self) -> bool {
+        self.broken
+    }
+
+    /// Forgets a failure, for a REPL whose next input may write again.
+    pub fn clear_failure(&mut self) {
+        self.broken = false;
+        self.failure = None;
+    }
+
+    /// The first write error, if any.
+    pub fn failure(&self) -> Option<&StdoutFailure> {
+        self.failure.as_ref()
     }
 }
 
@@ -105,6 +153,7 @@ pub(crate) mod tests {
         }
         out.flush();
         assert!(out.broken);
+        assert_eq!(out.failure(), Some(&StdoutFailure::Closed));
     }
 
     #[test]

@@ -110,7 +110,20 @@ impl Session {
                 message,
                 trace: vm.trace(),
             }),
+            // The REPL's stdout failed: the input ends like a runtime
+            // error, and the session goes on (its own output may work
+            // again, e.g. once a full disk has room).
+            Err(Trap::Stdout) => Err(RuntimeError {
+                message: match vm.out.failure() {
+                    Some(crate::StdoutFailure::Failed(why)) => {
+                        format!("cannot write to stdout: {why}")
+                    }
+                    _ => "cannot write to stdout: it is closed".into(),
+                },
+                trace: vm.trace(),
+            }),
         };
+        vm.out.clear_failure();
         vm.heap.roots.frames.clear();
         vm.heap.roots.scratch.clear();
         self.parts = Some(Parts {

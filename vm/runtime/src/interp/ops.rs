@@ -100,6 +100,9 @@ impl Vm<'_> {
         if newline {
             self.out.write(b"\n");
         }
+        if self.out.is_broken() {
+            return Err(Trap::Stdout);
+        }
         Ok(())
     }
 

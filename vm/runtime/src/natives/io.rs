@@ -13,6 +13,9 @@ impl Vm<'_> {
                 // The prompt the program printed must be visible before the
                 // program waits for its answer.
                 self.out.flush();
+                if self.out.is_broken() {
+                    return Err(Trap::Stdout);
+                }
                 let line = crate::output::read_line(&mut *self.input);
                 self.result_str(c, line.as_bytes())
             }

@@ -103,7 +103,32 @@ fn println_of_an_endless_form_to_a_closed_pipe_stops_walking() {
     let m = dag_program(64, vec![Instr::Print { b: 0, t: T, nl: 1 }]);
     let stdin = Box::new(std::io::Cursor::new(Vec::new()));
     let r = run_with_io(m, VmOptions::default(), Box::new(Closed), stdin);
-    assert_eq!(r, Ok(RunOutcome::Exit(0)));
+    assert_eq!(r, Ok(RunOutcome::Stdout(crate::StdoutFailure::Closed)));
+}
+
+/// A sink that fails like a write to a full disk (`> /dev/full`).
+struct Full;
+
+impl std::io::Write for Full {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::from_raw_os_error(libc::ENOSPC))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Err(std::io::Error::from_raw_os_error(libc::ENOSPC))
+    }
+}
+
+#[test]
+fn a_failed_write_ends_the_run_with_its_reason() {
+    let m = dag_program(64, vec![Instr::Print { b: 0, t: T, nl: 1 }]);
+    let stdin = Box::new(std::io::Cursor::new(Vec::new()));
+    let r = run_with_io(m, VmOptions::default(), Box::new(Full), stdin);
+    assert_eq!(
+        r,
+        Ok(RunOutcome::Stdout(crate::StdoutFailure::Failed(
+            "No space left on device".into()
+        )))
+    );
 }
 
 #[test]

@@ -521,8 +521,8 @@ impl<'b, 'p> FnLower<'b, 'p> {
         }
     }
 
-    fn emit(&mut self, mut i: Instr) -> usize {
-        if let Some(&mut t) = jump_target(&mut i) {
+    fn emit(&mut self, i: Instr) -> usize {
+        if let Some(t) = i.branch_target() {
             self.max_target = self.max_target.max(t);
         }
         self.code.push(i);
@@ -536,7 +536,7 @@ impl<'b, 'p> FnLower<'b, 'p> {
 
     /// Points the jump at `at` to `target`.
     fn patch(&mut self, at: usize, target: u32) {
-        if let Some(t) = self.code.get_mut(at).and_then(jump_target) {
+        if let Some(t) = self.code.get_mut(at).and_then(Instr::branch_target_mut) {
             *t = target;
             self.max_target = self.max_target.max(target);
         }
@@ -618,10 +618,7 @@ impl<'b, 'p> FnLower<'b, 'p> {
     /// jump and no jump targets the end. (Jumps not yet patched target
     /// places after the end, where their statement finishes.)
     fn end_is_reachable(&self) -> bool {
-        let last_stops = matches!(
-            self.code.last(),
-            Some(Instr::Ret { .. } | Instr::RetVoid {} | Instr::Jmp { .. })
-        );
+        let last_stops = self.code.last().is_some_and(Instr::is_terminator);
         !last_stops || self.max_target >= self.here()
     }
 
@@ -1923,43 +1920,6 @@ impl KForm {
             KForm::DivF(k) => Instr::DivKF { a, b, k },
             KForm::RDivF(k) => Instr::RDivKF { a, b, k },
         }
-    }
-}
-
-/// The target operand of a jump instruction.
-fn jump_target(i: &mut Instr) -> Option<&mut u32> {
-    match i {
-        Instr::Jmp { target: t }
-        | Instr::JmpIf { target: t, .. }
-        | Instr::JmpIfNot { target: t, .. }
-        | Instr::JmpLtI { target: t, .. }
-        | Instr::JmpGeI { target: t, .. }
-        | Instr::JmpEqI { target: t, .. }
-        | Instr::JmpNeI { target: t, .. }
-        | Instr::JmpLtF { target: t, .. }
-        | Instr::JmpLeF { target: t, .. }
-        | Instr::JmpNltF { target: t, .. }
-        | Instr::JmpNleF { target: t, .. }
-        | Instr::JmpEqF { target: t, .. }
-        | Instr::JmpNeF { target: t, .. }
-        | Instr::JmpEqImmI { target: t, .. }
-        | Instr::JmpNeImmI { target: t, .. }
-        | Instr::JmpLtImmI { target: t, .. }
-        | Instr::JmpLeImmI { target: t, .. }
-        | Instr::JmpGtImmI { target: t, .. }
-        | Instr::JmpGeImmI { target: t, .. }
-        | Instr::JmpNil { target: t, .. }
-        | Instr::JmpNotNil { target: t, .. }
-        | Instr::ForLoop { target: t, .. }
-        | Instr::JmpLtKF { target: t, .. }
-        | Instr::JmpLeKF { target: t, .. }
-        | Instr::JmpGtKF { target: t, .. }
-        | Instr::JmpGeKF { target: t, .. }
-        | Instr::JmpNltKF { target: t, .. }
-        | Instr::JmpNleKF { target: t, .. }
-        | Instr::JmpNgtKF { target: t, .. }
-        | Instr::JmpNgeKF { target: t, .. } => Some(t),
-        _ => None,
     }
 }
 

@@ -24,6 +24,8 @@ mod rules;
 mod types;
 
 #[cfg(test)]
+mod facts_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::module::Module;

@@ -192,7 +192,7 @@ fn base() -> Module {
 }
 
 /// The registers of the big `main` below, by role.
-fn main_regs() -> Vec<TypeId> {
+pub(super) fn main_regs() -> Vec<TypeId> {
     vec![
         INT,         // r0
         INT,         // r1
@@ -218,7 +218,7 @@ fn main_regs() -> Vec<TypeId> {
 }
 
 /// A `main` that uses every opcode once, correctly.
-fn every_opcode() -> Vec<Instr> {
+pub(super) fn every_opcode() -> Vec<Instr> {
     let mut code = vec![
         Nop {},
         LoadInt { a: 0, imm: 5 },
@@ -656,7 +656,7 @@ fn superinstructions_check_their_operands() {
 }
 
 /// `base()` with `main` replaced.
-fn with_main(regs: Vec<TypeId>, code: Vec<Instr>) -> Module {
+pub(super) fn with_main(regs: Vec<TypeId>, code: Vec<Instr>) -> Module {
     let mut m = base();
     m.functions[0] = func("main", vec![], None, vec![], regs, code);
     m

@@ -43,24 +43,15 @@ impl<'b, 'p> FnLower<'b, 'p> {
                 // costs one conditional jump back and no unconditional one.
                 let to_test = self.emit(Instr::Jmp { target: 0 });
                 let top = self.here();
-                self.loops.push(LoopCx {
-                    continue_patches: vec![],
-                    break_patches: vec![],
-                });
-                self.scoped_block(body);
-                self.line = s.line;
+                // `continue` goes to the test, right after the body.
+                let breaks = self.loop_body(body, s.line);
                 let test = self.here();
                 self.patch(to_test, test);
                 let back = self.cond_jump(c, true);
                 for at in back {
                     self.patch(at, top);
                 }
-                if let Some(lp) = self.loops.pop() {
-                    for at in lp.continue_patches {
-                        self.patch(at, test);
-                    }
-                    self.patch_here(lp.break_patches);
-                }
+                self.patch_here(breaks);
             }
             S::ForRange {
                 var,
@@ -98,14 +89,8 @@ impl<'b, 'p> FnLower<'b, 'p> {
                 if in_cell {
                     self.bind_loop_var(*var, i);
                 }
-                self.loops.push(LoopCx {
-                    continue_patches: vec![],
-                    break_patches: vec![exit],
-                });
-                self.scoped_block(body);
-                self.line = s.line;
-                let cont = self.here();
-                let mut breaks = Vec::new();
+                let mut breaks = vec![exit];
+                breaks.extend(self.loop_body(body, s.line));
                 if *inclusive {
                     // Stop after `end` itself, so that `..=MAX` cannot wrap.
                     breaks.push(self.emit(Instr::JmpGeI {
@@ -121,12 +106,6 @@ impl<'b, 'p> FnLower<'b, 'p> {
                         b: e,
                         target: top,
                     });
-                }
-                if let Some(lp) = self.loops.pop() {
-                    for at in lp.continue_patches {
-                        self.patch(at, cont);
-                    }
-                    breaks.extend(lp.break_patches);
                 }
                 self.patch_here(breaks);
             }
@@ -153,13 +132,7 @@ impl<'b, 'p> FnLower<'b, 'p> {
                     let x = self.local_reg(*var);
                     self.emit(Instr::ArrGet { a: x, b: arr, c: i });
                 }
-                self.loops.push(LoopCx {
-                    continue_patches: vec![],
-                    break_patches: vec![],
-                });
-                self.scoped_block(body);
-                self.line = s.line;
-                let cont = self.here();
+                let breaks = self.loop_body(body, s.line);
                 self.emit(Instr::AddImmI { a: i, b: i, imm: 1 });
                 let test = self.here();
                 self.patch(to_test, test);
@@ -170,12 +143,7 @@ impl<'b, 'p> FnLower<'b, 'p> {
                     b: n,
                     target: top,
                 });
-                if let Some(lp) = self.loops.pop() {
-                    for at in lp.continue_patches {
-                        self.patch(at, cont);
-                    }
-                    self.patch_here(lp.break_patches);
-                }
+                self.patch_here(breaks);
             }
             S::Return(v) => match v {
                 Some(v) if v.ty.is_value() => {
@@ -202,6 +170,27 @@ impl<'b, 'p> FnLower<'b, 'p> {
             }
         }
         self.release(mark);
+    }
+
+    /// Lowers the body of a loop whose statement is on `line`: `continue`
+    /// jumps go to the code right after the body (the loop's step or test),
+    /// and the `break` jumps are returned, to be patched to the loop's exit
+    /// once it is known. The same bookkeeping for every kind of loop.
+    fn loop_body(&mut self, body: &tir::Block, line: u32) -> Vec<usize> {
+        self.loops.push(LoopCx {
+            continue_patches: vec![],
+            break_patches: vec![],
+        });
+        self.scoped_block(body);
+        self.line = line;
+        let Some(lp) = self.loops.pop() else {
+            return vec![];
+        };
+        let cont = self.here();
+        for at in lp.continue_patches {
+            self.patch(at, cont);
+        }
+        lp.break_patches
     }
 
     pub(super) fn emit_ret_void_or_dummy(&mut self) {

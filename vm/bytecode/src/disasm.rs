@@ -424,21 +424,15 @@ pub fn instruction_table() -> String {
         "| byte | mnemonic | operands | writes | fixed types | facts | effect |\n|---|---|---|---|---|---|---|\n",
     );
     for op in ALL_OPCODES {
-        // Decoding an all-zero encoding gives an instance whose operands
-        // carry their field names, without printing code per opcode.
-        let width: usize = op.operand_kinds().iter().map(|k| k.width()).sum();
-        let mut bytes = vec![0u8; 1 + width];
-        bytes[0] = *op as u8;
-        let operands = match Instr::decode(&bytes) {
-            Ok((instr, _)) => instr
-                .operands()
-                .as_slice()
-                .iter()
-                .map(|o| format!("{}:{:?}", o.name.to_uppercase(), o.kind))
-                .collect::<Vec<_>>()
-                .join(" "),
-            Err(_) => "?".to_string(),
-        };
+        // The all-zero instance's operands carry their field names.
+        let operands = op
+            .with_zero_operands()
+            .operands()
+            .as_slice()
+            .iter()
+            .map(|o| format!("{}:{:?}", o.name.to_uppercase(), o.kind))
+            .collect::<Vec<_>>()
+            .join(" ");
         let fixed = op
             .fixed_types()
             .iter()

@@ -276,6 +276,13 @@ macro_rules! instructions {
                 false
             }
 
+            /// The instruction with every operand 0: an instance whose
+            /// operands carry their names and kinds, for code that walks
+            /// every opcode (the spec table, tests) without code per opcode.
+            pub const fn with_zero_operands(self) -> Instr {
+                match self { $(Opcode::$name => Instr::$name { $($field: 0),* }),* }
+            }
+
             /// The opcode for a byte, if it names one.
             pub fn from_byte(byte: u8) -> Option<Opcode> {
                 ALL_OPCODES.get(byte as usize).copied()
@@ -806,10 +813,8 @@ mod tests {
     #[test]
     fn every_branch_target_can_be_patched() {
         for op in ALL_OPCODES {
-            let width: usize = op.operand_kinds().iter().map(|k| k.width()).sum();
-            let mut bytes = vec![0u8; 1 + width];
-            bytes[0] = *op as u8;
-            let (mut instr, _) = Instr::decode(&bytes).expect("an all-zero instance decodes");
+            let mut instr = op.with_zero_operands();
+            assert_eq!(instr.opcode(), *op);
             match instr.branch_target_mut() {
                 Some(t) => *t = 77,
                 None => assert!(!op.has_branch_target(), "{}", op.mnemonic()),
@@ -858,17 +863,13 @@ mod tests {
                 !op.is_call() || op.may_alloc(),
                 "{name} calls, so may allocate"
             );
-            let kinds = op.operand_kinds();
             let mut names = std::collections::HashSet::new();
             for (typed, _) in op.fixed_types() {
                 assert!(names.insert(*typed), "{name}: {typed} typed twice");
             }
             // The all-zero instance names the operands, so each typed name
             // and the written name can be looked up with its kind.
-            let width: usize = kinds.iter().map(|k| k.width()).sum();
-            let mut bytes = vec![0u8; 1 + width];
-            bytes[0] = *op as u8;
-            let (instr, _) = Instr::decode(&bytes).expect("an all-zero instance decodes");
+            let instr = op.with_zero_operands();
             let kind_of = |n: &str| {
                 instr
                     .operands()

@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 
 /// Folders whose sources are compiled into `lang`.
 const SOURCE_DIRS: [&str; 3] = ["src", "compiler", "vm"];
+/// The kinds of file in those folders that are compiled into the binary:
+/// Rust, and the lalrpop grammar the parser is generated from.
+const SOURCE_EXTENSIONS: [&str; 2] = ["rs", "lalrpop"];
 /// Single files that decide what is compiled.
 const SOURCE_FILES: [&str; 3] = ["Cargo.toml", "Cargo.lock", "build.rs"];
 
@@ -43,7 +46,7 @@ fn main() {
     );
 }
 
-/// Every `.rs` file and `Cargo.toml` below `root/dir`, as paths relative
+/// Every source file (`SOURCE_EXTENSIONS`) and `Cargo.toml` below `root/dir`, as paths relative
 /// to `root`; test folders and build output are not part of the binary.
 fn collect(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
@@ -59,7 +62,11 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
             if name != "tests" && name != "target" && name != "benches" {
                 collect(root, &rel, out);
             }
-        } else if rel.extension().is_some_and(|e| e == "rs") || name == "Cargo.toml" {
+        } else if rel
+            .extension()
+            .is_some_and(|e| SOURCE_EXTENSIONS.iter().any(|x| e == *x))
+            || name == "Cargo.toml"
+        {
             out.push(rel);
         }
     }

@@ -14,6 +14,11 @@
 //!   that is not UTF-8, programs past each limit of the bytecode format).
 //! - `disasm/<name>.src`: the snapshot shows the source and its disassembly.
 //! - `examples/*.src` must run and exit 0.
+//! - `LANG_BLESS=1` regenerates the goldens instead of checking them: the
+//!   insta snapshots and each conformance program's `.out` (from its
+//!   `conformance::` run); review the result with `git diff`.
+//! - `listing::`: every conformance, disasm and example program's listing
+//!   assembles back into the same module (`suite/listing.rs`).
 //! - The collector: every conformance program that compiles also runs under
 //!   every GC plan (`plan-<plan>::`, natural allocation) and in stress mode
 //!   (`stress-semispace::`, `stress-genimmix::`: a collection every 50
@@ -28,6 +33,8 @@ mod cli;
 mod diagnostics;
 #[path = "suite/kvm.rs"]
 mod kvm;
+#[path = "suite/listing.rs"]
+mod listing;
 #[path = "suite/repl.rs"]
 mod repl;
 
@@ -35,8 +42,21 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// Whether this run regenerates the goldens instead of checking them:
+/// `LANG_BLESS=1` rewrites insta snapshots and conformance `.out` files
+/// (and, in `cargo test -p lang-bytecode`, the spec's generated tables).
+fn blessing() -> bool {
+    std::env::var("LANG_BLESS").is_ok_and(|v| v == "1")
+}
+
 fn main() {
     let args = Arguments::from_args();
+    if blessing() {
+        // insta's own switches: write every snapshot that differs in place,
+        // and let the assertion pass. Set before any trial thread starts.
+        std::env::set_var("INSTA_UPDATE", "always");
+        std::env::set_var("INSTA_FORCE_PASS", "1");
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut trials = Vec::new();
     for src in sources(&root.join("tests/conformance")) {
@@ -48,6 +68,16 @@ fn main() {
         trials.push(Trial::test(format!("bytecode::{name}"), move || {
             bytecode_round_trip(&src)
         }));
+    }
+    for dir in ["tests/conformance", "tests/disasm", "examples"] {
+        for src in sources(&root.join(dir)) {
+            let name = relative_name(root, &src, dir);
+            let family = dir.trim_start_matches("tests/");
+            trials.push(Trial::test(
+                format!("listing::{family}/{name}"),
+                move || listing::round_trip(&src),
+            ));
+        }
     }
     // The collector: each plan with the programs' natural allocation; stress
     // mode with SemiSpace (every live object moves at every collection, so a
@@ -92,6 +122,10 @@ fn main() {
             }));
         }
     }
+    trials.push(Trial::test(
+        "bless::out_files",
+        bless_out_rewrites_stale_files,
+    ));
     for (name, test) in GC_CLI {
         trials.push(Trial::test(format!("gc-cli::{name}"), *test));
     }
@@ -298,7 +332,46 @@ fn check_expectations(src: &Path, out: &Output) -> Result<(), Failed> {
 
 fn conformance(src: &Path) -> Result<(), Failed> {
     let out = run_program(&repo_relative(src), src)?;
+    if blessing() {
+        bless_out(src, &out.stdout)?;
+    }
     check_expectations(src, &out)
+}
+
+/// `bless_out` replaces a stale `.out`, leaves a current one alone and
+/// creates none for a program that prints nothing.
+fn bless_out_rewrites_stale_files() -> Result<(), Failed> {
+    let dir = tempdir()?;
+    let src = dir.join("p.src");
+    let out = dir.join("p.out");
+    bless_out(&src, "")?;
+    if out.exists() {
+        return Err("blessing empty output created a .out".into());
+    }
+    std::fs::write(&out, "stale\n").map_err(|e| e.to_string())?;
+    bless_out(&src, "fresh\n")?;
+    let text = std::fs::read_to_string(&out).map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_dir_all(&dir);
+    if text != "fresh\n" {
+        return Err(format!("the blessed .out holds {text:?}").into());
+    }
+    Ok(())
+}
+
+/// Writes a program's actual stdout to its `.out` file when it differs (a
+/// program that prints nothing and has no `.out` keeps having none). The
+/// file is replaced by a rename, so a trial reading it at the same time
+/// sees the old or the new text, never a partial one.
+fn bless_out(src: &Path, stdout: &str) -> Result<(), Failed> {
+    let path = src.with_extension("out");
+    let current = std::fs::read_to_string(&path).ok();
+    if current.as_deref().unwrap_or("") == stdout {
+        return Ok(());
+    }
+    let tmp = src.with_extension("out.tmp");
+    std::fs::write(&tmp, stdout)
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .map_err(|e| format!("cannot bless {}: {e}", path.display()).into())
 }
 
 fn compiles(src: &Path) -> bool {

@@ -153,34 +153,50 @@ pub fn disassemble_function(m: &Module, f: FuncId) -> String {
     out
 }
 
-/// How functions are named in operands: by name, with `#id` appended when
-/// several functions share the name (`<lambda>#4`), so operands are
-/// unambiguous.
+/// The names operands use for a table's entries: each entry's name, with
+/// `#index` appended when several entries share it (`<lambda>#4`, a
+/// shadowed global `x#2`, the overloaded native `abs#13`), so that every
+/// operand names exactly one entry and the assembler can read it back.
+pub(crate) fn operand_names<'a>(names: impl Iterator<Item = &'a str> + Clone) -> Vec<String> {
+    let mut sorted: Vec<&str> = names.clone().collect();
+    sorted.sort_unstable();
+    let shared = |name: &str| {
+        let first = sorted.partition_point(|n| *n < name);
+        sorted.get(first + 1) == Some(&name)
+    };
+    names
+        .enumerate()
+        .map(|(i, name)| {
+            if shared(name) {
+                format!("{name}#{i}")
+            } else {
+                name.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The operand names of every native (`abs#13`, `sqrt`, `str.find`).
+pub(crate) fn native_operand_names() -> Vec<String> {
+    let names: Vec<String> = ALL_NATIVES.iter().map(|n| native_name(*n)).collect();
+    operand_names(names.iter().map(String::as_str))
+}
+
+/// How functions, globals and natives are named in operands (see
+/// `operand_names`).
 struct FuncNames {
     names: Vec<String>,
+    globals: Vec<String>,
+    natives: Vec<String>,
 }
 
 impl FuncNames {
     fn new(m: &Module) -> Self {
-        let mut sorted: Vec<&str> = m.functions.iter().map(|f| f.name.as_str()).collect();
-        sorted.sort_unstable();
-        let shared = |name: &str| {
-            let first = sorted.partition_point(|n| *n < name);
-            sorted.get(first + 1) == Some(&name)
-        };
-        let names = m
-            .functions
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                if shared(&f.name) {
-                    format!("{}#{i}", f.name)
-                } else {
-                    f.name.clone()
-                }
-            })
-            .collect();
-        FuncNames { names }
+        FuncNames {
+            names: operand_names(m.functions.iter().map(|f| f.name.as_str())),
+            globals: operand_names(m.globals.iter().map(|g| g.name.as_str())),
+            natives: native_operand_names(),
+        }
     }
 
     fn get(&self, id: i64) -> String {
@@ -364,12 +380,12 @@ fn instruction(m: &Module, names: &FuncNames, f: &Function, instr: &Instr) -> St
                 Err(_) => format!("<bad type {v}>"),
             },
             OperandKind::F => names.get(v),
-            OperandKind::G => match index.and_then(|i| m.globals.get(i)) {
-                Some(g) => g.name.clone(),
+            OperandKind::G => match index.and_then(|i| names.globals.get(i)) {
+                Some(g) => g.clone(),
                 None => format!("<bad global {v}>"),
             },
-            OperandKind::N => match u16::try_from(v).ok().and_then(Native::from_id) {
-                Some(n) => native_name(n),
+            OperandKind::N => match index.and_then(|i| names.natives.get(i)) {
+                Some(n) => n.clone(),
                 None => format!("<bad native {v}>"),
             },
             OperandKind::L => match index.filter(|i| *i < f.code.len()) {
@@ -670,8 +686,47 @@ fn main()  ; f1
         assert_eq!(disassemble_function(&sample(), 7), "<bad function 7>\n");
     }
 
+    /// The listing is complete: assembling it gives the module back, also
+    /// for modules with bad indices and shared names.
     #[test]
-    fn bad_indices_print_as_bad() {
+    fn listings_assemble_back_into_their_module() {
+        let mut modules = vec![sample(), bad_indices_module()];
+        let mut shared = sample();
+        shared.functions[0].name = "main".into();
+        shared.globals.push(shared.globals[0].clone());
+        shared.functions[1].code[7] = GetGlobal { a: 3, g: 1 };
+        modules.push(shared);
+        let mut abs = sample();
+        abs.functions[1].code[6] = CallNative {
+            a: 3,
+            native: Native::AbsF as u16,
+            b: 1,
+            n: 1,
+        };
+        modules.push(abs);
+        for m in modules {
+            let text = disassemble(&m);
+            assert_eq!(crate::asm::assemble(&text), Ok(m), "{text}");
+        }
+    }
+
+    #[test]
+    fn shared_native_and_global_names_get_their_id() {
+        let mut m = sample();
+        m.globals.push(m.globals[0].clone());
+        m.functions[1].code[6] = CallNative {
+            a: 3,
+            native: Native::AbsF as u16,
+            b: 1,
+            n: 1,
+        };
+        let text = disassemble(&m);
+        let abs_f = format!("call.n    r3, abs#{}, r1, 1", Native::AbsF as u16);
+        assert!(text.contains(&abs_f), "{text}");
+        assert!(text.contains("gget      r3, names#0"), "{text}");
+    }
+
+    fn bad_indices_module() -> Module {
         let mut m = sample();
         m.entry = 40;
         m.types.push(Type::Array(99));
@@ -701,7 +756,12 @@ fn main()  ; f1
             NewMap { a: 0, t: 1234 },
         ];
         m.functions[1].lines.clear();
-        let text = disassemble(&m);
+        m
+    }
+
+    #[test]
+    fn bad_indices_print_as_bad() {
+        let text = disassemble(&bad_indices_module());
         for expected in [
             "entry <bad function 40>",
             "t6    [<bad type 99>]",
@@ -788,7 +848,9 @@ fn main()  ; f1
 
     /// The generated tables must appear verbatim in `spec/bytecode.md`, so
     /// the spec cannot fall behind the opcode and native lists. Run with
-    /// `LANG_BLESS_SPEC=1` to rewrite the generated sections in place.
+    /// `LANG_BLESS=1` (the one switch that regenerates every golden; the
+    /// older `LANG_BLESS_SPEC=1` still works) to rewrite the generated
+    /// sections in place.
     #[test]
     fn spec_holds_the_generated_tables() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec/bytecode.md");
@@ -797,7 +859,8 @@ fn main()  ; f1
             ("instructions", instruction_table()),
             ("natives", native_table()),
         ];
-        let bless = std::env::var_os("LANG_BLESS_SPEC").is_some();
+        let bless = std::env::var("LANG_BLESS").is_ok_and(|v| v == "1")
+            || std::env::var_os("LANG_BLESS_SPEC").is_some();
         let mut updated = spec.clone();
         for (name, table) in &sections {
             let begin = format!("<!-- BEGIN GENERATED {name} -->\n");
@@ -809,7 +872,7 @@ fn main()  ; f1
             if current != table.as_str() {
                 assert!(
                     bless,
-                    "spec/bytecode.md's {name} table is stale; rerun with LANG_BLESS_SPEC=1"
+                    "spec/bytecode.md's {name} table is stale; rerun with LANG_BLESS=1"
                 );
                 updated.replace_range(b + begin.len()..e, table);
             }

@@ -2,8 +2,8 @@
 //!
 //! It holds the instruction set (`instr`), the in-memory program (`module`),
 //! the type table (`types`), the native built-ins (`natives`), the `.bc`
-//! encoding (`encode`, `decode`), the `verify`er and the `disasm`bler. It has
-//! no heavy dependencies: the compiler and the runtime both link it.
+//! encoding (`encode`, `decode`), the `verify`er, the `disasm`bler and its
+//! inverse, the `asm`bler. It has no heavy dependencies: the compiler and the runtime both link it.
 //!
 //! # Conventions the compiler and the runtime share
 //!
@@ -38,6 +38,7 @@
 //! Overloads (`abs`, `min`, `max`, `contains`, `len`) are separate natives:
 //! pick by receiver and argument types.
 
+pub mod asm;
 pub mod decode;
 pub mod disasm;
 pub mod encode;
@@ -47,6 +48,7 @@ pub mod natives;
 pub mod types;
 pub mod verify;
 
+pub use asm::{assemble, AsmError};
 pub use decode::{decode, DecodeError};
 pub use encode::encode;
 pub use instr::{Instr, Opcode, Reg};

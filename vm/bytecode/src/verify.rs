@@ -9,8 +9,10 @@
 //!
 //! The checks run in one pass per table, linear in the size of the module:
 //! each register has one static type (`Function::regs`), so no dataflow
-//! analysis is needed, and reference registers start as nil at frame entry,
-//! so no definite-assignment analysis is needed either.
+//! analysis is needed, and every non-parameter register starts zero at frame
+//! entry (0, 0.0, false, nil or `""`), so no definite-assignment analysis
+//! is needed either: a runtime must zero those registers when it pushes a
+//! frame (`spec/bytecode.md`, "Zeroed frames").
 //!
 //! The work is split by subject: `types` checks the type table, `decls` the
 //! declarations (structs, enums, traits, impls, globals, entry), `func` each

@@ -1,6 +1,6 @@
 //! Robustness of the `.bc` pipeline against hostile input.
 //!
-//! A few realistic modules are built by hand (loops, recursion, structs,
+//! A few realistic modules, written as listings in `tests/samples/` (loops, recursion, structs,
 //! traits, enums, closures, arrays, maps, natives), checked to verify, and
 //! encoded. Then thousands of mutants are pushed through `decode`, `verify`
 //! and `disassemble`:
@@ -23,12 +23,10 @@
 use lang_bytecode::decode::HEADER_LEN;
 use lang_bytecode::disasm::disassemble;
 use lang_bytecode::instr::{Instr, OperandKind, ALL_OPCODES};
-use lang_bytecode::module::{
-    Const, EnumDef, Field, Function, ImplDef, Module, StructDef, TraitDef, TraitMethod, Variant,
-};
+use lang_bytecode::module::{Const, Function, Module};
 use lang_bytecode::natives::{Native, ALL_NATIVES};
-use lang_bytecode::types::{Type, TypeId, BOOL, FLOAT, INT, STR};
-use lang_bytecode::{decode, encode, verify};
+use lang_bytecode::types::{Type, BOOL, FLOAT, INT, STR};
+use lang_bytecode::{assemble, decode, encode, verify};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -132,1019 +130,25 @@ impl Drop for Watchdog {
 }
 
 // ---------------------------------------------------------------------------
-// A tiny assembler and the sample modules.
+// The sample modules, as listings in `tests/samples/`.
 // ---------------------------------------------------------------------------
 
-/// Builds one function's registers, code and line table.
-struct Asm {
-    params: Vec<TypeId>,
-    regs: Vec<TypeId>,
-    code: Vec<Instr>,
-    lines: Vec<u32>,
-    line: u32,
-}
-
-impl Asm {
-    fn new(params: &[TypeId]) -> Self {
-        Asm {
-            params: params.to_vec(),
-            regs: params.to_vec(),
-            code: Vec::new(),
-            lines: Vec::new(),
-            line: 1,
-        }
-    }
-
-    /// A fresh register of type `t`.
-    fn reg(&mut self, t: TypeId) -> u16 {
-        self.regs.push(t);
-        (self.regs.len() - 1) as u16
-    }
-
-    /// Consecutive fresh registers, for argument lists.
-    fn regs(&mut self, ts: &[TypeId]) -> u16 {
-        let first = self.regs.len() as u16;
-        for t in ts {
-            self.reg(*t);
-        }
-        first
-    }
-
-    fn line(&mut self, line: u32) {
-        self.line = line;
-    }
-
-    fn emit(&mut self, i: Instr) -> usize {
-        self.code.push(i);
-        self.lines.push(self.line);
-        self.code.len() - 1
-    }
-
-    fn pc(&self) -> u32 {
-        self.code.len() as u32
-    }
-
-    /// Points the jump at `at` to `target`.
-    fn patch(&mut self, at: usize, to: u32) {
-        match &mut self.code[at] {
-            Jmp { target }
-            | JmpIf { target, .. }
-            | JmpIfNot { target, .. }
-            | JmpLtI { target, .. }
-            | JmpGeI { target, .. } => *target = to,
-            other => panic!("not a jump: {other:?}"),
-        }
-    }
-
-    fn finish(self, name: &str, ret: Option<TypeId>, captures: &[TypeId]) -> Function {
-        Function {
-            name: name.into(),
-            params: self.params,
-            ret,
-            captures: captures.to_vec(),
-            regs: self.regs,
-            code: self.code,
-            lines: self.lines,
-        }
-    }
-}
-
-/// The three-register form of an instruction, as a function, so that
-/// lists of similar instructions can be emitted in a loop.
-type Op3 = fn(u16, u16, u16) -> Instr;
-
-macro_rules! op3 {
-    ($($v:ident),*) => { [$((|a, b, c| $v { a, b, c }) as Op3),*] };
-}
-
-fn native(n: Native) -> u16 {
-    n as u16
-}
-
-/// Loops, recursion, arrays, globals, strings and a few natives.
-fn loops_module() -> Module {
-    let mut m = Module::new("loops.src");
-    let arr = m.intern_type(Type::Array(INT));
-    m.globals.push(Field {
-        name: "total".into(),
-        ty: INT,
-    });
-    m.consts = vec![
-        Const::Str("sum: ".into()),
-        Const::Int(1_000_000_007),
-        Const::Float(0.5),
-    ];
-    let (fib, sum_to, squares, main) = (0, 1, 2, 3);
-
-    // fn fib(n: int) -> int { if n < 2 { return n; } return fib(n-1) + fib(n-2); }
-    let mut a = Asm::new(&[INT]);
-    let two = a.reg(INT);
-    let x = a.reg(INT);
-    let y = a.reg(INT);
-    a.emit(LoadInt { a: two, imm: 2 });
-    let j = a.emit(JmpGeI {
-        a: 0,
-        b: two,
-        target: 0,
-    });
-    a.emit(Ret { a: 0 });
-    let pc = a.pc();
-    a.patch(j, pc);
-    a.line(2);
-    a.emit(AddImmI {
-        a: x,
-        b: 0,
-        imm: -1,
-    });
-    a.emit(Call {
-        a: x,
-        f: fib,
-        b: x,
-        n: 1,
-    });
-    a.emit(AddImmI {
-        a: y,
-        b: 0,
-        imm: -2,
-    });
-    a.emit(Call {
-        a: y,
-        f: fib,
-        b: y,
-        n: 1,
-    });
-    a.emit(AddI { a: x, b: x, c: y });
-    a.emit(Ret { a: x });
-    m.functions.push(a.finish("fib", Some(INT), &[]));
-
-    // fn sum_to(n: int) -> int { var acc = 0; for i in 0..n { acc += i; } return acc; }
-    let mut a = Asm::new(&[INT]);
-    let i = a.reg(INT);
-    let acc = a.reg(INT);
-    a.emit(LoadInt { a: i, imm: 0 });
-    a.emit(LoadInt { a: acc, imm: 0 });
-    let top = a.pc();
-    let exit = a.emit(JmpGeI {
-        a: i,
-        b: 0,
-        target: 0,
-    });
-    a.emit(AddI {
-        a: acc,
-        b: acc,
-        c: i,
-    });
-    a.emit(AddImmI { a: i, b: i, imm: 1 });
-    a.emit(Jmp { target: top });
-    let pc = a.pc();
-    a.patch(exit, pc);
-    a.emit(Ret { a: acc });
-    m.functions.push(a.finish("sum_to", Some(INT), &[]));
-
-    // fn squares(n: int) -> [int] { let xs = []; for i in 0..n { xs.push(i*i); } return xs; }
-    let mut a = Asm::new(&[INT]);
-    let xs = a.reg(arr);
-    let i = a.reg(INT);
-    let sq = a.reg(INT);
-    a.emit(NewArray {
-        a: xs,
-        t: arr,
-        b: 0,
-        n: 0,
-    });
-    a.emit(LoadInt { a: i, imm: 0 });
-    let top = a.pc();
-    let exit = a.emit(JmpGeI {
-        a: i,
-        b: 0,
-        target: 0,
-    });
-    a.emit(MulI { a: sq, b: i, c: i });
-    a.emit(ArrPush { a: xs, b: sq });
-    a.emit(AddImmI { a: i, b: i, imm: 1 });
-    a.emit(Jmp { target: top });
-    let pc = a.pc();
-    a.patch(exit, pc);
-    a.emit(Ret { a: xs });
-    m.functions.push(a.finish("squares", Some(arr), &[]));
-
-    // Top level: prints fib(20), sum_to(100), the sum of squares mod a
-    // prime, and sqrt of a float; keeps a global running total.
-    let mut a = Asm::new(&[]);
-    let n = a.reg(INT);
-    let r = a.reg(INT);
-    let s = a.reg(STR);
-    let t = a.reg(STR);
-    let xs = a.reg(arr);
-    let len = a.reg(INT);
-    let i = a.reg(INT);
-    let e = a.reg(INT);
-    let p = a.reg(INT);
-    let f = a.reg(FLOAT);
-    let g = a.reg(FLOAT);
-    let z = a.reg(BOOL);
-    a.emit(LoadInt { a: n, imm: 20 });
-    a.emit(Call {
-        a: r,
-        f: fib,
-        b: n,
-        n: 1,
-    });
-    a.emit(Print {
-        b: r,
-        t: INT,
-        nl: 1,
-    });
-    a.line(2);
-    a.emit(LoadInt { a: n, imm: 100 });
-    a.emit(Call {
-        a: r,
-        f: sum_to,
-        b: n,
-        n: 1,
-    });
-    a.emit(SetGlobal { g: 0, b: r });
-    a.emit(LoadK { a: s, k: 0 });
-    a.emit(ToStr { a: t, b: r, t: INT });
-    a.emit(Concat { a: s, b: s, c: t });
-    a.emit(Print {
-        b: s,
-        t: STR,
-        nl: 1,
-    });
-    a.line(3);
-    a.emit(Call {
-        a: xs,
-        f: squares,
-        b: n,
-        n: 1,
-    });
-    a.emit(ArrLen { a: len, b: xs });
-    a.emit(LoadInt { a: i, imm: 0 });
-    a.emit(LoadInt { a: r, imm: 0 });
-    a.emit(LoadK { a: p, k: 1 });
-    let top = a.pc();
-    a.emit(LtI { a: z, b: i, c: len });
-    let exit = a.emit(JmpIfNot { a: z, target: 0 });
-    a.emit(ArrGet { a: e, b: xs, c: i });
-    a.emit(AddI { a: r, b: r, c: e });
-    a.emit(RemI { a: r, b: r, c: p });
-    a.emit(AddImmI { a: i, b: i, imm: 1 });
-    a.emit(Jmp { target: top });
-    let pc = a.pc();
-    a.patch(exit, pc);
-    a.emit(GetGlobal { a: e, g: 0 });
-    a.emit(AddI { a: e, b: e, c: r });
-    a.emit(SetGlobal { g: 0, b: e });
-    a.line(4);
-    a.emit(IntToFloat { a: f, b: r });
-    a.emit(CallNative {
-        a: g,
-        native: native(Native::Sqrt),
-        b: f,
-        n: 1,
-    });
-    a.emit(LoadK { a: f, k: 2 });
-    a.emit(AddF { a: g, b: g, c: f });
-    a.emit(FloatToInt { a: r, b: g });
-    a.emit(Print {
-        b: g,
-        t: FLOAT,
-        nl: 1,
-    });
-    a.emit(RetVoid {});
-    m.functions.push(a.finish("<top>", None, &[]));
-    m.entry = main;
-    m
-}
-
-/// Structs, a trait with two impls, an enum with payloads, nil checks.
-fn objects_module() -> Module {
-    let mut m = Module::new("objects.src");
-    m.structs = vec![
-        StructDef {
-            name: "Point".into(),
-            fields: vec![
-                Field {
-                    name: "x".into(),
-                    ty: FLOAT,
-                },
-                Field {
-                    name: "y".into(),
-                    ty: FLOAT,
-                },
-            ],
-        },
-        StructDef {
-            name: "Circle".into(),
-            fields: vec![Field {
-                name: "r".into(),
-                ty: FLOAT,
-            }],
-        },
-    ];
-    m.enums.push(EnumDef {
-        name: "Shape".into(),
-        variants: vec![
-            Variant {
-                name: "Dot".into(),
-                fields: vec![],
-            },
-            Variant {
-                name: "Circ".into(),
-                fields: vec![FLOAT],
-            },
-            Variant {
-                name: "Rect".into(),
-                fields: vec![FLOAT, FLOAT],
-            },
-        ],
-    });
-    m.traits.push(TraitDef {
-        name: "Named".into(),
-        methods: vec![
-            TraitMethod {
-                name: "name".into(),
-                params: vec![],
-                ret: Some(STR),
-            },
-            TraitMethod {
-                name: "scaled".into(),
-                params: vec![FLOAT],
-                ret: Some(FLOAT),
-            },
-        ],
-    });
-    let point = m.intern_type(Type::Struct(0));
-    let circle = m.intern_type(Type::Struct(1));
-    let shape = m.intern_type(Type::Enum(0));
-    let named = m.intern_type(Type::Trait(0));
-    let named_arr = m.intern_type(Type::Array(named));
-    m.consts = vec![
-        Const::Str("point".into()),
-        Const::Str("circle".into()),
-        Const::Float(3.0),
-        Const::Float(2.0),
-    ];
-    m.impls = vec![
-        ImplDef {
-            trait_index: 0,
-            struct_index: 0,
-            methods: vec![0, 1],
-        },
-        ImplDef {
-            trait_index: 0,
-            struct_index: 1,
-            methods: vec![2, 3],
-        },
-    ];
-
-    // Point::name, Point::scaled, Circle::name, Circle::scaled.
-    for (st, k) in [(point, 0), (circle, 1)] {
-        let mut a = Asm::new(&[st]);
-        let s = a.reg(STR);
-        a.emit(LoadK { a: s, k });
-        a.emit(Ret { a: s });
-        let name = if st == point { "Point" } else { "Circle" };
-        m.functions
-            .push(a.finish(&format!("{name}::name"), Some(STR), &[]));
-        let mut a = Asm::new(&[st, FLOAT]);
-        let f = a.reg(FLOAT);
-        a.emit(GetField { a: f, b: 0, i: 0 });
-        a.emit(MulF { a: f, b: f, c: 1 });
-        a.emit(SetField { a: 0, i: 0, b: f });
-        a.emit(Ret { a: f });
-        m.functions
-            .push(a.finish(&format!("{name}::scaled"), Some(FLOAT), &[]));
-    }
-
-    // fn area(s: Shape) -> float { match s { Dot => 0.0, Circ(r) => 3*r*r, Rect(w, h) => w*h } }
-    let mut a = Asm::new(&[shape]);
-    let tag = a.reg(INT);
-    let one = a.reg(INT);
-    let z = a.reg(BOOL);
-    let w = a.reg(FLOAT);
-    let h = a.reg(FLOAT);
-    a.emit(EnumTag { a: tag, b: 0 });
-    a.emit(LoadInt { a: one, imm: 1 });
-    a.emit(EqI {
-        a: z,
-        b: tag,
-        c: one,
-    });
-    let not_circ = a.emit(JmpIfNot { a: z, target: 0 });
-    a.emit(GetPayload {
-        a: w,
-        b: 0,
-        v: 1,
-        i: 0,
-    });
-    a.emit(LoadK { a: h, k: 2 });
-    a.emit(MulF { a: h, b: h, c: w });
-    a.emit(MulF { a: h, b: h, c: w });
-    a.emit(Ret { a: h });
-    let pc = a.pc();
-    a.patch(not_circ, pc);
-    let is_dot = a.emit(JmpLtI {
-        a: tag,
-        b: one,
-        target: 0,
-    });
-    a.emit(GetPayload {
-        a: w,
-        b: 0,
-        v: 2,
-        i: 0,
-    });
-    a.emit(GetPayload {
-        a: h,
-        b: 0,
-        v: 2,
-        i: 1,
-    });
-    a.emit(MulF { a: h, b: w, c: h });
-    a.emit(Ret { a: h });
-    let pc = a.pc();
-    a.patch(is_dot, pc);
-    a.emit(SubF { a: h, b: h, c: h });
-    a.emit(Ret { a: h });
-    m.functions.push(a.finish("area", Some(FLOAT), &[]));
-    let area = 4;
-
-    // main: builds pets, calls trait methods in a loop, matches shapes.
-    let mut a = Asm::new(&[]);
-    let xy = a.regs(&[FLOAT, FLOAT]);
-    let p = a.reg(point);
-    let c = a.reg(circle);
-    let pets = a.regs(&[named, named]);
-    let arr = a.reg(named_arr);
-    let recv = a.regs(&[named, FLOAT]);
-    let s = a.reg(STR);
-    let f = a.reg(FLOAT);
-    let i = a.reg(INT);
-    let n = a.reg(INT);
-    let sh = a.reg(shape);
-    let b = a.reg(BOOL);
-    a.emit(LoadK { a: xy, k: 2 });
-    a.emit(LoadK { a: xy + 1, k: 3 });
-    a.emit(NewStruct {
-        a: p,
-        t: point,
-        b: xy,
-        n: 2,
-    });
-    a.emit(NewStruct {
-        a: c,
-        t: circle,
-        b: xy,
-        n: 1,
-    });
-    a.emit(Upcast { a: pets, b: p });
-    a.emit(Upcast { a: pets + 1, b: c });
-    a.emit(NewArray {
-        a: arr,
-        t: named_arr,
-        b: pets,
-        n: 2,
-    });
-    a.line(2);
-    a.emit(LoadInt { a: i, imm: 0 });
-    a.emit(ArrLen { a: n, b: arr });
-    let top = a.pc();
-    let exit = a.emit(JmpGeI {
-        a: i,
-        b: n,
-        target: 0,
-    });
-    a.emit(ArrGet {
-        a: recv,
-        b: arr,
-        c: i,
-    });
-    a.emit(CallTrait {
-        a: s,
-        t: named,
-        m: 0,
-        b: recv,
-        n: 1,
-    });
-    a.emit(Print {
-        b: s,
-        t: STR,
-        nl: 1,
-    });
-    a.emit(LoadK { a: recv + 1, k: 3 });
-    a.emit(CallTrait {
-        a: f,
-        t: named,
-        m: 1,
-        b: recv,
-        n: 2,
-    });
-    a.emit(AddImmI { a: i, b: i, imm: 1 });
-    a.emit(Jmp { target: top });
-    let pc = a.pc();
-    a.patch(exit, pc);
-    a.line(3);
-    a.emit(NewEnum {
-        a: sh,
-        t: shape,
-        v: 2,
-        b: xy,
-        n: 2,
-    });
-    a.emit(Call {
-        a: f,
-        f: area,
-        b: sh,
-        n: 1,
-    });
-    a.emit(Print {
-        b: f,
-        t: FLOAT,
-        nl: 1,
-    });
-    a.emit(NewEnum {
-        a: sh,
-        t: shape,
-        v: 0,
-        b: 0,
-        n: 0,
-    });
-    a.emit(Print {
-        b: sh,
-        t: shape,
-        nl: 0,
-    });
-    a.emit(GetField { a: f, b: p, i: 1 });
-    a.emit(SetField { a: c, i: 0, b: f });
-    a.emit(Print {
-        b: c,
-        t: circle,
-        nl: 1,
-    });
-    a.line(4);
-    a.emit(LoadNil { a: p });
-    a.emit(IsNil { a: b, b: p });
-    a.emit(EqR {
-        a: b,
-        b: pets,
-        c: pets + 1,
-    });
-    a.emit(NeR { a: b, b: c, c: arr });
-    a.emit(NotB { a: b, b });
-    a.emit(EqB { a: b, b, c: b });
-    a.emit(Print { b, t: BOOL, nl: 1 });
-    a.emit(RetVoid {});
-    m.functions.push(a.finish("main", None, &[]));
-    m.entry = 5;
-    m
-}
-
-/// Closures and cells, sort_by with a comparison closure, maps, strings
-/// and many natives; plus the leftover scalar instructions.
-fn closures_module() -> Module {
-    let mut m = Module::new("closures.src");
-    let cell = m.intern_type(Type::Cell(INT));
-    let thunk = m.intern_type(Type::Func {
-        params: vec![],
-        ret: Some(INT),
-    });
-    let arr = m.intern_type(Type::Array(INT));
-    let less = m.intern_type(Type::Func {
-        params: vec![INT, INT],
-        ret: Some(BOOL),
-    });
-    let map = m.intern_type(Type::Map(STR, INT));
-    let strs = m.intern_type(Type::Array(STR));
-    let arr_arr = m.intern_type(Type::Array(arr));
-    m.consts = vec![
-        Const::Str("a,b,c".into()),
-        Const::Str(",".into()),
-        Const::Str("-".into()),
-        Const::Float(-1.25),
-        Const::Int(i64::MIN),
-    ];
-    let (counter, lambda, desc, misc, main) = (0, 1, 2, 3, 4);
-
-    // fn counter() -> fn() -> int { var n = 0; return fn() -> int { n += 1; return n; }; }
-    let mut a = Asm::new(&[]);
-    let n = a.reg(INT);
-    let c = a.reg(cell);
-    let f = a.reg(thunk);
-    a.emit(LoadInt { a: n, imm: 0 });
-    a.emit(NewCell { a: c, b: n });
-    a.emit(MakeClosure {
-        a: f,
-        f: lambda,
-        b: c,
-        n: 1,
-    });
-    a.emit(Ret { a: f });
-    m.functions.push(a.finish("counter", Some(thunk), &[]));
-
-    let mut a = Asm::new(&[]);
-    let c = a.reg(cell);
-    let n = a.reg(INT);
-    a.emit(GetCapture { a: c, i: 0 });
-    a.emit(CellGet { a: n, b: c });
-    a.emit(AddImmI { a: n, b: n, imm: 1 });
-    a.emit(CellSet { a: c, b: n });
-    a.emit(Ret { a: n });
-    m.functions.push(a.finish("<lambda>", Some(INT), &[cell]));
-
-    let mut a = Asm::new(&[INT, INT]);
-    let r = a.reg(BOOL);
-    a.emit(LtI { a: r, b: 1, c: 0 });
-    a.emit(Ret { a: r });
-    m.functions.push(a.finish("desc", Some(BOOL), &[]));
-
-    // fn misc(x: int, y: float) -> bool: the remaining scalar instructions.
-    let mut a = Asm::new(&[INT, FLOAT]);
-    let i = a.reg(INT);
-    let f = a.reg(FLOAT);
-    let b = a.reg(BOOL);
-    let s = a.reg(STR);
-    let grid = a.reg(arr_arr);
-    let row = a.reg(arr);
-    for op in op3![SubI, DivI, AndI, OrI, XorI, ShlI, ShrI] {
-        a.emit(op(i, 0, 0));
-    }
-    a.emit(NegI { a: i, b: i });
-    a.emit(NotI { a: i, b: i });
-    for op in op3![SubF, DivF, RemF] {
-        a.emit(op(f, 1, 1));
-    }
-    a.emit(NegF { a: f, b: f });
-    for op in op3![NeI, LeI] {
-        a.emit(op(b, 0, i));
-    }
-    for op in op3![EqF, NeF, LtF, LeF] {
-        a.emit(op(b, 1, f));
-    }
-    a.emit(LoadBool { a: b, v: 1 });
-    a.emit(NeB { a: b, b, c: b });
-    a.emit(LoadK { a: s, k: 2 });
-    for op in op3![EqS, NeS, LtS, LeS] {
-        a.emit(op(b, s, s));
-    }
-    a.emit(StrLen { a: i, b: s });
-    a.emit(LoadK { a: i, k: 4 });
-    a.emit(NewArrayFill {
-        a: row,
-        t: arr,
-        b: 0,
-        c: 0,
-    });
-    a.emit(ArrSet { a: row, b: 0, c: i });
-    a.emit(NewArrayFill {
-        a: grid,
-        t: arr_arr,
-        b: row,
-        c: 0,
-    });
-    a.emit(Mov { a: i, b: 0 });
-    let skip = a.emit(JmpIf { a: b, target: 0 });
-    a.emit(Nop {});
-    let pc = a.pc();
-    a.patch(skip, pc);
-    a.emit(Ret { a: b });
-    m.functions.push(a.finish("misc", Some(BOOL), &[]));
-
-    // main: closures, sorting, maps, strings.
-    let mut a = Asm::new(&[]);
-    let th = a.reg(thunk);
-    let n = a.reg(INT);
-    let xs = a.reg(arr);
-    let sort_args = a.regs(&[arr, less]);
-    let mp = a.reg(map);
-    let s = a.reg(STR);
-    let parts = a.regs(&[strs, STR]);
-    let keys = a.reg(strs);
-    let split_args = a.regs(&[STR, STR]);
-    let get_args = a.regs(&[map, STR, INT]);
-    let b = a.reg(BOOL);
-    let misc_args = a.regs(&[INT, FLOAT]);
-    a.emit(Call {
-        a: th,
-        f: counter,
-        b: 0,
-        n: 0,
-    });
-    a.emit(CallClosure {
-        a: n,
-        c: th,
-        b: 0,
-        n: 0,
-    });
-    a.emit(CallClosure {
-        a: n,
-        c: th,
-        b: 0,
-        n: 0,
-    });
-    a.emit(Print {
-        b: n,
-        t: INT,
-        nl: 1,
-    });
-    a.line(2);
-    a.emit(LoadInt { a: n, imm: 3 });
-    a.emit(NewArray {
-        a: xs,
-        t: arr,
-        b: n,
-        n: 1,
-    });
-    a.emit(ArrPush { a: xs, b: n });
-    a.emit(Mov {
-        a: sort_args,
-        b: xs,
-    });
-    a.emit(MakeClosure {
-        a: sort_args + 1,
-        f: desc,
-        b: 0,
-        n: 0,
-    });
-    a.emit(CallNative {
-        a: 0,
-        native: native(Native::ArrSortBy),
-        b: sort_args,
-        n: 2,
-    });
-    a.emit(CallNative {
-        a: 0,
-        native: native(Native::ArrSort),
-        b: xs,
-        n: 1,
-    });
-    a.emit(CallNative {
-        a: n,
-        native: native(Native::ArrPop),
-        b: xs,
-        n: 1,
-    });
-    a.line(3);
-    a.emit(NewMap { a: mp, t: map });
-    a.emit(LoadK { a: s, k: 1 });
-    a.emit(MapSet { a: mp, b: s, c: n });
-    a.emit(MapGet { a: n, b: mp, c: s });
-    a.emit(Mov { a: get_args, b: mp });
-    a.emit(Mov {
-        a: get_args + 1,
-        b: s,
-    });
-    a.emit(LoadInt {
-        a: get_args + 2,
-        imm: -1,
-    });
-    a.emit(CallNative {
-        a: n,
-        native: native(Native::MapGetOr),
-        b: get_args,
-        n: 3,
-    });
-    a.emit(CallNative {
-        a: keys,
-        native: native(Native::MapKeys),
-        b: mp,
-        n: 1,
-    });
-    a.emit(CallNative {
-        a: b,
-        native: native(Native::MapHas),
-        b: get_args,
-        n: 2,
-    });
-    a.line(4);
-    a.emit(LoadK {
-        a: split_args,
-        k: 0,
-    });
-    a.emit(LoadK {
-        a: split_args + 1,
-        k: 1,
-    });
-    a.emit(Mov { a: parts, b: keys });
-    a.emit(CallNative {
-        a: parts,
-        native: native(Native::Split),
-        b: split_args,
-        n: 2,
-    });
-    a.emit(LoadK { a: parts + 1, k: 2 });
-    a.emit(CallNative {
-        a: s,
-        native: native(Native::ArrJoin),
-        b: parts,
-        n: 2,
-    });
-    a.emit(CallNative {
-        a: n,
-        native: native(Native::StrLen),
-        b: s,
-        n: 1,
-    });
-    a.emit(Print {
-        b: s,
-        t: STR,
-        nl: 1,
-    });
-    a.emit(Mov { a: misc_args, b: n });
-    a.emit(LoadK {
-        a: misc_args + 1,
-        k: 3,
-    });
-    a.emit(Call {
-        a: b,
-        f: misc,
-        b: misc_args,
-        n: 2,
-    });
-    a.emit(CallNative {
-        a: 0,
-        native: native(Native::Exit),
-        b: n,
-        n: 1,
-    });
-    a.emit(RetVoid {});
-    m.functions.push(a.finish("main", None, &[]));
-    m.entry = main;
-    m
-}
-
+/// The sample modules: loops, recursion, structs, traits, enums, closures,
+/// arrays, maps, natives and the superinstructions, each a listing in
+/// `tests/samples/` with its source in a comment at the top.
 fn samples() -> Vec<(&'static str, Module)> {
-    vec![
-        ("loops", loops_module()),
-        ("objects", objects_module()),
-        ("closures", closures_module()),
-        ("fused", fused_module()),
+    [
+        ("loops", include_str!("samples/loops.lasm")),
+        ("objects", include_str!("samples/objects.lasm")),
+        ("closures", include_str!("samples/closures.lasm")),
+        ("fused", include_str!("samples/fused.lasm")),
     ]
-}
-
-/// The superinstructions: fused compare-and-branch, counted-loop,
-/// immediate and constant-operand forms, in loops the way the compiler
-/// emits them.
-fn fused_module() -> Module {
-    let mut m = Module::new("fused.src");
-    let arr = m.intern_type(Type::Array(INT));
-    m.consts = vec![Const::Float(0.5), Const::Float(4.0)];
-    let mut a = Asm::new(&[]);
-    let (i, n, x) = (a.reg(INT), a.reg(INT), a.reg(INT));
-    let (f, g) = (a.reg(FLOAT), a.reg(FLOAT));
-    let xs = a.reg(arr);
-    a.emit(LoadInt { a: i, imm: 0 });
-    a.emit(LoadInt { a: n, imm: 10 });
-    a.emit(LoadK { a: f, k: 0 });
-    a.emit(LoadK { a: g, k: 1 });
-    a.emit(NewArray {
-        a: xs,
-        t: arr,
-        b: 0,
-        n: 0,
-    });
-    // for i in 0..n { x = i * 3 / 2 % 5; f = ... } with every fused jump
-    // skipping to the next instruction.
-    let top = a.pc();
-    a.line(2);
-    a.emit(MulImmI { a: x, b: i, imm: 3 });
-    a.emit(MulAddImmI {
-        a: x,
-        b: x,
-        imm: 31,
-        c: i,
-    });
-    a.emit(DivImmI { a: x, b: x, imm: 2 });
-    a.emit(RemImmI {
-        a: x,
-        b: x,
-        imm: -5,
-    });
-    a.emit(AddKF { a: f, b: f, k: 0 });
-    a.emit(SubKF { a: f, b: f, k: 0 });
-    a.emit(RSubKF { a: f, b: f, k: 1 });
-    a.emit(MulKF { a: f, b: f, k: 1 });
-    a.emit(DivKF { a: f, b: f, k: 1 });
-    a.emit(RDivKF { a: g, b: f, k: 0 });
-    let next = |a: &Asm| a.pc() + 1;
-    let t = next(&a);
-    a.emit(JmpEqI {
-        a: i,
-        b: x,
-        target: t,
-    });
-    let t = next(&a);
-    a.emit(JmpNeI {
-        a: i,
-        b: x,
-        target: t,
-    });
-    let t = next(&a);
-    a.emit(JmpLtF {
-        a: f,
-        b: g,
-        target: t,
-    });
-    let t = next(&a);
-    a.emit(JmpLeF {
-        a: f,
-        b: g,
-        target: t,
-    });
-    let t = next(&a);
-    a.emit(JmpNltF {
-        a: f,
-        b: g,
-        target: t,
-    });
-    let t = next(&a);
-    a.emit(JmpNleF {
-        a: f,
-        b: g,
-        target: t,
-    });
-    let t = next(&a);
-    a.emit(JmpEqF {
-        a: f,
-        b: g,
-        target: t,
-    });
-    let t = next(&a);
-    a.emit(JmpNeF {
-        a: f,
-        b: g,
-        target: t,
-    });
-    let t = next(&a);
-    a.emit(JmpEqImmI {
-        a: x,
-        imm: 1,
-        target: t,
-    });
-    let t = next(&a);
-    a.emit(JmpNeImmI {
-        a: x,
-        imm: 1,
-        target: t,
-    });
-    let t = next(&a);
-    a.emit(JmpLtImmI {
-        a: x,
-        imm: 1,
-        target: t,
-    });
-    let t = next(&a);
-    a.emit(JmpLeImmI {
-        a: x,
-        imm: 1,
-        target: t,
-    });
-    let t = next(&a);
-    a.emit(JmpGtImmI {
-        a: x,
-        imm: 1,
-        target: t,
-    });
-    let t = next(&a);
-    a.emit(JmpGeImmI {
-        a: x,
-        imm: 1,
-        target: t,
-    });
-    for make in [
-        (|a, k, target| JmpLtKF { a, k, target }) as fn(u16, u32, u32) -> Instr,
-        |a, k, target| JmpLeKF { a, k, target },
-        |a, k, target| JmpGtKF { a, k, target },
-        |a, k, target| JmpGeKF { a, k, target },
-        |a, k, target| JmpNltKF { a, k, target },
-        |a, k, target| JmpNleKF { a, k, target },
-        |a, k, target| JmpNgtKF { a, k, target },
-        |a, k, target| JmpNgeKF { a, k, target },
-    ] {
-        let t = next(&a);
-        a.emit(make(f, 1, t));
-    }
-    let t = next(&a);
-    a.emit(JmpNil { a: xs, target: t });
-    let t = next(&a);
-    a.emit(JmpNotNil { a: xs, target: t });
-    a.emit(ArrPush { a: xs, b: x });
-    a.emit(ForLoop {
-        a: i,
-        b: n,
-        target: top,
-    });
-    a.line(3);
-    a.emit(Print {
-        b: x,
-        t: INT,
-        nl: 1,
-    });
-    a.emit(RetVoid {});
-    m.functions.push(a.finish("main", None, &[]));
-    m.entry = 0;
-    m
+    .into_iter()
+    .map(|(name, text)| match assemble(text) {
+        Ok(m) => (name, m),
+        Err(e) => panic!("sample `{name}` does not assemble: {e}"),
+    })
+    .collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -2079,20 +1083,26 @@ const BIG_INPUT_LIMIT: Duration = Duration::from_secs(10);
 fn big_functions_and_tables_verify_in_linear_time() {
     // A function with 60000 registers and 200000 instructions.
     let mut m = Module::new("big.src");
-    let mut a = Asm::new(&[]);
-    for _ in 0..60_000 {
-        a.reg(INT);
-    }
-    for i in 0..200_000u32 {
-        let r = (i % 60_000) as u16;
-        a.emit(AddI {
-            a: r,
-            b: r,
-            c: (r + 1) % 60_000,
-        });
-    }
-    a.emit(Jmp { target: 0 });
-    m.functions.push(a.finish("big", None, &[]));
+    let mut code: Vec<Instr> = (0..200_000u32)
+        .map(|i| {
+            let r = (i % 60_000) as u16;
+            AddI {
+                a: r,
+                b: r,
+                c: (r + 1) % 60_000,
+            }
+        })
+        .collect();
+    code.push(Jmp { target: 0 });
+    m.functions.push(Function {
+        name: "big".into(),
+        params: vec![],
+        ret: None,
+        captures: vec![],
+        regs: vec![INT; 60_000],
+        lines: vec![1; code.len()],
+        code,
+    });
     let start = Instant::now();
     assert_eq!(verify(&m), Ok(()));
     let bytes = encode(&m);
@@ -2115,4 +1125,120 @@ fn big_functions_and_tables_verify_in_linear_time() {
     assert!(err.to_string().len() < 2000, "{err}");
     let _ = disassemble(&m);
     assert!(start.elapsed() < BIG_INPUT_LIMIT, "{:?}", start.elapsed());
+}
+
+// ---------------------------------------------------------------------------
+// The assembler: mutated listings never panic it.
+// ---------------------------------------------------------------------------
+
+/// Characters that mean something in a listing, for insertions.
+const LISTING_CHARS: &[char] = &[
+    ' ', ',', ':', ';', '(', ')', '[', ']', '{', '}', '<', '>', '-', '#', '@', '"', '\\', 'r', 'k',
+    't', 'g', '0', '9', '\n', '…', 'é',
+];
+
+/// One random edit of a listing: a character deleted, inserted or
+/// replaced, a line deleted, duplicated or swapped with another, a number
+/// changed to an edge value, or the text cut short.
+fn mutate_listing(text: &str, rng: &mut Rng) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let at = rng.below(chars.len());
+    let pick = |rng: &mut Rng| LISTING_CHARS[rng.below(LISTING_CHARS.len())];
+    match rng.below(8) {
+        0 => chars
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != at)
+            .map(|(_, c)| c)
+            .collect(),
+        1 => {
+            let mut c = chars.clone();
+            c.insert(at, pick(rng));
+            c.into_iter().collect()
+        }
+        2 => {
+            let mut c = chars.clone();
+            c[at] = pick(rng);
+            c.into_iter().collect()
+        }
+        3 => {
+            lines.remove(rng.below(lines.len()));
+            lines.join("\n")
+        }
+        4 => {
+            let i = rng.below(lines.len());
+            lines.insert(i, lines[i]);
+            lines.join("\n")
+        }
+        5 => {
+            let (i, j) = (rng.below(lines.len()), rng.below(lines.len()));
+            lines.swap(i, j);
+            lines.join("\n")
+        }
+        6 => {
+            // Replace the digits around `at` with an edge value.
+            let start = (0..=at)
+                .rev()
+                .find(|i| !chars[*i].is_ascii_digit())
+                .map_or(0, |i| i + 1);
+            let end = (at..chars.len())
+                .find(|i| !chars[*i].is_ascii_digit())
+                .unwrap_or(chars.len());
+            let head: String = chars[..start].iter().collect();
+            let tail: String = chars[end..].iter().collect();
+            format!("{head}{}{tail}", rng.interesting())
+        }
+        _ => chars[..at].iter().collect(),
+    }
+}
+
+#[test]
+fn mutated_listings_never_panic_the_assembler() {
+    let dog = Watchdog::start();
+    let listings: Vec<(&str, String)> = samples()
+        .into_iter()
+        .map(|(name, m)| (name, disassemble(&m)))
+        .collect();
+    let mut rng = Rng(0x1157_A55E);
+    let (mut rejected, mut accepted) = (0usize, 0usize);
+    for round in 0..4000 {
+        let (name, text) = &listings[round % listings.len()];
+        // Several edits at once now and then, to reach further.
+        let mut mutant = mutate_listing(text, &mut rng);
+        for _ in 0..rng.below(3) {
+            mutant = mutate_listing(&mutant, &mut rng);
+        }
+        let label = format!("listing mutant {round} of `{name}`");
+        dog.enter(&label);
+        let lines = mutant.lines().count().max(1);
+        match catch_unwind(AssertUnwindSafe(|| assemble(&mutant))) {
+            Err(_) => panic!("{label} panicked the assembler:\n{mutant}"),
+            Ok(Err(e)) => {
+                assert!(
+                    (1..=lines).contains(&e.line) && !e.message.is_empty(),
+                    "{label}: error `{e}` names no line of the listing"
+                );
+                rejected += 1;
+            }
+            Ok(Ok(m)) => {
+                // Whatever assembles must verify or be rejected cleanly,
+                // and print again.
+                let checked = catch_unwind(AssertUnwindSafe(|| {
+                    let _ = verify(&m);
+                    disassemble(&m)
+                }));
+                assert!(
+                    checked.is_ok(),
+                    "{label} assembled into a module that panics"
+                );
+                accepted += 1;
+            }
+        }
+    }
+    // Both outcomes must be common, or the mutations test little.
+    assert!(
+        rejected > 1000 && accepted > 100,
+        "{rejected} rejected, {accepted} accepted"
+    );
 }

@@ -518,6 +518,13 @@ impl AddressSpace {
     /// backing the page if the map allows it. `force` ignores protections
     /// (the loader writing read-only segments).
     fn translate(&mut self, va: u64, access: Access, force: bool) -> Result<u64, Fault> {
+        // The page walk looks only at bits 12..48 of `va`, so an address in
+        // the system half or a non-canonical one (any of bits 48..64 set)
+        // would alias a user page: 0x8000_7f00_0000_0000 would read
+        // 0x7f00_0000_0000. Linux refuses such pointers with EFAULT.
+        if va >= crate::elf::USER_TOP {
+            return Err(Fault::Segv);
+        }
         if let Some((_, e, level)) = paging::lookup(&self.mem, self.pml4, va) {
             if e & BACKED != 0 {
                 let ok = force

@@ -25,19 +25,29 @@ impl Output {
         }
     }
 
-    /// The pending bytes, for printing straight into the buffer; call
-    /// `written` afterwards.
+    /// Flushes if the bytes just added filled the buffer.
     #[inline]
-    pub fn buffer(&mut self) -> &mut Vec<u8> {
-        &mut self.buf
-    }
-
-    /// Flushes if the bytes added through `buffer` filled it.
-    #[inline]
-    pub fn written(&mut self) {
+    fn written(&mut self) {
         if self.buf.len() >= FLUSH_AT {
             self.flush();
         }
+    }
+
+    /// Appends `bytes` and writes the buffer out whenever it fills, so the
+    /// buffer never holds much more than `FLUSH_AT` bytes however much is
+    /// written: a piece at least that large goes to the sink directly.
+    /// Gives false once output is broken (nothing written is read any more).
+    pub fn write(&mut self, bytes: &[u8]) -> bool {
+        if bytes.len() >= FLUSH_AT {
+            self.flush();
+            if !self.broken && self.sink.write_all(bytes).is_err() {
+                self.broken = true;
+            }
+        } else {
+            self.buf.extend_from_slice(bytes);
+            self.written();
+        }
+        !self.broken
     }
 
     /// Writes the buffer out and flushes the sink.
@@ -72,11 +82,11 @@ pub fn read_line(input: &mut dyn BufRead) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A sink that fails like a closed pipe.
-    struct Closed;
+    pub(crate) struct Closed;
 
     impl Write for Closed {
         fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
@@ -91,8 +101,7 @@ mod tests {
     fn a_closed_pipe_drops_output_quietly() {
         let mut out = Output::new(Box::new(Closed));
         for _ in 0..10_000 {
-            out.buffer().extend_from_slice(b"hello world\n");
-            out.written();
+            out.write(b"hello world\n");
         }
         out.flush();
         assert!(out.broken);

@@ -60,13 +60,6 @@ pub struct FuncInfo {
     pub reg_is_ref: Vec<bool>,
     /// The registers that hold references (the collector's frame map).
     pub ref_regs: Box<[u16]>,
-    /// Number of parameters (registers `0..nparams`).
-    pub nparams: usize,
-    /// The reference registers that are not parameters: the only ones a
-    /// call must clear (to nil) in a new frame, since the collector reads
-    /// only reference registers and every other register is written before
-    /// it is read.
-    pub zero_regs: Box<[u16]>,
     /// Shape id of closures of this function.
     pub closure_shape: u32,
     /// Number of captures a closure of this function carries.
@@ -212,19 +205,11 @@ impl Program {
                     .filter(|(_, r)| **r)
                     .map(|(i, _)| i as u16)
                     .collect();
-                let nparams = f.params.len();
-                let zero_regs = ref_regs
-                    .iter()
-                    .copied()
-                    .filter(|&r| r as usize >= nparams)
-                    .collect();
                 FuncInfo {
                     nregs: f.regs.len(),
                     reg_types: f.regs,
                     reg_is_ref,
                     ref_regs,
-                    nparams,
-                    zero_regs,
                     closure_shape: base + closure_local.get(i).copied().unwrap_or(0),
                     ncaptures: f.captures.len(),
                     name: f.name,

@@ -23,6 +23,12 @@ use std::io::{BufRead, Write};
 use std::sync::MutexGuard;
 use std::time::Instant;
 
+/// The most bytes of a value's printed form the REPL shows after an
+/// expression: a screenful or two of text is all anyone reads, and a value
+/// that shares subobjects can print practically without end. `println`
+/// prints the whole form.
+pub const MAX_SHOWN_BYTES: usize = 64 * 1024;
+
 /// The parts of a `Vm` that outlive one input.
 struct Parts {
     heap: Heap,
@@ -128,15 +134,18 @@ impl Session {
     }
 
     /// The printed form of global `g` of the last loaded module, as
-    /// `println` would print it; `None` if there is no such global.
+    /// `println` would print it, but at most `MAX_SHOWN_BYTES` of it (then
+    /// ending in ` ...`); `None` if there is no such global.
     pub fn global_text(&self, g: u32) -> Option<String> {
         let prog = self.prog.as_ref()?;
         let parts = self.parts.as_ref()?;
         let ty = prog.module.globals.get(g as usize)?.ty;
         let v = *parts.heap.roots.globals.get(g as usize)?;
-        let mut out = Vec::new();
-        crate::print::format_value(&parts.heap, prog, v, ty, &mut out);
-        Some(String::from_utf8_lossy(&out).into_owned())
+        let (mut text, cut) = crate::print::bounded_text(&parts.heap, prog, v, ty, MAX_SHOWN_BYTES);
+        if cut {
+            text.push_str(" ...");
+        }
+        Some(text)
     }
 
     /// Asks the running input to stop at its next loop back-edge with the

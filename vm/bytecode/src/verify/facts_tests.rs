@@ -1,11 +1,12 @@
 //! The facts the opcode list states about each instruction (`instr.rs`:
 //! written register, fixed register types, terminator, branch target) agree
-//! with the verifier's rules, checked on the module of `tests` that uses
-//! every opcode, so that every opcode's facts are checked.
+//! with the verifier's rules, checked on the listing that uses every opcode
+//! (`tests/verify/every_opcode.lasm`), so that every opcode's facts are
+//! checked.
 
 use super::decls::check_impls;
 use super::rules::{self, Cx};
-use super::tests::{every_opcode, main_regs, with_main};
+use super::tests::every_opcode_module;
 use super::*;
 use crate::instr::{Instr, OperandKind, ALL_OPCODES};
 use crate::module::Function;
@@ -15,7 +16,7 @@ use std::collections::HashSet;
 
 /// The verified module in which every opcode occurs.
 fn sample() -> Module {
-    let m = with_main(main_regs(), every_opcode());
+    let m = every_opcode_module();
     if let Err(e) = verify(&m) {
         panic!("the every-opcode sample does not verify: {e}");
     }

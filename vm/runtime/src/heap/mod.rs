@@ -698,6 +698,12 @@ impl Heap {
         self.roots.scratch.truncate(mark);
     }
 
+    /// The heap limit in bytes (`--heap-max`): no object, and no string
+    /// `str(v)` builds, can be larger.
+    pub fn limit_bytes(&self) -> usize {
+        self.limit
+    }
+
     /// Bytes in use in the heap, as MMTk counts them.
     pub fn used_bytes(&self) -> usize {
         MMTK_INSTANCE

@@ -28,10 +28,8 @@ impl<'p> Vm<'p> {
     /// `tostr`: R[a] := the printed form of R[b], of type `t`.
     #[inline(never)]
     pub(super) fn op_to_str(&mut self, base: usize, a: u16, b: u16, t: TypeId) -> Result<(), Trap> {
-        let mut text = Vec::new();
-        let v = *self.reg(base, b);
-        crate::print::format_value(&self.heap, self.prog, v, t, &mut text);
-        *self.reg(base, a) = self.heap.alloc_str(&text)?;
+        let s = crate::print::to_heap_str(&mut self.heap, self.prog, base + b as usize, t)?;
+        *self.reg(base, a) = s;
         Ok(())
     }
 
@@ -44,9 +42,15 @@ impl<'p> Vm<'p> {
 
     /// `print`: writes R[b] of type `t`, then a newline if `nl`.
     #[inline(never)]
-    pub(super) fn op_print(&mut self, base: usize, b: u16, t: TypeId, nl: bool) {
+    pub(super) fn op_print(
+        &mut self,
+        base: usize,
+        b: u16,
+        t: TypeId,
+        nl: bool,
+    ) -> Result<(), Trap> {
         let v = *self.reg(base, b);
-        self.print_value(v, t, nl);
+        self.print_value(v, t, nl)
     }
 
     /// How R[b] compares with R[c], as strings (byte order).

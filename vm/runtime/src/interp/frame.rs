@@ -21,9 +21,8 @@ pub fn overflow() -> Trap {
 impl<'p> Vm<'p> {
     /// Pushes a frame for function `callee` whose registers start at stack
     /// slot `new_base`: copies `args` (already on the stack at `arg_at`)
-    /// into the parameter registers and clears the other reference
-    /// registers to nil (registers of other types are always written before
-    /// they are read, and the collector never looks at them). Fails with
+    /// into the parameter registers and sets every other register to zero
+    /// (0, 0.0, false, nil or `""` by its type). Fails with
     /// `stack overflow` when the VM stack or the frame limit is exhausted.
     /// Gives the callee's tables.
     #[inline(always)]
@@ -61,15 +60,14 @@ impl<'p> Vm<'p> {
                     std::ptr::copy(stack.add(arg_at), stack.add(new_base), nargs);
                 }
             }
-            if nargs == cf.nparams {
-                for &r in cf.zero_regs.iter() {
-                    // `r < cf.nregs` (it is one of the function's registers).
-                    *stack.add(new_base + r as usize) = 0;
-                }
-            } else {
-                for i in nargs..cf.nregs {
-                    *stack.add(new_base + i) = 0;
-                }
+            // Every register past the arguments starts zero, whatever its
+            // type: the verifier does not prove registers written before
+            // they are read, so this is what keeps a frame from seeing an
+            // earlier frame's values (an address read as an int, a pointer
+            // as a bool that is neither 0 nor 1). See `spec/bytecode.md`,
+            // "Frames".
+            for i in nargs..cf.nregs {
+                *stack.add(new_base + i) = 0;
             }
         }
         roots.frames.push(FrameRec {

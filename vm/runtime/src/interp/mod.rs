@@ -597,7 +597,7 @@ impl<'p> Vm<'p> {
                 // a call (see `cold`), so that the loop keeps its registers.
                 Instr::ToStr { a, b, t } => cold!(self.op_to_str(base, a, b, t)),
                 Instr::Concat { a, b, c } => cold!(self.op_concat(base, a, b, c)),
-                Instr::Print { b, t, nl } => self.op_print(base, b, t, nl != 0),
+                Instr::Print { b, t, nl } => cold!(self.op_print(base, b, t, nl != 0)),
                 Instr::EqS { a, b, c } => r!(a) = self.op_str_cmp(base, b, c).is_eq() as u64,
                 Instr::NeS { a, b, c } => r!(a) = self.op_str_cmp(base, b, c).is_ne() as u64,
                 Instr::LtS { a, b, c } => r!(a) = self.op_str_cmp(base, b, c).is_lt() as u64,

@@ -5,7 +5,7 @@
 use super::Vm;
 use crate::error::Trap;
 use crate::heap::Heap;
-use crate::print::{float_to_string, format_value};
+use crate::print::{float_to_string, format_value, Sink};
 use crate::program::{FuncInfo, Program, NO_METHOD};
 use lang_bytecode::TypeId;
 
@@ -84,14 +84,23 @@ pub fn variant_error(prog: &Program, enum_ty: TypeId, want: u32, found: u32) -> 
 }
 
 impl Vm<'_> {
-    /// Writes the printed form of `v` (of type `t`) to stdout.
-    pub(crate) fn print_value(&mut self, v: u64, t: TypeId, newline: bool) {
-        let buf = self.out.buffer();
-        format_value(&self.heap, self.prog, v, t, buf);
-        if newline {
-            buf.push(b'\n');
+    /// Writes the printed form of `v` (of type `t`) to stdout as it is
+    /// produced, so memory stays bounded however long it is. Fails with
+    /// `interrupted` when the REPL asks the running input to stop while a
+    /// long form is being written.
+    pub(crate) fn print_value(&mut self, v: u64, t: TypeId, newline: bool) -> Result<(), Trap> {
+        let mut out = Streaming {
+            out: &mut self.out,
+            interrupted: false,
+        };
+        crate::print::print_value(&self.heap, self.prog, v, t, &mut out);
+        if out.interrupted {
+            return Err(Trap::error("interrupted"));
         }
-        self.out.written();
+        if newline {
+            self.out.write(b"\n");
+        }
+        Ok(())
     }
 
     /// A new string: the strings in stack slots `x` and `y` joined. The
@@ -135,6 +144,25 @@ impl Vm<'_> {
             Some(&f) if f != NO_METHOD => Ok(f),
             _ => Err(Trap::error("trait method not implemented for this struct")),
         }
+    }
+}
+
+/// The sink of `print`: the program's output, which also stops the walk
+/// when the output is broken (nobody would read the rest) or an interrupt
+/// is pending (the printed form may be practically endless).
+struct Streaming<'a> {
+    out: &'a mut crate::output::Output,
+    interrupted: bool,
+}
+
+impl Sink for Streaming<'_> {
+    fn put(&mut self, bytes: &[u8]) -> bool {
+        if super::INTERRUPT.load(std::sync::atomic::Ordering::Relaxed) {
+            super::INTERRUPT.store(false, std::sync::atomic::Ordering::Relaxed);
+            self.interrupted = true;
+            return false;
+        }
+        self.out.write(bytes)
     }
 }
 

@@ -4,6 +4,7 @@
 
 use super::Args;
 use crate::error::{index_error, Trap};
+use crate::heap::OutOfMemory;
 use crate::interp::Vm;
 use crate::objects::array;
 use lang_bytecode::Native;
@@ -26,6 +27,40 @@ fn is_boundary(s: &[u8], i: usize) -> bool {
 }
 
 impl Vm<'_> {
+    /// A new heap string: `s` with every occurrence of `from` (not empty)
+    /// replaced by `to`. The result can be far longer than its inputs (a
+    /// megabyte of `a` with each `a` replaced by a megabyte is a terabyte),
+    /// so its length is computed first and it is written straight into a
+    /// heap string: past the heap limit it is `out of memory`, and nothing
+    /// of it is built outside the heap.
+    fn replaced(&mut self, s: &str, from: &str, to: &str) -> Result<u64, OutOfMemory> {
+        let hits = s.matches(from).count();
+        let len = hits
+            .checked_mul(from.len())
+            .and_then(|gone| s.len().checked_sub(gone))
+            .and_then(|kept| hits.checked_mul(to.len())?.checked_add(kept))
+            .filter(|&len| len <= self.heap.limit_bytes())
+            .ok_or(OutOfMemory)?;
+        let o = self.heap.alloc_str_uninit(len)?;
+        let dst = self.heap.str_bytes_mut(o);
+        let mut at = 0;
+        let mut put = |piece: &[u8]| {
+            if let Some(room) = dst.get_mut(at..at + piece.len()) {
+                room.copy_from_slice(piece);
+                at += piece.len();
+            }
+        };
+        let bytes = s.as_bytes();
+        let mut last = 0;
+        for (i, _) in s.match_indices(from) {
+            put(bytes.get(last..i).unwrap_or_default());
+            put(to.as_bytes());
+            last = i + from.len();
+        }
+        put(bytes.get(last..).unwrap_or_default());
+        Ok(o)
+    }
+
     pub(super) fn native_str(&mut self, nat: Native, c: &Args) -> Result<(), Trap> {
         let v: u64 = match nat {
             Native::StrLen => self.heap.str_len(self.arg(c, 0)) as u64,
@@ -97,12 +132,12 @@ impl Vm<'_> {
                 );
                 // Replacing the empty string would insert `to` between every
                 // character; the language leaves the string unchanged.
-                let out = if from.is_empty() {
-                    s
-                } else {
-                    s.replace(&from, &to)
-                };
-                return self.result_str(c, out.as_bytes());
+                if from.is_empty() {
+                    return self.result_str(c, s.as_bytes());
+                }
+                let o = self.replaced(&s, &from, &to)?;
+                self.set_result(c, o);
+                return Ok(());
             }
             Native::Split => {
                 let (s, sep) = (self.arg_string(c, 0), self.arg_string(c, 1));

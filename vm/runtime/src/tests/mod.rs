@@ -3,8 +3,10 @@
 
 mod basics;
 mod errors;
+mod frames;
 mod gc;
 mod objects;
+mod print_size;
 mod printing;
 
 use crate::{run_with_io, RunOutcome, RuntimeError, VmOptions};

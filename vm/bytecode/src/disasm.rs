@@ -15,7 +15,7 @@
 use crate::instr::{Instr, OperandKind, ALL_OPCODES};
 use crate::module::{Const, FuncId, Function, Module};
 use crate::natives::{Native, Pat, Receiver, ALL_NATIVES};
-use crate::types::{Type, TypeId};
+use crate::types::{Type, TypeId, BOOL, FLOAT, INT, STR};
 use std::fmt::Write;
 
 /// The longest type name printed before eliding the rest with `…`. Real
@@ -415,37 +415,66 @@ fn inline_const(c: &Const) -> String {
     }
 }
 
+/// The name of one of the four types every table starts with.
+fn scalar_name(ty: TypeId) -> &'static str {
+    match ty {
+        INT => "int",
+        FLOAT => "float",
+        BOOL => "bool",
+        STR => "str",
+        _ => "?",
+    }
+}
+
 /// Markdown table cells must not contain a bare `|`.
 fn cell(text: &str) -> String {
     text.trim().replace('|', "\\|")
 }
 
 /// The instruction table of `spec/bytecode.md`, generated from the opcode
-/// list: byte, mnemonic, operands (name:kind) and effect.
+/// list: byte, mnemonic, operands (name:kind), the register written, the
+/// register types the opcode fixes, the facts (trap, alloc, call,
+/// terminator) and the effect.
 pub fn instruction_table() -> String {
-    let mut out = String::from("| byte | mnemonic | operands | effect |\n|---|---|---|---|\n");
+    let mut out = String::from(
+        "| byte | mnemonic | operands | writes | fixed types | facts | effect |\n|---|---|---|---|---|---|---|\n",
+    );
     for op in ALL_OPCODES {
-        // Decoding an all-zero encoding gives an instance whose operands
-        // carry their field names, without printing code per opcode.
-        let width: usize = op.operand_kinds().iter().map(|k| k.width()).sum();
-        let mut bytes = vec![0u8; 1 + width];
-        bytes[0] = *op as u8;
-        let operands = match Instr::decode(&bytes) {
-            Ok((instr, _)) => instr
-                .operands()
-                .as_slice()
-                .iter()
-                .map(|o| format!("{}:{:?}", o.name.to_uppercase(), o.kind))
-                .collect::<Vec<_>>()
-                .join(" "),
-            Err(_) => "?".to_string(),
-        };
+        // The all-zero instance's operands carry their field names.
+        let operands = op
+            .with_zero_operands()
+            .operands()
+            .as_slice()
+            .iter()
+            .map(|o| format!("{}:{:?}", o.name.to_uppercase(), o.kind))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let fixed = op
+            .fixed_types()
+            .iter()
+            .map(|(name, ty)| format!("{}:{}", name.to_uppercase(), scalar_name(*ty)))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let facts = [
+            (op.can_trap(), "trap"),
+            (op.may_alloc(), "alloc"),
+            (op.is_call(), "call"),
+            (op.is_terminator(), "terminator"),
+        ]
+        .iter()
+        .filter(|(holds, _)| *holds)
+        .map(|(_, word)| *word)
+        .collect::<Vec<_>>()
+        .join(" ");
         let _ = writeln!(
             out,
-            "| 0x{:02x} | `{}` | {} | {} |",
+            "| 0x{:02x} | `{}` | {} | {} | {} | {} | {} |",
             *op as u8,
             op.mnemonic(),
             operands,
+            op.written_operand().unwrap_or("").to_uppercase(),
+            fixed,
+            facts,
             cell(op.doc())
         );
     }
@@ -857,7 +886,11 @@ fn main()  ; f1
     fn tables_list_every_opcode_and_native() {
         let table = instruction_table();
         assert_eq!(table.lines().count(), 2 + ALL_OPCODES.len());
-        assert!(table.contains("| 0x09 | `sub.i` | A:R B:R C:R | R[A] := R[B] - R[C], wrapping. |"));
+        assert!(table.contains(
+            "| 0x09 | `sub.i` | A:R B:R C:R | A | A:int B:int C:int |  | R[A] := R[B] - R[C], wrapping. |"
+        ));
+        assert!(table.contains("| 0x39 | `call.c` | A:R C:R B:R N:U | A |  | trap alloc call |"));
+        assert!(table.contains("| `ret.v` |  |  |  | terminator | Returns"));
         assert!(table.contains("| R[A] := R[B] \\| R[C]. |"));
         let natives = native_table();
         assert_eq!(natives.lines().count(), 2 + ALL_NATIVES.len());

@@ -26,6 +26,8 @@ mod rules;
 mod types;
 
 #[cfg(test)]
+mod facts_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::module::Module;

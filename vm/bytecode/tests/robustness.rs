@@ -283,7 +283,7 @@ fn shadow_check(m: &Module) -> Result<(), String> {
         {
             return Err(format!("accepted out-of-range types in `{}`", f.name));
         }
-        if !matches!(f.code.last(), Some(Jmp { .. } | Ret { .. } | RetVoid {})) {
+        if !f.code.last().is_some_and(Instr::is_terminator) {
             return Err(format!("accepted `{}`, which can fall off its end", f.name));
         }
         for (pc, ins) in f.code.iter().enumerate() {
@@ -773,91 +773,6 @@ fn every_operand_of_every_instruction_mutated() {
     tally.finish("operand mutants");
 }
 
-/// Instructions whose register operands all have fixed types: a register
-/// used by one of them cannot change type and still verify.
-fn fixed_types(ins: &Instr) -> bool {
-    matches!(
-        ins,
-        LoadInt { .. }
-            | LoadBool { .. }
-            | AddI { .. }
-            | SubI { .. }
-            | MulI { .. }
-            | DivI { .. }
-            | RemI { .. }
-            | AddImmI { .. }
-            | NegI { .. }
-            | AndI { .. }
-            | OrI { .. }
-            | XorI { .. }
-            | ShlI { .. }
-            | ShrI { .. }
-            | NotI { .. }
-            | AddF { .. }
-            | SubF { .. }
-            | MulF { .. }
-            | DivF { .. }
-            | RemF { .. }
-            | NegF { .. }
-            | EqI { .. }
-            | NeI { .. }
-            | LtI { .. }
-            | LeI { .. }
-            | EqF { .. }
-            | NeF { .. }
-            | LtF { .. }
-            | LeF { .. }
-            | EqB { .. }
-            | NeB { .. }
-            | NotB { .. }
-            | EqS { .. }
-            | NeS { .. }
-            | LtS { .. }
-            | LeS { .. }
-            | IntToFloat { .. }
-            | FloatToInt { .. }
-            | Concat { .. }
-            | StrLen { .. }
-            | JmpIf { .. }
-            | JmpIfNot { .. }
-            | JmpLtI { .. }
-            | JmpGeI { .. }
-            | JmpEqI { .. }
-            | JmpNeI { .. }
-            | JmpLtF { .. }
-            | JmpLeF { .. }
-            | JmpNltF { .. }
-            | JmpNleF { .. }
-            | JmpEqF { .. }
-            | JmpNeF { .. }
-            | JmpEqImmI { .. }
-            | JmpNeImmI { .. }
-            | JmpLtImmI { .. }
-            | JmpLeImmI { .. }
-            | JmpGtImmI { .. }
-            | JmpGeImmI { .. }
-            | ForLoop { .. }
-            | MulImmI { .. }
-            | MulAddImmI { .. }
-            | DivImmI { .. }
-            | RemImmI { .. }
-            | AddKF { .. }
-            | SubKF { .. }
-            | RSubKF { .. }
-            | MulKF { .. }
-            | DivKF { .. }
-            | RDivKF { .. }
-            | JmpLtKF { .. }
-            | JmpLeKF { .. }
-            | JmpGtKF { .. }
-            | JmpGeKF { .. }
-            | JmpNltKF { .. }
-            | JmpNleKF { .. }
-            | JmpNgtKF { .. }
-            | JmpNgeKF { .. }
-    )
-}
-
 /// Mutations of whole tables and function headers, each with its verdict.
 fn table_mutants(m: &Module) -> Vec<(String, Verdict, Module)> {
     let mut out: Vec<(String, Verdict, Module)> = Vec::new();
@@ -1045,15 +960,15 @@ fn table_mutants(m: &Module) -> Vec<(String, Verdict, Module)> {
                 m.functions[fi].captures.push(INT)
             });
         }
-        // A register used by a fixed-type instruction cannot change type.
+        // A register used where the opcode list fixes the type cannot
+        // change type.
         for r in f.params.len()..f.regs.len() {
             let pinned = f.code.iter().any(|ins| {
-                fixed_types(ins)
-                    && ins
-                        .operands()
-                        .as_slice()
-                        .iter()
-                        .any(|o| o.kind == OperandKind::R && o.value == r as i64)
+                ins.operands().as_slice().iter().any(|o| {
+                    o.kind == OperandKind::R
+                        && o.value == r as i64
+                        && ins.opcode().fixed_type(o.name).is_some()
+                })
             });
             for new in [INT, FLOAT, BOOL, STR, nt - 1] {
                 if new == f.regs[r] {

@@ -9,10 +9,11 @@ use super::decls::ImplSet;
 use super::rules::{self, Cx};
 use super::types::in_range;
 use super::{VerifyError, MAX_INSTRUCTIONS, MAX_REGISTERS};
-use crate::instr::{Instr, OperandKind};
+use crate::instr::{OperandKind, ALL_OPCODES};
 use crate::module::{Function, Module};
 use crate::natives::Native;
 use crate::types::TypeId;
+use std::cell::Cell;
 
 /// Checks everything about `f` that does not look at its instructions'
 /// meaning. Runs for every function before impls and bodies are checked, so
@@ -77,19 +78,38 @@ pub(super) fn check_body(m: &Module, impls: &ImplSet, f: &Function) -> Result<()
             impls,
             pc,
             instr,
+            defined: Cell::new(None),
         };
         check_indices(&cx)?;
         rules::check(&cx)?;
     }
     match f.code.last() {
-        Some(Instr::Jmp { .. } | Instr::Ret { .. } | Instr::RetVoid {}) => Ok(()),
+        Some(last) if last.is_terminator() => Ok(()),
         Some(last) => Err(VerifyError {
             function: Some(f.name.clone()),
             pc: Some(f.code.len() - 1),
             mnemonic: Some(last.mnemonic()),
-            message: "control can run off the end of the function: the last instruction must be jmp, ret or ret.v".into(),
+            message: format!(
+                "control can run off the end of the function: the last instruction must be {}",
+                terminator_names()
+            ),
         }),
         None => Err(VerifyError::function(&f.name, "has no code")),
+    }
+}
+
+/// The mnemonics of the terminators, from the opcode list, as a phrase:
+/// "jmp, ret or ret.v".
+fn terminator_names() -> String {
+    let names: Vec<&str> = ALL_OPCODES
+        .iter()
+        .filter(|op| op.is_terminator())
+        .map(|op| op.mnemonic())
+        .collect();
+    match names.split_last() {
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 

@@ -23,6 +23,7 @@ struct Bindings {
 }
 
 pub(super) fn check_native(cx: &Cx, a: Reg, id: u16, b: Reg, n: u16) -> Result<(), VerifyError> {
+    cx.defines(a);
     let native =
         Native::from_id(id).ok_or_else(|| cx.err(format!("native {id} does not exist")))?;
     let pats = native.params();

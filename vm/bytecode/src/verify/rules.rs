@@ -14,6 +14,7 @@ use crate::disasm::type_name;
 use crate::instr::{Instr, Reg};
 use crate::module::{Const, EnumDef, Function, Module, StructDef, Variant};
 use crate::types::{Type, TypeId, BOOL, FLOAT, INT, STR};
+use std::cell::Cell;
 
 /// Where the verifier is: one instruction of one function of a module.
 pub(super) struct Cx<'a> {
@@ -22,6 +23,11 @@ pub(super) struct Cx<'a> {
     pub impls: &'a ImplSet,
     pub pc: usize,
     pub instr: &'a Instr,
+    /// The register the rule found the instruction writes (its result
+    /// register), recorded by `define` and `result`. The opcode list states
+    /// the same fact (`Instr::written_reg`); the unit tests check that the
+    /// two agree for every opcode.
+    pub defined: Cell<Option<Reg>>,
 }
 
 impl<'a> Cx<'a> {
@@ -73,6 +79,18 @@ impl<'a> Cx<'a> {
                 self.name(want)
             )))
         }
+    }
+
+    /// Register `r` is the one the instruction writes.
+    pub fn defines(&self, r: Reg) {
+        self.defined.set(Some(r));
+    }
+
+    /// Register `r` is the one the instruction writes, and must have type
+    /// `want`.
+    pub fn define(&self, r: Reg, want: TypeId) -> Result<(), VerifyError> {
+        self.defines(r);
+        self.expect(r, want)
     }
 
     /// Register `r`'s type must satisfy `pick`, which extracts what the rule
@@ -134,7 +152,10 @@ impl<'a> Cx<'a> {
     }
 
     /// Writes of an instruction with a result type: `R[A]` must have it.
-    fn result(&self, a: Reg, ret: Option<TypeId>) -> Result<(), VerifyError> {
+    /// `R[A]` is the result register even when there is no result, which
+    /// leaves it untouched.
+    pub fn result(&self, a: Reg, ret: Option<TypeId>) -> Result<(), VerifyError> {
+        self.defines(a);
         match ret {
             Some(r) => self.expect(a, r),
             None => Ok(()),
@@ -162,12 +183,12 @@ impl<'a> Cx<'a> {
     ) -> Result<(), VerifyError> {
         self.expect(b, operand)?;
         self.expect(c, operand)?;
-        self.expect(a, out)
+        self.define(a, out)
     }
 
     fn unary(&self, a: Reg, b: Reg, operand: TypeId, out: TypeId) -> Result<(), VerifyError> {
         self.expect(b, operand)?;
-        self.expect(a, out)
+        self.define(a, out)
     }
 
     fn jump(&self, target: u32) -> Result<(), VerifyError> {
@@ -259,8 +280,11 @@ pub(super) fn check(cx: &Cx) -> Result<(), VerifyError> {
     use Instr::*;
     match *cx.instr {
         Nop {} => Ok(()),
-        Mov { a, b } => cx.expect(b, cx.reg(a)?),
-        LoadInt { a, .. } => cx.expect(a, INT),
+        Mov { a, b } => {
+            cx.defines(a);
+            cx.expect(b, cx.reg(a)?)
+        }
+        LoadInt { a, .. } => cx.define(a, INT),
         LoadK { a, k } => {
             let c = cx.m.consts.get(k as usize).ok_or_else(|| {
                 cx.err(format!(
@@ -268,10 +292,11 @@ pub(super) fn check(cx: &Cx) -> Result<(), VerifyError> {
                     cx.m.consts.len()
                 ))
             })?;
-            cx.expect(a, c.type_id())
+            cx.define(a, c.type_id())
         }
-        LoadBool { a, .. } => cx.expect(a, BOOL),
+        LoadBool { a, .. } => cx.define(a, BOOL),
         LoadNil { a } => {
+            cx.defines(a);
             let t = cx.reg(a)?;
             if is_nullable(cx.m, t) {
                 Ok(())
@@ -282,7 +307,7 @@ pub(super) fn check(cx: &Cx) -> Result<(), VerifyError> {
                 )))
             }
         }
-        GetGlobal { a, g } => cx.expect(a, global(cx, g)?),
+        GetGlobal { a, g } => cx.define(a, global(cx, g)?),
         SetGlobal { g, b } => cx.expect(b, global(cx, g)?),
 
         AddI { a, b, c }
@@ -327,7 +352,7 @@ pub(super) fn check(cx: &Cx) -> Result<(), VerifyError> {
                     )));
                 }
             }
-            cx.expect(a, BOOL)
+            cx.define(a, BOOL)
         }
         IsNil { a, b } => {
             let t = cx.reg(b)?;
@@ -337,7 +362,7 @@ pub(super) fn check(cx: &Cx) -> Result<(), VerifyError> {
                     cx.name(t)
                 )));
             }
-            cx.expect(a, BOOL)
+            cx.define(a, BOOL)
         }
 
         IntToFloat { a, b } => cx.unary(a, b, INT, FLOAT),
@@ -345,7 +370,7 @@ pub(super) fn check(cx: &Cx) -> Result<(), VerifyError> {
         ToStr { a, b, t } => {
             cx.ty(t)?;
             cx.expect(b, t)?;
-            cx.expect(a, STR)
+            cx.define(a, STR)
         }
         Concat { a, b, c } => cx.binary(a, b, c, STR, STR),
         StrLen { a, b } => cx.unary(a, b, STR, INT),
@@ -440,6 +465,7 @@ pub(super) fn check(cx: &Cx) -> Result<(), VerifyError> {
                 &callee.captures,
                 &format!("the captures of `{}`", callee.name),
             )?;
+            cx.defines(a);
             let matches = cx.shape(a, "a function type", |t| match t {
                 Type::Func { params, ret } => Some(*params == callee.params && *ret == callee.ret),
                 _ => None,
@@ -462,10 +488,13 @@ pub(super) fn check(cx: &Cx) -> Result<(), VerifyError> {
                     cx.f.captures.len()
                 ))
             })?;
-            cx.expect(a, c)
+            cx.define(a, c)
         }
-        NewCell { a, b } => cx.expect(b, cx.cell_content(a)?),
-        CellGet { a, b } => cx.expect(a, cx.cell_content(b)?),
+        NewCell { a, b } => {
+            cx.defines(a);
+            cx.expect(b, cx.cell_content(a)?)
+        }
+        CellGet { a, b } => cx.define(a, cx.cell_content(b)?),
         CellSet { a, b } => cx.expect(b, cx.cell_content(a)?),
 
         NewStruct { a, t, b, n } => {
@@ -477,7 +506,7 @@ pub(super) fn check(cx: &Cx) -> Result<(), VerifyError> {
                 cx.m.structs
                     .get(s as usize)
                     .ok_or_else(|| cx.err(format!("struct index {s} is out of range")))?;
-            cx.expect(a, t)?;
+            cx.define(a, t)?;
             let fields: Vec<TypeId> = def.fields.iter().map(|f| f.ty).collect();
             cx.args(
                 b as usize,
@@ -488,13 +517,14 @@ pub(super) fn check(cx: &Cx) -> Result<(), VerifyError> {
         }
         GetField { a, b, i } => {
             let s = cx.struct_def(b)?;
-            cx.expect(a, cx.field(s, i)?)
+            cx.define(a, cx.field(s, i)?)
         }
         SetField { a, i, b } => {
             let s = cx.struct_def(a)?;
             cx.expect(b, cx.field(s, i)?)
         }
         Upcast { a, b } => {
+            cx.defines(a);
             let tr = cx.shape(a, "a trait type", |t| match t {
                 Type::Trait(i) => Some(*i),
                 _ => None,
@@ -528,7 +558,7 @@ pub(super) fn check(cx: &Cx) -> Result<(), VerifyError> {
                 cx.m.enums
                     .get(e as usize)
                     .ok_or_else(|| cx.err(format!("enum index {e} is out of range")))?;
-            cx.expect(a, t)?;
+            cx.define(a, t)?;
             let var = cx.variant(def, v)?;
             cx.args(
                 b as usize,
@@ -539,7 +569,7 @@ pub(super) fn check(cx: &Cx) -> Result<(), VerifyError> {
         }
         EnumTag { a, b } => {
             cx.enum_def(b)?;
-            cx.expect(a, INT)
+            cx.define(a, INT)
         }
         GetPayload { a, b, v, i } => {
             let def = cx.enum_def(b)?;
@@ -552,12 +582,12 @@ pub(super) fn check(cx: &Cx) -> Result<(), VerifyError> {
                     var.fields.len()
                 ))
             })?;
-            cx.expect(a, t)
+            cx.define(a, t)
         }
 
         NewArray { a, t, b, n } => {
             let e = array_type(cx, t)?;
-            cx.expect(a, t)?;
+            cx.define(a, t)?;
             for (i, have) in cx.span(b as usize, n as usize)?.iter().enumerate() {
                 if *have != e {
                     return Err(cx.err(format!(
@@ -572,14 +602,14 @@ pub(super) fn check(cx: &Cx) -> Result<(), VerifyError> {
         }
         NewArrayFill { a, t, b, c } => {
             let e = array_type(cx, t)?;
-            cx.expect(a, t)?;
+            cx.define(a, t)?;
             cx.expect(b, e)?;
             cx.expect(c, INT)
         }
         ArrGet { a, b, c } => {
             let e = cx.array_elem(b)?;
             cx.expect(c, INT)?;
-            cx.expect(a, e)
+            cx.define(a, e)
         }
         ArrSet { a, b, c } => {
             let e = cx.array_elem(a)?;
@@ -588,7 +618,7 @@ pub(super) fn check(cx: &Cx) -> Result<(), VerifyError> {
         }
         ArrLen { a, b } => {
             cx.array_elem(b)?;
-            cx.expect(a, INT)
+            cx.define(a, INT)
         }
         ArrPush { a, b } => cx.expect(b, cx.array_elem(a)?),
 
@@ -596,12 +626,12 @@ pub(super) fn check(cx: &Cx) -> Result<(), VerifyError> {
             cx.type_operand(t, "a map type", |ty| {
                 matches!(ty, Type::Map(..)).then_some(())
             })?;
-            cx.expect(a, t)
+            cx.define(a, t)
         }
         MapGet { a, b, c } => {
             let (k, v) = cx.map_kv(b)?;
             cx.expect(c, k)?;
-            cx.expect(a, v)
+            cx.define(a, v)
         }
         MapSet { a, b, c } => {
             let (k, v) = cx.map_kv(a)?;
@@ -609,8 +639,13 @@ pub(super) fn check(cx: &Cx) -> Result<(), VerifyError> {
             cx.expect(c, v)
         }
 
-        JmpEqI { a, b, target } | JmpNeI { a, b, target } | ForLoop { a, b, target } => {
+        JmpEqI { a, b, target } | JmpNeI { a, b, target } => {
             cx.expect(a, INT)?;
+            cx.expect(b, INT)?;
+            cx.jump(target)
+        }
+        ForLoop { a, b, target } => {
+            cx.define(a, INT)?;
             cx.expect(b, INT)?;
             cx.jump(target)
         }

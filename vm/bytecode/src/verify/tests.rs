@@ -59,7 +59,7 @@ fn base() -> Module {
 
 /// `base()` with a `main` that uses every opcode once, correctly
 /// (`tests/verify/every_opcode.lasm`).
-fn every_opcode_module() -> Module {
+pub(super) fn every_opcode_module() -> Module {
     listing(include_str!("../../tests/verify/every_opcode.lasm"))
 }
 

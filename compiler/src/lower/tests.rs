@@ -1,0 +1,154 @@
+//! Unit tests of lowering: compiled programs verify, and the choices the
+//! module documentation names (cells, inlining, line tables) hold.
+
+fn compile_verified(src: &str) -> lang_bytecode::Module {
+    let m = match crate::compile("t.src", src) {
+        Ok(m) => m,
+        Err(d) => panic!("{}", d.render(false)),
+    };
+    if let Err(e) = lang_bytecode::verify(&m) {
+        panic!("{e}\n{}", lang_bytecode::disasm::disassemble(&m));
+    }
+    m
+}
+
+#[test]
+fn card_program_verifies() {
+    compile_verified(include_str!("../testdata/card.src"));
+}
+
+#[test]
+fn captured_variables_use_cells_only_when_assigned() {
+    use lang_bytecode::types::Type as T;
+    let m = compile_verified(
+        "fn counter() -> fn() -> int { var n = 0; return fn() -> int { n += 1; return n; }; }
+         fn loop_closures() -> [fn() -> int] {
+             var fs: [fn() -> int] = [];
+             for i in 0..3 { fs.push(fn() -> int { return i; }); }
+             return fs;
+         }",
+    );
+    let lambdas: Vec<_> = m
+        .functions
+        .iter()
+        .filter(|f| f.name == "<lambda>")
+        .collect();
+    assert_eq!(lambdas.len(), 2);
+    let is_cell = |t: u32| matches!(m.types[t as usize], T::Cell(_));
+    // The counter's `n` is assigned inside the closure: shared cell.
+    assert!(is_cell(lambdas[0].captures[0]));
+    // A loop variable is never assigned: captured by value, one per
+    // iteration.
+    assert!(!is_cell(lambdas[1].captures[0]));
+}
+
+#[test]
+fn only_calls_of_tiny_pure_functions_with_simple_arguments_are_inlined() {
+    use lang_bytecode::Instr;
+    let m = compile_verified(
+        "fn add(a: int, b: int) -> int { return a + b * 2; }
+         fn div(a: int, b: int) -> int { return a / b; }
+         fn half(a: int) -> int { return a / 2; }
+         fn twice(a: int) -> int { let b = a; return b * 2; }
+         fn deep(a: int) -> int { return add(a, 1); }
+         fn name(a: int) -> str { return \"n\"; }
+         fn main() {
+             let x = 4;
+             println(add(x, 3));     // inlined
+             println(add(x + 1, 3)); // call: the argument is an expression
+             println(div(x, 2));     // call: may divide by zero
+             println(half(x));       // inlined: a nonzero literal divisor
+             println(twice(x));      // call: the body has a statement
+             println(deep(x));       // call: the body calls
+             println(name(x));       // call: not a number
+         }",
+    );
+    let id = |name: &str| m.functions.iter().position(|f| f.name == name).expect(name) as u32;
+    let main = &m.functions[id("main") as usize];
+    let called: Vec<u32> = main
+        .code
+        .iter()
+        .filter_map(|i| match i {
+            Instr::Call { f, .. } => Some(*f),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        called,
+        vec![id("add"), id("div"), id("twice"), id("deep"), id("name")]
+    );
+}
+
+#[test]
+fn line_tables_name_source_lines() {
+    let m = compile_verified("fn f() -> int {\n    let x = 1;\n    return x + 2;\n}\n");
+    let f = m.functions.iter().find(|f| f.name == "f").expect("f");
+    assert_eq!(f.lines.len(), f.code.len());
+    assert!(
+        f.lines.contains(&2) && f.lines.contains(&3),
+        "{:?}",
+        f.lines
+    );
+    assert_eq!(m.source_name, "t.src");
+}
+
+#[test]
+fn output_is_deterministic() {
+    let src = include_str!("../testdata/features.src");
+    let a = lang_bytecode::encode(&compile_verified(src));
+    let b = lang_bytecode::encode(&compile_verified(src));
+    assert_eq!(a, b);
+}
+
+#[test]
+fn features_verify() {
+    compile_verified(include_str!("../testdata/features.src"));
+}
+
+mod depth_tests {
+    /// Nesting just below the limit compiles on a default 2 MiB test thread,
+    /// in every recursive shape the checker and lowering have.
+    #[test]
+    fn nesting_at_the_limit_compiles_on_a_small_stack() {
+        let n = crate::check::MAX_NESTING - 10;
+        let shapes = [
+            format!("let x = {}1{};", "-(".repeat(n), ")".repeat(n)),
+            format!("let x = {}1{};", "[".repeat(n), "]".repeat(n)),
+            format!("let x = {}1{};", "1 + (".repeat(n), ")".repeat(n)),
+            format!(
+                "fn f(x: int) -> int {{ return x; }} let x = {}1{};",
+                "f(".repeat(n),
+                ")".repeat(n)
+            ),
+            format!(
+                "fn g() {{ {}println(1);{} }}",
+                "if true { ".repeat(n / 2),
+                " }".repeat(n / 2)
+            ),
+            format!(
+                "let x = {}1{};",
+                "match 1 { _ => ".repeat(n / 2),
+                " }".repeat(n / 2)
+            ),
+            format!(
+                "let x = {}1{};",
+                "fn() -> int { return ".repeat(n / 3),
+                "; }()".repeat(n / 3)
+            ),
+        ];
+        for src in shapes {
+            let handle = std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(move || {
+                    crate::compile("t.src", &src)
+                        .map(|_| ())
+                        .map_err(|d| d.render(false))
+                })
+                .expect("spawn");
+            let r = handle.join().expect("no stack overflow");
+            if let Err(e) = r {
+                panic!("{e}");
+            }
+        }
+    }
+}

@@ -2039,7 +2039,7 @@ mod tests {
             Ok(m) => m,
             Err(d) => panic!("{}", d.render(false)),
         };
-        if let Err(e) = lang_bytecode::verify(&m) {
+        if let Err(e) = lang_bytecode::check(&m) {
             panic!("{e}\n{}", lang_bytecode::disasm::disassemble(&m));
         }
         m

@@ -246,18 +246,23 @@ pub fn sort_program() -> Module {
         Jmp("check"),
         Label("checked"),
         In(Instr::Print { b: 7, t: I, nl: 1 }),
-        In(Instr::LoadK { a: 12, k: comma }),
+        // `join`'s arguments: the array in r13, the separator in r14.
+        In(Instr::Mov { a: 13, b: 0 }),
+        In(Instr::LoadK { a: 14, k: comma }),
         In(Instr::CallNative {
             a: 4,
             native: Native::ArrJoin as u16,
-            b: 11,
+            b: 13,
             n: 2,
         }),
         In(Instr::StrLen { a: 3, b: 4 }),
         In(Instr::Print { b: 3, t: I, nl: 1 }),
         In(Instr::RetVoid {}),
     ]);
-    a.entry(&[arr_s, I, I, I, S, I, I, I, B, S, I, arr_s, less_t], code);
+    a.entry(
+        &[arr_s, I, I, I, S, I, I, I, B, S, I, arr_s, less_t, arr_s, S],
+        code,
+    );
     a.finish()
 }
 

@@ -483,17 +483,11 @@ fn an_unknown_shape_ends_the_process() {
     if std::env::var(CHILD_SHAPE_VAR).is_ok() {
         return;
     }
-    let exe = std::env::current_exe().expect("the test binary");
-    let out = std::process::Command::new(exe)
-        .args([
-            "--exact",
-            "tests::errors::child_meets_an_unknown_shape",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_SHAPE_VAR, "1")
-        .output()
-        .expect("the child test runs");
+    let out = run_child(
+        "tests::errors::child_meets_an_unknown_shape",
+        CHILD_SHAPE_VAR,
+        "1",
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(

@@ -420,18 +420,12 @@ fn every_plan_collects_correctly() {
     if std::env::var(CHILD_PLAN_VAR).is_ok() {
         return;
     }
-    let exe = std::env::current_exe().expect("the test binary");
     for plan in GcPlan::ALL {
-        let out = std::process::Command::new(&exe)
-            .args([
-                "--exact",
-                "tests::gc::child_runs_under_env_plan",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD_PLAN_VAR, plan.name())
-            .output()
-            .expect("the child test runs");
+        let out = run_child(
+            "tests::gc::child_runs_under_env_plan",
+            CHILD_PLAN_VAR,
+            plan.name(),
+        );
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(

@@ -181,6 +181,19 @@ pub fn run_err(m: Module) -> (RuntimeError, String) {
     }
 }
 
+/// Runs the test `test` of this binary alone in a child process, with the
+/// environment variable `var` set to `value` (which makes the child do its
+/// work), for what must have a process of its own: a GC plan (fixed per
+/// process) or an error that ends the process.
+pub fn run_child(test: &str, var: &str, value: &str) -> std::process::Output {
+    let exe = std::env::current_exe().expect("the test binary");
+    std::process::Command::new(exe)
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(var, value)
+        .output()
+        .expect("the child test runs")
+}
+
 /// Shorthands for the built-in type ids.
 pub const I: TypeId = INT;
 pub const F: TypeId = FLOAT;

@@ -4,7 +4,7 @@
 //! magic number), never by its name.
 
 use crate::exit;
-use lang_bytecode::{decode::has_magic, Module};
+use lang_bytecode::{decode::has_magic, Module, Verified};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
@@ -49,7 +49,9 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Failure> {
         .custom_flags(libc::O_NONBLOCK)
         .open(path)
         .map_err(|e| cannot(lang_vm::os_reason(&e)))?;
-    let meta = file.metadata().map_err(|e| cannot(lang_vm::os_reason(&e)))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| cannot(lang_vm::os_reason(&e)))?;
     if !meta.is_file() {
         return Err(cannot(format!(
             "{}; lang reads programs from regular files only",
@@ -124,8 +126,9 @@ pub fn module_name(path: &Path) -> String {
 }
 
 /// Loads a file as a verified module: bytecode is decoded, source compiled;
-/// either way the verifier runs before anything executes.
-pub fn load(path: &Path, color: bool) -> Result<Module, Failure> {
+/// either way the verifier runs before anything executes, and only its
+/// `Verified` can be run.
+pub fn load(path: &Path, color: bool) -> Result<Verified, Failure> {
     let bytes = read(path)?;
     let module = if has_magic(&bytes) {
         lang_bytecode::decode(&bytes).map_err(|e| {
@@ -134,7 +137,6 @@ pub fn load(path: &Path, color: bool) -> Result<Module, Failure> {
     } else {
         compile_source(path, &bytes, color)?
     };
-    lang_bytecode::verify(&module)
-        .map_err(|e| Failure::new(exit::DATA_ERROR, format!("error: {}: {e}", path.display())))?;
-    Ok(module)
+    lang_bytecode::verify(module)
+        .map_err(|e| Failure::new(exit::DATA_ERROR, format!("error: {}: {e}", path.display())))
 }

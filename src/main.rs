@@ -63,7 +63,7 @@ fn main() {
         Ok(Ok(code)) => code,
         Ok(Err(_)) => {
             eprintln!("error: internal error (the runtime panicked); please report this bug");
-            exit::RUNTIME_ERROR
+            exit::INTERNAL_ERROR
         }
         Err(e) => {
             eprintln!("error: cannot start the runtime thread: {e}");
@@ -152,7 +152,7 @@ fn run(file: &Path, args: Vec<String>, gc: &cli::GcArgs, color: bool) -> Result<
         }
         Err(e) => Err(Failure {
             message: format!("{}{stats}", with_newline(&e.to_string())),
-            code: exit::RUNTIME_ERROR,
+            code: exit::of_error(&e),
         }),
     }
 }
@@ -160,7 +160,7 @@ fn run(file: &Path, args: Vec<String>, gc: &cli::GcArgs, color: bool) -> Result<
 fn build(file: &Path, output: Option<PathBuf>, color: bool) -> Result<i32, Failure> {
     let bytes = load::read(file)?;
     let module = load::compile_source(file, &bytes, color)?;
-    lang_bytecode::verify(&module).map_err(|e| Failure {
+    lang_bytecode::check(&module).map_err(|e| Failure {
         message: format!(
             "error: internal compiler error: the compiled module does not verify: {e}"
         ),
@@ -188,7 +188,7 @@ fn check(file: &Path, color: bool) -> Result<i32, Failure> {
 
 fn disasm(file: &Path, color: bool) -> Result<i32, Failure> {
     let module = load::load(file, color)?;
-    let listing = lang_bytecode::disasm::disassemble(&module);
+    let listing = lang_bytecode::disasm::disassemble(module.module());
     let mut out = std::io::stdout().lock();
     match out.write_all(listing.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(0),

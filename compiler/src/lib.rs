@@ -106,7 +106,7 @@ mod conformance_sources {
                         failures.push(format!(
                             "{name}: compiled, but a compile error was expected:\n{err}"
                         ));
-                    } else if let Err(e) = lang_bytecode::verify(&m) {
+                    } else if let Err(e) = lang_bytecode::check(&m) {
                         failures.push(format!("{name}: does not verify: {e}"));
                     }
                 }
@@ -175,7 +175,7 @@ mod robustness {
     /// Compiles; whatever compiles must also pass the bytecode verifier.
     fn compile_quietly(src: &str) {
         if let Ok(m) = crate::compile("t.src", src) {
-            if let Err(e) = lang_bytecode::verify(&m) {
+            if let Err(e) = lang_bytecode::check(&m) {
                 panic!("compiled but does not verify: {e}\n--- source:\n{src}");
             }
         }

@@ -236,18 +236,22 @@ impl Repl<'_> {
             }
         };
         let session = self.session.borrow();
-        // The verifier runs before any bytecode executes, here as everywhere.
-        if let Err(e) = lang_bytecode::verify(session.module()) {
-            self.error(&format!(
-                "internal compiler error: the input does not verify: {e}"
-            ));
-            return None;
-        }
+        // The verifier runs before any bytecode executes, here as everywhere:
+        // the VM takes only what it accepted.
+        let verified = match lang_bytecode::verify(session.module().clone()) {
+            Ok(v) => v,
+            Err(e) => {
+                self.error(&format!(
+                    "internal compiler error: the input does not verify: {e}"
+                ));
+                return None;
+            }
+        };
         for d in &input.defined {
             println!("{}", self.style.dim(d));
         }
         lang_vm::Session::clear_interrupt();
-        match self.vm.run(session.module(), input.entry) {
+        match self.vm.run(verified, input.entry) {
             Ok(Some(code)) => return Some(code),
             Ok(None) => {}
             Err(e) => {

@@ -6,7 +6,7 @@ fn compile_verified(src: &str) -> lang_bytecode::Module {
         Ok(m) => m,
         Err(d) => panic!("{}", d.render(false)),
     };
-    if let Err(e) = lang_bytecode::verify(&m) {
+    if let Err(e) = lang_bytecode::check(&m) {
         panic!("{e}\n{}", lang_bytecode::disasm::disassemble(&m));
     }
     m

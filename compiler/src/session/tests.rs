@@ -8,7 +8,7 @@ use lang_bytecode::{Instr, Module};
 fn ok(s: &mut Session, src: &str) -> Input {
     match s.compile_input(src) {
         Ok(i) => {
-            if let Err(e) = lang_bytecode::verify(s.module()) {
+            if let Err(e) = lang_bytecode::check(s.module()) {
                 panic!("module does not verify after `{src}`: {e}");
             }
             assert_eq!(s.module().entry, i.entry);
@@ -53,7 +53,7 @@ fn calls(m: &Module, f: u32) -> Vec<u32> {
 #[test]
 fn empty_session_verifies() {
     let s = Session::new("<repl>");
-    lang_bytecode::verify(s.module()).unwrap();
+    lang_bytecode::check(s.module()).unwrap();
     assert_eq!(s.module().functions.len(), 1);
 }
 
@@ -505,13 +505,13 @@ fn programs_fed_item_by_item() {
             // that functions may call later ones; compile those again
             // after the rest.
             if s.compile_input(&chunk).is_ok() {
-                lang_bytecode::verify(s.module()).unwrap();
+                lang_bytecode::check(s.module()).unwrap();
             }
         }
         // Everything again: now redefinitions of identical functions.
         for chunk in chunks(text) {
             let _ = s.compile_input(&chunk);
-            lang_bytecode::verify(s.module()).unwrap();
+            lang_bytecode::check(s.module()).unwrap();
         }
         ok(&mut s, "main()");
     }
@@ -533,7 +533,7 @@ fn prefixes_and_completions_never_panic() {
             let _ = s.completions(line);
             let _ = s.type_of(line);
             if s.compile_input(line).is_ok() {
-                lang_bytecode::verify(s.module()).unwrap();
+                lang_bytecode::check(s.module()).unwrap();
             }
         }
         cut += 5;

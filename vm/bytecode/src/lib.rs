@@ -58,7 +58,7 @@ pub use module::{
 };
 pub use natives::Native;
 pub use types::{Type, TypeId};
-pub use verify::{verify, VerifyError};
+pub use verify::{check, verify, Verified, VerifyError};
 
 /// The first bytes of every `.bc` file. The leading 0x7F keeps any `.bc`
 /// from being mistaken for UTF-8 source text.

@@ -14,6 +14,11 @@
 //! is needed either: a runtime must zero those registers when it pushes a
 //! frame (`spec/bytecode.md`, "Zeroed frames").
 //!
+//! `verify` hands an accepted module back as a `Verified`, the only type
+//! the runtime runs (see `verified`), so running an unchecked module is a
+//! compile error rather than a convention; `check` runs the same rules for
+//! callers that only want the verdict and keep their module.
+//!
 //! The work is split by subject: `types` checks the type table, `decls` the
 //! declarations (structs, enums, traits, impls, globals, entry), `func` each
 //! function's header and control flow, `rules` the typing rule of every
@@ -24,6 +29,7 @@ mod func;
 mod natives;
 mod rules;
 mod types;
+mod verified;
 
 #[cfg(test)]
 mod facts_tests;
@@ -32,6 +38,8 @@ mod tests;
 
 use crate::module::Module;
 use std::fmt;
+
+pub use verified::Verified;
 
 /// The most registers a function may declare. Register operands are u16, so
 /// no more than 65536 could ever be named; 65535 also keeps the count itself
@@ -99,9 +107,18 @@ impl fmt::Display for VerifyError {
 
 impl std::error::Error for VerifyError {}
 
-/// Checks that `m` is safe to run; see the module documentation and
-/// `spec/bytecode.md` for the rules. The first problem found is reported.
-pub fn verify(m: &Module) -> Result<(), VerifyError> {
+/// Proves `m` safe to run and hands it back as a `Verified`, the form the
+/// runtime accepts; see the module documentation and `spec/bytecode.md` for
+/// the rules. The first problem found is reported.
+pub fn verify(m: Module) -> Result<Verified, VerifyError> {
+    check(&m)?;
+    Ok(Verified::accepted(m))
+}
+
+/// Runs the verifier's rules on `m` without taking it: for compilers and
+/// tests that want the verdict and keep the module (to print it, say). The
+/// first problem found is reported.
+pub fn check(m: &Module) -> Result<(), VerifyError> {
     // The order matters: later checks look types up by id and rely on the
     // type table (and then the declarations) being well formed.
     types::check_type_table(m)?;

@@ -26,7 +26,7 @@ use lang_bytecode::instr::{Instr, OperandKind, ALL_OPCODES};
 use lang_bytecode::module::{Const, Function, Module};
 use lang_bytecode::natives::{Native, ALL_NATIVES};
 use lang_bytecode::types::{Type, BOOL, FLOAT, INT, STR};
-use lang_bytecode::{assemble, decode, encode, verify};
+use lang_bytecode::{assemble, check, decode, encode};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -222,7 +222,7 @@ fn run_bytes(bytes: &[u8], label: &str, dog: &Watchdog) -> Result<Outcome, Strin
         };
         // The listing must work on unverified modules too.
         let _ = disassemble(&m);
-        match verify(&m) {
+        match check(&m) {
             Err(e) => {
                 let _ = e.to_string();
                 Ok(Outcome::VerifyErr)
@@ -365,7 +365,7 @@ fn fix_header(bytes: &mut [u8]) {
 fn samples_verify_and_round_trip() {
     let mut covered = std::collections::HashSet::new();
     for (name, m) in samples() {
-        if let Err(e) = verify(&m) {
+        if let Err(e) = check(&m) {
             panic!("sample `{name}` does not verify: {e}");
         }
         let bytes = encode(&m);
@@ -679,7 +679,7 @@ fn run_module(m: &Module, label: &str, dog: &Watchdog) -> Result<Outcome, String
     dog.enter(label);
     let result = catch_unwind(AssertUnwindSafe(|| -> Result<Outcome, String> {
         let _ = disassemble(m);
-        let direct = match verify(m) {
+        let direct = match check(m) {
             Ok(()) => {
                 shadow_check(m)?;
                 Outcome::Accepted
@@ -700,7 +700,7 @@ fn run_module(m: &Module, label: &str, dog: &Watchdog) -> Result<Outcome, String
         if back.functions != m.functions || back.types != m.types {
             return Err("a structured mutant does not round-trip".into());
         }
-        let again = if verify(&back).is_ok() {
+        let again = if check(&back).is_ok() {
             Outcome::Accepted
         } else {
             Outcome::VerifyErr
@@ -1104,7 +1104,7 @@ fn big_functions_and_tables_verify_in_linear_time() {
         code,
     });
     let start = Instant::now();
-    assert_eq!(verify(&m), Ok(()));
+    assert_eq!(check(&m), Ok(()));
     let bytes = encode(&m);
     assert_eq!(decode(&bytes).map(|b| b == m), Ok(true));
     assert!(start.elapsed() < BIG_INPUT_LIMIT, "{:?}", start.elapsed());
@@ -1121,7 +1121,7 @@ fn big_functions_and_tables_verify_in_linear_time() {
     }
     m.types.push(Type::Map(1999, INT));
     let start = Instant::now();
-    let err = verify(&m).expect_err("a function type as a map key");
+    let err = check(&m).expect_err("a function type as a map key");
     assert!(err.to_string().len() < 2000, "{err}");
     let _ = disassemble(&m);
     assert!(start.elapsed() < BIG_INPUT_LIMIT, "{:?}", start.elapsed());
@@ -1225,7 +1225,7 @@ fn mutated_listings_never_panic_the_assembler() {
                 // Whatever assembles must verify or be rejected cleanly,
                 // and print again.
                 let checked = catch_unwind(AssertUnwindSafe(|| {
-                    let _ = verify(&m);
+                    let _ = check(&m);
                     disassemble(&m)
                 }));
                 assert!(

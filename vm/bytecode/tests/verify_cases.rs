@@ -5,9 +5,9 @@
 //! the disassembler prints for the module it assembles to), so the files
 //! read exactly like `lang disasm` output. Add a case by adding a file.
 
+use lang_bytecode::assemble;
 use lang_bytecode::disasm::disassemble;
 use lang_bytecode::instr::ALL_OPCODES;
-use lang_bytecode::{assemble, verify};
 use std::path::{Path, PathBuf};
 
 /// What a case expects of the verifier.
@@ -58,7 +58,7 @@ fn check(path: &Path) -> Result<Vec<u8>, String> {
             "is not in canonical form; the disassembler prints its module as\n{canonical}"
         ));
     }
-    match (expect, verify(&m)) {
+    match (expect, lang_bytecode::check(&m)) {
         (Expect::Ok, Ok(_)) => Ok(m
             .functions
             .iter()

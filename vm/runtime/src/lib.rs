@@ -9,6 +9,30 @@
 //!
 //! One program runs at a time in a process (MMTk is process-wide); `run`
 //! serialises callers.
+//!
+//! Only verified modules run: `run`, `run_with_io` and `Session::run` take
+//! a `lang_bytecode::Verified`, which only the verifier makes, so an
+//! unverified module does not compile:
+//!
+//! ```compile_fail,E0308
+//! let module = lang_bytecode::Module::new("prog.src");
+//! let _ = lang_vm::run(module, lang_vm::VmOptions::default());
+//! ```
+//!
+//! while the verified one does:
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let module = lang_bytecode::Module::new("prog.src");
+//! let verified = lang_bytecode::verify(module)?;
+//! let _ = lang_vm::run(verified, lang_vm::VmOptions::default());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A state the verifier rules out, met at run time anyway, is an internal
+//! error (`RuntimeError::internal`, exit code `INTERNAL_ERROR_EXIT`), never
+//! a runtime error of the program or a silent default.
 
 mod error;
 mod hash;
@@ -24,7 +48,7 @@ mod session;
 #[cfg(test)]
 mod tests;
 
-pub use error::{os_reason, RuntimeError, TraceFrame};
+pub use error::{os_reason, RuntimeError, TraceFrame, INTERNAL_ERROR_EXIT};
 pub use heap::{GcPlan, GcStats, MAX_HEAP_BYTES};
 pub use output::StdoutFailure;
 pub use session::Session;
@@ -33,6 +57,7 @@ use error::Trap;
 use heap::roots::{FrameRec, Roots};
 use heap::{Heap, HeapConfig};
 use interp::{Vm, MAX_FRAMES, VM_STACK_SLOTS};
+use lang_bytecode::Verified;
 use program::Program;
 use std::io::{BufRead, Write};
 use std::sync::Mutex;
@@ -86,7 +111,7 @@ pub enum RunOutcome {
 }
 
 /// Runs a verified module with stdin and stdout.
-pub fn run(module: lang_bytecode::Module, opts: VmOptions) -> Result<RunOutcome, RuntimeError> {
+pub fn run(module: Verified, opts: VmOptions) -> Result<RunOutcome, RuntimeError> {
     let stdout: Box<dyn Write> = Box::new(std::io::stdout().lock());
     let stdin: Box<dyn BufRead> = Box::new(std::io::stdin().lock());
     run_with_io(module, opts, stdout, stdin)
@@ -97,17 +122,13 @@ static RUN_LOCK: Mutex<()> = Mutex::new(());
 
 /// Runs a verified module with the given output sink and input.
 pub fn run_with_io(
-    module: lang_bytecode::Module,
+    module: Verified,
     opts: VmOptions,
     stdout: Box<dyn Write>,
     stdin: Box<dyn BufRead>,
 ) -> Result<RunOutcome, RuntimeError> {
     let _one_at_a_time = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let prog = Program::load(module);
-    let fail = |message: String| RuntimeError {
-        message,
-        trace: Vec::new(),
-    };
 
     let mut roots = Roots::new(VM_STACK_SLOTS, MAX_FRAMES);
     attach_program(&mut roots, &prog);
@@ -116,7 +137,7 @@ pub fn run_with_io(
         max_bytes: opts.heap_max.unwrap_or(DEFAULT_HEAP_BYTES),
         threads: opts.gc_threads,
     };
-    let mut heap = Heap::new(&config, roots).map_err(fail)?;
+    let mut heap = Heap::new(&config, roots).map_err(RuntimeError::untraced)?;
     heap.set_gc_stress(opts.gc_stress);
     let mut vm = Vm {
         prog: &prog,
@@ -133,19 +154,14 @@ pub fn run_with_io(
     // A runtime error is reported whatever happened to stdout; otherwise
     // a failed write outranks the exit code, which came from a program
     // whose output went missing.
-    let failure = vm.out.failure().cloned();
-    match (result, failure) {
-        (Err(Trap::Error(message)), _) => Err(RuntimeError {
-            message,
-            trace: vm.trace(),
-        }),
-        (_, Some(failure)) => Ok(RunOutcome::Stdout(failure)),
-        (Ok(()), None) => Ok(RunOutcome::Exit(0)),
-        (Err(Trap::Exit(code)), None) => Ok(RunOutcome::Exit(code)),
-        (Err(Trap::Stdout), None) => Err(RuntimeError {
-            message: "internal error: output failed without a reason".into(),
-            trace: Vec::new(),
-        }),
+    match (result, vm.out.failure().cloned()) {
+        (Ok(()) | Err(Trap::Exit(_) | Trap::Stdout), Some(failure)) => {
+            Ok(RunOutcome::Stdout(failure))
+        }
+        (result, _) => {
+            let code = Trap::outcome(result, || vm.trace())?;
+            Ok(RunOutcome::Exit(code.unwrap_or(0)))
+        }
     }
 }
 
@@ -201,7 +217,9 @@ fn make_string_constants(vm: &mut Vm<'_>, from: usize) -> Result<(), Trap> {
 /// Runs function `entry` (no parameters, no result) on an empty VM stack.
 fn call_entry(vm: &mut Vm<'_>, entry: lang_bytecode::FuncId) -> Result<(), Trap> {
     let Some(f) = vm.prog.funcs.get(entry as usize) else {
-        return Err(Trap::error("the module has no entry function"));
+        return Err(error::internal(format!(
+            "entry function {entry} does not exist"
+        )));
     };
     let nregs = f.nregs;
     // A REPL reuses the stack: clear the frame so no stale slot is taken

@@ -3,8 +3,9 @@
 //! hashes or searches (field slots, trait methods, object shapes and register
 //! maps are all dense vectors indexed by ids from the bytecode).
 
+use crate::error::internal_exit;
 use crate::heap::shape::{self, Shape};
-use lang_bytecode::{Instr, Module, Type, TypeId};
+use lang_bytecode::{Instr, Module, Type, TypeId, Verified};
 
 /// What kind of map key a map type has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,7 +90,9 @@ pub struct Program {
 
 impl Program {
     /// Precomputes the tables and registers this module's object shapes.
-    pub fn load(mut module: Module) -> Program {
+    /// Only a verified module loads: the tables trust its ids.
+    pub fn load(module: Verified) -> Program {
+        let mut module = module.into_module();
         let is_ref = |m: &Module, t: TypeId| m.type_at(t).is_some_and(Type::is_ref);
 
         // Shapes: structs, then enum variants, then cells, then closures.
@@ -229,11 +232,17 @@ impl Program {
         }
     }
 
-    /// The runtime view of type `t` (an unknown id reads as int, which holds
-    /// no reference; the verifier rules it out).
+    /// The runtime view of type `t`. Every type id in a verified module
+    /// names an entry of its table, so an unknown one is an internal error;
+    /// it ends the process (see `error::internal_exit`) rather than read as
+    /// some type, because callers deep in printing or the collector's setup
+    /// cannot unwind.
     #[inline]
     pub fn ty(&self, t: TypeId) -> &TypeInfo {
-        self.types.get(t as usize).unwrap_or(&TypeInfo::Int)
+        match self.types.get(t as usize) {
+            Some(info) => info,
+            None => internal_exit(format_args!("type id {t} is not in the type table")),
+        }
     }
 
     /// The source line of instruction `pc` of function `f`.

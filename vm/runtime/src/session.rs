@@ -18,7 +18,7 @@ use crate::{
     attach_program, call_entry, make_string_constants, RuntimeError, VmOptions, DEFAULT_HEAP_BYTES,
     RUN_LOCK,
 };
-use lang_bytecode::{FuncId, Module};
+use lang_bytecode::{FuncId, Verified};
 use std::io::{BufRead, Write};
 use std::sync::MutexGuard;
 use std::time::Instant;
@@ -60,10 +60,7 @@ impl Session {
             threads: opts.gc_threads,
         };
         let roots = Roots::new(VM_STACK_SLOTS, MAX_FRAMES);
-        let heap = Heap::new(&config, roots).map_err(|message| RuntimeError {
-            message,
-            trace: Vec::new(),
-        })?;
+        let heap = Heap::new(&config, roots).map_err(RuntimeError::untraced)?;
         Ok(Session {
             _one_at_a_time: lock,
             parts: Some(Parts {
@@ -77,19 +74,16 @@ impl Session {
         })
     }
 
-    /// Loads the module as it now stands (a verified, grown version of the
-    /// one loaded before) and runs `entry`, which takes and returns nothing.
-    /// `Ok(Some(n))` means the program called `exit(n)`; `Ok(None)` that the
-    /// input ran to its end.
-    pub fn run(&mut self, module: &Module, entry: FuncId) -> Result<Option<i32>, RuntimeError> {
+    /// Loads the module as it now stands (a grown version of the one loaded
+    /// before, verified again) and runs `entry`, which takes and returns
+    /// nothing. `Ok(Some(n))` means the program called `exit(n)`; `Ok(None)`
+    /// that the input ran to its end.
+    pub fn run(&mut self, module: Verified, entry: FuncId) -> Result<Option<i32>, RuntimeError> {
         let Some(mut parts) = self.parts.take() else {
-            return Err(RuntimeError {
-                message: "the session's heap is gone".into(),
-                trace: Vec::new(),
-            });
+            return Err(RuntimeError::untraced("the session's heap is gone".into()));
         };
         let known_consts = parts.heap.roots.consts.len();
-        let prog = self.prog.insert(Program::load(module.clone()));
+        let prog = self.prog.insert(Program::load(module));
         attach_program(&mut parts.heap.roots, prog);
         let mut vm = Vm {
             prog,
@@ -104,12 +98,6 @@ impl Session {
             make_string_constants(&mut vm, known_consts).and_then(|()| call_entry(&mut vm, entry));
         vm.out.flush();
         let outcome = match result {
-            Ok(()) => Ok(None),
-            Err(Trap::Exit(code)) => Ok(Some(code)),
-            Err(Trap::Error(message)) => Err(RuntimeError {
-                message,
-                trace: vm.trace(),
-            }),
             // The REPL's stdout failed: the input ends like a runtime
             // error, and the session goes on (its own output may work
             // again, e.g. once a full disk has room).
@@ -121,7 +109,9 @@ impl Session {
                     _ => "cannot write to stdout: it is closed".into(),
                 },
                 trace: vm.trace(),
+                internal: false,
             }),
+            other => Trap::outcome(other, || vm.trace()),
         };
         vm.out.clear_failure();
         vm.heap.roots.frames.clear();

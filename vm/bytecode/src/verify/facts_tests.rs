@@ -17,7 +17,7 @@ use std::collections::HashSet;
 /// The verified module in which every opcode occurs.
 fn sample() -> Module {
     let m = every_opcode_module();
-    if let Err(e) = verify(&m) {
+    if let Err(e) = check(&m) {
         panic!("the every-opcode sample does not verify: {e}");
     }
     let used: HashSet<u8> = m
@@ -130,7 +130,7 @@ fn fixed_register_types_are_exactly_what_the_rules_demand() {
             let fresh = g.regs.len() as u16;
             g.regs.push(other);
             g.code[pc] = with_operand(&instr, name, fresh);
-            let e = verify(&bad).expect_err("a retyped fixed register is rejected");
+            let e = check(&bad).expect_err("a retyped fixed register is rejected");
             assert_eq!(
                 (e.function.as_deref(), e.pc),
                 (Some(f.name.as_str()), Some(pc)),
@@ -151,7 +151,7 @@ fn a_function_may_end_exactly_in_a_terminator() {
         let g = &mut longer.functions[fi];
         g.code.push(instr);
         g.lines.push(g.lines[pc]);
-        let verdict = verify(&longer);
+        let verdict = check(&longer);
         if instr.is_terminator() {
             assert_eq!(verdict, Ok(()), "{} may end a function", instr.mnemonic());
         } else {
@@ -186,7 +186,7 @@ fn branch_targets_are_range_checked_and_the_only_l_operands() {
             if let Some(t) = g.code[pc].branch_target_mut() {
                 *t = past;
             }
-            let e = verify(&bad).expect_err("a jump past the end is rejected");
+            let e = check(&bad).expect_err("a jump past the end is rejected");
             assert!(
                 e.message.contains("jump target"),
                 "{}: {e}",

@@ -212,7 +212,7 @@ fn main_doing(code: Vec<Instr>) -> Module {
 /// Asserts that `m` is rejected and the rendered error contains `fragment`.
 #[track_caller]
 fn rejects(m: &Module, fragment: &str) {
-    match verify(m) {
+    match check(m) {
         Ok(()) => panic!("accepted a module that should fail with `{fragment}`"),
         Err(e) => {
             let text = e.to_string();
@@ -226,7 +226,7 @@ fn rejects(m: &Module, fragment: &str) {
 
 #[track_caller]
 fn accepts(m: &Module) {
-    if let Err(e) = verify(m) {
+    if let Err(e) = check(m) {
         panic!("rejected a valid module: {e}");
     }
 }
@@ -249,11 +249,25 @@ fn the_base_module_and_the_every_opcode_main_verify() {
 }
 
 #[test]
+fn verify_hands_back_the_module_it_accepted_and_nothing_else() {
+    let m = every_opcode_module();
+    let verified = verify(m.clone()).expect("the every-opcode module verifies");
+    // Read-only access and taking the module back give the very module.
+    assert_eq!(verified.module(), &m);
+    assert_eq!(verified.functions.len(), m.functions.len());
+    assert_eq!(verified.into_module(), m);
+    // A rejected module gives the same error `check` gives, and no
+    // `Verified`.
+    let bad = with_main(main_regs(), vec![Nop {}]);
+    assert_eq!(verify(bad.clone()).unwrap_err(), check(&bad).unwrap_err());
+}
+
+#[test]
 fn error_display_names_function_pc_and_mnemonic() {
     let mut regs = main_regs();
     regs[3] = FLOAT;
     let m = with_main(regs, vec![Nop {}, AddI { a: 0, b: 1, c: 3 }, RetVoid {}]);
-    let e = verify(&m).unwrap_err();
+    let e = check(&m).unwrap_err();
     assert_eq!(
         e.to_string(),
         "verify error in function `main` at pc 1 (add.i): register r3 has type float, expected int"
@@ -263,7 +277,7 @@ fn error_display_names_function_pc_and_mnemonic() {
     let mut m = base();
     m.types.push(Type::Array(999));
     assert_eq!(
-        verify(&m).unwrap_err().to_string(),
+        check(&m).unwrap_err().to_string(),
         "verify error: type table entry t15: element type t999 must be an earlier entry of the table (which has 16 entries)"
     );
 }

@@ -67,14 +67,11 @@ pub fn register(shapes: Vec<Shape>) -> u32 {
 }
 
 /// The shape with this id. Ids come from headers the runtime wrote, so they
-/// are always in the table; an unknown id (a corrupted header) reads as an
-/// empty fixed shape rather than crashing the collector.
+/// are always in the table; an unknown id (a corrupted header) is an
+/// internal error that ends the process (the collector cannot unwind), not
+/// an empty shape that would let the collector skip live references.
 #[inline]
 pub fn get(id: u32) -> &'static Shape {
-    static EMPTY: Shape = Shape::Fixed {
-        slots: 0,
-        refs: Vec::new(),
-    };
     let table = TABLE.load(Ordering::Acquire);
     if table.is_null() {
         return match id {
@@ -82,12 +79,21 @@ pub fn get(id: u32) -> &'static Shape {
             SHAPE_ARRAY => &Shape::Array,
             SHAPE_MAP => &Shape::Map,
             SHAPE_BUFFER => &Shape::Buffer,
-            _ => &EMPTY,
+            _ => unknown(id),
         };
     }
     // SAFETY: a published table is never freed or mutated (see `TABLE`).
     let table: &'static Vec<Shape> = unsafe { &*table };
-    table.get(id as usize).unwrap_or(&EMPTY)
+    match table.get(id as usize) {
+        Some(shape) => shape,
+        None => unknown(id),
+    }
+}
+
+/// Reports an object header that names no shape.
+#[cold]
+fn unknown(id: u32) -> ! {
+    crate::error::internal_exit(format_args!("an object header names unknown shape {id}"))
 }
 
 /// The aux word of a buffer whose slots repeat in groups of `stride` (1..=8)

@@ -11,7 +11,7 @@
 //! into the language and failures see where the frame is.
 
 use super::Vm;
-use crate::error::{nil_error, Trap};
+use crate::error::{internal, nil_error, Trap};
 use crate::objects::{array, map};
 use crate::program::{FuncInfo, TypeInfo};
 use lang_bytecode::{Native, TypeId};
@@ -70,7 +70,7 @@ impl<'p> Vm<'p> {
         b: u16,
     ) -> Result<(), Trap> {
         let Some(nat) = Native::from_id(native) else {
-            return Err(Trap::error(format!("unknown native {native}")));
+            return Err(internal(format!("unknown native {native}")));
         };
         let func = self.heap.roots.frames.last().map_or(0, |fr| fr.func);
         self.call_native(nat, &crate::natives::Args { base, a, b, func })
@@ -90,7 +90,7 @@ impl<'p> Vm<'p> {
     ) -> Result<(), Trap> {
         let prog = self.prog;
         let Some(cf) = prog.funcs.get(callee as usize) else {
-            return Err(Trap::error(format!("closure of unknown function {callee}")));
+            return Err(internal(format!("closure of unknown function {callee}")));
         };
         let clo = self
             .heap
@@ -111,7 +111,7 @@ impl<'p> Vm<'p> {
         b: u16,
     ) -> Result<(), Trap> {
         let TypeInfo::Cell { shape, .. } = *self.prog.ty(f.reg_types[a as usize]) else {
-            return Err(Trap::error("cell.new into a register that is not a cell"));
+            return Err(internal("cell.new into a register that is not a cell"));
         };
         let cell = self.heap.alloc_fixed(shape, 0, 1)?;
         // R[b] has the cell's inner type (the verifier checked), so its
@@ -133,7 +133,7 @@ impl<'p> Vm<'p> {
         n: u16,
     ) -> Result<(), Trap> {
         let TypeInfo::Struct(s) = *self.prog.ty(t) else {
-            return Err(Trap::error("new.st of a type that is not a struct"));
+            return Err(internal("new.st of a type that is not a struct"));
         };
         let shape = self.prog.struct_shapes[s as usize];
         let o = self.heap.alloc_fixed(shape, s, n as usize)?;
@@ -158,14 +158,14 @@ impl<'p> Vm<'p> {
     ) -> Result<(), Trap> {
         let prog = self.prog;
         let TypeInfo::Enum(e) = *prog.ty(t) else {
-            return Err(Trap::error("new.en of a type that is not an enum"));
+            return Err(internal("new.en of a type that is not an enum"));
         };
         let Some(&shape) = prog
             .variant_shapes
             .get(e as usize)
             .and_then(|vs| vs.get(v as usize))
         else {
-            return Err(Trap::error("new.en of an unknown variant"));
+            return Err(internal("new.en of an unknown variant"));
         };
         let o = self.heap.alloc_fixed(shape, v as u32, n as usize)?;
         self.fill_slots(o, f, base, b, n);
@@ -184,7 +184,7 @@ impl<'p> Vm<'p> {
         n: u16,
     ) -> Result<(), Trap> {
         let TypeInfo::Array { elem_ref, .. } = *self.prog.ty(t) else {
-            return Err(Trap::error("new.arr of a type that is not an array"));
+            return Err(internal("new.arr of a type that is not an array"));
         };
         let arr = array::new(&mut self.heap, elem_ref, n as usize, n as usize)?;
         for i in 0..n as usize {
@@ -206,7 +206,7 @@ impl<'p> Vm<'p> {
         c: u16,
     ) -> Result<(), Trap> {
         let TypeInfo::Array { elem_ref, .. } = *self.prog.ty(t) else {
-            return Err(Trap::error("new.fill of a type that is not an array"));
+            return Err(internal("new.fill of a type that is not an array"));
         };
         let count = *self.reg(base, c) as i64;
         if count < 0 {
@@ -263,7 +263,7 @@ impl<'p> Vm<'p> {
             return Err(nil_error());
         }
         let TypeInfo::Map { kind, val_ref, .. } = *self.prog.ty(f.reg_types[a as usize]) else {
-            return Err(Trap::error("mset on a register that is not a map"));
+            return Err(internal("mset on a register that is not a map"));
         };
         let (k, v) = (*self.reg(base, b), *self.reg(base, c));
         map::insert(&mut self.heap, m, map::MapKind { key: kind, val_ref }, k, v)

@@ -3,7 +3,7 @@
 //! read off the frame records.
 
 use super::{Vm, MAX_FRAMES, MAX_NATIVE_NESTING};
-use crate::error::{TraceFrame, Trap, ELIDED};
+use crate::error::{internal, TraceFrame, Trap, ELIDED};
 use crate::heap::roots::FrameRec;
 use crate::program::{FuncInfo, Program};
 
@@ -37,7 +37,7 @@ impl<'p> Vm<'p> {
     ) -> Result<&'p FuncInfo, Trap> {
         let prog: &'p Program = self.prog;
         let Some(cf) = prog.funcs.get(callee as usize) else {
-            return Err(Trap::error(format!("call of unknown function {callee}")));
+            return Err(internal(format!("call of unknown function {callee}")));
         };
         let roots = &mut *self.heap.roots;
         let len = roots.stack.len();

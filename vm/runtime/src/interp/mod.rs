@@ -3,7 +3,9 @@
 //! locals. The verifier's guarantees (register operands inside the frame,
 //! jump targets inside the code, no falling off the end, constant indices
 //! in range) let registers, code and constants be read without bounds
-//! checks; each such read cites the invariant it relies on.
+//! checks; each such read cites the invariant it relies on, and debug
+//! builds check that invariant with a `debug_assert!` at the read (release
+//! builds compile the checks out, so they cost nothing where speed counts).
 //!
 //! Language calls never recurse on the Rust stack: a call pushes a frame
 //! record and switches the locals to the callee; a return pops it. Registers
@@ -15,7 +17,7 @@ mod cold;
 mod frame;
 mod ops;
 
-use crate::error::{nil_error, Trap};
+use crate::error::{internal, nil_error, Trap};
 use crate::heap::Heap;
 use crate::objects::{array, map};
 use crate::output::Output;
@@ -102,6 +104,7 @@ impl<'p> Vm<'p> {
                 // SAFETY: a frame is running, so the list is not empty.
                 unsafe {
                     let frames = &mut self.heap.roots.frames;
+                    debug_assert!(!frames.is_empty(), "no running frame");
                     let last = frames.len() - 1;
                     frames.get_unchecked_mut(last)
                 }
@@ -114,7 +117,11 @@ impl<'p> Vm<'p> {
                 // every instruction against the function's register count,
                 // and `push_frame` (or `call_entry`) made sure that the frame
                 // `base..base + nregs` lies inside the VM stack.
-                *unsafe { &mut *regs.add($x as usize) }
+                *{
+                    let x = $x as usize;
+                    debug_assert!(x < f.nregs, "r{x} outside the frame of `{}`", f.name);
+                    unsafe { &mut *regs.add(x) }
+                }
             };
         }
         // Re-derives `regs` from the VM stack, after a call, a return or an
@@ -129,7 +136,11 @@ impl<'p> Vm<'p> {
             ($k:expr) => {
                 // SAFETY: the verifier checked that `k` names a float
                 // constant, and the pool holds one slot per constant.
-                f64::from_bits(unsafe { *self.heap.roots.consts.get_unchecked($k as usize) })
+                f64::from_bits({
+                    let consts = &self.heap.roots.consts;
+                    debug_assert!(($k as usize) < consts.len(), "constant {} unknown", $k);
+                    unsafe { *consts.get_unchecked($k as usize) }
+                })
             };
         }
         // Fails the current instruction: records where, then unwinds.
@@ -241,6 +252,11 @@ impl<'p> Vm<'p> {
             ($target:expr) => {{
                 // SAFETY: the verifier checked every jump target against
                 // the length of the code.
+                debug_assert!(
+                    ($target as usize) < f.code.len(),
+                    "jump to {} past the code",
+                    $target
+                );
                 let dest = unsafe { f.code.as_ptr().add($target as usize) };
                 if dest < ip && INTERRUPT.load(Ordering::Relaxed) {
                     INTERRUPT.store(false, Ordering::Relaxed);
@@ -262,11 +278,21 @@ impl<'p> Vm<'p> {
                 // SAFETY: `fi` is the last index of a non-empty list, and
                 // every frame record names a function that exists (calls
                 // check the id before pushing it).
+                debug_assert!(fi < frames.len(), "frame {fi} of {}", frames.len());
                 let fr = unsafe { *frames.get_unchecked(fi) };
+                debug_assert!(
+                    (fr.func as usize) < prog.funcs.len(),
+                    "frame of function {}",
+                    fr.func
+                );
                 f = unsafe { prog.funcs.get_unchecked(fr.func as usize) };
                 base = fr.base as usize;
                 // SAFETY: `fr.pc` is the caller's call instruction, which
                 // is never the last one.
+                debug_assert!(
+                    (fr.pc as usize) + 1 < f.code.len(),
+                    "a call is the last instruction"
+                );
                 ip = unsafe { f.code.as_ptr().add(fr.pc as usize + 1) };
                 sync!();
                 if $has {
@@ -284,6 +310,11 @@ impl<'p> Vm<'p> {
             // Matched through a reference, so that each arm loads just the
             // operands it uses: matching a copy made the compiler decode every
             // operand field of every instruction before dispatching.
+            debug_assert!(
+                f.code.as_ptr_range().contains(&ip),
+                "control ran off the end of `{}`",
+                f.name
+            );
             let ins: &Instr = unsafe { &*ip };
             ip = unsafe { ip.add(1) };
             match *ins {
@@ -292,6 +323,10 @@ impl<'p> Vm<'p> {
                 Instr::LoadInt { a, imm } => r!(a) = imm as i64 as u64,
                 // SAFETY: the verifier checked `k` against the pool's size.
                 Instr::LoadK { a, k } => {
+                    debug_assert!(
+                        (k as usize) < self.heap.roots.consts.len(),
+                        "constant {k} unknown"
+                    );
                     r!(a) = unsafe { *self.heap.roots.consts.get_unchecked(k as usize) }
                 }
                 Instr::LoadBool { a, v } => r!(a) = (v != 0) as u64,
@@ -403,7 +438,7 @@ impl<'p> Vm<'p> {
                 Instr::CallNative { a, native, b, .. } if native == Native::MapGetOr as u16 => {
                     let m = obj!(b);
                     let TypeInfo::Map { kind, .. } = *prog.ty(f.reg_types[b as usize]) else {
-                        fail!(Trap::error("map.get on a register that is not a map"));
+                        fail!(internal("map.get on a register that is not a map"));
                     };
                     let k = r!(b as usize + 1);
                     r!(a) = match map::get(&self.heap, m, kind, k) {
@@ -500,7 +535,7 @@ impl<'p> Vm<'p> {
                 Instr::MapGet { a, b, c } => {
                     let m = obj!(b);
                     let TypeInfo::Map { kind, key, .. } = *prog.ty(f.reg_types[b as usize]) else {
-                        fail!(Trap::error("mget on a register that is not a map"));
+                        fail!(internal("mget on a register that is not a map"));
                     };
                     let k = r!(c);
                     match map::get(&self.heap, m, kind, k) {

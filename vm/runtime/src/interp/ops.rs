@@ -3,7 +3,7 @@
 //! failing conversions and lookups.
 
 use super::Vm;
-use crate::error::Trap;
+use crate::error::{internal, Trap};
 use crate::heap::Heap;
 use crate::print::{float_to_string, format_value, Sink};
 use crate::program::{FuncInfo, Program, NO_METHOD};
@@ -139,13 +139,13 @@ impl Vm<'_> {
     #[inline]
     pub(crate) fn dispatch(&self, t: TypeId, m: u16, recv: u64) -> Result<u32, Trap> {
         let crate::program::TypeInfo::Trait(ti) = *self.prog.ty(t) else {
-            return Err(Trap::error("call.t on a type that is not a trait"));
+            return Err(internal("call.t on a type that is not a trait"));
         };
         let vt = &self.prog.vtables[ti as usize];
         let s = self.heap.aux(recv) as usize;
         match vt.funcs.get(s * vt.methods + m as usize) {
             Some(&f) if f != NO_METHOD => Ok(f),
-            _ => Err(Trap::error("trait method not implemented for this struct")),
+            _ => Err(internal("trait method not implemented for this struct")),
         }
     }
 }

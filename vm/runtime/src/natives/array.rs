@@ -2,7 +2,7 @@
 //! sort sort_by join len push`.
 
 use super::Args;
-use crate::error::Trap;
+use crate::error::{internal, Trap};
 use crate::interp::Vm;
 use crate::objects::array;
 use crate::program::TypeInfo;
@@ -10,16 +10,16 @@ use lang_bytecode::Native;
 
 impl Vm<'_> {
     /// The element type of array argument `i`: (is a reference, its info).
-    fn elem_of(&self, c: &Args, i: usize) -> (bool, TypeInfo) {
+    fn elem_of(&self, c: &Args, i: usize) -> Result<(bool, TypeInfo), Trap> {
         match self.arg_info(c, i) {
-            TypeInfo::Array { elem, elem_ref } => (*elem_ref, self.prog.ty(*elem).clone()),
-            _ => (false, TypeInfo::Int),
+            TypeInfo::Array { elem, elem_ref } => Ok((*elem_ref, self.prog.ty(*elem).clone())),
+            _ => Err(internal("array native on a value that is not an array")),
         }
     }
 
     pub(super) fn native_array(&mut self, nat: Native, c: &Args) -> Result<(), Trap> {
         let a = self.arg_obj(c, 0)?;
-        let (elem_ref, elem) = self.elem_of(c, 0);
+        let (elem_ref, elem) = self.elem_of(c, 0)?;
         match nat {
             Native::ArrLen => {
                 let n = array::len(&self.heap, a);
@@ -131,7 +131,7 @@ impl Vm<'_> {
                 self.set_result(c, s);
             }
             _ => {
-                return Err(Trap::error(format!(
+                return Err(internal(format!(
                     "native {} is not an array native",
                     nat.name()
                 )))

@@ -2,7 +2,7 @@
 //! `assert`, `clock`.
 
 use super::Args;
-use crate::error::Trap;
+use crate::error::{internal, Trap};
 use crate::interp::Vm;
 use lang_bytecode::Native;
 
@@ -48,7 +48,7 @@ impl Vm<'_> {
                 self.set_result(c, t.to_bits());
                 Ok(())
             }
-            _ => Err(Trap::error(format!(
+            _ => Err(internal(format!(
                 "native {} is not an io native",
                 nat.name()
             ))),

@@ -1,7 +1,7 @@
 //! Map natives: `len get has remove keys values`.
 
 use super::Args;
-use crate::error::Trap;
+use crate::error::{internal, Trap};
 use crate::interp::Vm;
 use crate::objects::{array, map};
 use crate::program::TypeInfo;
@@ -14,7 +14,7 @@ impl Vm<'_> {
             TypeInfo::Map { kind, val_ref, .. } => {
                 (*kind, *kind == crate::program::KeyKind::Str, *val_ref)
             }
-            _ => return Err(Trap::error("map native on a value that is not a map")),
+            _ => return Err(internal("map native on a value that is not a map")),
         };
         match nat {
             Native::MapLen => {
@@ -65,7 +65,7 @@ impl Vm<'_> {
                 self.set_result(c, out);
             }
             _ => {
-                return Err(Trap::error(format!(
+                return Err(internal(format!(
                     "native {} is not a map native",
                     nat.name()
                 )))

@@ -2,7 +2,7 @@
 //! `parse_int`, `parse_float`, `chr`, `ord`, `to_fixed`.
 
 use super::Args;
-use crate::error::Trap;
+use crate::error::{internal, Trap};
 use crate::interp::Vm;
 use lang_bytecode::Native;
 
@@ -91,7 +91,7 @@ impl Vm<'_> {
                 return self.result_str(c, text.as_bytes());
             }
             _ => {
-                return Err(Trap::error(format!(
+                return Err(internal(format!(
                     "native {} is not a math native",
                     nat.name()
                 )))

@@ -3,7 +3,7 @@
 //! stays valid UTF-8.
 
 use super::Args;
-use crate::error::{index_error, Trap};
+use crate::error::{index_error, internal, Trap};
 use crate::heap::OutOfMemory;
 use crate::interp::Vm;
 use crate::objects::array;
@@ -156,7 +156,7 @@ impl Vm<'_> {
                 return self.result_str_array(c, &bufs);
             }
             _ => {
-                return Err(Trap::error(format!(
+                return Err(internal(format!(
                     "native {} is not a string native",
                     nat.name()
                 )))

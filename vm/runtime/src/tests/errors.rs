@@ -83,7 +83,7 @@ fn index_nil_and_conversion_errors() {
                 Instr::NewArray {
                     a: 1,
                     t: 4,
-                    b: 0,
+                    b: 7,
                     n: 3,
                 },
                 Instr::ArrGet { a: 0, b: 1, c: 0 },
@@ -96,7 +96,7 @@ fn index_nil_and_conversion_errors() {
                 Instr::NewArray {
                     a: 1,
                     t: 4,
-                    b: 0,
+                    b: 7,
                     n: 3,
                 },
                 Instr::ArrSet { a: 1, b: 0, c: 0 },
@@ -190,7 +190,8 @@ fn index_nil_and_conversion_errors() {
         let p = a.ty(Type::Struct(0));
         let mut code = code;
         code.push(Instr::RetVoid {});
-        a.entry(&[I, arr, p, F, F, I, S], code);
+        // r7..r9 are the three (zero) ints the arrays are made of.
+        a.entry(&[I, arr, p, F, F, I, S, I, I, I], code);
         let (e, _) = run_err(a.finish());
         assert_eq!(e.message, want);
         assert_eq!(e.trace.len(), 1);
@@ -199,21 +200,22 @@ fn index_nil_and_conversion_errors() {
 
 #[test]
 fn panic_assert_and_parse_errors() {
-    let cases: Vec<(&str, Native, &str)> = vec![
-        ("boom", Native::Panic, "boom"),
-        ("12x", Native::ParseInt, "invalid int: \"12x\""),
-        ("", Native::ParseFloat, "invalid float: \"\""),
-        ("", Native::Ord, "ord of an empty string"),
+    // The register each native's result goes to: r1 is an int, r2 a float.
+    let cases: Vec<(&str, Native, u16, &str)> = vec![
+        ("boom", Native::Panic, 1, "boom"),
+        ("12x", Native::ParseInt, 1, "invalid int: \"12x\""),
+        ("", Native::ParseFloat, 2, "invalid float: \"\""),
+        ("", Native::Ord, 1, "ord of an empty string"),
     ];
-    for (text, nat, want) in cases {
+    for (text, nat, result, want) in cases {
         let mut a = Asm::new();
         let k = a.s(text);
         a.entry(
-            &[S, I],
+            &[S, I, F],
             vec![
                 Instr::LoadK { a: 0, k },
                 Instr::CallNative {
-                    a: 1,
+                    a: result,
                     native: nat as u16,
                     b: 0,
                     n: 1,
@@ -405,4 +407,100 @@ fn errors_inside_callbacks_keep_the_full_trace() {
     let (e, _) = run_err(a.finish());
     assert_eq!(e.message, "division by zero");
     assert_eq!(e.trace, vec![frame("<lambda>", 41), frame("<main>", 5)]);
+}
+
+/// A state the verifier rules out, met anyway, is an internal error: its
+/// own kind (which the CLI gives its own exit code), a message that asks
+/// for a report, and never a runtime error of the program. An entry id past
+/// the module's functions is one an embedder can cause.
+#[test]
+fn a_state_the_verifier_rules_out_is_an_internal_error() {
+    let mut a = Asm::new();
+    a.entry(&[], vec![Instr::RetVoid {}]);
+    let m = verified(a.finish());
+    let stdin = Box::new(std::io::Cursor::new(Vec::new()));
+    let mut session =
+        crate::Session::new(VmOptions::default(), Box::new(Capture::default()), stdin).unwrap();
+    let e = session.run(m.clone(), 7).unwrap_err();
+    assert!(e.internal, "{e:?}");
+    assert_eq!(e.message, "entry function 7 does not exist");
+    assert_eq!(
+        e.to_string(),
+        "internal error: entry function 7 does not exist \
+         (a state the bytecode verifier rules out); please report this bug"
+    );
+    // The session is still usable, and a program's own errors stay runtime
+    // errors.
+    assert_eq!(session.run(m, 0), Ok(None));
+    // The session holds the run lock; the next run needs it.
+    drop(session);
+    let (e, _) = run_err({
+        let mut a = Asm::new();
+        let k = a.s("boom");
+        a.entry(
+            &[S],
+            vec![
+                Instr::LoadK { a: 0, k },
+                Instr::CallNative {
+                    a: 0,
+                    native: Native::Panic as u16,
+                    b: 0,
+                    n: 1,
+                },
+                Instr::RetVoid {},
+            ],
+        );
+        a.finish()
+    });
+    assert!(!e.internal);
+    assert_eq!(
+        e.to_string(),
+        "runtime error: boom\n  at <main> (prog.src:2)"
+    );
+}
+
+/// The environment variable that makes `child_meets_an_unknown_shape` run.
+const CHILD_SHAPE_VAR: &str = "LANG_VM_TEST_CHILD_UNKNOWN_SHAPE";
+
+/// Run in a child process by `an_unknown_shape_ends_the_process`: looks up
+/// a shape no header can name, which ends the process. Without the variable
+/// (a normal test run) it does nothing.
+#[test]
+fn child_meets_an_unknown_shape() {
+    if std::env::var(CHILD_SHAPE_VAR).is_err() {
+        return;
+    }
+    let shape = crate::heap::shape::get(u32::MAX);
+    println!("CHILD GOT {shape:?}");
+}
+
+/// An object header naming no shape cannot be unwound from inside the
+/// collector, so it ends the process as an internal error (exit 101 and a
+/// report request) instead of reading as an empty shape that would let the
+/// collector skip the object's references.
+#[test]
+fn an_unknown_shape_ends_the_process() {
+    if std::env::var(CHILD_SHAPE_VAR).is_ok() {
+        return;
+    }
+    let out = run_child(
+        "tests::errors::child_meets_an_unknown_shape",
+        CHILD_SHAPE_VAR,
+        "1",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(crate::INTERNAL_ERROR_EXIT),
+        "{stdout}\n{stderr}"
+    );
+    assert!(!stdout.contains("CHILD GOT"), "{stdout}");
+    assert!(
+        stderr.contains(
+            "internal error: an object header names unknown shape 4294967295 \
+             (a state the bytecode verifier rules out); please report this bug"
+        ),
+        "{stderr}"
+    );
 }

@@ -246,18 +246,23 @@ pub fn sort_program() -> Module {
         Jmp("check"),
         Label("checked"),
         In(Instr::Print { b: 7, t: I, nl: 1 }),
-        In(Instr::LoadK { a: 12, k: comma }),
+        // `join`'s arguments: the array in r13, the separator in r14.
+        In(Instr::Mov { a: 13, b: 0 }),
+        In(Instr::LoadK { a: 14, k: comma }),
         In(Instr::CallNative {
             a: 4,
             native: Native::ArrJoin as u16,
-            b: 11,
+            b: 13,
             n: 2,
         }),
         In(Instr::StrLen { a: 3, b: 4 }),
         In(Instr::Print { b: 3, t: I, nl: 1 }),
         In(Instr::RetVoid {}),
     ]);
-    a.entry(&[arr_s, I, I, I, S, I, I, I, B, S, I, arr_s, less_t], code);
+    a.entry(
+        &[arr_s, I, I, I, S, I, I, I, B, S, I, arr_s, less_t, arr_s, S],
+        code,
+    );
     a.finish()
 }
 
@@ -415,18 +420,12 @@ fn every_plan_collects_correctly() {
     if std::env::var(CHILD_PLAN_VAR).is_ok() {
         return;
     }
-    let exe = std::env::current_exe().expect("the test binary");
     for plan in GcPlan::ALL {
-        let out = std::process::Command::new(&exe)
-            .args([
-                "--exact",
-                "tests::gc::child_runs_under_env_plan",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD_PLAN_VAR, plan.name())
-            .output()
-            .expect("the child test runs");
+        let out = run_child(
+            "tests::gc::child_runs_under_env_plan",
+            CHILD_PLAN_VAR,
+            plan.name(),
+        );
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(

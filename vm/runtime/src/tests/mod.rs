@@ -1,5 +1,9 @@
 //! Unit tests of the runtime on hand-assembled modules (the compiler is not
 //! a dependency of this crate). `Asm` keeps the assembling short.
+//!
+//! Every module a test runs goes through the verifier first (`verified`):
+//! the runtime takes nothing else, and its unchecked reads are only sound
+//! on what the verifier accepted.
 
 mod basics;
 mod errors;
@@ -11,7 +15,7 @@ mod printing;
 
 use crate::{run_with_io, RunOutcome, RuntimeError, VmOptions};
 use lang_bytecode::types::{BOOL, FLOAT, INT, STR};
-use lang_bytecode::{Const, FuncId, Function, Instr, Module, Type, TypeId};
+use lang_bytecode::{Const, FuncId, Function, Instr, Module, Type, TypeId, Verified};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -125,7 +129,24 @@ impl Capture {
     }
 }
 
-/// Runs `m` with `opts` and `input` on stdin; returns the result and stdout.
+/// `m` as the verifier accepts it; a test module that does not verify is a
+/// broken test, reported with the verifier's reason and the listing.
+pub fn verified(m: Module) -> Verified {
+    let listing = lang_bytecode::disasm::disassemble(&m);
+    match lang_bytecode::verify(m) {
+        Ok(v) => v,
+        Err(e) => panic!("the test's module does not verify: {e}\n{listing}"),
+    }
+}
+
+/// The module a listing (as `lang_bytecode::disasm` prints it) shows; a
+/// listing that does not assemble is a broken test.
+pub fn listing(text: &str) -> Module {
+    lang_bytecode::assemble(text).unwrap_or_else(|e| panic!("the test's listing: {e}"))
+}
+
+/// Verifies and runs `m` with `opts` and `input` on stdin; returns the
+/// result and stdout.
 pub fn run_full(
     m: Module,
     opts: VmOptions,
@@ -133,7 +154,7 @@ pub fn run_full(
 ) -> (Result<RunOutcome, RuntimeError>, String) {
     let out = Capture::default();
     let stdin = Box::new(std::io::Cursor::new(input.as_bytes().to_vec()));
-    let r = run_with_io(m, opts, Box::new(out.clone()), stdin);
+    let r = run_with_io(verified(m), opts, Box::new(out.clone()), stdin);
     (r, out.text())
 }
 
@@ -158,6 +179,19 @@ pub fn run_err(m: Module) -> (RuntimeError, String) {
         Err(e) => (e, out),
         Ok(o) => panic!("expected a runtime error, got {o:?}; output:\n{out}"),
     }
+}
+
+/// Runs the test `test` of this binary alone in a child process, with the
+/// environment variable `var` set to `value` (which makes the child do its
+/// work), for what must have a process of its own: a GC plan (fixed per
+/// process) or an error that ends the process.
+pub fn run_child(test: &str, var: &str, value: &str) -> std::process::Output {
+    let exe = std::env::current_exe().expect("the test binary");
+    std::process::Command::new(exe)
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(var, value)
+        .output()
+        .expect("the child test runs")
 }
 
 /// Shorthands for the built-in type ids.

@@ -43,8 +43,9 @@ fn struct_fields_get_and_set() {
             Instr::RetVoid {},
         ],
     );
+    // r5 and r6 hold the arguments of `scale`: the struct and the factor.
     a.entry(
-        &[F, F, v2, F, F],
+        &[F, F, v2, F, F, v2, F],
         vec![
             Instr::LoadK { a: 0, k: three },
             Instr::LoadK { a: 1, k: four },
@@ -55,12 +56,12 @@ fn struct_fields_get_and_set() {
                 n: 2,
             },
             Instr::LoadK { a: 3, k: two },
-            Instr::Mov { a: 0, b: 2 },
-            Instr::Mov { a: 1, b: 3 },
+            Instr::Mov { a: 5, b: 2 },
+            Instr::Mov { a: 6, b: 3 },
             Instr::Call {
                 a: 4,
                 f: scale,
-                b: 0,
+                b: 5,
                 n: 2,
             },
             Instr::Print { b: 2, t: v2, nl: 1 },
@@ -111,12 +112,12 @@ fn enums_carry_variants_and_payloads() {
         "area",
         &[shape],
         Some(F),
-        &[shape, I, I, F, F],
+        &[shape, I, I, F, F, B],
         vec![
             Instr::EnumTag { a: 1, b: 0 },
             Instr::LoadInt { a: 2, imm: 1 },
-            Instr::EqI { a: 2, b: 1, c: 2 },
-            Instr::JmpIfNot { a: 2, target: 8 },
+            Instr::EqI { a: 5, b: 1, c: 2 },
+            Instr::JmpIfNot { a: 5, target: 8 },
             Instr::GetPayload {
                 a: 3,
                 b: 0,
@@ -153,7 +154,6 @@ fn enums_carry_variants_and_payloads() {
                 t: shape,
                 nl: 1,
             },
-            Instr::Mov { a: 0, b: 2 },
             Instr::Call {
                 a: 3,
                 f: area,
@@ -206,7 +206,9 @@ fn arrays_grow_and_their_natives_work() {
     let sep = a.s(", ");
     let (kb, ka, kc) = (a.s("b"), a.s("a"), a.s("c"));
     a.entry(
-        &[arr, I, I, I, I, arr, arr_s, S, S, S, B],
+        // r11..r14 hold the arguments of `remove` ([int], int), `join` and
+        // `contains` ([str], str).
+        &[arr, I, I, I, I, arr, arr_s, S, S, S, B, arr, I, arr_s, S],
         vec![
             // r0 = []; push 0..100
             Instr::NewArray {
@@ -238,12 +240,12 @@ fn arrays_grow_and_their_natives_work() {
                 n: 1,
             },
             Instr::Print { b: 3, t: I, nl: 1 },
-            Instr::Mov { a: 4, b: 0 },
-            Instr::LoadInt { a: 5, imm: 0 },
+            Instr::Mov { a: 11, b: 0 },
+            Instr::LoadInt { a: 12, imm: 0 },
             Instr::CallNative {
                 a: 3,
                 native: native(Native::ArrRemove),
-                b: 4,
+                b: 11,
                 n: 2,
             },
             Instr::Print { b: 3, t: I, nl: 1 },
@@ -316,21 +318,21 @@ fn arrays_grow_and_their_natives_work() {
                 t: arr_s,
                 nl: 1,
             },
-            Instr::Mov { a: 7, b: 6 },
-            Instr::LoadK { a: 8, k: sep },
+            Instr::Mov { a: 13, b: 6 },
+            Instr::LoadK { a: 14, k: sep },
             Instr::CallNative {
                 a: 9,
                 native: native(Native::ArrJoin),
-                b: 7,
+                b: 13,
                 n: 2,
             },
             Instr::Print { b: 9, t: S, nl: 1 },
             // contains uses string equality by value
-            Instr::LoadK { a: 8, k: kc },
+            Instr::LoadK { a: 14, k: kc },
             Instr::CallNative {
                 a: 10,
                 native: native(Native::ArrContains),
-                b: 7,
+                b: 13,
                 n: 2,
             },
             Instr::Print { b: 10, t: B, nl: 1 },
@@ -493,12 +495,12 @@ fn maps_keep_insertion_order_and_remove() {
             n: 2,
         },
         Instr::CallNative {
-            a: 5,
+            a: 8,
             native: native(Native::MapHas),
             b: 3,
             n: 2,
         },
-        Instr::Print { b: 5, t: B, nl: 1 },
+        Instr::Print { b: 8, t: B, nl: 1 },
         Instr::LoadInt { a: 2, imm: 11 },
         Instr::MapSet { a: 0, b: 4, c: 2 },
         Instr::Print {
@@ -548,7 +550,8 @@ fn maps_keep_insertion_order_and_remove() {
         Instr::MapGet { a: 2, b: 0, c: 4 },
         Instr::RetVoid {},
     ]);
-    a.entry(&[map_t, S, I, map_t, S, I, arr_s, arr_i], code);
+    // r8 is the result of `has`.
+    a.entry(&[map_t, S, I, map_t, S, I, arr_s, arr_i, B], code);
     let (r, out) = run(a.finish());
     assert_eq!(
         out,
@@ -565,7 +568,8 @@ fn maps_with_many_int_keys() {
     let mut a = Asm::new();
     let map_t = a.ty(Type::Map(I, I));
     a.entry(
-        &[map_t, I, I, I, map_t, I, I],
+        // r7 is the result of `has`.
+        &[map_t, I, I, I, map_t, I, I, B],
         vec![
             Instr::NewMap { a: 0, t: map_t },
             Instr::LoadInt { a: 1, imm: 0 },
@@ -608,12 +612,12 @@ fn maps_with_many_int_keys() {
             Instr::Print { b: 3, t: I, nl: 1 },
             Instr::LoadInt { a: 5, imm: 4 },
             Instr::CallNative {
-                a: 3,
+                a: 7,
                 native: native(Native::MapHas),
                 b: 4,
                 n: 2,
             },
-            Instr::Print { b: 3, t: B, nl: 1 },
+            Instr::Print { b: 7, t: B, nl: 1 },
             Instr::RetVoid {},
         ],
     );
@@ -622,133 +626,75 @@ fn maps_with_many_int_keys() {
 
 #[test]
 fn string_natives() {
-    let mut a = Asm::new();
-    let arr_s = a.ty(Type::Array(S));
-    let text = a.s("  Hello, wörld  ");
-    let comma = a.s(",");
-    let l = a.s("l");
-    let x = a.s("L");
-    let e = a.s("héllo");
-    let n = a.s("-42");
-    let fx = a.k(Const::Float(1.23456));
-    a.entry(
-        &[S, S, S, I, I, arr_s, F, B],
-        vec![
-            Instr::LoadK { a: 0, k: text },
-            Instr::CallNative {
-                a: 1,
-                native: native(Native::Trim),
-                b: 0,
-                n: 1,
-            },
-            Instr::Print { b: 1, t: S, nl: 1 },
-            Instr::CallNative {
-                a: 2,
-                native: native(Native::ToUpper),
-                b: 1,
-                n: 1,
-            },
-            Instr::Print { b: 2, t: S, nl: 1 },
-            Instr::Mov { a: 0, b: 1 },
-            Instr::LoadK { a: 1, k: comma },
-            Instr::CallNative {
-                a: 5,
-                native: native(Native::Split),
-                b: 0,
-                n: 2,
-            },
-            Instr::Print {
-                b: 5,
-                t: arr_s,
-                nl: 1,
-            },
-            Instr::LoadK { a: 1, k: l },
-            Instr::CallNative {
-                a: 3,
-                native: native(Native::Find),
-                b: 0,
-                n: 2,
-            },
-            Instr::Print { b: 3, t: I, nl: 1 },
-            Instr::LoadK { a: 2, k: x },
-            Instr::CallNative {
-                a: 0,
-                native: native(Native::Replace),
-                b: 0,
-                n: 3,
-            },
-            Instr::Print { b: 0, t: S, nl: 1 },
-            Instr::LoadK { a: 0, k: e },
-            Instr::CallNative {
-                a: 5,
-                native: native(Native::Chars),
-                b: 0,
-                n: 1,
-            },
-            Instr::Print {
-                b: 5,
-                t: arr_s,
-                nl: 1,
-            },
-            Instr::StrLen { a: 3, b: 0 },
-            Instr::Print { b: 3, t: I, nl: 1 },
-            Instr::LoadInt { a: 3, imm: 0 },
-            Instr::LoadInt { a: 4, imm: 3 },
-            Instr::Mov { a: 1, b: 3 },
-            Instr::Mov { a: 2, b: 4 },
-            Instr::CallNative {
-                a: 1,
-                native: native(Native::Substr),
-                b: 0,
-                n: 3,
-            },
-            Instr::Print { b: 1, t: S, nl: 1 },
-            Instr::CallNative {
-                a: 3,
-                native: native(Native::Ord),
-                b: 1,
-                n: 1,
-            },
-            Instr::LoadInt { a: 3, imm: 233 },
-            Instr::CallNative {
-                a: 1,
-                native: native(Native::Chr),
-                b: 3,
-                n: 1,
-            },
-            Instr::Print { b: 1, t: S, nl: 1 },
-            Instr::LoadK { a: 0, k: n },
-            Instr::CallNative {
-                a: 3,
-                native: native(Native::ParseInt),
-                b: 0,
-                n: 1,
-            },
-            Instr::Print { b: 3, t: I, nl: 1 },
-            Instr::LoadK { a: 6, k: fx },
-            Instr::Mov { a: 0, b: 6 },
-            Instr::LoadInt { a: 1, imm: 2 },
-            Instr::CallNative {
-                a: 2,
-                native: native(Native::ToFixed),
-                b: 0,
-                n: 2,
-            },
-            Instr::Print { b: 2, t: S, nl: 1 },
-            // Cutting inside "é" is an error.
-            Instr::LoadK { a: 0, k: e },
-            Instr::LoadInt { a: 1, imm: 0 },
-            Instr::LoadInt { a: 2, imm: 2 },
-            Instr::CallNative {
-                a: 1,
-                native: native(Native::Substr),
-                b: 0,
-                n: 3,
-            },
-            Instr::RetVoid {},
-        ],
+    // Each native's arguments sit in consecutive registers of its parameter
+    // types, as the verifier requires.
+    let m = listing(
+        r#"
+module "prog.src"
+entry <main>
+
+types:
+  t0    int
+  t1    float
+  t2    bool
+  t3    str
+  t4    [str]
+
+constants:
+  k0    "  Hello, wörld  "
+  k1    ","
+  k2    "l"
+  k3    "L"
+  k4    "héllo"
+  k5    "-42"
+  k6    1.23456
+
+fn <main>()  ; f0
+  regs: r0: str, r1: str, r2: str, r3: str, r4: int, r5: int, r6: [str], r7: float, r8: int
+     0     1  ld.k      r0, k0
+     1     2  call.n    r1, str.trim, r0, 1
+     2     3  print     r1, str, 1
+     3     4  call.n    r2, str.to_upper, r1, 1
+     4     5  print     r2, str, 1
+     5     6  ld.k      r2, k1
+     6     7  call.n    r6, str.split, r1, 2
+     7     8  print     r6, [str], 1
+     8     9  ld.k      r2, k2
+     9    10  call.n    r4, str.find, r1, 2
+    10    11  print     r4, int, 1
+    11    12  ld.k      r3, k3
+    12    13  call.n    r0, str.replace, r1, 3
+    13    14  print     r0, str, 1
+    14    15  ld.k      r0, k4
+    15    16  call.n    r6, str.chars, r0, 1
+    16    17  print     r6, [str], 1
+    17    18  len.s     r4, r0
+    18    19  print     r4, int, 1
+    19    20  mov       r3, r0
+    20    21  ld.i      r4, 0
+    21    22  ld.i      r5, 3
+    22    23  call.n    r1, str.substr, r3, 3
+    23    24  print     r1, str, 1
+    24    25  call.n    r4, ord, r1, 1
+    25    26  ld.i      r4, 233
+    26    27  call.n    r1, chr, r4, 1
+    27    28  print     r1, str, 1
+    28    29  ld.k      r0, k5
+    29    30  call.n    r4, parse_int, r0, 1
+    30    31  print     r4, int, 1
+    31    32  ld.k      r7, k6
+    32    33  ld.i      r8, 2
+    33    34  call.n    r2, float.to_fixed, r7, 2
+    34    35  print     r2, str, 1
+    35    36  ld.k      r3, k4
+    36    37  ld.i      r4, 0
+    37    38  ld.i      r5, 2
+    38    39  call.n    r1, str.substr, r3, 3
+    39    40  ret.v
+"#,
     );
-    let (r, out) = run(a.finish());
+    // Cutting inside "é" is an error.
+    let (r, out) = run(m);
     assert_eq!(
         out,
         "Hello, wörld\nHELLO, WÖRLD\n[\"Hello\", \" wörld\"]\n2\nHeLLo, wörLd\n\

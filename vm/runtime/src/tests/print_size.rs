@@ -85,7 +85,12 @@ fn println_of_a_huge_dag_streams_in_bounded_pieces() {
     let m = dag_program(20, vec![Instr::Print { b: 0, t: T, nl: 1 }]);
     let out = Measure::default();
     let stdin = Box::new(std::io::Cursor::new(Vec::new()));
-    let r = run_with_io(m, VmOptions::default(), Box::new(out.clone()), stdin);
+    let r = run_with_io(
+        verified(m),
+        VmOptions::default(),
+        Box::new(out.clone()),
+        stdin,
+    );
     assert_eq!(r, Ok(RunOutcome::Exit(0)));
     let (total, largest) = *out.0.lock().unwrap();
     assert_eq!(total, dag_len(20) + 1);
@@ -102,7 +107,7 @@ fn println_of_an_endless_form_to_a_closed_pipe_stops_walking() {
     // 2^64 leaves: only stopping at the broken output lets this end.
     let m = dag_program(64, vec![Instr::Print { b: 0, t: T, nl: 1 }]);
     let stdin = Box::new(std::io::Cursor::new(Vec::new()));
-    let r = run_with_io(m, VmOptions::default(), Box::new(Closed), stdin);
+    let r = run_with_io(verified(m), VmOptions::default(), Box::new(Closed), stdin);
     assert_eq!(r, Ok(RunOutcome::Stdout(crate::StdoutFailure::Closed)));
 }
 
@@ -122,7 +127,7 @@ impl std::io::Write for Full {
 fn a_failed_write_ends_the_run_with_its_reason() {
     let m = dag_program(64, vec![Instr::Print { b: 0, t: T, nl: 1 }]);
     let stdin = Box::new(std::io::Cursor::new(Vec::new()));
-    let r = run_with_io(m, VmOptions::default(), Box::new(Full), stdin);
+    let r = run_with_io(verified(m), VmOptions::default(), Box::new(Full), stdin);
     assert_eq!(
         r,
         Ok(RunOutcome::Stdout(crate::StdoutFailure::Failed(
@@ -170,7 +175,8 @@ fn shown_by_repl(m: Module) -> String {
     let stdin = Box::new(std::io::Cursor::new(Vec::new()));
     let mut session =
         crate::Session::new(VmOptions::default(), Box::new(Capture::default()), stdin).unwrap();
-    assert_eq!(session.run(&m, m.entry), Ok(None));
+    let entry = m.entry;
+    assert_eq!(session.run(verified(m), entry), Ok(None));
     session.global_text(0).unwrap()
 }
 
@@ -229,9 +235,11 @@ fn an_interrupt_stops_an_endless_println_in_the_repl() {
     let mut session =
         crate::Session::new(VmOptions::default(), Box::new(out.clone()), stdin).unwrap();
     crate::Session::interrupt();
-    let e = session.run(&m, m.entry).unwrap_err();
+    let entry = m.entry;
+    let e = session.run(verified(m), entry).unwrap_err();
     assert_eq!(e.message, "interrupted");
     // The session stays usable and the interrupt is spent.
     let small = dag_program(1, vec![Instr::Print { b: 0, t: T, nl: 1 }]);
-    assert_eq!(session.run(&small, small.entry), Ok(None));
+    let entry = small.entry;
+    assert_eq!(session.run(verified(small), entry), Ok(None));
 }

@@ -1,147 +1,93 @@
 //! The printed form of every kind of value.
 
 use super::*;
-use lang_bytecode::{EnumDef, Field, StructDef, Type, Variant};
+use lang_bytecode::{Field, StructDef, Type};
 
 #[test]
 fn every_type_prints_as_the_card_says() {
-    let mut a = Asm::new();
-    a.m.structs.push(StructDef {
-        name: "P".into(),
-        fields: vec![
-            Field {
-                name: "name".into(),
-                ty: S,
-            },
-            Field {
-                name: "ok".into(),
-                ty: B,
-            },
-        ],
-    });
-    a.m.enums.push(EnumDef {
-        name: "E".into(),
-        variants: vec![Variant {
-            name: "S".into(),
-            fields: vec![S, I],
-        }],
-    });
-    let p = a.ty(Type::Struct(0));
-    let e = a.ty(Type::Enum(0));
-    let arr_f = a.ty(Type::Array(F));
-    let arr_arr = a.ty(Type::Array(arr_f));
-    let map_t = a.ty(Type::Map(I, S));
-    let fn_t = a.ty(Type::Func {
-        params: vec![I],
-        ret: Some(I),
-    });
-    let quote = a.s("say \"hi\"\n");
-    let tenth = a.k(Const::Float(0.1));
-    let big = a.k(Const::Float(1e16));
-    let tiny = a.k(Const::Float(1.5e-7));
-    let fib = super::basics::add_fib(&mut a);
-    a.entry(
-        &[S, B, p, I, e, F, F, arr_f, arr_arr, map_t, fn_t, p, S],
-        vec![
-            // Strings are raw at top level, quoted inside containers.
-            Instr::LoadK { a: 0, k: quote },
-            Instr::Print { b: 0, t: S, nl: 1 },
-            Instr::LoadBool { a: 1, v: 1 },
-            Instr::NewStruct {
-                a: 2,
-                t: p,
-                b: 0,
-                n: 2,
-            },
-            Instr::Print { b: 2, t: p, nl: 1 },
-            Instr::LoadInt { a: 3, imm: -5 },
-            Instr::Mov { a: 1, b: 3 },
-            Instr::NewEnum {
-                a: 4,
-                t: e,
-                v: 0,
-                b: 0,
-                n: 2,
-            },
-            Instr::Print { b: 4, t: e, nl: 1 },
-            Instr::LoadK { a: 5, k: tenth },
-            Instr::LoadK { a: 6, k: big },
-            Instr::NewArray {
-                a: 7,
-                t: arr_f,
-                b: 5,
-                n: 2,
-            },
-            Instr::LoadK { a: 5, k: tiny },
-            Instr::LoadInt { a: 3, imm: 10 },
-            Instr::IntToFloat { a: 6, b: 3 },
-            Instr::NewArray {
-                a: 8,
-                t: arr_f,
-                b: 5,
-                n: 2,
-            },
-            Instr::Mov { a: 5, b: 7 },
-            Instr::Mov { a: 6, b: 8 },
-            Instr::NewArray {
-                a: 8,
-                t: arr_arr,
-                b: 5,
-                n: 0,
-            },
-            Instr::ArrPush { a: 8, b: 7 },
-            Instr::ArrPush { a: 8, b: 6 },
-            Instr::Print {
-                b: 8,
-                t: arr_arr,
-                nl: 1,
-            },
-            Instr::NewMap { a: 9, t: map_t },
-            Instr::Print {
-                b: 9,
-                t: map_t,
-                nl: 1,
-            },
-            Instr::MapSet { a: 9, b: 3, c: 0 },
-            Instr::Print {
-                b: 9,
-                t: map_t,
-                nl: 1,
-            },
-            Instr::MakeClosure {
-                a: 10,
-                f: fib,
-                b: 0,
-                n: 0,
-            },
-            Instr::Print {
-                b: 10,
-                t: fn_t,
-                nl: 1,
-            },
-            Instr::LoadNil { a: 11 },
-            Instr::Print { b: 11, t: p, nl: 1 },
-            Instr::LoadNil { a: 10 },
-            Instr::Print {
-                b: 10,
-                t: fn_t,
-                nl: 1,
-            },
-            // print without newline, and tostr of a struct
-            Instr::LoadBool { a: 1, v: 0 },
-            Instr::Print { b: 1, t: B, nl: 0 },
-            Instr::ToStr { a: 12, b: 2, t: p },
-            Instr::Concat {
-                a: 12,
-                b: 12,
-                c: 12,
-            },
-            Instr::Print { b: 12, t: S, nl: 1 },
-            Instr::RetVoid {},
-        ],
+    let m = listing(
+        r#"
+module "prog.src"
+entry <main>
+
+types:
+  t0    int
+  t1    float
+  t2    bool
+  t3    str
+  t4    P
+  t5    E
+  t6    [float]
+  t7    [[float]]
+  t8    {int: str}
+  t9    fn(int) -> int
+
+structs:
+  struct P { name: str, ok: bool }
+
+enums:
+  enum E { S(str, int) }
+
+constants:
+  k0    "say \"hi\"\n"
+  k1    0.1
+  k2    1e16
+  k3    1.5e-7
+
+fn fib(int) -> int  ; f0
+  regs: r0: int, r1: int, r2: int, r3: int
+     0     3  ld.i      r1, 2
+     1     4  jge.i     r0, r1, @3
+     2     5  ret       r0
+     3     6  addk.i    r1, r0, -1
+     4     7  call      r2, fib, r1, 1
+     5     8  addk.i    r1, r0, -2
+     6     9  call      r3, fib, r1, 1
+     7    10  add.i     r2, r2, r3
+     8    11  ret       r2
+
+fn <main>()  ; f1
+  regs: r0: str, r1: bool, r2: P, r3: int, r4: E, r5: float, r6: float, r7: [float], r8: [[float]], r9: {int: str}, r10: fn(int) -> int, r11: P, r12: str, r13: str, r14: int, r15: [float]
+     0     1  ld.k      r0, k0
+     1     2  print     r0, str, 1
+     2     3  ld.b      r1, 1
+     3     4  new.st    r2, P, r0, 2
+     4     5  print     r2, P, 1
+     5     6  mov       r13, r0
+     6     7  ld.i      r14, -5
+     7     8  new.en    r4, E, 0, r13, 2
+     8     9  print     r4, E, 1
+     9    10  ld.k      r5, k1
+    10    11  ld.k      r6, k2
+    11    12  new.arr   r7, [float], r5, 2
+    12    13  ld.k      r5, k3
+    13    14  ld.i      r3, 10
+    14    15  i2f       r6, r3
+    15    16  new.arr   r15, [float], r5, 2
+    16    17  new.arr   r8, [[float]], r7, 0
+    17    18  push      r8, r7
+    18    19  push      r8, r15
+    19    20  print     r8, [[float]], 1
+    20    21  new.map   r9, {int: str}
+    21    22  print     r9, {int: str}, 1
+    22    23  mset      r9, r3, r0
+    23    24  print     r9, {int: str}, 1
+    24    25  closure   r10, fib, r0, 0
+    25    26  print     r10, fn(int) -> int, 1
+    26    27  ld.nil    r11
+    27    28  print     r11, P, 1
+    28    29  ld.nil    r10
+    29    30  print     r10, fn(int) -> int, 1
+    30    31  ld.b      r1, 0
+    31    32  print     r1, bool, 0
+    32    33  tostr     r12, r2, P
+    33    34  concat    r12, r12, r12
+    34    35  print     r12, str, 1
+    35    36  ret.v
+"#,
     );
     assert_eq!(
-        run_ok(a.finish()),
+        run_ok(m),
         concat!(
             "say \"hi\"\n\n",
             "P { name: \"say \\\"hi\\\"\\n\", ok: true }\n",

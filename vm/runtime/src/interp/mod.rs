@@ -437,7 +437,12 @@ impl<'p> Vm<'p> {
                 // `sqrt`) run inline, without the native call protocol.
                 Instr::CallNative { a, native, b, .. } if native == Native::MapGetOr as u16 => {
                     let m = obj!(b);
-                    let TypeInfo::Map { kind, .. } = *prog.ty(f.reg_types[b as usize]) else {
+                    // The table is read directly, not through `Program::ty`, so that
+                    // an unknown id takes the same cold exit as a wrong type
+                    // and the loop gains no second failure path.
+                    let Some(&TypeInfo::Map { kind, .. }) =
+                        prog.types.get(f.reg_types[b as usize] as usize)
+                    else {
                         fail!(internal("map.get on a register that is not a map"));
                     };
                     let k = r!(b as usize + 1);
@@ -534,7 +539,10 @@ impl<'p> Vm<'p> {
 
                 Instr::MapGet { a, b, c } => {
                     let m = obj!(b);
-                    let TypeInfo::Map { kind, key, .. } = *prog.ty(f.reg_types[b as usize]) else {
+                    // Read directly, as in `map.get` above.
+                    let Some(&TypeInfo::Map { kind, key, .. }) =
+                        prog.types.get(f.reg_types[b as usize] as usize)
+                    else {
                         fail!(internal("mget on a register that is not a map"));
                     };
                     let k = r!(c);

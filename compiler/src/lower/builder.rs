@@ -66,6 +66,16 @@ impl ModuleBuilder {
         self.module.intern_type(bt::Type::Cell(inner))
     }
 
+    /// The type of a closure's capture slot: the variable's cell when the
+    /// capture shares it, else the value's own type.
+    pub(super) fn capture(&mut self, c: &crate::tir::Capture) -> TypeId {
+        if c.in_cell {
+            self.cell(&c.ty)
+        } else {
+            self.ty(&c.ty)
+        }
+    }
+
     pub(super) fn constant(&mut self, key: ConstKey) -> u32 {
         if let Some(&k) = self.consts.get(&key) {
             return k;

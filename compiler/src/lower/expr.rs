@@ -302,13 +302,7 @@ impl<'b, 'p> FnLower<'b, 'p> {
                     .map(|c| c.captures.clone())
                     .unwrap_or_default()
                     .iter()
-                    .map(|c| {
-                        if c.in_cell {
-                            self.mb.cell(&c.ty)
-                        } else {
-                            self.mb.ty(&c.ty)
-                        }
-                    })
+                    .map(|c| self.mb.capture(c))
                     .collect();
                 let n = self.operand(tys.len());
                 let b = self.block(tys);

@@ -179,17 +179,7 @@ impl<'b, 'p> FnLower<'b, 'p> {
     pub(super) fn finish(self) -> Function {
         let f = self.f;
         let params: Vec<TypeId> = self.regs.get(..f.params as usize).unwrap_or(&[]).to_vec();
-        let captures = f
-            .captures
-            .iter()
-            .map(|c| {
-                if c.in_cell {
-                    self.mb.cell(&c.ty)
-                } else {
-                    self.mb.ty(&c.ty)
-                }
-            })
-            .collect();
+        let captures = f.captures.iter().map(|c| self.mb.capture(c)).collect();
         let ret = self.mb.ret(&f.ret);
         Function {
             name: f.name.clone(),

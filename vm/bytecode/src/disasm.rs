@@ -854,31 +854,12 @@ fn main()  ; f1
     #[test]
     fn spec_holds_the_generated_tables() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec/bytecode.md");
-        let spec = std::fs::read_to_string(path).unwrap_or_default();
         let sections = [
             ("instructions", instruction_table()),
             ("natives", native_table()),
         ];
-        let bless = std::env::var("LANG_BLESS").is_ok_and(|v| v == "1")
-            || std::env::var_os("LANG_BLESS_SPEC").is_some();
-        let mut updated = spec.clone();
-        for (name, table) in &sections {
-            let begin = format!("<!-- BEGIN GENERATED {name} -->\n");
-            let end = format!("<!-- END GENERATED {name} -->");
-            let (Some(b), Some(e)) = (updated.find(&begin), updated.find(&end)) else {
-                panic!("spec/bytecode.md lacks the markers {begin:?} and {end:?}");
-            };
-            let current = &updated[b + begin.len()..e];
-            if current != table.as_str() {
-                assert!(
-                    bless,
-                    "spec/bytecode.md's {name} table is stale; rerun with LANG_BLESS=1"
-                );
-                updated.replace_range(b + begin.len()..e, table);
-            }
-        }
-        if updated != spec {
-            std::fs::write(path, updated).expect("rewrite spec/bytecode.md");
+        if let Err(e) = crate::golden::check_sections(path, &sections) {
+            panic!("{e}");
         }
     }
 

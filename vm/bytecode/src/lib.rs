@@ -42,6 +42,7 @@ pub mod asm;
 pub mod decode;
 pub mod disasm;
 pub mod encode;
+pub mod golden;
 pub mod instr;
 pub mod module;
 pub mod natives;

@@ -243,3 +243,28 @@ fn an_interrupt_stops_an_endless_println_in_the_repl() {
     let entry = small.entry;
     assert_eq!(session.run(verified(small), entry), Ok(None));
 }
+
+#[test]
+fn a_failed_write_in_the_repl_ends_the_input_with_its_reason() {
+    let stdin = Box::new(std::io::Cursor::new(Vec::new()));
+    let mut session = crate::Session::new(VmOptions::default(), Box::new(Full), stdin).unwrap();
+    let m = dag_program(64, vec![Instr::Print { b: 0, t: T, nl: 1 }]);
+    let entry = m.entry;
+    let err = session
+        .run(verified(m.clone()), entry)
+        .expect_err("printing to a full disk fails");
+    assert_eq!(
+        err.message,
+        "cannot write to stdout: No space left on device"
+    );
+    assert!(!err.internal);
+    // The session goes on: the next input meets the failure afresh rather
+    // than a stale one, and says so again.
+    let err = session
+        .run(verified(m), entry)
+        .expect_err("printing to a full disk fails again");
+    assert_eq!(
+        err.message,
+        "cannot write to stdout: No space left on device"
+    );
+}

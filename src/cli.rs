@@ -19,6 +19,8 @@ pub enum Command {
         gc: GcArgs,
         #[command(flatten)]
         kvm: KvmArgs,
+        #[command(flatten)]
+        jit: JitArgs,
         /// The program (source text or bytecode, told apart by its first
         /// bytes), then the arguments for its `args()`. Every word after
         /// FILE belongs to the program, even one that looks like an option
@@ -88,6 +90,45 @@ pub struct GcArgs {
     /// Stress test: force a collection every N allocations.
     #[arg(long = "gc-stress", value_name = "N", value_parser = parse_stress)]
     pub stress: Option<u64>,
+}
+
+/// How `lang run` uses the JIT (options go before FILE).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct JitArgs {
+    /// Compile functions to machine code: `off` (interpret everything),
+    /// `on` (compile a function once it is called often), `always`
+    /// (compile every function at its first call). Without it, the
+    /// environment variable LANG_JIT decides, then the default, `off`.
+    #[arg(long = "jit", value_name = "MODE", value_parser = parse_jit_mode)]
+    pub mode: Option<lang_vm::JitMode>,
+    /// Print the JIT's statistics to stderr when the program ends.
+    #[arg(long = "jit-stats")]
+    pub jit_stats: bool,
+}
+
+/// The environment variable that picks the JIT mode when `--jit` is not
+/// given (for test harnesses that run many `lang run`s).
+pub const JIT_ENV: &str = "LANG_JIT";
+
+impl JitArgs {
+    /// The mode of this run: `--jit`, else `LANG_JIT`, else off. A
+    /// `LANG_JIT` that names no mode is a usage error.
+    pub fn resolved_mode(&self) -> Result<lang_vm::JitMode, crate::load::Failure> {
+        if let Some(mode) = self.mode {
+            return Ok(mode);
+        }
+        match std::env::var(JIT_ENV) {
+            Err(_) => Ok(lang_vm::JitMode::Off),
+            Ok(word) => parse_jit_mode(&word).map_err(|why| crate::load::Failure {
+                message: format!("error: invalid value '{word}' of {JIT_ENV}: {why}"),
+                code: crate::exit::USAGE,
+            }),
+        }
+    }
+}
+
+fn parse_jit_mode(s: &str) -> Result<lang_vm::JitMode, String> {
+    lang_vm::JitMode::from_name(s).ok_or_else(|| "expected off, on or always".to_string())
 }
 
 /// `lang run`'s words from FILE on: the program file, and its arguments as
@@ -215,6 +256,15 @@ fn parse_stress(s: &str) -> Result<u64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// clap checks the definitions (unique argument names and the rest)
+    /// only when a command line is parsed; this checks them for every
+    /// command at once.
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
 
     #[test]
     fn sizes_parse_with_units() {

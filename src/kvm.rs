@@ -31,6 +31,9 @@ pub struct KvmRun<'a> {
     pub memory: Option<u64>,
     pub timeout: Option<f64>,
     pub timings: bool,
+    /// The JIT mode for the guest's runtime, and whether it reports.
+    pub jit: lang_vm::JitMode,
+    pub jit_stats: bool,
 }
 
 /// Runs the program in a guest; gives the guest's exit status.
@@ -41,6 +44,10 @@ pub fn run(r: &KvmRun<'_>) -> Result<i32, Failure> {
     let file = r.file.to_string_lossy().into_owned();
     let mut argv = vec!["lang".to_string(), "run".to_string()];
     argv.extend(gc_flags(r.gc));
+    argv.push(format!("--jit={}", jit_mode_name(r.jit)));
+    if r.jit_stats {
+        argv.push("--jit-stats".to_string());
+    }
     argv.push(file.clone());
     argv.extend(r.args.iter().cloned());
     let mut cfg = lang_host::GuestConfig::new(guest, argv);
@@ -127,6 +134,15 @@ fn gc_flags(gc: &GcArgs) -> Vec<String> {
         out.extend(["--gc-stress".to_string(), n.to_string()]);
     }
     out
+}
+
+/// The `--jit` word of a mode.
+fn jit_mode_name(mode: lang_vm::JitMode) -> &'static str {
+    match mode {
+        lang_vm::JitMode::Off => "off",
+        lang_vm::JitMode::On => "on",
+        lang_vm::JitMode::Always => "always",
+    }
 }
 
 /// Refuses a guest built from other sources than this `lang` (exit 69,

@@ -76,11 +76,20 @@ fn main() {
 fn dispatch(cli: Cli) -> i32 {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let result = match cli.command {
-        Some(Command::Run { gc, kvm, program }) => {
+        Some(Command::Run {
+            gc,
+            kvm,
+            jit,
+            program,
+        }) => {
             let (file, args) = cli::split_program(program);
             if let Some(f) = cli::mistyped_option(&file) {
                 return report(Err(f));
             }
+            let jit_mode = match jit.resolved_mode() {
+                Ok(mode) => mode,
+                Err(f) => return report(Err(f)),
+            };
             if kvm.kvm {
                 kvm::run(&kvm::KvmRun {
                     file: &file,
@@ -89,9 +98,11 @@ fn dispatch(cli: Cli) -> i32 {
                     memory: kvm.memory,
                     timeout: kvm.timeout,
                     timings: kvm.timings,
+                    jit: jit_mode,
+                    jit_stats: jit.jit_stats,
                 })
             } else {
-                run(&file, args, &gc, color)
+                run(&file, args, &gc, (jit_mode, jit.jit_stats), color)
             }
         }
         Some(Command::Build { file, output }) => build(&file, output, color),
@@ -122,7 +133,13 @@ fn with_newline(s: &str) -> String {
     }
 }
 
-fn run(file: &Path, args: Vec<String>, gc: &cli::GcArgs, color: bool) -> Result<i32, Failure> {
+fn run(
+    file: &Path,
+    args: Vec<String>,
+    gc: &cli::GcArgs,
+    (jit_mode, jit_stats): (lang_vm::JitMode, bool),
+    color: bool,
+) -> Result<i32, Failure> {
     let module = load::load(file, color)?;
     let mut program_args = vec![load::display_name(file)];
     program_args.extend(args);
@@ -132,14 +149,21 @@ fn run(file: &Path, args: Vec<String>, gc: &cli::GcArgs, color: bool) -> Result<
         gc_plan: gc.plan.unwrap_or_default(),
         gc_threads: gc.threads,
         gc_stress: gc.stress,
+        jit: lang_vm::JitOptions {
+            mode: jit_mode,
+            compiler: Some(lang_jit::factory()),
+        },
     };
     let result = lang_vm::run(module, opts);
     // The statistics come after everything the program printed, and after
     // its runtime error if it failed.
-    let stats = match lang_vm::last_gc_stats() {
+    let mut stats = match lang_vm::last_gc_stats() {
         Some(s) if gc.stats => s.to_string(),
         _ => String::new(),
     };
+    if let (Some(s), true) = (lang_vm::last_jit_stats(), jit_stats) {
+        stats.push_str(&s.to_string());
+    }
     match result {
         Ok(lang_vm::RunOutcome::Exit(code)) => {
             let _ = std::io::stdout().flush();

@@ -34,6 +34,7 @@
 //! error (`RuntimeError::internal`, exit code `INTERNAL_ERROR_EXIT`), never
 //! a runtime error of the program or a silent default.
 
+pub mod compiled;
 mod error;
 mod hash;
 pub mod heap;
@@ -48,6 +49,7 @@ mod session;
 #[cfg(test)]
 mod tests;
 
+pub use compiled::{abi, JitMode, JitOptions, JitStats};
 pub use error::{os_reason, RuntimeError, TraceFrame, INTERNAL_ERROR_EXIT};
 pub use heap::{GcPlan, GcStats, MAX_HEAP_BYTES};
 pub use output::StdoutFailure;
@@ -82,6 +84,8 @@ pub struct VmOptions {
     pub gc_threads: Option<usize>,
     /// Stress mode: a collection before every Nth allocation.
     pub gc_stress: Option<u64>,
+    /// Whether and how functions are compiled to machine code.
+    pub jit: JitOptions,
 }
 
 /// Starts the heap (MMTk) for a run with `plan` and `threads` now, on the
@@ -98,6 +102,15 @@ static LAST_STATS: Mutex<Option<GcStats>> = Mutex::new(None);
 /// (however it ended), for `lang run --gc-stats`.
 pub fn last_gc_stats() -> Option<GcStats> {
     LAST_STATS.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// What the JIT did in the last run that ended in this process.
+static LAST_JIT_STATS: Mutex<Option<JitStats>> = Mutex::new(None);
+
+/// The JIT statistics of the last `run`/`run_with_io` to finish, for
+/// `lang run --jit-stats`.
+pub fn last_jit_stats() -> Option<JitStats> {
+    LAST_JIT_STATS.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
 /// How a program ended without a runtime error.
@@ -137,8 +150,13 @@ pub fn run_with_io(
         max_bytes: opts.heap_max.unwrap_or(DEFAULT_HEAP_BYTES),
         threads: opts.gc_threads,
     };
+    let mut tiers =
+        compiled::Tiers::new(&opts.jit, prog.funcs.len()).map_err(RuntimeError::untraced)?;
     let mut heap = Heap::new(&config, roots).map_err(RuntimeError::untraced)?;
     heap.set_gc_stress(opts.gc_stress);
+    tiers.ctx.log_table = heap.log_table();
+    tiers.ctx.globals = heap.roots.globals.as_mut_ptr();
+    tiers.ctx.consts = heap.roots.consts.as_ptr();
     let mut vm = Vm {
         prog: &prog,
         heap,
@@ -147,10 +165,12 @@ pub fn run_with_io(
         args: opts.args,
         started: Instant::now(),
         native_depth: 0,
+        tiers,
     };
     let result = start(&mut vm);
     vm.out.flush();
     *LAST_STATS.lock().unwrap_or_else(|e| e.into_inner()) = Some(vm.heap.stats());
+    *LAST_JIT_STATS.lock().unwrap_or_else(|e| e.into_inner()) = Some(vm.tiers.stats.clone());
     // A runtime error is reported whatever happened to stdout; otherwise
     // a failed write outranks the exit code, which came from a program
     // whose output went missing.
@@ -232,6 +252,6 @@ fn call_entry(vm: &mut Vm<'_>, entry: lang_bytecode::FuncId) -> Result<(), Trap>
         func: entry,
         ..FrameRec::default()
     });
-    vm.execute(0)?;
+    vm.run_pushed(entry, 0)?;
     Ok(())
 }

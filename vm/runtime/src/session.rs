@@ -93,6 +93,7 @@ impl Session {
             args: self.args.clone(),
             started: self.started,
             native_depth: 0,
+            tiers: crate::compiled::Tiers::off(),
         };
         let result =
             make_string_constants(&mut vm, known_consts).and_then(|()| call_entry(&mut vm, entry));

@@ -244,7 +244,7 @@ pub struct Heap {
 const STRESS_FULL_EVERY: u64 = 8;
 
 /// log2 of the bytes one unlog bit covers (MMTk's minimum object alignment).
-const LOG_GRANULE: usize = 3;
+pub(crate) const LOG_GRANULE: usize = 3;
 
 /// The bump pointer of the plan's default allocator, when allocating by
 /// bumping it (and skipping `post_alloc`) is exactly what MMTk's own
@@ -549,6 +549,12 @@ impl Heap {
         }
     }
 
+    /// The address of the write barrier's unlog table, or 0 when the plan
+    /// has no object barrier (compiled code tests it inline).
+    pub(crate) fn log_table(&self) -> usize {
+        self.log_table
+    }
+
     /// The write barrier's fast path: whether `o`'s unlog bit is set, i.e.
     /// `o` is an old object that the plan has not yet remembered since its
     /// last collection. Young objects, and objects already remembered, have
@@ -572,7 +578,7 @@ impl Heap {
     /// young objects that only old ones point to.
     #[cold]
     #[inline(never)]
-    fn barrier_slow(&mut self, src: u64, slot: u64, target: u64) {
+    pub(crate) fn barrier_slow(&mut self, src: u64, slot: u64, target: u64) {
         // SAFETY: `src` is a live object (not 0) and `slot` lies inside it.
         let (src, slot) = unsafe {
             (

@@ -12,6 +12,9 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 
 /// One activation record. The registers live on the VM stack at
 /// `base..base + nregs`; this record says whose they are.
+/// `#[repr(C)]`: compiled code reads and writes it at the offsets that
+/// `compiled::abi` states.
+#[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FrameRec {
     /// The function running in this frame.

@@ -21,7 +21,7 @@ impl<'p> Vm<'p> {
     /// R[x] of the frame at `base`. Checked indexing: these instructions are
     /// not hot enough for the check to matter, and the verifier keeps it
     /// from ever failing.
-    fn reg(&mut self, base: usize, x: impl Into<usize>) -> &mut u64 {
+    pub(super) fn reg(&mut self, base: usize, x: impl Into<usize>) -> &mut u64 {
         &mut self.heap.roots.stack[base + x.into()]
     }
 

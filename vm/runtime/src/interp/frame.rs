@@ -111,10 +111,9 @@ impl<'p> Vm<'p> {
         roots.stack[base..base + args.len()].copy_from_slice(args);
         self.push_frame(fid, base, base, args.len(), 0, clo)?;
         self.native_depth += 1;
-        let depth = self.heap.roots.frames.len() - 1;
-        let r = self.execute(depth);
+        let r = self.run_pushed(fid, base);
         self.native_depth -= 1;
-        r
+        Ok(r?.unwrap_or(0))
     }
 
     /// The stack trace of the current frames, innermost first.

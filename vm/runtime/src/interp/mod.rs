@@ -16,6 +16,7 @@
 mod cold;
 mod frame;
 mod ops;
+mod step;
 
 use crate::error::{internal, nil_error, Trap};
 use crate::heap::Heap;
@@ -62,6 +63,8 @@ pub struct Vm<'p> {
     pub started: Instant,
     /// Current nesting of natives calling back into the interpreter.
     pub native_depth: usize,
+    /// Compiled code: which functions have it, and the JIT of the run.
+    pub(crate) tiers: crate::compiled::Tiers,
 }
 
 impl<'p> Vm<'p> {
@@ -245,6 +248,23 @@ impl<'p> Vm<'p> {
                 sync!();
             }};
         }
+        // Runs a just-pushed callee's frame in compiled code when it has
+        // some: the callee returns here (its frame popped) and the loop
+        // goes on with the caller's next instruction.
+        macro_rules! compiled_call {
+            ($callee:expr, $nb:expr, $a:expr) => {
+                if let Some(code) = self.compiled_entry($callee) {
+                    let r = self.run_compiled(code, $nb);
+                    sync!();
+                    match r {
+                        Ok(Some(v)) => r!($a) = v,
+                        Ok(None) => {}
+                        Err(e) => fail!(e),
+                    }
+                    continue;
+                }
+            };
+        }
         // Taken backward branches check for Ctrl-C: every loop closes with
         // one, so the check bounds how long an interrupt waits without
         // taxing straight-line code.
@@ -414,6 +434,7 @@ impl<'p> Vm<'p> {
                     cur!().pc = (pc!() - 1) as u32;
                     let nb = base + f.nregs;
                     let cf = tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, 0));
+                    compiled_call!(callee, nb, a);
                     enter!(cf, nb);
                 }
                 Instr::CallClosure { a, c, b, n } => {
@@ -423,6 +444,7 @@ impl<'p> Vm<'p> {
                     let nb = base + f.nregs;
                     let cf =
                         tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, clo));
+                    compiled_call!(callee, nb, a);
                     enter!(cf, nb);
                 }
                 Instr::CallTrait { a, t, m, b, n } => {
@@ -431,6 +453,7 @@ impl<'p> Vm<'p> {
                     let callee = tr!(self.dispatch(t, m, recv));
                     let nb = base + f.nregs;
                     let cf = tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, 0));
+                    compiled_call!(callee, nb, a);
                     enter!(cf, nb);
                 }
                 // The common built-ins (`map.get` with a default, `str.byte`,

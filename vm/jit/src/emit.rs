@@ -1,0 +1,271 @@
+//! The pieces every translated instruction is made of: reading and writing
+//! registers in their VM-stack slots, object slots, calls of the runtime's
+//! helpers, the slow path through `step`, branches with their interrupt
+//! check, and the write barrier's inline fast path.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    types, AbiParam, Block, BlockArg, InstBuilder, MemFlagsData, SigRef, Signature, Type, Value,
+};
+use cranelift_codegen::isa::CallConv;
+use cranelift_frontend::FunctionBuilder;
+use lang_vm::abi::{self, Helpers};
+
+/// No block arguments: every value lives in a slot, so no block takes any.
+pub(crate) const NO_ARGS: [BlockArg; 0] = [];
+
+/// Signatures of the helpers, imported into the function being built.
+pub(crate) struct Sigs {
+    /// `fn(ctx, pc) -> status`: `call`, `step`, `interrupt`.
+    pub pc: SigRef,
+    /// `fn(ctx, object, slot, value)`: `barrier`.
+    pub barrier: SigRef,
+    /// `fn(a, b) -> i64`: `str_cmp`.
+    pub cmp: SigRef,
+    /// `fn(f64, f64) -> f64`: `fmod`.
+    pub fmod: SigRef,
+}
+
+impl Sigs {
+    pub fn import(b: &mut FunctionBuilder<'_>, call_conv: CallConv) -> Sigs {
+        let mut sig = |params: &[Type], ret: Option<Type>| {
+            let mut s = Signature::new(call_conv);
+            s.params.extend(params.iter().map(|&t| AbiParam::new(t)));
+            s.returns.extend(ret.map(AbiParam::new));
+            b.import_signature(s)
+        };
+        let i = types::I64;
+        Sigs {
+            pc: sig(&[i, i], Some(i)),
+            barrier: sig(&[i, i, i, i], None),
+            cmp: sig(&[i, i], Some(i)),
+            fmod: sig(&[types::F64, types::F64], Some(types::F64)),
+        }
+    }
+}
+
+/// The state of translating one function.
+pub(crate) struct Emit<'a, 'b> {
+    pub b: FunctionBuilder<'b>,
+    /// The entry's parameters: the context, register 0 and the frame record.
+    pub ctx: Value,
+    pub regs: Value,
+    pub frame: Value,
+    /// The first block of each instruction.
+    pub blocks: Vec<Block>,
+    /// Returns `STATUS_TRAPPED`: where every failure goes.
+    pub trapped: Block,
+    pub sigs: Sigs,
+    pub helpers: &'a Helpers,
+    /// The slow-path block of the instruction being translated, made when
+    /// its first check needs it.
+    pub slow: Option<Block>,
+}
+
+/// Loads and stores of registers, slots and the context: aligned, never
+/// trapping (the verifier and the checks before them guarantee the
+/// addresses).
+fn flags() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// The byte offset of register `r` in its frame.
+fn reg_offset(r: u16) -> i32 {
+    8 * r as i32
+}
+
+/// The byte offset of body slot `i` of an object.
+pub(crate) fn slot_offset(i: u32) -> i32 {
+    abi::HEADER_BYTES + 8 * i as i32
+}
+
+impl Emit<'_, '_> {
+    /// R[r] as an int (or a reference, or a bool).
+    pub fn ld(&mut self, r: u16) -> Value {
+        self.b
+            .ins()
+            .load(types::I64, flags(), self.regs, reg_offset(r))
+    }
+
+    /// R[r] as a float.
+    pub fn ldf(&mut self, r: u16) -> Value {
+        self.b
+            .ins()
+            .load(types::F64, flags(), self.regs, reg_offset(r))
+    }
+
+    /// R[r] := v (an i64 or an f64).
+    pub fn st(&mut self, r: u16, v: Value) {
+        self.b.ins().store(flags(), v, self.regs, reg_offset(r));
+    }
+
+    /// R[r] := the i8 condition `c` as a bool (0 or 1).
+    pub fn st_bool(&mut self, r: u16, c: Value) {
+        let v = self.b.ins().uextend(types::I64, c);
+        self.st(r, v);
+    }
+
+    /// An i64 constant.
+    pub fn int(&mut self, x: i64) -> Value {
+        self.b.ins().iconst(types::I64, x)
+    }
+
+    /// A 64-bit load at `base + offset`.
+    pub fn load_at(&mut self, base: Value, offset: i32) -> Value {
+        self.b.ins().load(types::I64, flags(), base, offset)
+    }
+
+    /// A field of the context.
+    pub fn ctx_field(&mut self, offset: i32) -> Value {
+        self.load_at(self.ctx, offset)
+    }
+
+    /// Calls helper `addr` with `(ctx, pc)`; gives its status.
+    pub fn call_pc(&mut self, addr: usize, pc: usize) -> Value {
+        let callee = self.int(addr as i64);
+        let pc = self.int(pc as i64);
+        let call = self
+            .b
+            .ins()
+            .call_indirect(self.sigs.pc, callee, &[self.ctx, pc]);
+        self.b.inst_results(call)[0]
+    }
+
+    /// Calls a helper that returns nothing about failure but a value.
+    pub fn call_value(&mut self, sig: SigRef, addr: usize, args: &[Value]) -> Value {
+        let callee = self.int(addr as i64);
+        let call = self.b.ins().call_indirect(sig, callee, args);
+        self.b.inst_results(call)[0]
+    }
+
+    /// Ends the current block: on to `next` when `status` is 0, to the
+    /// trap exit otherwise.
+    pub fn check_status(&mut self, status: Value, next: Block) {
+        self.b
+            .ins()
+            .brif(status, self.trapped, &NO_ARGS, next, &NO_ARGS);
+    }
+
+    /// Carries instruction `pc` out through the runtime (`step`) and goes
+    /// on to `next`.
+    pub fn step(&mut self, pc: usize, next: Block) {
+        let status = self.call_pc(self.helpers.step, pc);
+        self.check_status(status, next);
+    }
+
+    /// Continues in a new block when `ok` (an i8 condition) holds, else
+    /// takes the instruction's slow path, which `finish_slow` fills.
+    pub fn guard(&mut self, ok: Value) {
+        let slow = *self.slow.get_or_insert_with(|| self.b.create_block());
+        let fast = self.b.create_block();
+        self.b.ins().brif(ok, fast, &NO_ARGS, slow, &NO_ARGS);
+        self.b.switch_to_block(fast);
+    }
+
+    /// Continues when `v` is not nil, else takes the slow path.
+    pub fn guard_not_nil(&mut self, v: Value) {
+        let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0);
+        self.guard(ok);
+    }
+
+    /// Fills the slow path of instruction `pc`, if a guard made one: the
+    /// runtime carries the instruction out (raising its error), then
+    /// control goes on to `next`.
+    pub fn finish_slow(&mut self, pc: usize, next: Block) {
+        if let Some(slow) = self.slow.take() {
+            self.b.switch_to_block(slow);
+            self.b.set_cold_block(slow);
+            self.step(pc, next);
+        }
+    }
+
+    /// Jumps from instruction `pc` to instruction `target`; a backward jump
+    /// first checks for an interrupt, as the interpreter does.
+    pub fn goto(&mut self, pc: usize, target: u32) {
+        let dest = self.blocks[target as usize];
+        if target as usize > pc {
+            self.b.ins().jump(dest, &NO_ARGS);
+            return;
+        }
+        let flag_addr = self.int(self.helpers.interrupt_flag as i64);
+        let flag = self.b.ins().uload8(types::I32, flags(), flag_addr, 0);
+        let interrupted = self.b.create_block();
+        self.b.set_cold_block(interrupted);
+        self.b
+            .ins()
+            .brif(flag, interrupted, &NO_ARGS, dest, &NO_ARGS);
+        self.b.switch_to_block(interrupted);
+        let status = self.call_pc(self.helpers.interrupt, pc);
+        self.b.ins().return_(&[status]);
+    }
+
+    /// Branches from instruction `pc` to `target` when the i8 condition
+    /// `c` holds, else on to the next instruction.
+    pub fn branch_if(&mut self, pc: usize, c: Value, target: u32) {
+        let next = self.blocks[pc + 1];
+        if target as usize > pc {
+            let dest = self.blocks[target as usize];
+            self.b.ins().brif(c, dest, &NO_ARGS, next, &NO_ARGS);
+            return;
+        }
+        let taken = self.b.create_block();
+        self.b.ins().brif(c, taken, &NO_ARGS, next, &NO_ARGS);
+        self.b.switch_to_block(taken);
+        self.goto(pc, target);
+    }
+
+    /// Stores `v` into body slot `i` of object `o`, with the write barrier
+    /// when `is_ref`.
+    pub fn store_slot(&mut self, o: Value, i: Value, v: Value, is_ref: bool) {
+        let addr = self.slot_address(o, i);
+        self.b.ins().store(flags(), v, addr, 0);
+        if is_ref {
+            self.barrier(o, addr, v);
+        }
+    }
+
+    /// The address of body slot `i` (an i64 value) of object `o`.
+    pub fn slot_address(&mut self, o: Value, i: Value) -> Value {
+        let scaled = self.b.ins().ishl_imm_u(i, 3);
+        let at = self.b.ins().iadd(o, scaled);
+        self.b.ins().iadd_imm_s(at, abi::HEADER_BYTES as i64)
+    }
+
+    /// The write barrier after storing reference `v` at `slot` of object
+    /// `o`: nothing for nil, for plans without a barrier and for objects
+    /// whose unlog bit is clear (young or already remembered); the
+    /// runtime's slow path otherwise.
+    pub fn barrier(&mut self, o: Value, slot: Value, v: Value) {
+        let done = self.b.create_block();
+        let has_table = self.b.create_block();
+        let check_bit = self.b.create_block();
+        let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(v, has_table, &NO_ARGS, done, &NO_ARGS);
+
+        self.b.switch_to_block(has_table);
+        let table = self.ctx_field(abi::CTX_LOG_TABLE);
+        self.b
+            .ins()
+            .brif(table, check_bit, &NO_ARGS, done, &NO_ARGS);
+
+        self.b.switch_to_block(check_bit);
+        let granule = self.b.ins().ushr_imm_u(o, abi::LOG_GRANULE as i64);
+        let byte_index = self.b.ins().ushr_imm_u(granule, 3);
+        let byte_addr = self.b.ins().iadd(table, byte_index);
+        let byte = self.b.ins().uload8(types::I64, flags(), byte_addr, 0);
+        let bit_index = self.b.ins().band_imm_u(granule, 7);
+        let shifted = self.b.ins().ushr(byte, bit_index);
+        let bit = self.b.ins().band_imm_u(shifted, 1);
+        self.b.ins().brif(bit, slow, &NO_ARGS, done, &NO_ARGS);
+
+        self.b.switch_to_block(slow);
+        let callee = self.int(self.helpers.barrier as i64);
+        self.b
+            .ins()
+            .call_indirect(self.sigs.barrier, callee, &[self.ctx, o, slot, v]);
+        self.b.ins().jump(done, &NO_ARGS);
+
+        self.b.switch_to_block(done);
+    }
+}

@@ -1,0 +1,100 @@
+//! lang-jit: verified bytecode functions compiled to machine code with
+//! cranelift. The only crate that knows cranelift.
+//!
+//! It implements `lang_vm::abi::Compiler`, the runtime ABI's compiler
+//! interface, and depends on nothing of the runtime but that ABI: the frame
+//! record and context offsets, the object layout constants and the helper
+//! table (`lang_vm::abi`). The runtime decides what to compile and when
+//! (`lang_vm::JitMode`); this crate only translates.
+//!
+//! - `translate`: one bytecode function to cranelift IR, instruction by
+//!   instruction (tier 1: registers stay in their VM-stack slots).
+//! - `emit`: the pieces every translation uses: register loads and stores,
+//!   the slow path through the runtime's `step` helper, the write barrier.
+//!
+//! **Invariant:** the JIT compiles only functions of a verified module, and
+//! trusts exactly what the verifier proved, as the interpreter does.
+
+mod emit;
+mod translate;
+
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::{ir, Context};
+use cranelift_frontend::FunctionBuilderContext;
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{Linkage, Module};
+use lang_vm::abi::{CompileRequest, CompiledCode, Compiler, CompilerFactory};
+use std::sync::Arc;
+
+/// A cranelift JIT for one run: its code lives as long as it does.
+pub struct Jit {
+    module: JITModule,
+    ctx: Context,
+    builder_ctx: FunctionBuilderContext,
+    /// The pointer type of the target (i64 on every target we run on).
+    ptr: ir::Type,
+}
+
+/// The factory the runtime takes in `JitOptions::compiler`.
+pub fn factory() -> CompilerFactory {
+    Arc::new(|| Jit::new().map(|j| Box::new(j) as Box<dyn Compiler>))
+}
+
+impl Jit {
+    /// A JIT for the machine this runs on.
+    pub fn new() -> Result<Jit, String> {
+        let mut flags = settings::builder();
+        // Tier 1 compiles for compile speed first, but cranelift's
+        // optimiser is cheap and removes most of the loads a direct
+        // translation repeats; measured in bench/RESULTS.md.
+        flags
+            .set("opt_level", "speed")
+            .map_err(|e| format!("cranelift flag: {e}"))?;
+        flags
+            .set("is_pic", "false")
+            .map_err(|e| format!("cranelift flag: {e}"))?;
+        let isa = cranelift_native::builder()
+            .map_err(|e| format!("this machine is not supported by cranelift: {e}"))?
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| format!("cranelift: {e}"))?;
+        let ptr = isa.pointer_type();
+        if ptr != ir::types::I64 {
+            return Err("the JIT needs a 64-bit target".into());
+        }
+        let builder = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
+        let module = JITModule::new(builder);
+        Ok(Jit {
+            ctx: module.make_context(),
+            module,
+            builder_ctx: FunctionBuilderContext::new(),
+            ptr,
+        })
+    }
+}
+
+impl Compiler for Jit {
+    fn compile(&mut self, req: &CompileRequest<'_>) -> Result<CompiledCode, String> {
+        self.module.clear_context(&mut self.ctx);
+        let sig = translate::entry_signature(&self.module, self.ptr);
+        self.ctx.func.signature = sig.clone();
+        let config = self.module.target_config();
+        translate::translate(req, &mut self.ctx.func, &mut self.builder_ctx, config)?;
+        let name = format!("f{}", req.func);
+        let id = self
+            .module
+            .declare_function(&name, Linkage::Local, &sig)
+            .map_err(|e| format!("cranelift: {e}"))?;
+        self.module
+            .define_function(id, &mut self.ctx)
+            .map_err(|e| format!("cranelift: {e:?}"))?;
+        let code_bytes = self
+            .ctx
+            .compiled_code()
+            .map_or(0, |c| c.code_info().total_size as usize);
+        self.module
+            .finalize_definitions()
+            .map_err(|e| format!("cranelift: {e}"))?;
+        let entry = self.module.get_finalized_function(id);
+        Ok(CompiledCode { entry, code_bytes })
+    }
+}

@@ -1,0 +1,653 @@
+//! Tier 1: one bytecode function to one cranelift function, instruction by
+//! instruction.
+//!
+//! Registers stay in their VM-stack slots: each instruction loads its
+//! operands from the frame and stores its result there, so every value is
+//! where the collector, stack traces and the interpreter expect it whenever
+//! a helper runs. Arithmetic, comparisons, branches, moves, globals,
+//! fields, captures, cells, enum tags and payloads, array reads and writes
+//! (with their bounds checks) and the write barrier's fast path are inline;
+//! calls go through the runtime's `call` helper; everything else, and the
+//! failing side of every check, through `step`, which carries the
+//! instruction out exactly as the interpreter does.
+//!
+//! The `match` over instructions has no catch-all arm, so an opcode added
+//! to the list without a translation does not compile.
+
+use crate::emit::{slot_offset, Emit, Sigs, NO_ARGS};
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{self, types, AbiParam, InstBuilder, Value};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_module::Module as _;
+use lang_bytecode::{Const, Instr, Native};
+use lang_vm::abi::{self, CompileRequest};
+
+/// The signature of every compiled function: `(ctx, regs, frame) -> status`.
+pub(crate) fn entry_signature(module: &cranelift_jit::JITModule, ptr: ir::Type) -> ir::Signature {
+    let mut sig = module.make_signature();
+    sig.params.extend([AbiParam::new(ptr); 3]);
+    sig.returns.push(AbiParam::new(types::I64));
+    sig
+}
+
+/// Translates function `req.func` into `func` (whose signature is set).
+pub(crate) fn translate(
+    req: &CompileRequest<'_>,
+    func: &mut ir::Function,
+    builder_ctx: &mut FunctionBuilderContext,
+    config: cranelift_codegen::isa::TargetFrontendConfig,
+) -> Result<(), String> {
+    let code = req.code;
+    if code.is_empty() {
+        return Err("a function without code".into());
+    }
+    let call_conv = func.signature.call_conv;
+    let mut b = FunctionBuilder::new(func, builder_ctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    let blocks: Vec<ir::Block> = code.iter().map(|_| b.create_block()).collect();
+    let trapped = b.create_block();
+    b.set_cold_block(trapped);
+    let sigs = Sigs::import(&mut b, call_conv);
+
+    b.switch_to_block(entry);
+    let params = b.block_params(entry).to_vec();
+    let mut e = Emit {
+        b,
+        ctx: params[0],
+        regs: params[1],
+        frame: params[2],
+        blocks,
+        trapped,
+        sigs,
+        helpers: req.helpers,
+        slow: None,
+    };
+    e.b.ins().jump(e.blocks[0], &NO_ARGS);
+
+    for (pc, ins) in code.iter().enumerate() {
+        e.b.switch_to_block(e.blocks[pc]);
+        instruction(&mut e, req, pc, *ins)?;
+    }
+
+    e.b.switch_to_block(trapped);
+    let status = e.int(abi::STATUS_TRAPPED as i64);
+    e.b.ins().return_(&[status]);
+    e.b.seal_all_blocks();
+    e.b.finalize(config);
+    Ok(())
+}
+
+/// A float constant of the module.
+fn float_const(req: &CompileRequest<'_>, k: u32) -> Result<f64, String> {
+    match req.consts.get(k as usize) {
+        Some(Const::Float(x)) => Ok(*x),
+        _ => Err(format!("constant {k} is not a float")),
+    }
+}
+
+/// Whether register `r` holds a reference.
+fn is_ref(req: &CompileRequest<'_>, r: u16) -> bool {
+    req.reg_is_ref.get(r as usize).copied().unwrap_or(true)
+}
+
+/// Translates instruction `pc` into blocks that end in jumps to the
+/// instructions it continues at (or in returns).
+fn instruction(
+    e: &mut Emit<'_, '_>,
+    req: &CompileRequest<'_>,
+    pc: usize,
+    ins: Instr,
+) -> Result<(), String> {
+    // The block of the next instruction (only instructions that can fall
+    // through use it, and the verifier proved that those are not last).
+    let next = |e: &Emit<'_, '_>| e.blocks.get(pc + 1).copied();
+    macro_rules! int_bin {
+        ($a:expr, $b:expr, $c:expr, $op:ident) => {{
+            let (x, y) = (e.ld($b), e.ld($c));
+            let v = e.b.ins().$op(x, y);
+            e.st($a, v);
+        }};
+    }
+    macro_rules! float_bin {
+        ($a:expr, $b:expr, $c:expr, $op:ident) => {{
+            let (x, y) = (e.ldf($b), e.ldf($c));
+            let v = e.b.ins().$op(x, y);
+            e.st($a, v);
+        }};
+    }
+    macro_rules! float_k {
+        ($a:expr, $b:expr, $k:expr, $op:ident, $reversed:expr) => {{
+            let x = e.ldf($b);
+            let k = e.b.ins().f64const(float_const(req, $k)?);
+            let v = if $reversed {
+                e.b.ins().$op(k, x)
+            } else {
+                e.b.ins().$op(x, k)
+            };
+            e.st($a, v);
+        }};
+    }
+    macro_rules! icmp {
+        ($a:expr, $b:expr, $c:expr, $cc:expr) => {{
+            let (x, y) = (e.ld($b), e.ld($c));
+            let v = e.b.ins().icmp($cc, x, y);
+            e.st_bool($a, v);
+        }};
+    }
+    macro_rules! fcmp {
+        ($a:expr, $b:expr, $c:expr, $cc:expr) => {{
+            let (x, y) = (e.ldf($b), e.ldf($c));
+            let v = e.b.ins().fcmp($cc, x, y);
+            e.st_bool($a, v);
+        }};
+    }
+    // A branch on two int registers.
+    macro_rules! jmp_i {
+        ($a:expr, $b:expr, $t:expr, $cc:expr) => {{
+            let (x, y) = (e.ld($a), e.ld($b));
+            let c = e.b.ins().icmp($cc, x, y);
+            e.branch_if(pc, c, $t);
+            return Ok(());
+        }};
+    }
+    // A branch on an int register and an immediate.
+    macro_rules! jmp_imm {
+        ($a:expr, $imm:expr, $t:expr, $cc:expr) => {{
+            let x = e.ld($a);
+            let c = e.b.ins().icmp_imm_s($cc, x, $imm as i64);
+            e.branch_if(pc, c, $t);
+            return Ok(());
+        }};
+    }
+    // A branch on a float comparison, or (`negated`) on its negation, which
+    // is taken on NaN.
+    macro_rules! jmp_f {
+        ($x:expr, $y:expr, $t:expr, $cc:expr, $negated:expr) => {{
+            let (x, y) = ($x, $y);
+            let c = e.b.ins().fcmp($cc, x, y);
+            let c = if $negated { e.b.ins().bxor_imm_u(c, 1) } else { c };
+            e.branch_if(pc, c, $t);
+            return Ok(());
+        }};
+    }
+    macro_rules! kf {
+        ($k:expr) => {{
+            let k = float_const(req, $k)?;
+            e.b.ins().f64const(k)
+        }};
+    }
+
+    match ins {
+        Instr::Nop {} => {}
+        Instr::Mov { a, b } | Instr::Upcast { a, b } => {
+            let v = e.ld(b);
+            e.st(a, v);
+        }
+        Instr::LoadInt { a, imm } => {
+            let v = e.int(imm as i64);
+            e.st(a, v);
+        }
+        Instr::LoadK { a, k } => {
+            let v = match req.consts.get(k as usize) {
+                Some(Const::Int(x)) => e.int(*x),
+                Some(Const::Float(x)) => {
+                    let bits = x.to_bits() as i64;
+                    e.int(bits)
+                }
+                // Strings are objects the collector may move: read the
+                // constant's slot now.
+                Some(Const::Str(_)) => {
+                    let consts = e.ctx_field(abi::CTX_CONSTS);
+                    e.load_at(consts, 8 * k as i32)
+                }
+                None => return Err(format!("constant {k} does not exist")),
+            };
+            e.st(a, v);
+        }
+        Instr::LoadBool { a, v } => {
+            let x = e.int((v != 0) as i64);
+            e.st(a, x);
+        }
+        Instr::LoadNil { a } => {
+            let z = e.int(0);
+            e.st(a, z);
+        }
+        Instr::GetGlobal { a, g } => {
+            let globals = e.ctx_field(abi::CTX_GLOBALS);
+            let v = e.load_at(globals, 8 * g as i32);
+            e.st(a, v);
+        }
+        Instr::SetGlobal { g, b } => {
+            let globals = e.ctx_field(abi::CTX_GLOBALS);
+            let v = e.ld(b);
+            e.b.ins().store(ir::MemFlagsData::trusted(), v, globals, 8 * g as i32);
+        }
+
+        Instr::AddI { a, b, c } => int_bin!(a, b, c, iadd),
+        Instr::SubI { a, b, c } => int_bin!(a, b, c, isub),
+        Instr::MulI { a, b, c } => int_bin!(a, b, c, imul),
+        Instr::DivI { a, b, c } | Instr::RemI { a, b, c } => {
+            let d = e.ld(c);
+            e.guard_not_nil(d);
+            let x = e.ld(b);
+            let v = checked_division(e, x, d, matches!(ins, Instr::DivI { .. }));
+            e.st(a, v);
+        }
+        Instr::AddImmI { a, b, imm } => {
+            let x = e.ld(b);
+            let v = e.b.ins().iadd_imm_s(x, imm as i64);
+            e.st(a, v);
+        }
+        Instr::NegI { a, b } => {
+            let x = e.ld(b);
+            let v = e.b.ins().ineg(x);
+            e.st(a, v);
+        }
+        Instr::AndI { a, b, c } => int_bin!(a, b, c, band),
+        Instr::OrI { a, b, c } => int_bin!(a, b, c, bor),
+        Instr::XorI { a, b, c } => int_bin!(a, b, c, bxor),
+        // Cranelift's shifts take the amount modulo 64, as the language's do.
+        Instr::ShlI { a, b, c } => int_bin!(a, b, c, ishl),
+        Instr::ShrI { a, b, c } => int_bin!(a, b, c, sshr),
+        Instr::NotI { a, b } => {
+            let x = e.ld(b);
+            let v = e.b.ins().bnot(x);
+            e.st(a, v);
+        }
+
+        Instr::AddF { a, b, c } => float_bin!(a, b, c, fadd),
+        Instr::SubF { a, b, c } => float_bin!(a, b, c, fsub),
+        Instr::MulF { a, b, c } => float_bin!(a, b, c, fmul),
+        Instr::DivF { a, b, c } => float_bin!(a, b, c, fdiv),
+        Instr::RemF { a, b, c } => {
+            let (x, y) = (e.ldf(b), e.ldf(c));
+            let v = e.call_value(e.sigs.fmod, e.helpers.fmod, &[x, y]);
+            e.st(a, v);
+        }
+        Instr::NegF { a, b } => {
+            let x = e.ldf(b);
+            let v = e.b.ins().fneg(x);
+            e.st(a, v);
+        }
+
+        Instr::EqI { a, b, c } | Instr::EqR { a, b, c } => icmp!(a, b, c, IntCC::Equal),
+        Instr::NeI { a, b, c } | Instr::NeR { a, b, c } => icmp!(a, b, c, IntCC::NotEqual),
+        Instr::LtI { a, b, c } => icmp!(a, b, c, IntCC::SignedLessThan),
+        Instr::LeI { a, b, c } => icmp!(a, b, c, IntCC::SignedLessThanOrEqual),
+        Instr::EqF { a, b, c } => fcmp!(a, b, c, FloatCC::Equal),
+        Instr::NeF { a, b, c } => fcmp!(a, b, c, FloatCC::NotEqual),
+        Instr::LtF { a, b, c } => fcmp!(a, b, c, FloatCC::LessThan),
+        Instr::LeF { a, b, c } => fcmp!(a, b, c, FloatCC::LessThanOrEqual),
+        Instr::EqB { a, b, c } | Instr::NeB { a, b, c } => {
+            let (x, y) = (e.ld(b), e.ld(c));
+            let x = e.b.ins().icmp_imm_s(IntCC::NotEqual, x, 0);
+            let y = e.b.ins().icmp_imm_s(IntCC::NotEqual, y, 0);
+            let cc = if matches!(ins, Instr::EqB { .. }) {
+                IntCC::Equal
+            } else {
+                IntCC::NotEqual
+            };
+            let v = e.b.ins().icmp(cc, x, y);
+            e.st_bool(a, v);
+        }
+        Instr::NotB { a, b } | Instr::IsNil { a, b } => {
+            let x = e.ld(b);
+            let v = e.b.ins().icmp_imm_s(IntCC::Equal, x, 0);
+            e.st_bool(a, v);
+        }
+        Instr::EqS { a, b, c }
+        | Instr::NeS { a, b, c }
+        | Instr::LtS { a, b, c }
+        | Instr::LeS { a, b, c } => {
+            let (x, y) = (e.ld(b), e.ld(c));
+            let order = e.call_value(e.sigs.cmp, e.helpers.str_cmp, &[x, y]);
+            let cc = match ins {
+                Instr::EqS { .. } => IntCC::Equal,
+                Instr::NeS { .. } => IntCC::NotEqual,
+                Instr::LtS { .. } => IntCC::SignedLessThan,
+                _ => IntCC::SignedLessThanOrEqual,
+            };
+            let v = e.b.ins().icmp_imm_s(cc, order, 0);
+            e.st_bool(a, v);
+        }
+
+        Instr::IntToFloat { a, b } => {
+            let x = e.ld(b);
+            let v = e.b.ins().fcvt_from_sint(types::F64, x);
+            e.st(a, v);
+        }
+        Instr::FloatToInt { a, b } => {
+            // In range exactly when -2^63 <= x < 2^63 (false for NaN); the
+            // slow path raises the error with the value in it.
+            const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+            let x = e.ldf(b);
+            let lo = e.b.ins().f64const(-LIMIT);
+            let hi = e.b.ins().f64const(LIMIT);
+            let above = e.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x, lo);
+            let below = e.b.ins().fcmp(FloatCC::LessThan, x, hi);
+            let ok = e.b.ins().band(above, below);
+            e.guard(ok);
+            let v = e.b.ins().fcvt_to_sint_sat(types::I64, x);
+            e.st(a, v);
+        }
+        Instr::StrLen { a, b } => {
+            // Nil reads as the empty string.
+            let s = e.ld(b);
+            let has = e.b.create_block();
+            let done = e.b.create_block();
+            let zero = e.int(0);
+            e.st(a, zero);
+            e.b.ins().brif(s, has, &NO_ARGS, done, &NO_ARGS);
+            e.b.switch_to_block(has);
+            let n = e.load_at(s, slot_offset(abi::STR_LEN_SLOT as u32));
+            e.st(a, n);
+            e.b.ins().jump(done, &NO_ARGS);
+            e.b.switch_to_block(done);
+        }
+
+        Instr::Jmp { target } => {
+            e.goto(pc, target);
+            return Ok(());
+        }
+        Instr::JmpIf { a, target } | Instr::JmpNotNil { a, target } => {
+            let x = e.ld(a);
+            let c = e.b.ins().icmp_imm_s(IntCC::NotEqual, x, 0);
+            e.branch_if(pc, c, target);
+            return Ok(());
+        }
+        Instr::JmpIfNot { a, target } | Instr::JmpNil { a, target } => {
+            let x = e.ld(a);
+            let c = e.b.ins().icmp_imm_s(IntCC::Equal, x, 0);
+            e.branch_if(pc, c, target);
+            return Ok(());
+        }
+        Instr::JmpLtI { a, b, target } => jmp_i!(a, b, target, IntCC::SignedLessThan),
+        Instr::JmpGeI { a, b, target } => jmp_i!(a, b, target, IntCC::SignedGreaterThanOrEqual),
+        Instr::JmpEqI { a, b, target } => jmp_i!(a, b, target, IntCC::Equal),
+        Instr::JmpNeI { a, b, target } => jmp_i!(a, b, target, IntCC::NotEqual),
+        Instr::JmpEqImmI { a, imm, target } => jmp_imm!(a, imm, target, IntCC::Equal),
+        Instr::JmpNeImmI { a, imm, target } => jmp_imm!(a, imm, target, IntCC::NotEqual),
+        Instr::JmpLtImmI { a, imm, target } => jmp_imm!(a, imm, target, IntCC::SignedLessThan),
+        Instr::JmpLeImmI { a, imm, target } => {
+            jmp_imm!(a, imm, target, IntCC::SignedLessThanOrEqual)
+        }
+        Instr::JmpGtImmI { a, imm, target } => {
+            jmp_imm!(a, imm, target, IntCC::SignedGreaterThan)
+        }
+        Instr::JmpGeImmI { a, imm, target } => {
+            jmp_imm!(a, imm, target, IntCC::SignedGreaterThanOrEqual)
+        }
+        Instr::JmpLtF { a, b, target } => {
+            jmp_f!(e.ldf(a), e.ldf(b), target, FloatCC::LessThan, false)
+        }
+        Instr::JmpLeF { a, b, target } => {
+            jmp_f!(e.ldf(a), e.ldf(b), target, FloatCC::LessThanOrEqual, false)
+        }
+        Instr::JmpNltF { a, b, target } => {
+            jmp_f!(e.ldf(a), e.ldf(b), target, FloatCC::LessThan, true)
+        }
+        Instr::JmpNleF { a, b, target } => {
+            jmp_f!(e.ldf(a), e.ldf(b), target, FloatCC::LessThanOrEqual, true)
+        }
+        Instr::JmpEqF { a, b, target } => {
+            jmp_f!(e.ldf(a), e.ldf(b), target, FloatCC::Equal, false)
+        }
+        Instr::JmpNeF { a, b, target } => {
+            jmp_f!(e.ldf(a), e.ldf(b), target, FloatCC::NotEqual, false)
+        }
+        Instr::JmpLtKF { a, k, target } => {
+            jmp_f!(e.ldf(a), kf!(k), target, FloatCC::LessThan, false)
+        }
+        Instr::JmpLeKF { a, k, target } => {
+            jmp_f!(e.ldf(a), kf!(k), target, FloatCC::LessThanOrEqual, false)
+        }
+        Instr::JmpGtKF { a, k, target } => {
+            jmp_f!(e.ldf(a), kf!(k), target, FloatCC::GreaterThan, false)
+        }
+        Instr::JmpGeKF { a, k, target } => {
+            jmp_f!(e.ldf(a), kf!(k), target, FloatCC::GreaterThanOrEqual, false)
+        }
+        Instr::JmpNltKF { a, k, target } => {
+            jmp_f!(e.ldf(a), kf!(k), target, FloatCC::LessThan, true)
+        }
+        Instr::JmpNleKF { a, k, target } => {
+            jmp_f!(e.ldf(a), kf!(k), target, FloatCC::LessThanOrEqual, true)
+        }
+        Instr::JmpNgtKF { a, k, target } => {
+            jmp_f!(e.ldf(a), kf!(k), target, FloatCC::GreaterThan, true)
+        }
+        Instr::JmpNgeKF { a, k, target } => {
+            jmp_f!(e.ldf(a), kf!(k), target, FloatCC::GreaterThanOrEqual, true)
+        }
+        Instr::ForLoop { a, b, target } => {
+            let i = e.ld(a);
+            let i = e.b.ins().iadd_imm_s(i, 1);
+            e.st(a, i);
+            let limit = e.ld(b);
+            let c = e.b.ins().icmp(IntCC::SignedLessThan, i, limit);
+            e.branch_if(pc, c, target);
+            return Ok(());
+        }
+
+        Instr::MulImmI { a, b, imm } => {
+            let x = e.ld(b);
+            let v = e.b.ins().imul_imm_s(x, imm as i64);
+            e.st(a, v);
+        }
+        Instr::MulAddImmI { a, b, imm, c } => {
+            let x = e.ld(b);
+            let p = e.b.ins().imul_imm_s(x, imm as i64);
+            let y = e.ld(c);
+            let v = e.b.ins().iadd(p, y);
+            e.st(a, v);
+        }
+        // The verifier rejects a zero immediate divisor.
+        Instr::DivImmI { a, b, imm } | Instr::RemImmI { a, b, imm } => {
+            let x = e.ld(b);
+            let is_div = matches!(ins, Instr::DivImmI { .. });
+            let v = if imm == -1 {
+                // MIN / -1 wraps to MIN (and MIN % -1 is 0) where the
+                // machine division would fault.
+                if is_div {
+                    e.b.ins().ineg(x)
+                } else {
+                    e.int(0)
+                }
+            } else {
+                let d = e.int(imm as i64);
+                if is_div {
+                    e.b.ins().sdiv(x, d)
+                } else {
+                    e.b.ins().srem(x, d)
+                }
+            };
+            e.st(a, v);
+        }
+        Instr::AddKF { a, b, k } => float_k!(a, b, k, fadd, false),
+        Instr::SubKF { a, b, k } => float_k!(a, b, k, fsub, false),
+        Instr::RSubKF { a, b, k } => float_k!(a, b, k, fsub, true),
+        Instr::MulKF { a, b, k } => float_k!(a, b, k, fmul, false),
+        Instr::DivKF { a, b, k } => float_k!(a, b, k, fdiv, false),
+        Instr::RDivKF { a, b, k } => float_k!(a, b, k, fdiv, true),
+
+        Instr::Call { .. } | Instr::CallClosure { .. } | Instr::CallTrait { .. } => {
+            let status = e.call_pc(e.helpers.call, pc);
+            let next = next(e).ok_or("a call is the last instruction")?;
+            e.check_status(status, next);
+            return Ok(());
+        }
+        Instr::CallNative { a, native, b, .. } if native == Native::Sqrt as u16 => {
+            let x = e.ldf(b);
+            let v = e.b.ins().sqrt(x);
+            e.st(a, v);
+        }
+        Instr::CallNative { a, native, b, .. } if native == Native::StrByte as u16 => {
+            // In range: 0 <= i < len, as one unsigned comparison; nil
+            // reads as the empty string (and so fails on the slow path).
+            let s = e.ld(b);
+            e.guard_not_nil(s);
+            let i = e.ld(b + 1);
+            let len = e.load_at(s, slot_offset(abi::STR_LEN_SLOT as u32));
+            let ok = e.b.ins().icmp(IntCC::UnsignedLessThan, i, len);
+            e.guard(ok);
+            let at = e.b.ins().iadd(s, i);
+            let byte = e.b.ins().uload8(
+                types::I64,
+                ir::MemFlagsData::trusted(),
+                at,
+                slot_offset(abi::STR_LEN_SLOT as u32 + 1),
+            );
+            e.st(a, byte);
+        }
+        Instr::Ret { a } => {
+            let v = e.ld(a);
+            e.st(0, v);
+            let status = e.int(abi::STATUS_RETURNED_VALUE as i64);
+            e.b.ins().return_(&[status]);
+            return Ok(());
+        }
+        Instr::RetVoid {} => {
+            let status = e.int(abi::STATUS_RETURNED as i64);
+            e.b.ins().return_(&[status]);
+            return Ok(());
+        }
+
+        Instr::GetCapture { a, i } => {
+            let clo = e.load_at(e.frame, abi::FRAME_CLOSURE);
+            e.guard_not_nil(clo);
+            let v = e.load_at(clo, slot_offset(i as u32));
+            e.st(a, v);
+        }
+        Instr::CellGet { a, b } => {
+            let cell = e.ld(b);
+            e.guard_not_nil(cell);
+            let v = e.load_at(cell, slot_offset(0));
+            e.st(a, v);
+        }
+        Instr::CellSet { a, b } => {
+            let cell = e.ld(a);
+            e.guard_not_nil(cell);
+            let v = e.ld(b);
+            let zero = e.int(0);
+            e.store_slot(cell, zero, v, is_ref(req, b));
+        }
+        Instr::GetField { a, b, i } => {
+            let o = e.ld(b);
+            e.guard_not_nil(o);
+            let v = e.load_at(o, slot_offset(i as u32));
+            e.st(a, v);
+        }
+        Instr::SetField { a, i, b } => {
+            let o = e.ld(a);
+            e.guard_not_nil(o);
+            let v = e.ld(b);
+            let i = e.int(i as i64);
+            e.store_slot(o, i, v, is_ref(req, b));
+        }
+        Instr::EnumTag { a, b } => {
+            let o = e.ld(b);
+            e.guard_not_nil(o);
+            let tag = aux_word(e, o);
+            e.st(a, tag);
+        }
+        Instr::GetPayload { a, b, v, i } => {
+            let o = e.ld(b);
+            e.guard_not_nil(o);
+            let tag = aux_word(e, o);
+            let ok = e.b.ins().icmp_imm_s(IntCC::Equal, tag, v as i64);
+            e.guard(ok);
+            let x = e.load_at(o, slot_offset(i as u32));
+            e.st(a, x);
+        }
+        Instr::ArrGet { a, b, c } => {
+            let arr = e.ld(b);
+            let i = e.ld(c);
+            let buf = checked_element(e, arr, i);
+            let v = element(e, buf, i);
+            e.st(a, v);
+        }
+        Instr::ArrSet { a, b, c } => {
+            let arr = e.ld(a);
+            let i = e.ld(b);
+            let buf = checked_element(e, arr, i);
+            let v = e.ld(c);
+            let slot = e.b.ins().iadd_imm_s(i, abi::BUFFER_FIRST_SLOT as i64);
+            e.store_slot(buf, slot, v, is_ref(req, c));
+        }
+        Instr::ArrLen { a, b } => {
+            let arr = e.ld(b);
+            e.guard_not_nil(arr);
+            let n = e.load_at(arr, slot_offset(abi::ARRAY_LEN_SLOT as u32));
+            e.st(a, n);
+        }
+
+        // Allocation, printing, natives and maps: the runtime does them.
+        Instr::CallNative { .. }
+        | Instr::ToStr { .. }
+        | Instr::Concat { .. }
+        | Instr::Print { .. }
+        | Instr::MakeClosure { .. }
+        | Instr::NewCell { .. }
+        | Instr::NewStruct { .. }
+        | Instr::NewEnum { .. }
+        | Instr::NewArray { .. }
+        | Instr::NewArrayFill { .. }
+        | Instr::ArrPush { .. }
+        | Instr::NewMap { .. }
+        | Instr::MapGet { .. }
+        | Instr::MapSet { .. } => {
+            let next = next(e).ok_or("an instruction falls off the end")?;
+            e.step(pc, next);
+            return Ok(());
+        }
+    }
+    // The instruction falls through to the next one, and so does its slow
+    // path, if a guard made one.
+    let next = next(e).ok_or("control runs off the end of the code")?;
+    e.b.ins().jump(next, &NO_ARGS);
+    e.finish_slow(pc, next);
+    Ok(())
+}
+
+/// `x / d` or `x % d` for a nonzero `d`, wrapping: MIN / -1 is MIN and
+/// MIN % -1 is 0, where the machine instruction would fault.
+fn checked_division(e: &mut Emit<'_, '_>, x: Value, d: Value, is_div: bool) -> Value {
+    let minus_one = e.b.ins().icmp_imm_s(IntCC::Equal, d, -1);
+    let one = e.int(1);
+    let safe = e.b.ins().select(minus_one, one, d);
+    if is_div {
+        let q = e.b.ins().sdiv(x, safe);
+        let negated = e.b.ins().ineg(x);
+        e.b.ins().select(minus_one, negated, q)
+    } else {
+        // x % 1 is 0, which is also x % -1.
+        e.b.ins().srem(x, safe)
+    }
+}
+
+/// The aux word of object `o`'s header (an enum value's variant), as an
+/// i64.
+fn aux_word(e: &mut Emit<'_, '_>, o: Value) -> Value {
+    e.b
+        .ins()
+        .uload32(ir::MemFlagsData::trusted(), o, abi::HEADER_AUX)
+}
+
+/// Checks that array `arr` is not nil and `i` is inside it (taking the slow
+/// path otherwise); gives its element buffer.
+fn checked_element(e: &mut Emit<'_, '_>, arr: Value, i: Value) -> Value {
+    e.guard_not_nil(arr);
+    let len = e.load_at(arr, slot_offset(abi::ARRAY_LEN_SLOT as u32));
+    // One unsigned comparison covers i < 0 too.
+    let ok = e.b.ins().icmp(IntCC::UnsignedLessThan, i, len);
+    e.guard(ok);
+    e.load_at(arr, slot_offset(abi::ARRAY_BUF_SLOT as u32))
+}
+
+/// Element `i` of element buffer `buf`.
+fn element(e: &mut Emit<'_, '_>, buf: Value, i: Value) -> Value {
+    let scaled = e.b.ins().ishl_imm_u(i, 3);
+    let at = e.b.ins().iadd(buf, scaled);
+    e.load_at(at, slot_offset(abi::BUFFER_FIRST_SLOT as u32))
+}

@@ -1,0 +1,165 @@
+//! The runtime ABI that compiled code is built against: what a JIT may
+//! know about `lang-vm` and nothing more.
+//!
+//! Compiled code runs on the interpreter's frames. A function compiled from
+//! bytecode is entered as
+//!
+//! ```text
+//! extern "C" fn(ctx: *mut JitCtx, regs: *mut u64, frame: *mut FrameRec) -> u64
+//! ```
+//!
+//! with its frame record already pushed by the caller and its registers at
+//! `regs` (the frame's slots on the VM stack: register `r` is `regs[r]`).
+//! It returns one of the `STATUS_*` codes; a returned value is left in
+//! `regs[0]`, where the caller picks it up after it pops the frame.
+//!
+//! Registers stay in their slots: every register an instruction writes is
+//! stored before the next instruction runs, so at every call of a helper
+//! (any of which may collect, and so move objects) every live reference is
+//! in a slot the collector scans, and compiled code reads it back from
+//! there afterwards. Stack traces, root scanning and a later hand-over to
+//! the interpreter therefore see a compiled frame exactly as they see an
+//! interpreted one.
+//!
+//! Everything else a compiled function needs (calls, allocation, printing,
+//! natives, runtime errors, the write barrier's slow path) it gets from the
+//! helpers in [`Helpers`], plain `extern "C"` functions whose addresses it
+//! embeds.
+
+use crate::heap::roots::FrameRec;
+use lang_bytecode::{Const, Instr};
+use std::sync::Arc;
+
+/// A compiled function returned without a value.
+pub const STATUS_RETURNED: u64 = 0;
+/// A compiled function returned a value, left in its `regs[0]`.
+pub const STATUS_RETURNED_VALUE: u64 = 1;
+/// A compiled function (or a helper it called) failed; the failure is
+/// recorded in the VM, and the frames stay in place for the stack trace.
+pub const STATUS_TRAPPED: u64 = 2;
+
+/// Byte offset of `FrameRec::func`.
+pub const FRAME_FUNC: i32 = std::mem::offset_of!(FrameRec, func) as i32;
+/// Byte offset of `FrameRec::base`.
+pub const FRAME_BASE: i32 = std::mem::offset_of!(FrameRec, base) as i32;
+/// Byte offset of `FrameRec::pc`.
+pub const FRAME_PC: i32 = std::mem::offset_of!(FrameRec, pc) as i32;
+/// Byte offset of `FrameRec::closure`.
+pub const FRAME_CLOSURE: i32 = std::mem::offset_of!(FrameRec, closure) as i32;
+
+/// Bytes of an object's header word; body slot `i` is at
+/// `HEADER_BYTES + 8 * i`.
+pub const HEADER_BYTES: i32 = crate::heap::object::HEADER_BYTES as i32;
+/// The header's aux word (a struct's index, an enum value's variant) is
+/// its high half, at this byte offset from the object's address.
+pub const HEADER_AUX: i32 = 4;
+/// Body slot of an array's length.
+pub const ARRAY_LEN_SLOT: i32 = 0;
+/// Body slot of an array's element buffer (nil until it holds elements).
+pub const ARRAY_BUF_SLOT: i32 = 1;
+/// Body slot of a buffer's first element (slot 0 is its capacity).
+pub const BUFFER_FIRST_SLOT: i32 = 1;
+/// Body slot of a string's byte length; its bytes follow it.
+pub const STR_LEN_SLOT: i32 = 0;
+/// The write barrier's unlog table has one bit per granule of this many
+/// bytes, `1 << LOG_GRANULE` (see `Heap::is_unlogged`).
+pub const LOG_GRANULE: u32 = crate::heap::LOG_GRANULE as u32;
+
+/// What compiled code reads from the VM at run time. One per run, at a
+/// fixed address while the run lasts.
+#[repr(C)]
+#[derive(Debug)]
+pub struct JitCtx {
+    /// The VM, opaque to compiled code: only helpers use it.
+    pub vm: *mut u8,
+    /// Compiled code must not run with its native stack pointer below this
+    /// (the call helper checks it before pushing a frame).
+    pub stack_limit: usize,
+    /// The write barrier's unlog table (one bit per granule), or 0 when the
+    /// collector plan has no object barrier.
+    pub log_table: usize,
+    /// The globals, one slot each (the table does not move during a run).
+    pub globals: *mut u64,
+    /// The constant pool as slots (string constants are objects the
+    /// collector may move, so compiled code reads them from here).
+    pub consts: *const u64,
+}
+
+/// Byte offset of `JitCtx::log_table`.
+pub const CTX_LOG_TABLE: i32 = std::mem::offset_of!(JitCtx, log_table) as i32;
+/// Byte offset of `JitCtx::globals`.
+pub const CTX_GLOBALS: i32 = std::mem::offset_of!(JitCtx, globals) as i32;
+/// Byte offset of `JitCtx::consts`.
+pub const CTX_CONSTS: i32 = std::mem::offset_of!(JitCtx, consts) as i32;
+
+/// The helpers compiled code calls, by address. Each takes the context
+/// first; `frame` is the calling function's frame record and `pc` the
+/// index of the instruction the helper carries out, which the helper
+/// records in the frame (for stack traces and for natives that call back)
+/// before it does anything else.
+#[derive(Clone, Copy, Debug)]
+pub struct Helpers {
+    /// `fn(ctx, frame, pc) -> status`: runs the call instruction at `pc`
+    /// (`call`, `callc`, `callt`): pushes the callee's frame, runs it
+    /// (compiled or interpreted), pops it and writes the result register.
+    /// Gives `STATUS_RETURNED` or `STATUS_TRAPPED`.
+    pub call: usize,
+    /// `fn(ctx, frame, pc) -> status`: carries out any instruction that is
+    /// not a jump, call or return, exactly as the interpreter does. The
+    /// slow path of everything compiled code does not do inline: it
+    /// allocates, prints, runs natives, and raises every runtime error
+    /// with its exact message (inline checks that fail call it on the same
+    /// instruction). Gives `STATUS_RETURNED` or `STATUS_TRAPPED`.
+    pub step: usize,
+    /// `fn(ctx, frame, pc) -> status`: the program was interrupted
+    /// (Ctrl-C) at the backward branch at `pc`: clears the request and
+    /// fails with `interrupted`. Always `STATUS_TRAPPED`.
+    pub interrupt: usize,
+    /// `fn(ctx, object, slot_address, value)`: the write barrier's slow
+    /// path, for a reference stored into an object whose unlog bit is set.
+    pub barrier: usize,
+    /// `fn(a, b) -> i64`: how string `a` compares with string `b` in byte
+    /// order: -1, 0 or 1.
+    pub str_cmp: usize,
+    /// `fn(x, y) -> f64`: the float remainder `x % y` (as C's `fmod`).
+    pub fmod: usize,
+    /// The address of the interrupt flag (a byte, nonzero when set), which
+    /// compiled code tests at every backward branch.
+    pub interrupt_flag: usize,
+}
+
+/// One function to compile.
+pub struct CompileRequest<'a> {
+    /// The function's id.
+    pub func: u32,
+    /// Its verified code.
+    pub code: &'a [Instr],
+    /// The program's constant pool.
+    pub consts: &'a [Const],
+    /// Per register of the function: whether it holds a reference (and so
+    /// needs the write barrier when stored into an object).
+    pub reg_is_ref: &'a [bool],
+    /// The helpers' addresses.
+    pub helpers: &'a Helpers,
+}
+
+/// Machine code for one function.
+#[derive(Clone, Copy, Debug)]
+pub struct CompiledCode {
+    /// The function's entry, with the signature this module describes.
+    pub entry: *const u8,
+    /// Bytes of machine code.
+    pub code_bytes: usize,
+}
+
+/// A compiler from verified bytecode to machine code (`lang-jit`). Its
+/// code lives as long as the compiler.
+pub trait Compiler {
+    /// Compiles one function of a verified program.
+    fn compile(&mut self, req: &CompileRequest<'_>) -> Result<CompiledCode, String>;
+}
+
+/// Makes a compiler for one run. The runtime asks for one when a run
+/// starts with the JIT on, and drops it (and all its code) when the run
+/// ends.
+pub type CompilerFactory = Arc<dyn Fn() -> Result<Box<dyn Compiler>, String> + Send + Sync>;

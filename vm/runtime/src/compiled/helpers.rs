@@ -1,0 +1,87 @@
+//! The `extern "C"` helpers compiled code calls (see `abi::Helpers` for
+//! their contracts). Each turns the context back into the VM, does its work
+//! with the interpreter's own functions, and reports a failure by recording
+//! it in the VM and returning `STATUS_TRAPPED`, so that compiled code and
+//! the interpreter fail with the same errors and the same traces.
+//!
+//! Compiled code calls helpers only from the innermost frame, so the frame
+//! a helper works on is always the last frame record.
+
+use super::abi::{Helpers, JitCtx, STATUS_RETURNED, STATUS_TRAPPED};
+use crate::error::Trap;
+use crate::interp::{Vm, INTERRUPT};
+use std::sync::atomic::Ordering;
+
+/// The helpers' addresses.
+pub(crate) fn table() -> Helpers {
+    Helpers {
+        call: jit_call as extern "C" fn(*mut JitCtx, u64) -> u64 as usize,
+        step: jit_step as extern "C" fn(*mut JitCtx, u64) -> u64 as usize,
+        interrupt: jit_interrupt as extern "C" fn(*mut JitCtx, u64) -> u64 as usize,
+        barrier: jit_barrier as extern "C" fn(*mut JitCtx, u64, u64, u64) as usize,
+        str_cmp: jit_str_cmp as extern "C" fn(u64, u64) -> i64 as usize,
+        fmod: jit_fmod as extern "C" fn(f64, f64) -> f64 as usize,
+        interrupt_flag: INTERRUPT.as_ptr() as usize,
+    }
+}
+
+/// The VM behind a context.
+///
+/// # Safety
+/// `ctx` is the context of the running VM, whose `vm` field `enter_compiled`
+/// set to that VM before entering compiled code; the VM is not otherwise
+/// borrowed while compiled code runs.
+unsafe fn vm_of<'a>(ctx: *mut JitCtx) -> &'a mut Vm<'a> {
+    unsafe { &mut *((*ctx).vm as *mut Vm<'a>) }
+}
+
+/// The status for a helper's result, recording a failure.
+fn status(vm: &mut Vm<'_>, r: Result<(), Trap>) -> u64 {
+    match r {
+        Ok(()) => STATUS_RETURNED,
+        Err(t) => {
+            vm.tiers.pending = Some(t);
+            STATUS_TRAPPED
+        }
+    }
+}
+
+extern "C" fn jit_call(ctx: *mut JitCtx, pc: u64) -> u64 {
+    // SAFETY: compiled code passes the context it was entered with.
+    let vm = unsafe { vm_of(ctx) };
+    let r = vm.call_from_compiled(pc as usize);
+    status(vm, r)
+}
+
+extern "C" fn jit_step(ctx: *mut JitCtx, pc: u64) -> u64 {
+    // SAFETY: as for `jit_call`.
+    let vm = unsafe { vm_of(ctx) };
+    let r = vm.step(pc as usize);
+    status(vm, r)
+}
+
+extern "C" fn jit_interrupt(ctx: *mut JitCtx, pc: u64) -> u64 {
+    // SAFETY: as for `jit_call`.
+    let vm = unsafe { vm_of(ctx) };
+    INTERRUPT.store(false, Ordering::Relaxed);
+    vm.set_pc(pc as usize);
+    status(vm, Err(Trap::error("interrupted")))
+}
+
+extern "C" fn jit_barrier(ctx: *mut JitCtx, object: u64, slot: u64, value: u64) {
+    // SAFETY: as for `jit_call`.
+    let vm = unsafe { vm_of(ctx) };
+    vm.heap.barrier_slow(object, slot, value);
+}
+
+extern "C" fn jit_str_cmp(a: u64, b: u64) -> i64 {
+    let (x, y) = (
+        crate::heap::object::str_bytes(a),
+        crate::heap::object::str_bytes(b),
+    );
+    x.cmp(y) as i64
+}
+
+extern "C" fn jit_fmod(x: f64, y: f64) -> f64 {
+    x % y
+}

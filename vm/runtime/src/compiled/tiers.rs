@@ -1,0 +1,256 @@
+//! Which functions run compiled: the entry table, the call counts that
+//! decide when a function is compiled, and the compiler of the run.
+//!
+//! Every function starts interpreted. Under `--jit=always` a function is
+//! compiled at its first call; under `--jit=on` after `CALLS_BEFORE_COMPILE`
+//! calls. A function whose compilation fails keeps running in the
+//! interpreter (and is counted in the statistics): compiled code is an
+//! optimisation, never a requirement.
+
+use super::abi::{CompileRequest, Compiler, CompilerFactory, Helpers, JitCtx};
+use crate::program::Program;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+/// How a run uses the JIT (`lang run --jit=...`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum JitMode {
+    /// Interpret everything.
+    #[default]
+    Off,
+    /// Compile a function once it has been called `CALLS_BEFORE_COMPILE`
+    /// times.
+    On,
+    /// Compile every function at its first call (for tests).
+    Always,
+}
+
+impl JitMode {
+    /// The mode named `name` (`off`, `on`, `always`).
+    pub fn from_name(name: &str) -> Option<JitMode> {
+        match name {
+            "off" => Some(JitMode::Off),
+            "on" => Some(JitMode::On),
+            "always" => Some(JitMode::Always),
+            _ => None,
+        }
+    }
+}
+
+/// Calls after which `--jit=on` compiles a function: 100, about half of
+/// HotSpot C1's 200 (our tier 1 compiles fast and needs no profile), few
+/// enough that a recursive function or a helper called from a loop is
+/// compiled within its first milliseconds.
+pub const CALLS_BEFORE_COMPILE: u32 = 100;
+
+/// The JIT of a run: the mode and the compiler to use.
+#[derive(Clone, Default)]
+pub struct JitOptions {
+    pub mode: JitMode,
+    /// Makes the compiler; without one every function is interpreted.
+    pub compiler: Option<CompilerFactory>,
+}
+
+impl fmt::Debug for JitOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JitOptions")
+            .field("mode", &self.mode)
+            .field("compiler", &self.compiler.is_some())
+            .finish()
+    }
+}
+
+/// What the JIT did in a run (`lang run --jit-stats`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JitStats {
+    /// Functions compiled.
+    pub functions: u64,
+    /// Functions whose compilation failed (they stayed interpreted).
+    pub failed: u64,
+    /// Bytecode instructions compiled.
+    pub instructions: u64,
+    /// Bytes of machine code.
+    pub code_bytes: u64,
+    /// Time spent compiling.
+    pub compile_time: Duration,
+    /// Why the first function that failed to compile failed.
+    pub first_failure: Option<String>,
+}
+
+impl fmt::Display for JitStats {
+    /// The `--jit-stats` report, one `jit: ...` line per figure.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let micros = self.compile_time.as_micros();
+        writeln!(f, "jit: functions compiled: {}", self.functions)?;
+        if self.failed > 0 {
+            writeln!(f, "jit: functions failed to compile: {}", self.failed)?;
+            if let Some(why) = &self.first_failure {
+                writeln!(f, "jit: first failure: {why}")?;
+            }
+        }
+        writeln!(f, "jit: bytecode instructions compiled: {}", self.instructions)?;
+        writeln!(f, "jit: machine code bytes: {}", self.code_bytes)?;
+        writeln!(f, "jit: compile time: {}.{:03} ms", micros / 1000, micros % 1000)?;
+        if micros > 0 {
+            let per_ms = self.instructions as u128 * 1000 / micros;
+            writeln!(f, "jit: compile speed: {per_ms} instructions/ms")?;
+        }
+        Ok(())
+    }
+}
+
+/// The compiled-code state of one run.
+pub(crate) struct Tiers {
+    /// Whether any function may run compiled; false for `--jit=off` and for
+    /// runs without a compiler, so that the interpreter's calls test one
+    /// flag and nothing else.
+    pub enabled: bool,
+    compiler: Option<Box<dyn Compiler>>,
+    /// Per function: its compiled entry, or null while it is interpreted.
+    pub entries: Vec<*const u8>,
+    /// Per function: calls left before it is compiled; `u32::MAX` once
+    /// compiling it failed (it is never tried again).
+    countdown: Vec<u32>,
+    /// What compiled code reads (boxed: its address is in compiled code's
+    /// argument for the whole run).
+    pub ctx: Box<JitCtx>,
+    /// The failure a helper recorded for compiled code to unwind with.
+    pub pending: Option<crate::error::Trap>,
+    pub stats: JitStats,
+    helpers: Helpers,
+}
+
+impl Tiers {
+    /// No compiled code: the REPL, `--jit=off`, runtime tests.
+    pub fn off() -> Tiers {
+        Tiers {
+            enabled: false,
+            compiler: None,
+            entries: Vec::new(),
+            countdown: Vec::new(),
+            ctx: Box::new(JitCtx {
+                vm: std::ptr::null_mut(),
+                stack_limit: 0,
+                log_table: 0,
+                globals: std::ptr::null_mut(),
+                consts: std::ptr::null(),
+            }),
+            pending: None,
+            stats: JitStats::default(),
+            helpers: super::helpers::table(),
+        }
+    }
+
+    /// The tiers of a run of `funcs` functions with `opts`. A compiler that
+    /// cannot be made (no executable memory) is an error of the run.
+    pub fn new(opts: &JitOptions, funcs: usize) -> Result<Tiers, String> {
+        let mut t = Tiers::off();
+        let (JitMode::On | JitMode::Always, Some(factory)) = (opts.mode, &opts.compiler) else {
+            return Ok(t);
+        };
+        t.compiler = Some(factory().map_err(|e| format!("cannot start the JIT: {e}"))?);
+        t.enabled = true;
+        t.entries = vec![std::ptr::null(); funcs];
+        let first = if opts.mode == JitMode::Always {
+            1
+        } else {
+            CALLS_BEFORE_COMPILE
+        };
+        t.countdown = vec![first; funcs];
+        t.ctx.stack_limit = native_stack_limit();
+        Ok(t)
+    }
+
+    /// The compiled entry of function `f`, compiling it first if this call
+    /// makes it hot; `None` while it stays interpreted.
+    #[inline(always)]
+    pub fn entry(&mut self, prog: &Program, f: u32) -> Option<*const u8> {
+        let code = *self.entries.get(f as usize)?;
+        if !code.is_null() {
+            return Some(code);
+        }
+        self.count_call(prog, f)
+    }
+
+    /// Counts a call of interpreted function `f`; compiles it when the
+    /// count runs out.
+    #[inline(never)]
+    fn count_call(&mut self, prog: &Program, f: u32) -> Option<*const u8> {
+        let left = self.countdown.get_mut(f as usize)?;
+        if *left == u32::MAX {
+            return None;
+        }
+        *left -= 1;
+        if *left > 0 {
+            return None;
+        }
+        self.compile(prog, f)
+    }
+
+    /// Compiles function `f` now.
+    #[cold]
+    fn compile(&mut self, prog: &Program, f: u32) -> Option<*const u8> {
+        let compiler = self.compiler.as_mut()?;
+        let info = prog.funcs.get(f as usize)?;
+        let req = CompileRequest {
+            func: f,
+            code: &info.code,
+            consts: &prog.module.consts,
+            reg_is_ref: &info.reg_is_ref,
+            helpers: &self.helpers,
+        };
+        let started = Instant::now();
+        let result = compiler.compile(&req);
+        self.stats.compile_time += started.elapsed();
+        match result {
+            Ok(code) => {
+                self.stats.functions += 1;
+                self.stats.instructions += info.code.len() as u64;
+                self.stats.code_bytes += code.code_bytes as u64;
+                let slot = self.entries.get_mut(f as usize)?;
+                *slot = code.entry;
+                Some(code.entry)
+            }
+            Err(why) => {
+                self.stats.failed += 1;
+                let name = &info.name;
+                self.stats
+                    .first_failure
+                    .get_or_insert_with(|| format!("{name}: {why}"));
+                if let Some(left) = self.countdown.get_mut(f as usize) {
+                    *left = u32::MAX;
+                }
+                None
+            }
+        }
+    }
+}
+
+/// How much of the native stack compiled code leaves unused: 256 KiB, room
+/// for the deepest Rust a helper runs (printing a nested value, a native,
+/// the collector's entry) below the last compiled frame.
+const NATIVE_STACK_RESERVE: usize = 256 << 10;
+
+/// The lowest native stack address compiled code may reach on this thread,
+/// or 0 when the thread's stack cannot be found out (the frame limit then
+/// bounds the depth alone).
+fn native_stack_limit() -> usize {
+    // SAFETY: `attr` is initialised by `pthread_getattr_np` before it is
+    // read and destroyed once; the calls only write through the pointers
+    // given.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return 0;
+        }
+        let mut addr: *mut libc::c_void = std::ptr::null_mut();
+        let mut size: libc::size_t = 0;
+        let ok = libc::pthread_attr_getstack(&attr, &mut addr, &mut size) == 0;
+        libc::pthread_attr_destroy(&mut attr);
+        if !ok {
+            return 0;
+        }
+        // A small stack (a test thread's) keeps half of itself in reserve.
+        addr as usize + NATIVE_STACK_RESERVE.min(size / 2)
+    }
+}

@@ -25,12 +25,15 @@
 //!   allocations, or every N for a program with a `<name>.stress` file
 //!   holding N) and must meet the same expectations. `gc-cli::` trials
 //!   check the GC options of `lang run`.
+//! - The JIT (`jit::`, `jit-stress-*::`, `jit-cli::`): see `suite/jit.rs`.
 //! - Host mode (`kvm::`, `kvm-bench::`, `kvm-cli::`): see `suite/kvm.rs`.
 
 #[path = "suite/cli.rs"]
 mod cli;
 #[path = "suite/diagnostics.rs"]
 mod diagnostics;
+#[path = "suite/jit.rs"]
+mod jit;
 #[path = "suite/kvm.rs"]
 mod kvm;
 #[path = "suite/listing.rs"]
@@ -147,6 +150,7 @@ fn main() {
             example_runs(&src)
         }));
     }
+    trials.extend(jit::trials(root));
     trials.extend(kvm::trials(root));
     trials.extend(diagnostics::trials());
     trials.extend(repl::trials());

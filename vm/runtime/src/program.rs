@@ -65,6 +65,8 @@ pub struct FuncInfo {
     pub closure_shape: u32,
     /// Number of captures a closure of this function carries.
     pub ncaptures: usize,
+    /// Whether the function returns a value (`ret`) or nothing (`ret.v`).
+    pub returns_value: bool,
 }
 
 /// Method table of one trait: `funcs[struct_index * methods + m]`, or
@@ -215,6 +217,7 @@ impl Program {
                     ref_regs,
                     closure_shape: base + closure_local.get(i).copied().unwrap_or(0),
                     ncaptures: f.captures.len(),
+                    returns_value: f.ret.is_some(),
                     name: f.name,
                     code: f.code,
                     lines: f.lines,

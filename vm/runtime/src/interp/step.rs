@@ -89,10 +89,9 @@ impl<'p> Vm<'p> {
         let v = self.execute(depth)?;
         let returns = self
             .prog
-            .module
-            .functions
+            .funcs
             .get(callee as usize)
-            .is_some_and(|f| f.ret.is_some());
+            .is_some_and(|f| f.returns_value);
         Ok(returns.then_some(v))
     }
 

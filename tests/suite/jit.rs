@@ -1,0 +1,159 @@
+//! JIT trials: every conformance program compiled by the JIT
+//! (`--jit=always`, `jit::`), also under GC stress with SemiSpace and
+//! GenImmix (`jit-stress-*::`, where a root or a write barrier compiled code
+//! forgets shows), must meet the same expectations as the interpreter: the
+//! same output, errors, traces and exit codes. `jit-cli::` trials check the
+//! options.
+
+use super::{
+    check_expectations, compiles, gc_family_applies, lang_in_root, relative_name, repo_relative,
+    run_lang, run_program_with, sources, stress_interval,
+};
+use libtest_mimic::{Failed, Trial};
+use std::path::Path;
+
+/// A `jit-cli::` trial's body.
+type CliTrial = fn() -> Result<(), Failed>;
+
+pub fn trials(root: &Path) -> Vec<Trial> {
+    let mut trials = Vec::new();
+    for src in sources(&root.join("tests/conformance")) {
+        let name = relative_name(root, &src, "tests/conformance");
+        let s = src.clone();
+        trials.push(Trial::test(format!("jit::{name}"), move || {
+            jit_variant(&s, &[])
+        }));
+        if !compiles(&src) {
+            continue;
+        }
+        for plan in [lang_vm::GcPlan::SemiSpace, lang_vm::GcPlan::GenImmix] {
+            if !gc_family_applies(&src, plan, true) {
+                continue;
+            }
+            let s = src.clone();
+            let family = format!("jit-stress-{}", plan.name().to_ascii_lowercase());
+            trials.push(Trial::test(format!("{family}::{name}"), move || {
+                let every = stress_interval(&s)?;
+                jit_variant(
+                    &s,
+                    &[
+                        "--gc",
+                        plan.name(),
+                        "--gc-stress",
+                        &every,
+                        "--gc-threads",
+                        "1",
+                    ],
+                )
+            }));
+        }
+    }
+    let cli: [(&str, CliTrial); 4] = [
+        ("bad_modes_are_usage_errors", bad_modes),
+        ("the_environment_picks_the_mode", environment_mode),
+        ("stats_report_what_was_compiled", stats_report),
+        ("off_compiles_nothing", off_compiles_nothing),
+    ];
+    for (name, test) in cli {
+        trials.push(Trial::test(format!("jit-cli::{name}"), test));
+    }
+    trials
+}
+
+/// A conformance program with every function compiled at its first call
+/// meets the interpreter's expectations.
+fn jit_variant(src: &Path, extra: &[&str]) -> Result<(), Failed> {
+    let mut flags = vec!["--jit=always"];
+    flags.extend_from_slice(extra);
+    let out = run_program_with(&flags, &repo_relative(src), src)?;
+    check_expectations(src, &out)
+}
+
+/// The program the option trials run: a recursive function and a loop.
+const FIB: &str = "tests/conformance/functions/recursion.src";
+
+/// A mode that does not exist is a usage error (exit 2) naming the modes,
+/// given as an option or through `LANG_JIT`.
+fn bad_modes() -> Result<(), Failed> {
+    let out = lang_in_root(&["run", "--jit=fast", FIB])?;
+    if out.code != 2 || !out.stderr.contains("off, on or always") {
+        return Err(format!("--jit=fast: exit {}: {}", out.code, out.stderr).into());
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut c = super::lang();
+    c.current_dir(root).env("LANG_JIT", "sometimes").args(["run", FIB]);
+    let out = c.output().map_err(|e| e.to_string())?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(2) || !stderr.contains("LANG_JIT") {
+        return Err(format!("LANG_JIT=sometimes: {:?}: {stderr}", out.status).into());
+    }
+    Ok(())
+}
+
+/// The number after `jit: functions compiled: ` in a `--jit-stats` report.
+fn compiled_count(stderr: &str) -> Option<u64> {
+    stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("jit: functions compiled: "))
+        .and_then(|n| n.trim().parse().ok())
+}
+
+/// `LANG_JIT` decides when `--jit` is absent; `--jit` wins over it.
+fn environment_mode() -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = |env: &str, flags: &[&str]| -> Result<Option<u64>, Failed> {
+        let mut c = super::lang();
+        c.current_dir(root).env("LANG_JIT", env).arg("run").args(flags);
+        c.args(["--jit-stats", FIB]);
+        let out = c.output().map_err(|e| e.to_string())?;
+        Ok(compiled_count(&String::from_utf8_lossy(&out.stderr)))
+    };
+    let from_env = run("always", &[])?;
+    if !from_env.is_some_and(|n| n > 0) {
+        return Err(format!("LANG_JIT=always compiled {from_env:?} functions").into());
+    }
+    let overridden = run("always", &["--jit=off"])?;
+    if overridden != Some(0) {
+        return Err(format!("--jit=off under LANG_JIT=always compiled {overridden:?}").into());
+    }
+    Ok(())
+}
+
+/// `--jit-stats` reports after the program's output: functions, bytecode
+/// instructions and machine code bytes compiled, and the compile time.
+fn stats_report() -> Result<(), Failed> {
+    let out = lang_in_root(&["run", "--jit=always", "--jit-stats", FIB])?;
+    let want = [
+        "jit: functions compiled: ",
+        "jit: bytecode instructions compiled: ",
+        "jit: machine code bytes: ",
+        "jit: compile time: ",
+    ];
+    for w in want {
+        if !out.stderr.contains(w) {
+            return Err(format!("no `{w}` in:\n{}", out.stderr).into());
+        }
+    }
+    if out.code != 0 || !compiled_count(&out.stderr).is_some_and(|n| n >= 2) {
+        return Err(format!("exit {}:\n{}", out.code, out.stderr).into());
+    }
+    Ok(())
+}
+
+/// `--jit=off` runs everything in the interpreter.
+fn off_compiles_nothing() -> Result<(), Failed> {
+    let out = run_lang(
+        &[
+            "run".as_ref(),
+            "--jit=off".as_ref(),
+            "--jit-stats".as_ref(),
+            FIB.as_ref(),
+        ],
+        None,
+        Some(Path::new(env!("CARGO_MANIFEST_DIR"))),
+    )?;
+    if compiled_count(&out.stderr) != Some(0) {
+        return Err(format!("--jit=off reported:\n{}", out.stderr).into());
+    }
+    Ok(())
+}

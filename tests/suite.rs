@@ -26,11 +26,16 @@
 //!   holding N) and must meet the same expectations. `gc-cli::` trials
 //!   check the GC options of `lang run`.
 //! - Host mode (`kvm::`, `kvm-bench::`, `kvm-cli::`): see `suite/kvm.rs`.
+//! - `differential::seed-N`: a random program from `lang-progen` run under
+//!   every execution configuration, which must all agree; see
+//!   `suite/differential.rs` (`LANG_DIFF_PROGRAMS`, `LANG_DIFF_SEED_START`).
 
 #[path = "suite/cli.rs"]
 mod cli;
 #[path = "suite/diagnostics.rs"]
 mod diagnostics;
+#[path = "suite/differential.rs"]
+mod differential;
 #[path = "suite/kvm.rs"]
 mod kvm;
 #[path = "suite/listing.rs"]
@@ -151,6 +156,7 @@ fn main() {
     trials.extend(diagnostics::trials());
     trials.extend(repl::trials());
     trials.extend(cli::trials());
+    trials.extend(differential::trials());
     libtest_mimic::run(&args, trials).exit();
 }
 

@@ -138,7 +138,12 @@ fn check_seed(seed: u64) -> Result<(), Failed> {
 fn run_config(config: &Config, dir: &Path) -> Result<Output, Failed> {
     let file = if config.bytecode {
         let built = run_lang(
-            &["build".as_ref(), "p.src".as_ref(), "-o".as_ref(), "p.bc".as_ref()],
+            &[
+                "build".as_ref(),
+                "p.src".as_ref(),
+                "-o".as_ref(),
+                "p.bc".as_ref(),
+            ],
             None,
             Some(dir),
         )?;
@@ -182,9 +187,15 @@ fn report_broken(seed: u64, config: &Config, out: &Output, problem: &str, dir: &
 fn compare(seed: u64, ca: &Config, a: &Output, cb: &Config, b: &Output) -> Option<String> {
     let mut parts = Vec::new();
     if a.code != b.code {
-        parts.push(format!("exit code: {} under {}, {} under {}", a.code, ca.name, b.code, cb.name));
+        parts.push(format!(
+            "exit code: {} under {}, {} under {}",
+            a.code, ca.name, b.code, cb.name
+        ));
     }
-    for (what, x, y) in [("stdout", &a.stdout, &b.stdout), ("stderr", &a.stderr, &b.stderr)] {
+    for (what, x, y) in [
+        ("stdout", &a.stdout, &b.stdout),
+        ("stderr", &a.stderr, &b.stderr),
+    ] {
         if x != y {
             parts.push(format!("{what} differs:\n{}", diff(x, y, ca.name, cb.name)));
         }
@@ -211,7 +222,10 @@ fn diff(a: &str, b: &str, name_a: &str, name_b: &str) -> String {
         .to_string();
     let total = text.lines().count();
     let mut shown: Vec<&str> = text.lines().take(DIFF_MAX_LINES).collect();
-    let more = format!("... {} more lines of diff", total.saturating_sub(DIFF_MAX_LINES));
+    let more = format!(
+        "... {} more lines of diff",
+        total.saturating_sub(DIFF_MAX_LINES)
+    );
     if total > DIFF_MAX_LINES {
         shown.push(&more);
     }
@@ -251,8 +265,8 @@ fn a_difference_is_reported() -> Result<(), Failed> {
         run(0, "1\n2\n3\n", "runtime error: x\n"),
     ];
     for other in &cases {
-        let report = compare(7, first, &base, second, other)
-            .ok_or("a difference went unreported")?;
+        let report =
+            compare(7, first, &base, second, other).ok_or("a difference went unreported")?;
         let wanted = [
             "seed 7",
             first.name,

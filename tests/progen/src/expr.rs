@@ -46,7 +46,18 @@ const FLOATS: &[&str] = &[
 
 /// String literals (ASCII, so that `substr` never cuts a character).
 const STRINGS: &[&str] = &[
-    "", "a", "ab", "xyz", "hello", "a,b,c", "  pad  ", "Mixed Case", "0", "-12", "k1", "zz",
+    "",
+    "a",
+    "ab",
+    "xyz",
+    "hello",
+    "a,b,c",
+    "  pad  ",
+    "Mixed Case",
+    "0",
+    "-12",
+    "k1",
+    "zz",
 ];
 
 /// The keys of string-keyed maps: a small set, so that maps stay small.
@@ -407,9 +418,7 @@ impl Gen {
         for (n, p) in names.iter().zip(params) {
             self.scope.add(Var::new(n.clone(), p.clone(), true));
         }
-        let (value, cost) = self.body(FN_PARAM_COST, Some(ret.clone()), 0, |g| {
-            g.stored(ret, 2)
-        });
+        let (value, cost) = self.body(FN_PARAM_COST, Some(ret.clone()), 0, |g| g.stored(ret, 2));
         self.scope.pop();
         let ps: Vec<String> = names
             .iter()
@@ -557,7 +566,11 @@ impl Gen {
             2 => {
                 let a = self.float_expr(depth - 1).text();
                 let b = self.float_expr(depth - 1).text();
-                let op = self.rng.pick(&["+", "-", "*", "/", "%"]).copied().unwrap_or("+");
+                let op = self
+                    .rng
+                    .pick(&["+", "-", "*", "/", "%"])
+                    .copied()
+                    .unwrap_or("+");
                 Expr::new(format!("({a} {op} {b})"))
             }
             3 => {
@@ -566,14 +579,20 @@ impl Gen {
             }
             4 => {
                 let a = self.float_expr(depth - 1).text();
-                let f = ["sqrt", "floor", "ceil", "sin", "cos", "abs", "exp", "log", "atan"];
+                let f = [
+                    "sqrt", "floor", "ceil", "sin", "cos", "abs", "exp", "log", "atan",
+                ];
                 let name = self.rng.pick(&f).copied().unwrap_or("abs");
                 Expr::new(format!("{name}({a})"))
             }
             _ => {
                 let a = self.float_expr(depth - 1).text();
                 let b = self.float_expr(depth - 1).text();
-                let f = self.rng.pick(&["min", "max", "pow", "atan2"]).copied().unwrap_or("min");
+                let f = self
+                    .rng
+                    .pick(&["min", "max", "pow", "atan2"])
+                    .copied()
+                    .unwrap_or("min");
                 Expr::new(format!("{f}({a}, {b})"))
             }
         }
@@ -726,7 +745,11 @@ impl Gen {
                 )
             }
             _ => {
-                let from = self.rng.pick(&["a", "b", ",", "xy"]).copied().unwrap_or("a");
+                let from = self
+                    .rng
+                    .pick(&["a", "b", ",", "xy"])
+                    .copied()
+                    .unwrap_or("a");
                 let to = self.rng.pick(&["", "-", "AB", "a"]).copied().unwrap_or("");
                 let len = s.len.saturating_mul(to.len().max(1));
                 if len > EXPR_STR_MAX {

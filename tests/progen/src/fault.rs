@@ -86,7 +86,11 @@ impl Gen {
             Fault::DivisionByZero | Fault::RemainderByZero => {
                 let z = self.fresh(&Ty::Int);
                 self.out.line(&format!("let {z} = {n} - {n};"));
-                let op = if fault == Fault::DivisionByZero { "/" } else { "%" };
+                let op = if fault == Fault::DivisionByZero {
+                    "/"
+                } else {
+                    "%"
+                };
                 let a = self.expr(&Ty::Int, 1).text();
                 format!("println({a} {op} {z});")
             }
@@ -110,7 +114,11 @@ impl Gen {
                 Some(s) => {
                     let p = self.fresh(&Ty::Struct(s));
                     self.out.line(&format!("let {p}: S{s} = nil;"));
-                    let f = self.world.fields(s).first().map_or("a".into(), |f| f.0.clone());
+                    let f = self
+                        .world
+                        .fields(s)
+                        .first()
+                        .map_or("a".into(), |f| f.0.clone());
                     format!("println({p}.{f});")
                 }
                 None => self.nil_closure(),
@@ -151,7 +159,10 @@ impl Gen {
                 format!("println(int({x} + 0.0 / 0.0));")
             }
             Fault::InfinityToInt => {
-                let big = self.rng.pick(&["1e300 * 1e300", "9.3e18", "-1e19"]).copied();
+                let big = self
+                    .rng
+                    .pick(&["1e300 * 1e300", "9.3e18", "-1e19"])
+                    .copied();
                 format!("println(int({}));", big.unwrap_or("1e300 * 1e300"))
             }
             Fault::MissingKey => {

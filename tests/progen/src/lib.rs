@@ -81,10 +81,16 @@ mod tests {
     #[test]
     fn size_scales_the_program() {
         let lines = |size| -> usize {
-            (0..20).map(|s| generate(s, size).lines().count()).sum::<usize>() / 20
+            (0..20)
+                .map(|s| generate(s, size).lines().count())
+                .sum::<usize>()
+                / 20
         };
         let (small, default, large) = (lines(40), lines(DEFAULT_SIZE), lines(600));
-        assert!(small < default && default < large, "{small} {default} {large}");
+        assert!(
+            small < default && default < large,
+            "{small} {default} {large}"
+        );
     }
 
     #[test]

@@ -30,7 +30,10 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<(u64, usize), String>
                 .parse::<usize>()
                 .ok()
                 .filter(|&n| (1..=lang_progen::MAX_SIZE).contains(&n))
-                .ok_or(format!("--size takes 1 to {}, not {n:?}", lang_progen::MAX_SIZE))?;
+                .ok_or(format!(
+                    "--size takes 1 to {}, not {n:?}",
+                    lang_progen::MAX_SIZE
+                ))?;
         } else if seed.is_none() {
             seed = Some(parse_seed(&arg).ok_or(format!("not a seed: {arg:?}"))?);
         } else {
@@ -59,12 +62,23 @@ mod tests {
     fn reads_seeds_and_sizes() {
         assert_eq!(parse(args("17")), Ok((17, lang_progen::DEFAULT_SIZE)));
         assert_eq!(parse(args("0xff --size 40")), Ok((255, 40)));
-        assert_eq!(parse(args("--size 40 18446744073709551615")), Ok((u64::MAX, 40)));
+        assert_eq!(
+            parse(args("--size 40 18446744073709551615")),
+            Ok((u64::MAX, 40))
+        );
     }
 
     #[test]
     fn rejects_bad_command_lines() {
-        for bad in ["", "x", "1 2", "1 --size", "1 --size 0", "1 --size 9999999", "-1"] {
+        for bad in [
+            "",
+            "x",
+            "1 2",
+            "1 --size",
+            "1 --size 0",
+            "1 --size 9999999",
+            "-1",
+        ] {
             assert!(parse(args(bad)).is_err(), "{bad:?}");
         }
     }

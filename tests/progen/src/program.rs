@@ -199,7 +199,11 @@ impl Gen {
             }
             Kind::Linear | Kind::Tree => {
                 params.push(("depth".into(), Ty::Int, false));
-                let t = if self.rng.chance(25) { Ty::Str } else { Ty::Int };
+                let t = if self.rng.chance(25) {
+                    Ty::Str
+                } else {
+                    Ty::Int
+                };
                 params.push((self.fresh(&t), t.clone(), true));
                 t
             }
@@ -404,11 +408,9 @@ impl Gen {
     fn main(&mut self, count: usize) {
         self.out.open("fn main() {");
         let saved = self.fresh_scope();
-        let reserve = self
-            .world
-            .functions
-            .iter()
-            .fold(Cost::default(), |acc, f| acc.plus(f.cost_at(3)).plus(f.closure_cost.times(2)));
+        let reserve = self.world.functions.iter().fold(Cost::default(), |acc, f| {
+            acc.plus(f.cost_at(3)).plus(f.closure_cost.times(2))
+        });
         let own = Cost {
             steps: PROGRAM_LIMIT.steps.saturating_sub(reserve.steps),
             allocs: PROGRAM_LIMIT.allocs.saturating_sub(reserve.allocs),

@@ -33,7 +33,7 @@ const SORT_COST: Cost = Cost {
 };
 
 /// The statement kinds, in the order of `Gen::statement`'s weights.
-const KINDS: usize = 17;
+const KINDS: usize = 18;
 
 impl Gen {
     /// Up to `max` statements (at least one if any are still wanted).
@@ -58,24 +58,28 @@ impl Gen {
         // A compound statement with nothing left to put in it would be empty.
         let compound = self.nesting < MAX_NESTING && self.statements_left > 0;
         let in_loop = self.loop_depth > 0;
+        let has_node = self.world.node.is_some();
+        let has_traits = !self.world.traits.is_empty();
+        let when = |yes: bool, weight: u32| if yes { weight } else { 0 };
         let weights: [u32; KINDS] = [
-            6,                                   // declaration
-            5,                                   // assignment
-            3,                                   // field, element or map store
-            2,                                   // array operation
-            if compound { 3 } else { 0 },        // if
-            if compound { 3 } else { 0 },        // for over a range
-            if compound { 2 } else { 0 },        // while with a counter
-            if compound { 1 } else { 0 },        // for over an array, guarded
-            5,                                   // print
-            2,                                   // call for its effect
-            if compound { 2 } else { 0 },        // match statement
-            if compound { 2 } else { 0 },        // closure definition
-            if in_loop { 3 } else { 0 },         // break / continue
-            if self.ret.is_some() { 1 } else { 0 }, // early return
-            if compound && self.world.node.is_some() { 1 } else { 0 }, // linked list
-            if compound { 1 } else { 0 },        // for over map keys
-            2,                                   // let with if / match value
+            6,                               // declaration
+            5,                               // assignment
+            3,                               // field, element or map store
+            3,                               // array operation
+            when(compound, 3),               // if
+            when(compound, 3),               // for over a range
+            when(compound, 2),               // while with a counter
+            when(compound, 1),               // for over an array, guarded
+            5,                               // print
+            2,                               // call for its effect
+            when(compound, 2),               // match statement
+            when(compound, 2),               // closure definition
+            when(in_loop, 3),                // break / continue
+            when(self.ret.is_some(), 1),     // early return
+            when(compound && has_node, 1),   // linked list
+            when(compound, 1),               // for over map keys
+            2,                               // let with if / match value
+            when(compound && has_traits, 3), // calls over a trait's structs
         ];
         for _ in 0..8 {
             let done = match self.rng.weighted(&weights) {
@@ -95,7 +99,8 @@ impl Gen {
                 13 => self.early_return(),
                 14 => self.linked_list(),
                 15 => self.for_map_keys(),
-                _ => self.let_choice(),
+                16 => self.let_choice(),
+                _ => self.trait_walk(),
             };
             if done {
                 return;
@@ -161,8 +166,7 @@ impl Gen {
             format!(": {}", ty.render())
         };
         let kw = if mutable { "var" } else { "let" };
-        self.out
-            .line(&format!("{kw} {name}{annotation} = {init};"));
+        self.out.line(&format!("{kw} {name}{annotation} = {init};"));
         let mut v = Var::new(name, ty.clone(), mutable);
         // A `var` may be assigned any stored string later; a `let` keeps
         // its initializer's bound.
@@ -209,7 +213,11 @@ impl Gen {
                 }
             },
             Ty::Float => {
-                let op = self.rng.pick(&["=", "+=", "-=", "*=", "/="]).copied().unwrap_or("=");
+                let op = self
+                    .rng
+                    .pick(&["=", "+=", "-=", "*=", "/="])
+                    .copied()
+                    .unwrap_or("=");
                 (op, self.expr(ty, 2).text())
             }
             Ty::Str if self.rng.chance(60) => ("+", self.expr(ty, 1).text()),
@@ -217,7 +225,8 @@ impl Gen {
         };
         let value = if indexed && self.calls != calls {
             let tmp = self.fresh(ty);
-            self.out.line(&format!("let {tmp}: {} = {value};", ty.render()));
+            self.out
+                .line(&format!("let {tmp}: {} = {value};", ty.render()));
             tmp
         } else {
             value
@@ -237,7 +246,8 @@ impl Gen {
             return v;
         }
         let tmp = self.fresh(elem);
-        self.out.line(&format!("let {tmp}: {} = {v};", elem.render()));
+        self.out
+            .line(&format!("let {tmp}: {} = {v};", elem.render()));
         tmp
     }
 
@@ -278,10 +288,7 @@ impl Gen {
     /// An operation that changes an array: push, insert, guarded pop and
     /// remove (arrays never become empty), reverse, sort, sort_by.
     fn array_op(&mut self) -> bool {
-        let arrays: Vec<(String, Ty)> = self
-            .paths_of_arrays()
-            .into_iter()
-            .collect();
+        let arrays: Vec<(String, Ty)> = self.paths_of_arrays().into_iter().collect();
         let Some((path, elem)) = self.rng.pick(&arrays).cloned() else {
             return false;
         };
@@ -491,7 +498,11 @@ impl Gen {
         let Some((path, key)) = self.rng.pick(&maps).cloned() else {
             return false;
         };
-        let trips = if key == Ty::Str { STR_KEYS.len() as u64 } else { 16 };
+        let trips = if key == Ty::Str {
+            STR_KEYS.len() as u64
+        } else {
+            16
+        };
         let k = self.fresh(&key);
         self.charge(Cost::alloc().times(2));
         self.out.open(&format!("for {k} in {path}.keys() {{"));
@@ -502,6 +513,56 @@ impl Gen {
         });
         self.nesting -= 1;
         self.out.close("}");
+        true
+    }
+
+    /// An array holding one value of each struct that implements a trait,
+    /// walked with a call of every method on each (dynamic dispatch over
+    /// several structs); int results are summed, others printed.
+    fn trait_walk(&mut self) -> bool {
+        let t = self.rng.below(self.world.traits.len() as u64) as usize;
+        let Some(decl) = self.world.traits.get(t).cloned() else {
+            return false;
+        };
+        let n = decl.implementors.len() as u64;
+        let per_item = decl
+            .methods
+            .iter()
+            .fold(Cost::steps(2), |c, m| c.plus(m.cost).plus(Cost::print()));
+        if !self.affords(per_item.times(n).plus(Cost::alloc().times(n + 1))) {
+            return false;
+        }
+        self.charge(Cost::alloc().times(n + 1));
+        let items: Vec<String> = decl
+            .implementors
+            .iter()
+            .map(|&s| self.struct_literal(s, 1).text())
+            .collect();
+        let (xs, x, sum) = (
+            self.fresh(&Ty::array(Ty::Trait(t))),
+            self.fresh(&Ty::Trait(t)),
+            self.fresh(&Ty::Int),
+        );
+        self.out
+            .line(&format!("let {xs}: [T{t}] = [{}];", items.join(", ")));
+        self.out.line(&format!("var {sum} = 0;"));
+        self.out.open(&format!("for {x} in {xs} {{"));
+        self.in_loop(n, |g| {
+            g.scope.add(Var::new(x.clone(), Ty::Trait(t), false));
+            for m in &decl.methods {
+                g.charge(m.cost.plus(Cost::print()));
+                let args = g.args(&m.params, 1);
+                let call = format!("{x}.{}({args})", m.name);
+                if m.ret == Ty::Int {
+                    g.out.line(&format!("{sum} += {call};"));
+                } else {
+                    g.out.line(&format!("println({call});"));
+                }
+            }
+        });
+        self.out.close("}");
+        self.scope.add(Var::new(xs, Ty::array(Ty::Trait(t)), false));
+        self.scope.add(Var::new(sum, Ty::Int, true));
         true
     }
 
@@ -560,7 +621,11 @@ impl Gen {
 
     fn break_or_continue(&mut self) -> bool {
         let c = self.condition();
-        let word = if self.rng.chance(50) { "break" } else { "continue" };
+        let word = if self.rng.chance(50) {
+            "break"
+        } else {
+            "continue"
+        };
         self.out.open(&format!("if {c} {{"));
         self.out.line(&format!("{word};"));
         self.out.close("}");
@@ -605,8 +670,7 @@ impl Gen {
         self.out.line(&format!("var {sum} = 0;"));
         self.out.line(&format!("var {cur} = {head};"));
         self.out.open(&format!("while {cur} != nil {{"));
-        self.out
-            .line(&format!("{sum} = ({sum} * 31) ^ {cur}.val;"));
+        self.out.line(&format!("{sum} = ({sum} * 31) ^ {cur}.val;"));
         self.out.line(&format!("{cur} = {cur}.next;"));
         self.out.close("}");
         self.scope.add(Var::new(sum, Ty::Int, true));
@@ -709,9 +773,10 @@ impl Gen {
 
     fn open_match(&mut self, scrutinee: &str, value: Option<(&str, &Ty)>) {
         match value {
-            Some((name, ty)) => self
-                .out
-                .open(&format!("let {name}: {} = match {scrutinee} {{", ty.render())),
+            Some((name, ty)) => self.out.open(&format!(
+                "let {name}: {} = match {scrutinee} {{",
+                ty.render()
+            )),
             None => self.out.open(&format!("match {scrutinee} {{")),
         }
     }
@@ -779,6 +844,9 @@ impl Gen {
         if !self.affords(CLOSURE_COST) {
             return false;
         }
+        if self.rng.chance(35) && self.closure_from_factory() {
+            return true;
+        }
         let types = [
             (vec![Ty::Int], Ty::Int),
             (vec![Ty::Int, Ty::Int], Ty::Int),
@@ -818,6 +886,38 @@ impl Gen {
         self.out.close("};");
         let mut v = Var::new(name, Ty::func(params, ret), false);
         v.call_cost = cost.plus(Cost::steps(2));
+        self.scope.add(v);
+        true
+    }
+}
+
+impl Gen {
+    /// `let f = make(n);`: a closure from a function that returns one, its
+    /// captured variable living on after that function returned.
+    fn closure_from_factory(&mut self) -> bool {
+        let factories: Vec<usize> = (0..self.world.functions.len())
+            .filter(|&i| {
+                self.world
+                    .functions
+                    .get(i)
+                    .is_some_and(|f| matches!(f.ret, Ty::Func(_, _)) && self.affords(f.cost))
+            })
+            .collect();
+        let Some(f) = self
+            .rng
+            .pick(&factories)
+            .and_then(|&i| self.world.functions.get(i))
+            .cloned()
+        else {
+            return false;
+        };
+        self.charge(f.cost);
+        self.calls += 1;
+        let args = self.args(&f.params, 2);
+        let name = self.fresh(&f.ret);
+        self.out.line(&format!("let {name} = {}({args});", f.name));
+        let mut v = Var::new(name, f.ret.clone(), false);
+        v.call_cost = f.closure_cost.plus(Cost::steps(2));
         self.scope.add(v);
         true
     }

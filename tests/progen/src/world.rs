@@ -68,7 +68,9 @@ impl FnInfo {
             None => self.cost,
             Some(Recursion::Linear) => self.cost.times(depth.saturating_add(1)),
             Some(Recursion::Tree) => {
-                let calls = 1u64.checked_shl(depth.min(62) as u32 + 1).unwrap_or(u64::MAX);
+                let calls = 1u64
+                    .checked_shl(depth.min(62) as u32 + 1)
+                    .unwrap_or(u64::MAX);
                 self.cost.times(calls)
             }
         }

@@ -7,22 +7,32 @@
 const STACK: usize = 256 << 20;
 
 fn assert_checks(seeds: std::ops::Range<u64>, size: usize) {
-    let worker = std::thread::Builder::new().stack_size(STACK).spawn(move || {
-        let mut failures = Vec::new();
-        for seed in seeds {
-            let program = lang_progen::generate(seed, size);
-            if let Err(d) = lang_compiler::check("p.src", &program) {
-                failures.push(format!("seed {seed} (size {size}):\n{}", d.render(false)));
+    let worker = std::thread::Builder::new()
+        .stack_size(STACK)
+        .spawn(move || {
+            let mut failures = Vec::new();
+            for seed in seeds {
+                let program = lang_progen::generate(seed, size);
+                if let Err(d) = lang_compiler::check("p.src", &program) {
+                    failures.push(format!("seed {seed} (size {size}):\n{}", d.render(false)));
+                }
             }
-        }
-        failures
-    });
-    let failures = worker.expect("spawn the checking thread").join().expect("the checker finished");
+            failures
+        });
+    let failures = worker
+        .expect("spawn the checking thread")
+        .join()
+        .expect("the checker finished");
     assert!(
         failures.is_empty(),
         "{} programs do not check; replay with `cargo run -p lang-progen -- SEED --size N`:\n{}",
         failures.len(),
-        failures.iter().take(3).cloned().collect::<Vec<_>>().join("\n")
+        failures
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 

@@ -12,7 +12,8 @@
 //! unified diff and the commands that replay it. Whatever the
 //! configurations agree on, an internal error (exit 101), a Rust panic, a
 //! signal or a compile error (exit 65: the generator wrote a program the
-//! checker rejects) fails the trial too.
+//! checker rejects) fails the trial too, and so does any failure of a
+//! program the generator did not make to fail (`Program::may_fail`).
 
 use crate::{run_lang, tempdir, Output};
 use libtest_mimic::{Failed, Trial};
@@ -113,8 +114,9 @@ fn seed_range() -> Result<std::ops::Range<u64>, String> {
 /// compares each run with the first.
 fn check_seed(seed: u64) -> Result<(), Failed> {
     let dir = tempdir()?;
-    let program = lang_progen::generate(seed, lang_progen::DEFAULT_SIZE);
-    std::fs::write(dir.join("p.src"), &program).map_err(|e| format!("cannot write p.src: {e}"))?;
+    let program = lang_progen::program(seed, lang_progen::DEFAULT_SIZE);
+    std::fs::write(dir.join("p.src"), &program.source)
+        .map_err(|e| format!("cannot write p.src: {e}"))?;
     let mut runs = Vec::new();
     for config in CONFIGS {
         let out = run_config(config, &dir)?;
@@ -124,6 +126,11 @@ fn check_seed(seed: u64) -> Result<(), Failed> {
         runs.push((config, out));
     }
     let (first_config, first) = runs.first().ok_or("no configurations")?;
+    if !program.may_fail && (first.code != 0 || !first.stderr.is_empty()) {
+        let problem =
+            "a program without a deliberate error failed (a bug in lang-progen or in lang)";
+        return Err(report_broken(seed, first_config, first, problem, &dir).into());
+    }
     for (config, out) in runs.iter().skip(1) {
         if let Some(report) = compare(seed, first_config, first, config, out) {
             return Err(format!("{report}\n(the program is kept in {})", dir.display()).into());

@@ -50,13 +50,31 @@ pub const DEFAULT_SIZE: usize = 150;
 /// (the output stays bounded whatever the input).
 pub const MAX_SIZE: usize = 5_000;
 
+/// A generated program and what running it may do.
+pub struct Program {
+    /// The source text.
+    pub source: String,
+    /// Whether it may end other than with exit 0 and an empty stderr: it
+    /// holds a deliberate runtime error (or `exit`), or divisors that may
+    /// be zero. Every other program must run cleanly.
+    pub may_fail: bool,
+}
+
 /// The program that `seed` names, about `size` lines long (clamped to
 /// `1..=MAX_SIZE`).
-pub fn generate(seed: u64, size: usize) -> String {
+pub fn program(seed: u64, size: usize) -> Program {
     let size = size.clamp(1, MAX_SIZE);
     let mut g = gen::Gen::new(seed, size);
-    g.program(seed);
-    g.out.finish()
+    let may_fail = g.program(seed);
+    Program {
+        source: g.out.finish(),
+        may_fail,
+    }
+}
+
+/// The source of the program that `seed` names (see `program`).
+pub fn generate(seed: u64, size: usize) -> String {
+    program(seed, size).source
 }
 
 #[cfg(test)]
@@ -91,6 +109,41 @@ mod tests {
             small < default && default < large,
             "{small} {default} {large}"
         );
+    }
+
+    /// Each feature the issue asks for appears in a good share of
+    /// programs, so that the generator keeps exercising it.
+    #[test]
+    fn features_appear_across_seeds() {
+        let programs: Vec<String> = (0..200).map(|s| generate(s, DEFAULT_SIZE)).collect();
+        let share = |needle: &str| programs.iter().filter(|p| p.contains(needle)).count();
+        for (needle, at_least) in [
+            ("sort_by(fn(", 10),
+            ("= fn(", 80),
+            ("return fn(", 20),
+            ("break;", 80),
+            ("continue;", 20),
+            ("match ", 120),
+            ("fn rec", 60),
+            ("fn wide", 120),
+            ("fn apply", 20),
+            ("<<", 120),
+            (" / (-", 40),
+            ("to_fixed(", 60),
+            ("0x8000_0000_0000_0000", 60),
+            ("for ", 180),
+            ("while ", 100),
+            ("impl T0 for", 120),
+            (".keys()", 5),
+            ("= nil;", 40),
+        ] {
+            let n = share(needle);
+            assert!(n >= at_least, "{needle:?} in only {n} of 200 programs");
+        }
+        let failing = (0..200)
+            .filter(|&s| program(s, DEFAULT_SIZE).may_fail)
+            .count();
+        assert!((30..=90).contains(&failing), "{failing} of 200 may fail");
     }
 
     #[test]

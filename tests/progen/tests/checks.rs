@@ -46,3 +46,35 @@ fn small_and_large_programs_check() {
     assert_checks(1000..1050, 20);
     assert_checks(2000..2020, 800);
 }
+
+/// The compiled modules of generated programs verify, and their listings
+/// assemble back into the same module (what the suite's `listing::` trials
+/// check for the hand-written programs), over 200 seeds.
+#[test]
+fn compiled_programs_verify_and_their_listings_round_trip() {
+    let worker = std::thread::Builder::new().stack_size(STACK).spawn(|| {
+        let mut failures = Vec::new();
+        for seed in 0..200 {
+            let program = lang_progen::generate(seed, lang_progen::DEFAULT_SIZE);
+            let Ok(module) = lang_compiler::compile("p.src", &program) else {
+                failures.push(format!("seed {seed}: does not compile"));
+                continue;
+            };
+            if let Err(e) = lang_bytecode::check(&module) {
+                failures.push(format!("seed {seed}: does not verify: {e}"));
+            }
+            let listing = lang_bytecode::disasm::disassemble(&module);
+            match lang_bytecode::assemble(&listing) {
+                Ok(back) if back == module => {}
+                Ok(_) => failures.push(format!("seed {seed}: the listing assembles differently")),
+                Err(e) => failures.push(format!("seed {seed}: the listing does not assemble: {e}")),
+            }
+        }
+        failures
+    });
+    let failures = worker
+        .expect("spawn the checking thread")
+        .join()
+        .expect("the check finished");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

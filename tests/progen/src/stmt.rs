@@ -121,9 +121,9 @@ impl Gen {
             (Ty::array(Ty::Int), 3),
             (Ty::array(Ty::Str), 1),
             (Ty::array(Ty::Float), 1),
-            (Ty::map(Ty::Int, Ty::Int), 1),
-            (Ty::map(Ty::Str, Ty::Int), 1),
-            (Ty::map(Ty::Int, Ty::Str), 1),
+            (Ty::map(Ty::Int, Ty::Int), 2),
+            (Ty::map(Ty::Str, Ty::Int), 2),
+            (Ty::map(Ty::Int, Ty::Str), 2),
         ];
         if let Some(&s) = self.rng.pick(&structs) {
             options.push((Ty::Struct(s), 3));
@@ -381,13 +381,13 @@ impl Gen {
         self.out.open(&format!("if {c} {{"));
         self.nested(3);
         let mut arms = 0;
-        while arms < 2 && self.rng.chance(40) {
+        while arms < 2 && self.statements_left > 0 && self.rng.chance(40) {
             arms += 1;
             let c = self.condition();
             self.out.reopen(&format!("}} else if {c} {{"));
             self.nested(2);
         }
-        if self.rng.chance(50) {
+        if self.statements_left > 0 && self.rng.chance(50) {
             self.out.reopen("} else {");
             self.nested(2);
         }
@@ -495,8 +495,17 @@ impl Gen {
                 _ => None,
             })
             .collect();
-        let Some((path, key)) = self.rng.pick(&maps).cloned() else {
-            return false;
+        let (path, key) = match self.rng.pick(&maps).cloned() {
+            Some(m) => m,
+            None => {
+                let key = if self.rng.chance(50) {
+                    Ty::Int
+                } else {
+                    Ty::Str
+                };
+                let v = self.declare_of(&Ty::map(key.clone(), Ty::Int));
+                (v.name, key)
+            }
         };
         let trips = if key == Ty::Str {
             STR_KEYS.len() as u64

@@ -18,8 +18,13 @@ pub const FN_PARAM_COST: Cost = Cost {
     prints: 0,
 };
 
-/// The deepest a call of a linear recursion goes.
+/// The deepest a call of a linear recursion usually goes.
 const MAX_LINEAR_DEPTH: u64 = 40;
+
+/// The deepest a call of a linear recursion goes when the dice ask for a
+/// deep stack (thousands of frames for the collector to scan), budget
+/// permitting.
+const MAX_DEEP_LINEAR_DEPTH: u64 = 3000;
 
 /// The deepest a call of a tree recursion goes (2^11 calls).
 const MAX_TREE_DEPTH: u64 = 10;
@@ -353,6 +358,7 @@ impl Gen {
             }
             Some(shape) => {
                 let cap = match shape {
+                    Recursion::Linear if self.rng.chance(15) => MAX_DEEP_LINEAR_DEPTH,
                     Recursion::Linear => MAX_LINEAR_DEPTH,
                     Recursion::Tree => MAX_TREE_DEPTH,
                 };

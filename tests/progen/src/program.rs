@@ -78,20 +78,22 @@ impl Gen {
                 .line("// Some integer divisors may be zero (a division by zero is expected).");
         }
         self.out.blank();
-        // Read before the declarations: a trait method may place the fault.
-        let needs_deep = self.fault == Some(Fault::StackOverflow);
-        self.declarations();
-        self.globals();
+        // Everything is declared before its first use (helpers and globals
+        // before the trait methods that use them, callees before callers),
+        // which reads well and lets the REPL, which compiles each input
+        // against the earlier ones, take the program too.
         for line in HELPERS.lines() {
             self.out.line(line);
         }
         self.out.blank();
-        if needs_deep {
+        if self.fault == Some(Fault::StackOverflow) {
             for line in DEEP.lines() {
                 self.out.line(line);
             }
             self.out.blank();
         }
+        self.globals();
+        self.declarations();
         let count = (size / 35).clamp(2, 9);
         let wide_at = if size >= 80 || self.rng.chance(50) {
             self.rng.below(count as u64) as usize

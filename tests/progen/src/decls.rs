@@ -33,6 +33,16 @@ fn method_menu() -> Vec<(&'static str, Vec<Ty>, Ty)> {
     ]
 }
 
+/// `fn name(self, n: T, ...) -> R` with the parameters named `names`.
+fn method_header(sig: &MethodSig, names: &[String]) -> String {
+    let ps: String = names
+        .iter()
+        .zip(&sig.params)
+        .map(|(n, p)| format!(", {n}: {}", p.render()))
+        .collect();
+    format!("fn {}(self{ps}) -> {}", sig.name, sig.ret.render())
+}
+
 impl Gen {
     /// Declares and writes every struct, enum and trait.
     pub fn declarations(&mut self) {
@@ -155,18 +165,9 @@ impl Gen {
         }
         self.out.open(&format!("trait T{t} {{"));
         for m in &methods {
-            let ps: Vec<String> = m
-                .params
-                .iter()
-                .enumerate()
-                .map(|(i, p)| format!(", q{i}: {}", p.render()))
-                .collect();
-            self.out.line(&format!(
-                "fn {}(self{}) -> {};",
-                m.name,
-                ps.concat(),
-                m.ret.render()
-            ));
+            let names: Vec<String> = (0..m.params.len()).map(|i| format!("q{i}")).collect();
+            let header = method_header(m, &names);
+            self.out.line(&format!("{header};"));
         }
         self.out.close("}");
         self.world.traits.push(TraitDecl {
@@ -223,16 +224,8 @@ impl Gen {
             .iter()
             .map(|p| (self.fresh(p), p.clone()))
             .collect();
-        let ps: Vec<String> = params
-            .iter()
-            .map(|(n, p)| format!(", {n}: {}", p.render()))
-            .collect();
-        self.out.open(&format!(
-            "fn {}(self{}) -> {} {{",
-            sig.name,
-            ps.concat(),
-            sig.ret.render()
-        ));
+        let names: Vec<String> = params.iter().map(|(n, _)| n.clone()).collect();
+        self.out.open(&format!("{} {{", method_header(sig, &names)));
         let saved = self.fresh_scope();
         self.scope.add(Var::new("self", Ty::Struct(s), false));
         for (n, p) in &params {

@@ -155,9 +155,15 @@ impl Gen {
         (self.size / (count + 2) / 8).max(2)
     }
 
-    fn param_type(&mut self) -> Ty {
+    /// A type for a parameter (`param`) or a result: mostly ints, some of
+    /// every other kind; parameters may also be trait values.
+    fn signature_type(&mut self, param: bool) -> Ty {
         let structs = self.world.plain_structs();
-        match self.rng.weighted(&[6, 1, 2, 1, 1, 1, 1, 1]) {
+        let traits = if param { 1 } else { 0 };
+        match self
+            .rng
+            .weighted(&[6, 1 + u32::from(!param), 2, 1, 1, 1, 1, traits])
+        {
             0 => Ty::Int,
             1 => Ty::Float,
             2 => Ty::Str,
@@ -166,20 +172,6 @@ impl Gen {
             5 => self.rng.pick(&structs).map_or(Ty::Int, |&s| Ty::Struct(s)),
             6 if !self.world.enums.is_empty() => Ty::Enum(0),
             7 if !self.world.traits.is_empty() => Ty::Trait(0),
-            _ => Ty::Int,
-        }
-    }
-
-    fn ret_type(&mut self) -> Ty {
-        let structs = self.world.plain_structs();
-        match self.rng.weighted(&[6, 2, 2, 1, 1, 1, 1]) {
-            0 => Ty::Int,
-            1 => Ty::Float,
-            2 => Ty::Str,
-            3 => Ty::Bool,
-            4 => Ty::array(Ty::Int),
-            5 => self.rng.pick(&structs).map_or(Ty::Int, |&s| Ty::Struct(s)),
-            _ if !self.world.enums.is_empty() => Ty::Enum(0),
             _ => Ty::Int,
         }
     }
@@ -197,10 +189,10 @@ impl Gen {
         let ret = match kind {
             Kind::Plain => {
                 for _ in 0..self.rng.range(0, 3) {
-                    let t = self.param_type();
+                    let t = self.signature_type(true);
                     params.push((self.fresh(&t), t, true));
                 }
-                self.ret_type()
+                self.signature_type(false)
             }
             Kind::Linear | Kind::Tree => {
                 params.push(("depth".into(), Ty::Int, false));

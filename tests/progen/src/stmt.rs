@@ -376,6 +376,22 @@ impl Gen {
         self.nesting -= 1;
     }
 
+    /// The rest of a loop whose header is written: up to `max` statements
+    /// run up to `trips` times, with the loop variable `binding` in scope,
+    /// and the closing brace.
+    fn loop_body(&mut self, trips: u64, binding: Option<Var>, max: usize) -> bool {
+        self.nesting += 1;
+        self.in_loop(trips, |g| {
+            if let Some(v) = binding {
+                g.scope.add(v);
+            }
+            g.block(max);
+        });
+        self.nesting -= 1;
+        self.out.close("}");
+        true
+    }
+
     fn if_statement(&mut self) -> bool {
         let c = self.condition();
         self.out.open(&format!("if {c} {{"));
@@ -423,14 +439,7 @@ impl Gen {
         };
         self.charge(Cost::steps(1).times(trips));
         self.out.open(&header);
-        self.nesting += 1;
-        self.in_loop(trips, |g| {
-            g.scope.add(Var::new(i.clone(), Ty::Int, false));
-            g.block(4);
-        });
-        self.nesting -= 1;
-        self.out.close("}");
-        true
+        self.loop_body(trips, Some(Var::new(i, Ty::Int, false)), 4)
     }
 
     /// A `while` loop whose counter the body cannot assign: `while w < N`
@@ -450,11 +459,7 @@ impl Gen {
             self.out.close("}");
         }
         self.out.line(&format!("{w} += 1;"));
-        self.nesting += 1;
-        self.in_loop(trips, |g| g.block(4));
-        self.nesting -= 1;
-        self.out.close("}");
-        true
+        self.loop_body(trips, None, 4)
     }
 
     /// `for x in xs` over an array in scope, stopped by a guard counter
@@ -475,14 +480,7 @@ impl Gen {
         self.out.line("break;");
         self.out.close("}");
         self.out.line(&format!("{k} += 1;"));
-        self.nesting += 1;
-        self.in_loop(trips, |g| {
-            g.scope.add(Var::new(x.clone(), elem.clone(), false));
-            g.block(3);
-        });
-        self.nesting -= 1;
-        self.out.close("}");
-        true
+        self.loop_body(trips, Some(Var::new(x, elem, false)), 3)
     }
 
     /// `for k in m.keys()`: maps have at most 16 keys.
@@ -515,14 +513,7 @@ impl Gen {
         let k = self.fresh(&key);
         self.charge(Cost::alloc().times(2));
         self.out.open(&format!("for {k} in {path}.keys() {{"));
-        self.nesting += 1;
-        self.in_loop(trips, |g| {
-            g.scope.add(Var::new(k.clone(), key.clone(), false));
-            g.block(3);
-        });
-        self.nesting -= 1;
-        self.out.close("}");
-        true
+        self.loop_body(trips, Some(Var::new(k, key, false)), 3)
     }
 
     /// An array holding one value of each struct that implements a trait,

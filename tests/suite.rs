@@ -27,11 +27,16 @@
 //!   check the GC options of `lang run`.
 //! - The JIT (`jit::`, `jit-stress-*::`, `jit-cli::`): see `suite/jit.rs`.
 //! - Host mode (`kvm::`, `kvm-bench::`, `kvm-cli::`): see `suite/kvm.rs`.
+//! - `differential::seed-N`: a random program from `lang-progen` run under
+//!   every execution configuration, which must all agree; see
+//!   `suite/differential.rs` (`LANG_DIFF_PROGRAMS`, `LANG_DIFF_SEED_START`).
 
 #[path = "suite/cli.rs"]
 mod cli;
 #[path = "suite/diagnostics.rs"]
 mod diagnostics;
+#[path = "suite/differential.rs"]
+mod differential;
 #[path = "suite/jit.rs"]
 mod jit;
 #[path = "suite/kvm.rs"]
@@ -155,6 +160,7 @@ fn main() {
     trials.extend(diagnostics::trials());
     trials.extend(repl::trials());
     trials.extend(cli::trials());
+    trials.extend(differential::trials());
     libtest_mimic::run(&args, trials).exit();
 }
 

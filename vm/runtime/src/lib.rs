@@ -5,7 +5,8 @@
 //! - `program`: the module turned into run-time tables.
 //! - `interp`: the interpreter loop, frames and calls.
 //! - `objects`: arrays and maps; `natives`: the built-in functions.
-//! - `print`: the printed form of values; `error`: runtime errors.
+//! - `print`: the printed form of values; `trap`: the kinds of runtime
+//!   error; `error`: runtime errors as reported, with their stack traces.
 //!
 //! One program runs at a time in a process (MMTk is process-wide); `run`
 //! serialises callers.
@@ -44,6 +45,7 @@ mod output;
 mod print;
 mod program;
 mod session;
+mod trap;
 
 #[cfg(test)]
 mod tests;
@@ -53,7 +55,6 @@ pub use heap::{GcPlan, GcStats, MAX_HEAP_BYTES};
 pub use output::StdoutFailure;
 pub use session::Session;
 
-use error::Trap;
 use heap::roots::{FrameRec, Roots};
 use heap::{Heap, HeapConfig};
 use interp::{Vm, MAX_FRAMES, VM_STACK_SLOTS};
@@ -62,6 +63,7 @@ use program::Program;
 use std::io::{BufRead, Write};
 use std::sync::Mutex;
 use std::time::Instant;
+use trap::Trap;
 
 /// The heap limit when the caller gives none: 1 GiB. Big enough for real
 /// workloads on the 24 GiB machines this runs on; the heap only grows toward
@@ -159,7 +161,7 @@ pub fn run_with_io(
             Ok(RunOutcome::Stdout(failure))
         }
         (result, _) => {
-            let code = Trap::outcome(result, || vm.trace())?;
+            let code = Trap::outcome(result, &prog, || vm.trace())?;
             Ok(RunOutcome::Exit(code.unwrap_or(0)))
         }
     }
@@ -217,7 +219,7 @@ fn make_string_constants(vm: &mut Vm<'_>, from: usize) -> Result<(), Trap> {
 /// Runs function `entry` (no parameters, no result) on an empty VM stack.
 fn call_entry(vm: &mut Vm<'_>, entry: lang_bytecode::FuncId) -> Result<(), Trap> {
     let Some(f) = vm.prog.funcs.get(entry as usize) else {
-        return Err(error::internal(format!(
+        return Err(trap::internal(format!(
             "entry function {entry} does not exist"
         )));
     };

@@ -8,12 +8,12 @@
 //! the VM stack and leaves every global as the failed input left it, so the
 //! session stays usable.
 
-use crate::error::Trap;
 use crate::heap::roots::Roots;
 use crate::heap::{Heap, HeapConfig};
 use crate::interp::{Vm, MAX_FRAMES, VM_STACK_SLOTS};
 use crate::output::Output;
 use crate::program::Program;
+use crate::trap::Trap;
 use crate::{
     attach_program, call_entry, make_string_constants, RuntimeError, VmOptions, DEFAULT_HEAP_BYTES,
     RUN_LOCK,
@@ -111,7 +111,7 @@ impl Session {
                 trace: vm.trace(),
                 internal: false,
             }),
-            other => Trap::outcome(other, || vm.trace()),
+            other => Trap::outcome(other, prog, || vm.trace()),
         };
         vm.out.clear_failure();
         vm.heap.roots.frames.clear();

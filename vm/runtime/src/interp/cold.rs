@@ -11,9 +11,9 @@
 //! into the language and failures see where the frame is.
 
 use super::Vm;
-use crate::error::{internal, nil_error, Trap};
 use crate::objects::{array, map};
 use crate::program::{FuncInfo, TypeInfo};
+use crate::trap::{internal, nil_error, Trap, TrapKind};
 use lang_bytecode::{Native, TypeId};
 use std::cmp::Ordering;
 
@@ -210,7 +210,7 @@ impl<'p> Vm<'p> {
         };
         let count = *self.reg(base, c) as i64;
         if count < 0 {
-            return Err(Trap::error(format!("negative array length: {count}")));
+            return Err(Trap::error(TrapKind::NegativeArrayLength { count }));
         }
         let count = usize::try_from(count).unwrap_or(usize::MAX);
         let arr = array::new(&mut self.heap, elem_ref, count, count)?;

@@ -3,9 +3,10 @@
 //! read off the frame records.
 
 use super::{Vm, MAX_FRAMES, MAX_NATIVE_NESTING};
-use crate::error::{internal, TraceFrame, Trap, ELIDED};
+use crate::error::{TraceFrame, ELIDED};
 use crate::heap::roots::FrameRec;
 use crate::program::{FuncInfo, Program};
+use crate::trap::{internal, Trap, TrapKind};
 
 /// A trace longer than this is shortened to its innermost and outermost
 /// frames: a stack overflow has a hundred thousand identical frames, and
@@ -15,7 +16,7 @@ const TRACE_OUTER: usize = 10;
 
 /// The message of a stack overflow.
 pub fn overflow() -> Trap {
-    Trap::error("stack overflow")
+    Trap::error(TrapKind::StackOverflow)
 }
 
 impl<'p> Vm<'p> {
@@ -95,12 +96,12 @@ impl<'p> Vm<'p> {
     /// the nesting is bounded so that it cannot overflow the Rust stack.
     pub(crate) fn call_closure(&mut self, clo: u64, args: &[u64]) -> Result<u64, Trap> {
         if clo == 0 {
-            return Err(crate::error::nil_error());
+            return Err(crate::trap::nil_error());
         }
         if self.native_depth >= MAX_NATIVE_NESTING {
-            return Err(Trap::error(format!(
-                "native calls nested too deeply (more than {MAX_NATIVE_NESTING} levels of sort_by)"
-            )));
+            return Err(Trap::error(TrapKind::NativeNesting {
+                max: MAX_NATIVE_NESTING as u64,
+            }));
         }
         let fid = self.heap.aux(clo);
         let base = self.stack_top();

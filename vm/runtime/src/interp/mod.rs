@@ -17,11 +17,11 @@ mod cold;
 mod frame;
 mod ops;
 
-use crate::error::{internal, nil_error, Trap};
 use crate::heap::Heap;
 use crate::objects::{array, map};
 use crate::output::Output;
 use crate::program::{Program, TypeInfo};
+use crate::trap::{internal, nil_error, Trap, TrapKind};
 use lang_bytecode::{Instr, Native};
 use std::io::BufRead;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -260,7 +260,7 @@ impl<'p> Vm<'p> {
                 let dest = unsafe { f.code.as_ptr().add($target as usize) };
                 if dest < ip && INTERRUPT.load(Ordering::Relaxed) {
                     INTERRUPT.store(false, Ordering::Relaxed);
-                    fail!(Trap::error("interrupted"));
+                    fail!(Trap::error(TrapKind::Interrupted));
                 }
                 ip = dest;
             }};
@@ -340,14 +340,14 @@ impl<'p> Vm<'p> {
                 Instr::DivI { a, b, c } => {
                     let d = r!(c) as i64;
                     if d == 0 {
-                        fail!(Trap::error("division by zero"));
+                        fail!(Trap::error(TrapKind::DivisionByZero));
                     }
                     r!(a) = (r!(b) as i64).wrapping_div(d) as u64;
                 }
                 Instr::RemI { a, b, c } => {
                     let d = r!(c) as i64;
                     if d == 0 {
-                        fail!(Trap::error("division by zero"));
+                        fail!(Trap::error(TrapKind::DivisionByZero));
                     }
                     r!(a) = (r!(b) as i64).wrapping_rem(d) as u64;
                 }
@@ -458,7 +458,7 @@ impl<'p> Vm<'p> {
                         Some(&x) => r!(a) = x as u64,
                         None => {
                             let n = bytes.len();
-                            fail!(crate::error::index_error(i, n));
+                            fail!(crate::trap::index_error(i, n));
                         }
                     }
                 }
@@ -512,7 +512,6 @@ impl<'p> Vm<'p> {
                     let o = obj!(b);
                     if self.heap.aux(o) != v as u32 {
                         fail!(ops::variant_error(
-                            prog,
                             f.reg_types[b as usize],
                             v as u32,
                             self.heap.aux(o)

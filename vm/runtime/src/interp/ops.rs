@@ -3,10 +3,10 @@
 //! failing conversions and lookups.
 
 use super::Vm;
-use crate::error::{internal, Trap};
 use crate::heap::Heap;
-use crate::print::{float_to_string, format_value, Sink};
+use crate::print::{format_value, Sink};
 use crate::program::{FuncInfo, Program, NO_METHOD};
+use crate::trap::{internal, Trap, TrapKind};
 use lang_bytecode::TypeId;
 
 /// `int(x)`: truncates toward zero; NaN and values outside the int range
@@ -16,13 +16,10 @@ pub fn float_to_int(x: f64) -> Result<i64, Trap> {
     // -2^63) truncates to a valid int.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;
     if x.is_nan() {
-        return Err(Trap::error("cannot convert nan to int"));
+        return Err(Trap::error(TrapKind::NanToInt));
     }
     if !(-LIMIT..LIMIT).contains(&x) {
-        return Err(Trap::error(format!(
-            "cannot convert {} to int: out of range",
-            float_to_string(x)
-        )));
+        return Err(Trap::error(TrapKind::FloatToIntOutOfRange { value: x }));
     }
     Ok(x as i64)
 }
@@ -61,26 +58,18 @@ pub fn key_error(heap: &Heap, prog: &Program, key: u64, key_ty: TypeId) -> Trap 
     } else {
         format_value(heap, prog, key, key_ty, &mut text);
     }
-    Trap::Error(format!("key not found: {}", String::from_utf8_lossy(&text)))
+    Trap::error(TrapKind::KeyNotFound {
+        key: String::from_utf8_lossy(&text).into(),
+    })
 }
 
 /// The error of reading the payload of the wrong enum variant.
-pub fn variant_error(prog: &Program, enum_ty: TypeId, want: u32, found: u32) -> Trap {
-    let name = |v: u32| -> String {
-        if let crate::program::TypeInfo::Enum(e) = prog.ty(enum_ty) {
-            if let Some(def) = prog.module.enums.get(*e as usize) {
-                if let Some(var) = def.variants.get(v as usize) {
-                    return format!("{}::{}", def.name, var.name);
-                }
-            }
-        }
-        format!("variant {v}")
-    };
-    Trap::Error(format!(
-        "wrong enum variant: expected {}, found {}",
-        name(want),
-        name(found)
-    ))
+pub fn variant_error(enum_ty: TypeId, expected: u32, found: u32) -> Trap {
+    Trap::error(TrapKind::WrongVariant {
+        enum_ty,
+        expected,
+        found,
+    })
 }
 
 impl Vm<'_> {
@@ -95,7 +84,7 @@ impl Vm<'_> {
         };
         crate::print::print_value(&self.heap, self.prog, v, t, &mut out);
         if out.interrupted {
-            return Err(Trap::error("interrupted"));
+            return Err(Trap::error(TrapKind::Interrupted));
         }
         if newline {
             self.out.write(b"\n");

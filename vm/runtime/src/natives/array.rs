@@ -2,10 +2,10 @@
 //! sort sort_by join len push`.
 
 use super::Args;
-use crate::error::{internal, Trap};
 use crate::interp::Vm;
 use crate::objects::array;
 use crate::program::TypeInfo;
+use crate::trap::{internal, Trap, TrapKind};
 use lang_bytecode::Native;
 
 impl Vm<'_> {
@@ -32,7 +32,7 @@ impl Vm<'_> {
             Native::ArrPop => {
                 let n = array::len(&self.heap, a);
                 if n == 0 {
-                    return Err(Trap::error("pop from an empty array"));
+                    return Err(Trap::error(TrapKind::PopEmpty));
                 }
                 let v = array::remove(&mut self.heap, a, n as i64 - 1)?;
                 self.set_result(c, v);
@@ -62,9 +62,11 @@ impl Vm<'_> {
                 let (from, to) = (self.arg_int(c, 1), self.arg_int(c, 2));
                 let n = array::len(&self.heap, a);
                 if from < 0 || to < from || to as u64 > n as u64 {
-                    return Err(Trap::error(format!(
-                        "slice range {from}..{to} out of bounds for length {n}"
-                    )));
+                    return Err(Trap::error(TrapKind::SliceOutOfBounds {
+                        from,
+                        to,
+                        len: n as u64,
+                    }));
                 }
                 let (from, len) = (from as usize, (to - from) as usize);
                 let out = array::new(&mut self.heap, elem_ref, len, len)?;

@@ -2,8 +2,8 @@
 //! `assert`, `clock`.
 
 use super::Args;
-use crate::error::{internal, Trap};
 use crate::interp::Vm;
+use crate::trap::{internal, Trap, TrapKind};
 use lang_bytecode::Native;
 
 impl Vm<'_> {
@@ -32,14 +32,13 @@ impl Vm<'_> {
                     i32::try_from(code).unwrap_or(if code < 0 { i32::MIN } else { i32::MAX });
                 Err(Trap::Exit(code))
             }
-            Native::Panic => Err(Trap::Error(self.arg_string(c, 0))),
+            Native::Panic => Err(Trap::error(TrapKind::Panic(self.arg_string(c, 0).into()))),
             Native::Assert => {
                 if self.arg(c, 0) != 0 {
                     Ok(())
                 } else {
-                    Err(Trap::Error(format!(
-                        "assertion failed: {}",
-                        self.arg_string(c, 1)
+                    Err(Trap::error(TrapKind::AssertionFailed(
+                        self.arg_string(c, 1).into(),
                     )))
                 }
             }

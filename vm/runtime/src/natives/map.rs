@@ -1,10 +1,10 @@
 //! Map natives: `len get has remove keys values`.
 
 use super::Args;
-use crate::error::{internal, Trap};
 use crate::interp::Vm;
 use crate::objects::{array, map};
 use crate::program::TypeInfo;
+use crate::trap::{internal, Trap};
 use lang_bytecode::Native;
 
 impl Vm<'_> {

@@ -9,9 +9,9 @@ mod map;
 mod math;
 mod str;
 
-use crate::error::Trap;
 use crate::interp::Vm;
 use crate::program::TypeInfo;
+use crate::trap::Trap;
 use lang_bytecode::{Native, TypeId};
 
 /// Where a native call's operands are: `R[b..]` of the frame at `base`
@@ -46,7 +46,7 @@ impl Vm<'_> {
     #[inline]
     pub(crate) fn arg_obj(&self, c: &Args, i: usize) -> Result<u64, Trap> {
         match self.arg(c, i) {
-            0 => Err(crate::error::nil_error()),
+            0 => Err(crate::trap::nil_error()),
             o => Ok(o),
         }
     }

@@ -3,10 +3,10 @@
 //! stays valid UTF-8.
 
 use super::Args;
-use crate::error::{index_error, internal, Trap};
 use crate::heap::OutOfMemory;
 use crate::interp::Vm;
 use crate::objects::array;
+use crate::trap::{index_error, internal, Trap, TrapKind};
 use lang_bytecode::Native;
 
 /// Byte index of the first occurrence of `needle` in `hay`.
@@ -99,15 +99,18 @@ impl Vm<'_> {
                 let s = self.heap.str_bytes(self.arg(c, 0));
                 let n = s.len();
                 if a < 0 || b < a || b as u64 > n as u64 {
-                    return Err(Trap::error(format!(
-                        "substring range {a}..{b} out of bounds for length {n}"
-                    )));
+                    return Err(Trap::error(TrapKind::SubstringOutOfBounds {
+                        from: a,
+                        to: b,
+                        len: n as u64,
+                    }));
                 }
                 let (a, b) = (a as usize, b as usize);
                 if !is_boundary(s, a) || !is_boundary(s, b) {
-                    return Err(Trap::error(format!(
-                        "substring range {a}..{b} is not on character boundaries"
-                    )));
+                    return Err(Trap::error(TrapKind::SubstringNotOnBoundary {
+                        from: a as u64,
+                        to: b as u64,
+                    }));
                 }
                 let piece = s[a..b].to_vec();
                 return self.result_str(c, &piece);
@@ -142,7 +145,7 @@ impl Vm<'_> {
             Native::Split => {
                 let (s, sep) = (self.arg_string(c, 0), self.arg_string(c, 1));
                 if sep.is_empty() {
-                    return Err(Trap::error("split with an empty separator"));
+                    return Err(Trap::error(TrapKind::SplitEmptySeparator));
                 }
                 let pieces: Vec<&str> = s.split(sep.as_str()).collect();
                 return self.result_str_array(c, &pieces);

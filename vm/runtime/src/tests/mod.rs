@@ -12,6 +12,7 @@ mod gc;
 mod objects;
 mod print_size;
 mod printing;
+mod traps;
 
 use crate::{run_with_io, RunOutcome, RuntimeError, VmOptions};
 use lang_bytecode::types::{BOOL, FLOAT, INT, STR};

@@ -2,6 +2,8 @@
 //! interpreter whose objects live in an MMTk heap.
 //!
 //! - `heap`: the MMTk binding, object layout, roots and write barrier.
+//! - `state`: the program's state (program, heap and roots); `host`: its
+//!   host environment (stdin, stdout, clock, arguments), kept apart.
 //! - `program`: the module turned into run-time tables.
 //! - `interp`: the interpreter loop, frames and calls.
 //! - `objects`: arrays and maps; `natives`: the built-in functions.
@@ -38,13 +40,14 @@
 mod error;
 mod hash;
 pub mod heap;
+mod host;
 mod interp;
 mod natives;
 mod objects;
-mod output;
 mod print;
 mod program;
 mod session;
+mod state;
 mod trap;
 
 #[cfg(test)]
@@ -52,17 +55,18 @@ mod tests;
 
 pub use error::{os_reason, RuntimeError, TraceFrame, INTERNAL_ERROR_EXIT};
 pub use heap::{GcPlan, GcStats, MAX_HEAP_BYTES};
-pub use output::StdoutFailure;
+pub use host::output::StdoutFailure;
 pub use session::Session;
 
 use heap::roots::{FrameRec, Roots};
 use heap::{Heap, HeapConfig};
+use host::Host;
 use interp::{Vm, MAX_FRAMES, VM_STACK_SLOTS};
 use lang_bytecode::Verified;
 use program::Program;
+use state::VmState;
 use std::io::{BufRead, Write};
 use std::sync::Mutex;
-use std::time::Instant;
 use trap::Trap;
 
 /// The heap limit when the caller gives none: 1 GiB. Big enough for real
@@ -142,21 +146,17 @@ pub fn run_with_io(
     let mut heap = Heap::new(&config, roots).map_err(RuntimeError::untraced)?;
     heap.set_gc_stress(opts.gc_stress);
     let mut vm = Vm {
-        prog: &prog,
-        heap,
-        out: output::Output::new(stdout),
-        input: stdin,
-        args: opts.args,
-        started: Instant::now(),
+        state: VmState { prog: &prog, heap },
+        host: Host::new(stdout, stdin, opts.args),
         native_depth: 0,
     };
     let result = start(&mut vm);
-    vm.out.flush();
-    *LAST_STATS.lock().unwrap_or_else(|e| e.into_inner()) = Some(vm.heap.stats());
+    vm.host.out.flush();
+    *LAST_STATS.lock().unwrap_or_else(|e| e.into_inner()) = Some(vm.state.heap.stats());
     // A runtime error is reported whatever happened to stdout; otherwise
     // a failed write outranks the exit code, which came from a program
     // whose output went missing.
-    match (result, vm.out.failure().cloned()) {
+    match (result, vm.host.out.failure().cloned()) {
         (Ok(()) | Err(Trap::Exit(_) | Trap::Stdout), Some(failure)) => {
             Ok(RunOutcome::Stdout(failure))
         }
@@ -170,7 +170,7 @@ pub fn run_with_io(
 /// Makes the string constants, then runs the entry function.
 fn start(vm: &mut Vm<'_>) -> Result<(), Trap> {
     make_string_constants(vm, 0)?;
-    call_entry(vm, vm.prog.module.entry)
+    call_entry(vm, vm.state.prog.module.entry)
 }
 
 /// Points the root set at `prog`'s register maps, globals and constants.
@@ -207,10 +207,11 @@ fn attach_program(roots: &mut Roots, prog: &Program) {
 
 /// Allocates the string objects of the constants from index `from` on.
 fn make_string_constants(vm: &mut Vm<'_>, from: usize) -> Result<(), Trap> {
-    for (i, k) in vm.prog.module.consts.iter().enumerate().skip(from) {
+    let state = &mut vm.state;
+    for (i, k) in state.prog.module.consts.iter().enumerate().skip(from) {
         if let lang_bytecode::Const::Str(s) = k {
-            let o = vm.heap.alloc_str(s.as_bytes())?;
-            vm.heap.roots.consts[i] = o;
+            let o = state.heap.alloc_str(s.as_bytes())?;
+            state.heap.roots.consts[i] = o;
         }
     }
     Ok(())
@@ -218,7 +219,7 @@ fn make_string_constants(vm: &mut Vm<'_>, from: usize) -> Result<(), Trap> {
 
 /// Runs function `entry` (no parameters, no result) on an empty VM stack.
 fn call_entry(vm: &mut Vm<'_>, entry: lang_bytecode::FuncId) -> Result<(), Trap> {
-    let Some(f) = vm.prog.funcs.get(entry as usize) else {
+    let Some(f) = vm.state.prog.funcs.get(entry as usize) else {
         return Err(trap::internal(format!(
             "entry function {entry} does not exist"
         )));
@@ -226,11 +227,11 @@ fn call_entry(vm: &mut Vm<'_>, entry: lang_bytecode::FuncId) -> Result<(), Trap>
     let nregs = f.nregs;
     // A REPL reuses the stack: clear the frame so no stale slot is taken
     // for a reference by the collector.
-    match vm.heap.roots.stack.get_mut(..nregs) {
+    match vm.state.heap.roots.stack.get_mut(..nregs) {
         Some(regs) => regs.fill(0),
         None => return Err(interp::overflow()),
     }
-    vm.heap.roots.frames.push(FrameRec {
+    vm.state.heap.roots.frames.push(FrameRec {
         func: entry,
         ..FrameRec::default()
     });

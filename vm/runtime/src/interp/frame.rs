@@ -36,11 +36,11 @@ impl<'p> Vm<'p> {
         dest: u16,
         closure: u64,
     ) -> Result<&'p FuncInfo, Trap> {
-        let prog: &'p Program = self.prog;
+        let prog: &'p Program = self.state.prog;
         let Some(cf) = prog.funcs.get(callee as usize) else {
             return Err(internal(format!("call of unknown function {callee}")));
         };
-        let roots = &mut *self.heap.roots;
+        let roots = &mut *self.state.heap.roots;
         let len = roots.stack.len();
         let end = new_base + cf.nregs;
         if end > len || arg_at + nargs > len || roots.frames.len() >= MAX_FRAMES {
@@ -83,9 +83,15 @@ impl<'p> Vm<'p> {
 
     /// The first free stack slot above the innermost frame.
     pub(crate) fn stack_top(&self) -> usize {
-        match self.heap.roots.frames.last() {
+        match self.state.heap.roots.frames.last() {
             Some(f) => {
-                f.base as usize + self.prog.funcs.get(f.func as usize).map_or(0, |x| x.nregs)
+                f.base as usize
+                    + self
+                        .state
+                        .prog
+                        .funcs
+                        .get(f.func as usize)
+                        .map_or(0, |x| x.nregs)
             }
             None => 0,
         }
@@ -103,16 +109,16 @@ impl<'p> Vm<'p> {
                 max: MAX_NATIVE_NESTING as u64,
             }));
         }
-        let fid = self.heap.aux(clo);
+        let fid = self.state.heap.aux(clo);
         let base = self.stack_top();
-        let roots = &mut *self.heap.roots;
+        let roots = &mut *self.state.heap.roots;
         if base + args.len() > roots.stack.len() {
             return Err(overflow());
         }
         roots.stack[base..base + args.len()].copy_from_slice(args);
         self.push_frame(fid, base, base, args.len(), 0, clo)?;
         self.native_depth += 1;
-        let depth = self.heap.roots.frames.len() - 1;
+        let depth = self.state.heap.roots.frames.len() - 1;
         let r = self.execute(depth);
         self.native_depth -= 1;
         r
@@ -120,16 +126,17 @@ impl<'p> Vm<'p> {
 
     /// The stack trace of the current frames, innermost first.
     pub(crate) fn trace(&self) -> Vec<TraceFrame> {
-        let file = &self.prog.module.source_name;
-        let frames = &self.heap.roots.frames;
+        let file = &self.state.prog.module.source_name;
+        let frames = &self.state.heap.roots.frames;
         let entry = |fr: &FrameRec| TraceFrame {
             function: self
+                .state
                 .prog
                 .funcs
                 .get(fr.func as usize)
                 .map_or_else(|| "?".to_string(), |f| f.name.clone()),
             file: file.clone(),
-            line: self.prog.line(fr.func, fr.pc),
+            line: self.state.prog.line(fr.func, fr.pc),
         };
         let n = frames.len();
         if n <= TRACE_INNER + TRACE_OUTER + 1 {

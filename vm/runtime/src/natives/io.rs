@@ -12,18 +12,18 @@ impl Vm<'_> {
             Native::ReadLine => {
                 // The prompt the program printed must be visible before the
                 // program waits for its answer.
-                self.out.flush();
-                if self.out.is_broken() {
+                self.host.out.flush();
+                if self.host.out.is_broken() {
                     return Err(Trap::Stdout);
                 }
-                let line = crate::output::read_line(&mut *self.input);
+                let line = crate::host::output::read_line(&mut *self.host.input);
                 self.result_str(c, line.as_bytes())
             }
             Native::Args => {
-                let args = std::mem::take(&mut self.args);
+                let args = std::mem::take(&mut self.host.args);
                 let pieces: Vec<&str> = args.iter().map(String::as_str).collect();
                 let r = self.result_str_array(c, &pieces);
-                self.args = args;
+                self.host.args = args;
                 r
             }
             Native::Exit => {
@@ -43,7 +43,7 @@ impl Vm<'_> {
                 }
             }
             Native::Clock => {
-                let t = self.started.elapsed().as_secs_f64();
+                let t = self.host.started.elapsed().as_secs_f64();
                 self.set_result(c, t.to_bits());
                 Ok(())
             }

@@ -9,6 +9,7 @@ mod basics;
 mod errors;
 mod frames;
 mod gc;
+mod host_split;
 mod objects;
 mod print_size;
 mod printing;

@@ -4,7 +4,7 @@
 //! within the heap limit and fail with `out of memory` past it.
 
 use super::*;
-use crate::output::tests::Closed;
+use crate::host::output::tests::Closed;
 use crate::RunOutcome;
 use lang_bytecode::{Field, StructDef, Type};
 

@@ -133,14 +133,14 @@ fn run(file: &Path, args: Vec<String>, gc: &cli::GcArgs, color: bool) -> Result<
         gc_threads: gc.threads,
         gc_stress: gc.stress,
     };
-    let result = lang_vm::run(module, opts);
+    let report = lang_vm::run(module, opts);
     // The statistics come after everything the program printed, and after
     // its runtime error if it failed.
-    let stats = match lang_vm::last_gc_stats() {
+    let stats = match report.gc_stats {
         Some(s) if gc.stats => s.to_string(),
         _ => String::new(),
     };
-    match result {
+    match report.result {
         Ok(lang_vm::RunOutcome::Exit(code)) => {
             let _ = std::io::stdout().flush();
             eprint!("{stats}");

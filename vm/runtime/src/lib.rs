@@ -97,15 +97,6 @@ pub fn prestart_heap(plan: GcPlan, threads: Option<usize>) -> Result<(), String>
     heap::prestart(plan, threads)
 }
 
-/// The collector statistics of the last run that ended in this process.
-static LAST_STATS: Mutex<Option<GcStats>> = Mutex::new(None);
-
-/// The collector statistics of the last `run`/`run_with_io` to finish
-/// (however it ended), for `lang run --gc-stats`.
-pub fn last_gc_stats() -> Option<GcStats> {
-    LAST_STATS.lock().unwrap_or_else(|e| e.into_inner()).clone()
-}
-
 /// How a program ended without a runtime error.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RunOutcome {
@@ -116,8 +107,18 @@ pub enum RunOutcome {
     Stdout(StdoutFailure),
 }
 
+/// How a run ended, with what its collector did.
+#[derive(Clone, Debug)]
+pub struct RunReport {
+    /// The program's end, or its runtime error.
+    pub result: Result<RunOutcome, RuntimeError>,
+    /// The collector statistics of the run however it ended (for `lang run
+    /// --gc-stats`); `None` when the heap could not be started.
+    pub gc_stats: Option<GcStats>,
+}
+
 /// Runs a verified module with stdin and stdout.
-pub fn run(module: Verified, opts: VmOptions) -> Result<RunOutcome, RuntimeError> {
+pub fn run(module: Verified, opts: VmOptions) -> RunReport {
     let stdout: Box<dyn Write> = Box::new(std::io::stdout().lock());
     let stdin: Box<dyn BufRead> = Box::new(std::io::stdin().lock());
     run_with_io(module, opts, stdout, stdin)
@@ -132,7 +133,7 @@ pub fn run_with_io(
     opts: VmOptions,
     stdout: Box<dyn Write>,
     stdin: Box<dyn BufRead>,
-) -> Result<RunOutcome, RuntimeError> {
+) -> RunReport {
     let _one_at_a_time = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let prog = Program::load(module);
 
@@ -143,7 +144,15 @@ pub fn run_with_io(
         max_bytes: opts.heap_max.unwrap_or(DEFAULT_HEAP_BYTES),
         threads: opts.gc_threads,
     };
-    let mut heap = Heap::new(&config, roots).map_err(RuntimeError::untraced)?;
+    let mut heap = match Heap::new(&config, roots) {
+        Ok(heap) => heap,
+        Err(message) => {
+            return RunReport {
+                result: Err(RuntimeError::untraced(message)),
+                gc_stats: None,
+            }
+        }
+    };
     heap.set_gc_stress(opts.gc_stress);
     let mut vm = Vm {
         state: VmState { prog: &prog, heap },
@@ -152,19 +161,18 @@ pub fn run_with_io(
     };
     let result = start(&mut vm);
     vm.host.out.flush();
-    *LAST_STATS.lock().unwrap_or_else(|e| e.into_inner()) = Some(vm.state.heap.stats());
+    let gc_stats = Some(vm.state.heap.stats());
     // A runtime error is reported whatever happened to stdout; otherwise
     // a failed write outranks the exit code, which came from a program
     // whose output went missing.
-    match (result, vm.host.out.failure().cloned()) {
+    let result = match (result, vm.host.out.failure().cloned()) {
         (Ok(()) | Err(Trap::Exit(_) | Trap::Stdout), Some(failure)) => {
             Ok(RunOutcome::Stdout(failure))
         }
-        (result, _) => {
-            let code = Trap::outcome(result, &prog, || vm.trace())?;
-            Ok(RunOutcome::Exit(code.unwrap_or(0)))
-        }
-    }
+        (result, _) => Trap::outcome(result, &prog, || vm.trace())
+            .map(|code| RunOutcome::Exit(code.unwrap_or(0))),
+    };
+    RunReport { result, gc_stats }
 }
 
 /// Makes the string constants, then runs the entry function.

@@ -156,7 +156,7 @@ pub fn run_full(
 ) -> (Result<RunOutcome, RuntimeError>, String) {
     let out = Capture::default();
     let stdin = Box::new(std::io::Cursor::new(input.as_bytes().to_vec()));
-    let r = run_with_io(verified(m), opts, Box::new(out.clone()), stdin);
+    let r = run_with_io(verified(m), opts, Box::new(out.clone()), stdin).result;
     (r, out.text())
 }
 

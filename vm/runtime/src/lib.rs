@@ -37,6 +37,7 @@
 //! error (`RuntimeError::internal`, exit code `INTERNAL_ERROR_EXIT`), never
 //! a runtime error of the program or a silent default.
 
+pub mod abi;
 mod error;
 mod hash;
 pub mod heap;

@@ -154,17 +154,17 @@ fn run(
             compiler: Some(lang_jit::factory()),
         },
     };
-    let result = lang_vm::run(module, opts);
+    let report = lang_vm::run(module, opts);
     // The statistics come after everything the program printed, and after
     // its runtime error if it failed.
-    let mut stats = match lang_vm::last_gc_stats() {
+    let mut stats = match report.gc_stats {
         Some(s) if gc.stats => s.to_string(),
         _ => String::new(),
     };
-    if let (Some(s), true) = (lang_vm::last_jit_stats(), jit_stats) {
+    if let (Some(s), true) = (report.jit_stats, jit_stats) {
         stats.push_str(&s.to_string());
     }
-    match result {
+    match report.result {
         Ok(lang_vm::RunOutcome::Exit(code)) => {
             let _ = std::io::stdout().flush();
             eprint!("{stats}");

@@ -76,7 +76,7 @@ fn reg_offset(r: u16) -> i32 {
 
 /// The byte offset of body slot `i` of an object.
 pub(crate) fn slot_offset(i: u32) -> i32 {
-    abi::HEADER_BYTES + 8 * i as i32
+    abi::slot_offset(i as usize) as i32
 }
 
 impl Emit<'_, '_> {
@@ -228,7 +228,7 @@ impl Emit<'_, '_> {
     pub fn slot_address(&mut self, o: Value, i: Value) -> Value {
         let scaled = self.b.ins().ishl_imm_u(i, 3);
         let at = self.b.ins().iadd(o, scaled);
-        self.b.ins().iadd_imm_s(at, abi::HEADER_BYTES as i64)
+        self.b.ins().iadd_imm_s(at, abi::OBJECT_HEADER_BYTES as i64)
     }
 
     /// The write barrier after storing reference `v` at `slot` of object

@@ -340,7 +340,7 @@ fn instruction(
             e.st(a, zero);
             e.b.ins().brif(s, has, &NO_ARGS, done, &NO_ARGS);
             e.b.switch_to_block(has);
-            let n = e.load_at(s, slot_offset(abi::STR_LEN_SLOT as u32));
+            let n = e.load_at(s, abi::STR_LEN_OFFSET as i32);
             e.st(a, n);
             e.b.ins().jump(done, &NO_ARGS);
             e.b.switch_to_block(done);
@@ -488,7 +488,7 @@ fn instruction(
             let s = e.ld(b);
             e.guard_not_nil(s);
             let i = e.ld(b + 1);
-            let len = e.load_at(s, slot_offset(abi::STR_LEN_SLOT as u32));
+            let len = e.load_at(s, abi::STR_LEN_OFFSET as i32);
             let ok = e.b.ins().icmp(IntCC::UnsignedLessThan, i, len);
             e.guard(ok);
             let at = e.b.ins().iadd(s, i);
@@ -496,7 +496,7 @@ fn instruction(
                 types::I64,
                 ir::MemFlagsData::trusted(),
                 at,
-                slot_offset(abi::STR_LEN_SLOT as u32 + 1),
+                abi::STR_BYTES_OFFSET as i32,
             );
             e.st(a, byte);
         }
@@ -514,7 +514,7 @@ fn instruction(
         }
 
         Instr::GetCapture { a, i } => {
-            let clo = e.load_at(e.frame, abi::FRAME_CLOSURE);
+            let clo = e.load_at(e.frame, abi::FRAME_CLOSURE_OFFSET as i32);
             e.guard_not_nil(clo);
             let v = e.load_at(clo, slot_offset(i as u32));
             e.st(a, v);
@@ -572,13 +572,14 @@ fn instruction(
             let i = e.ld(b);
             let buf = checked_element(e, arr, i);
             let v = e.ld(c);
-            let slot = e.b.ins().iadd_imm_s(i, abi::BUFFER_FIRST_SLOT as i64);
+            // Body slot 0 of a buffer is its capacity; element i is slot i + 1.
+            let slot = e.b.ins().iadd_imm_s(i, 1);
             e.store_slot(buf, slot, v, is_ref(req, c));
         }
         Instr::ArrLen { a, b } => {
             let arr = e.ld(b);
             e.guard_not_nil(arr);
-            let n = e.load_at(arr, slot_offset(abi::ARRAY_LEN_SLOT as u32));
+            let n = e.load_at(arr, abi::ARRAY_LEN_OFFSET as i32);
             e.st(a, n);
         }
 
@@ -631,23 +632,23 @@ fn checked_division(e: &mut Emit<'_, '_>, x: Value, d: Value, is_div: bool) -> V
 fn aux_word(e: &mut Emit<'_, '_>, o: Value) -> Value {
     e.b
         .ins()
-        .uload32(ir::MemFlagsData::trusted(), o, abi::HEADER_AUX)
+        .uload32(ir::MemFlagsData::trusted(), o, abi::OBJECT_AUX_OFFSET as i32)
 }
 
 /// Checks that array `arr` is not nil and `i` is inside it (taking the slow
 /// path otherwise); gives its element buffer.
 fn checked_element(e: &mut Emit<'_, '_>, arr: Value, i: Value) -> Value {
     e.guard_not_nil(arr);
-    let len = e.load_at(arr, slot_offset(abi::ARRAY_LEN_SLOT as u32));
+    let len = e.load_at(arr, abi::ARRAY_LEN_OFFSET as i32);
     // One unsigned comparison covers i < 0 too.
     let ok = e.b.ins().icmp(IntCC::UnsignedLessThan, i, len);
     e.guard(ok);
-    e.load_at(arr, slot_offset(abi::ARRAY_BUF_SLOT as u32))
+    e.load_at(arr, abi::ARRAY_BUFFER_OFFSET as i32)
 }
 
 /// Element `i` of element buffer `buf`.
 fn element(e: &mut Emit<'_, '_>, buf: Value, i: Value) -> Value {
     let scaled = e.b.ins().ishl_imm_u(i, 3);
     let at = e.b.ins().iadd(buf, scaled);
-    e.load_at(at, slot_offset(abi::BUFFER_FIRST_SLOT as u32))
+    e.load_at(at, abi::BUFFER_ELEMENTS_OFFSET as i32)
 }

@@ -1,5 +1,5 @@
-//! Runtime errors as the CLI prints them, and the internal `Trap` that
-//! unwinds the interpreter.
+//! Runtime errors as the CLI prints them: the message and the stack trace.
+//! (`trap` holds what unwinds the interpreter before it becomes one.)
 //!
 //! Two kinds of failure are kept apart. A runtime error is the program's
 //! doing (nil, bounds, division by zero) and exits 70. An internal error is
@@ -8,7 +8,6 @@
 //! program's fault, so it says so, asks to be reported and exits with its
 //! own code, `INTERNAL_ERROR_EXIT`.
 
-use crate::heap::OutOfMemory;
 use std::fmt;
 
 /// One line of a stack trace.
@@ -74,22 +73,6 @@ impl fmt::Display for RuntimeError {
 
 impl std::error::Error for RuntimeError {}
 
-/// Why the interpreter stops before the program ends normally.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Trap {
-    /// A runtime error with this message; the trace is taken from the frames,
-    /// which stay in place while the trap propagates.
-    Error(String),
-    /// An internal error: a state the verifier rules out, described by the
-    /// message (see the module documentation).
-    Internal(String),
-    /// `exit(code)`.
-    Exit(i32),
-    /// Writing the program's output failed (`Output::failure` says how):
-    /// the run ends at the print that found it.
-    Stdout,
-}
-
 /// The OS reason of an I/O error without Rust's "(os error N)" suffix.
 pub fn os_reason(e: &std::io::Error) -> String {
     let text = e.to_string();
@@ -99,45 +82,8 @@ pub fn os_reason(e: &std::io::Error) -> String {
     }
 }
 
-impl Trap {
-    pub fn error(msg: impl Into<String>) -> Trap {
-        Trap::Error(msg.into())
-    }
-
-    /// How a run or a REPL input ended, for the embedder: `Ok(None)` for the
-    /// end of the code, `Ok(Some(n))` for `exit(n)`, else the error with the
-    /// trace `trace` takes from the frames still in place.
-    pub fn outcome(
-        result: Result<(), Trap>,
-        trace: impl FnOnce() -> Vec<TraceFrame>,
-    ) -> Result<Option<i32>, RuntimeError> {
-        let (message, internal) = match result {
-            Ok(()) => return Ok(None),
-            Err(Trap::Exit(code)) => return Ok(Some(code)),
-            Err(Trap::Error(message)) => (message, false),
-            Err(Trap::Internal(message)) => (message, true),
-            // The embedder asks `Output::failure` first; a failed print
-            // that left no failure behind is a bug.
-            Err(Trap::Stdout) => ("the output failed without a recorded reason".into(), true),
-        };
-        Err(RuntimeError {
-            message,
-            trace: trace(),
-            internal,
-        })
-    }
-}
-
 /// What an internal error's message ends with.
 const REPORT: &str = "(a state the bytecode verifier rules out); please report this bug";
-
-/// The trap of a state the verifier rules out, met anyway; `what` says
-/// which. Cold: verified code never takes it.
-#[cold]
-#[inline(never)]
-pub fn internal(what: impl Into<String>) -> Trap {
-    Trap::Internal(what.into())
-}
 
 /// Ends the process on a state the verifier rules out, where nothing can
 /// unwind: inside the collector (a header naming no shape) or deep in
@@ -149,20 +95,4 @@ pub fn internal_exit(what: fmt::Arguments<'_>) -> ! {
     let _ = std::io::stdout().flush();
     eprintln!("internal error: {what} {REPORT}");
     std::process::exit(INTERNAL_ERROR_EXIT)
-}
-
-impl From<OutOfMemory> for Trap {
-    fn from(_: OutOfMemory) -> Trap {
-        Trap::Error("out of memory".to_string())
-    }
-}
-
-/// The message of an index out of bounds.
-pub fn index_error(index: i64, len: usize) -> Trap {
-    Trap::Error(format!("index {index} out of bounds for length {len}"))
-}
-
-/// The message of using nil as an object.
-pub fn nil_error() -> Trap {
-    Trap::Error("nil dereference".to_string())
 }

@@ -2,10 +2,13 @@
 //! interpreter whose objects live in an MMTk heap.
 //!
 //! - `heap`: the MMTk binding, object layout, roots and write barrier.
+//! - `state`: the program's state (program, heap and roots); `host`: its
+//!   host environment (stdin, stdout, clock, arguments), kept apart.
 //! - `program`: the module turned into run-time tables.
 //! - `interp`: the interpreter loop, frames and calls.
 //! - `objects`: arrays and maps; `natives`: the built-in functions.
-//! - `print`: the printed form of values; `error`: runtime errors.
+//! - `print`: the printed form of values; `trap`: the kinds of runtime
+//!   error; `error`: runtime errors as reported, with their stack traces.
 //!
 //! One program runs at a time in a process (MMTk is process-wide); `run`
 //! serialises callers.
@@ -34,36 +37,40 @@
 //! error (`RuntimeError::internal`, exit code `INTERNAL_ERROR_EXIT`), never
 //! a runtime error of the program or a silent default.
 
-pub mod compiled;
+pub mod abi;
+mod compiled;
 mod error;
 mod hash;
 pub mod heap;
+mod host;
 mod interp;
 mod natives;
 mod objects;
-mod output;
 mod print;
 mod program;
 mod session;
+mod state;
+mod trap;
 
 #[cfg(test)]
 mod tests;
 
-pub use compiled::{abi, JitMode, JitOptions, JitStats};
+pub use compiled::{JitMode, JitOptions, JitStats};
 pub use error::{os_reason, RuntimeError, TraceFrame, INTERNAL_ERROR_EXIT};
 pub use heap::{GcPlan, GcStats, MAX_HEAP_BYTES};
-pub use output::StdoutFailure;
+pub use host::output::StdoutFailure;
 pub use session::Session;
 
-use error::Trap;
 use heap::roots::{FrameRec, Roots};
 use heap::{Heap, HeapConfig};
+use host::Host;
 use interp::{Vm, MAX_FRAMES, VM_STACK_SLOTS};
 use lang_bytecode::Verified;
 use program::Program;
+use state::VmState;
 use std::io::{BufRead, Write};
 use std::sync::Mutex;
-use std::time::Instant;
+use trap::Trap;
 
 /// The heap limit when the caller gives none: 1 GiB. Big enough for real
 /// workloads on the 24 GiB machines this runs on; the heap only grows toward
@@ -95,24 +102,6 @@ pub fn prestart_heap(plan: GcPlan, threads: Option<usize>) -> Result<(), String>
     heap::prestart(plan, threads)
 }
 
-/// The collector statistics of the last run that ended in this process.
-static LAST_STATS: Mutex<Option<GcStats>> = Mutex::new(None);
-
-/// The collector statistics of the last `run`/`run_with_io` to finish
-/// (however it ended), for `lang run --gc-stats`.
-pub fn last_gc_stats() -> Option<GcStats> {
-    LAST_STATS.lock().unwrap_or_else(|e| e.into_inner()).clone()
-}
-
-/// What the JIT did in the last run that ended in this process.
-static LAST_JIT_STATS: Mutex<Option<JitStats>> = Mutex::new(None);
-
-/// The JIT statistics of the last `run`/`run_with_io` to finish, for
-/// `lang run --jit-stats`.
-pub fn last_jit_stats() -> Option<JitStats> {
-    LAST_JIT_STATS.lock().unwrap_or_else(|e| e.into_inner()).clone()
-}
-
 /// How a program ended without a runtime error.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RunOutcome {
@@ -123,8 +112,21 @@ pub enum RunOutcome {
     Stdout(StdoutFailure),
 }
 
+/// How a run ended, with what its collector did.
+#[derive(Clone, Debug)]
+pub struct RunReport {
+    /// The program's end, or its runtime error.
+    pub result: Result<RunOutcome, RuntimeError>,
+    /// The collector statistics of the run however it ended (for `lang run
+    /// --gc-stats`); `None` when the heap could not be started.
+    pub gc_stats: Option<GcStats>,
+    /// What the JIT did (for `lang run --jit-stats`); `None` when the run
+    /// could not start.
+    pub jit_stats: Option<JitStats>,
+}
+
 /// Runs a verified module with stdin and stdout.
-pub fn run(module: Verified, opts: VmOptions) -> Result<RunOutcome, RuntimeError> {
+pub fn run(module: Verified, opts: VmOptions) -> RunReport {
     let stdout: Box<dyn Write> = Box::new(std::io::stdout().lock());
     let stdin: Box<dyn BufRead> = Box::new(std::io::stdin().lock());
     run_with_io(module, opts, stdout, stdin)
@@ -139,7 +141,7 @@ pub fn run_with_io(
     opts: VmOptions,
     stdout: Box<dyn Write>,
     stdin: Box<dyn BufRead>,
-) -> Result<RunOutcome, RuntimeError> {
+) -> RunReport {
     let _one_at_a_time = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let prog = Program::load(module);
 
@@ -150,45 +152,61 @@ pub fn run_with_io(
         max_bytes: opts.heap_max.unwrap_or(DEFAULT_HEAP_BYTES),
         threads: opts.gc_threads,
     };
-    let mut tiers =
-        compiled::Tiers::new(&opts.jit, prog.funcs.len()).map_err(RuntimeError::untraced)?;
-    let mut heap = Heap::new(&config, roots).map_err(RuntimeError::untraced)?;
+    let mut tiers = match compiled::Tiers::new(&opts.jit, prog.funcs.len()) {
+        Ok(tiers) => tiers,
+        Err(message) => {
+            return RunReport {
+                result: Err(RuntimeError::untraced(message)),
+                gc_stats: None,
+                jit_stats: None,
+            }
+        }
+    };
+    let mut heap = match Heap::new(&config, roots) {
+        Ok(heap) => heap,
+        Err(message) => {
+            return RunReport {
+                result: Err(RuntimeError::untraced(message)),
+                gc_stats: None,
+                jit_stats: None,
+            }
+        }
+    };
     heap.set_gc_stress(opts.gc_stress);
     tiers.ctx.log_table = heap.log_table();
     tiers.ctx.globals = heap.roots.globals.as_mut_ptr();
     tiers.ctx.consts = heap.roots.consts.as_ptr();
     let mut vm = Vm {
-        prog: &prog,
-        heap,
-        out: output::Output::new(stdout),
-        input: stdin,
-        args: opts.args,
-        started: Instant::now(),
+        state: VmState { prog: &prog, heap },
+        host: Host::new(stdout, stdin, opts.args),
         native_depth: 0,
         tiers,
     };
     let result = start(&mut vm);
-    vm.out.flush();
-    *LAST_STATS.lock().unwrap_or_else(|e| e.into_inner()) = Some(vm.heap.stats());
-    *LAST_JIT_STATS.lock().unwrap_or_else(|e| e.into_inner()) = Some(vm.tiers.stats.clone());
+    vm.host.out.flush();
+    let gc_stats = Some(vm.state.heap.stats());
+    let jit_stats = Some(vm.tiers.stats.clone());
     // A runtime error is reported whatever happened to stdout; otherwise
     // a failed write outranks the exit code, which came from a program
     // whose output went missing.
-    match (result, vm.out.failure().cloned()) {
+    let result = match (result, vm.host.out.failure().cloned()) {
         (Ok(()) | Err(Trap::Exit(_) | Trap::Stdout), Some(failure)) => {
             Ok(RunOutcome::Stdout(failure))
         }
-        (result, _) => {
-            let code = Trap::outcome(result, || vm.trace())?;
-            Ok(RunOutcome::Exit(code.unwrap_or(0)))
-        }
+        (result, _) => Trap::outcome(result, &prog, || vm.trace())
+            .map(|code| RunOutcome::Exit(code.unwrap_or(0))),
+    };
+    RunReport {
+        result,
+        gc_stats,
+        jit_stats,
     }
 }
 
 /// Makes the string constants, then runs the entry function.
 fn start(vm: &mut Vm<'_>) -> Result<(), Trap> {
     make_string_constants(vm, 0)?;
-    call_entry(vm, vm.prog.module.entry)
+    call_entry(vm, vm.state.prog.module.entry)
 }
 
 /// Points the root set at `prog`'s register maps, globals and constants.
@@ -225,10 +243,11 @@ fn attach_program(roots: &mut Roots, prog: &Program) {
 
 /// Allocates the string objects of the constants from index `from` on.
 fn make_string_constants(vm: &mut Vm<'_>, from: usize) -> Result<(), Trap> {
-    for (i, k) in vm.prog.module.consts.iter().enumerate().skip(from) {
+    let state = &mut vm.state;
+    for (i, k) in state.prog.module.consts.iter().enumerate().skip(from) {
         if let lang_bytecode::Const::Str(s) = k {
-            let o = vm.heap.alloc_str(s.as_bytes())?;
-            vm.heap.roots.consts[i] = o;
+            let o = state.heap.alloc_str(s.as_bytes())?;
+            state.heap.roots.consts[i] = o;
         }
     }
     Ok(())
@@ -236,19 +255,19 @@ fn make_string_constants(vm: &mut Vm<'_>, from: usize) -> Result<(), Trap> {
 
 /// Runs function `entry` (no parameters, no result) on an empty VM stack.
 fn call_entry(vm: &mut Vm<'_>, entry: lang_bytecode::FuncId) -> Result<(), Trap> {
-    let Some(f) = vm.prog.funcs.get(entry as usize) else {
-        return Err(error::internal(format!(
+    let Some(f) = vm.state.prog.funcs.get(entry as usize) else {
+        return Err(trap::internal(format!(
             "entry function {entry} does not exist"
         )));
     };
     let nregs = f.nregs;
     // A REPL reuses the stack: clear the frame so no stale slot is taken
     // for a reference by the collector.
-    match vm.heap.roots.stack.get_mut(..nregs) {
+    match vm.state.heap.roots.stack.get_mut(..nregs) {
         Some(regs) => regs.fill(0),
         None => return Err(interp::overflow()),
     }
-    vm.heap.roots.frames.push(FrameRec {
+    vm.state.heap.roots.frames.push(FrameRec {
         func: entry,
         ..FrameRec::default()
     });

@@ -8,12 +8,13 @@
 //! the VM stack and leaves every global as the failed input left it, so the
 //! session stays usable.
 
-use crate::error::Trap;
 use crate::heap::roots::Roots;
 use crate::heap::{Heap, HeapConfig};
+use crate::host::Host;
 use crate::interp::{Vm, MAX_FRAMES, VM_STACK_SLOTS};
-use crate::output::Output;
 use crate::program::Program;
+use crate::state::VmState;
+use crate::trap::Trap;
 use crate::{
     attach_program, call_entry, make_string_constants, RuntimeError, VmOptions, DEFAULT_HEAP_BYTES,
     RUN_LOCK,
@@ -21,7 +22,6 @@ use crate::{
 use lang_bytecode::{FuncId, Verified};
 use std::io::{BufRead, Write};
 use std::sync::MutexGuard;
-use std::time::Instant;
 
 /// The most bytes of a value's printed form the REPL shows after an
 /// expression: a screenful or two of text is all anyone reads, and a value
@@ -29,11 +29,12 @@ use std::time::Instant;
 /// prints the whole form.
 pub const MAX_SHOWN_BYTES: usize = 64 * 1024;
 
-/// The parts of a `Vm` that outlive one input.
+/// The parts of a `Vm` that outlive one input: the heap with its roots
+/// (the program's state, but for the program, which each input reloads)
+/// and the host environment.
 struct Parts {
     heap: Heap,
-    out: Output,
-    input: Box<dyn BufRead>,
+    host: Host,
 }
 
 /// A VM that runs one input after another against shared state.
@@ -42,8 +43,6 @@ pub struct Session {
     _one_at_a_time: MutexGuard<'static, ()>,
     parts: Option<Parts>,
     prog: Option<Program>,
-    args: Vec<String>,
-    started: Instant,
 }
 
 impl Session {
@@ -65,12 +64,9 @@ impl Session {
             _one_at_a_time: lock,
             parts: Some(Parts {
                 heap,
-                out: Output::new(stdout),
-                input: stdin,
+                host: Host::new(stdout, stdin, opts.args),
             }),
             prog: None,
-            args: opts.args,
-            started: Instant::now(),
         })
     }
 
@@ -86,24 +82,23 @@ impl Session {
         let prog = self.prog.insert(Program::load(module));
         attach_program(&mut parts.heap.roots, prog);
         let mut vm = Vm {
-            prog,
-            heap: parts.heap,
-            out: parts.out,
-            input: parts.input,
-            args: self.args.clone(),
-            started: self.started,
+            state: VmState {
+                prog,
+                heap: parts.heap,
+            },
+            host: parts.host,
             native_depth: 0,
             tiers: crate::compiled::Tiers::off(),
         };
         let result =
             make_string_constants(&mut vm, known_consts).and_then(|()| call_entry(&mut vm, entry));
-        vm.out.flush();
+        vm.host.out.flush();
         let outcome = match result {
             // The REPL's stdout failed: the input ends like a runtime
             // error, and the session goes on (its own output may work
             // again, e.g. once a full disk has room).
             Err(Trap::Stdout) => Err(RuntimeError {
-                message: match vm.out.failure() {
+                message: match vm.host.out.failure() {
                     Some(crate::StdoutFailure::Failed(why)) => {
                         format!("cannot write to stdout: {why}")
                     }
@@ -112,15 +107,14 @@ impl Session {
                 trace: vm.trace(),
                 internal: false,
             }),
-            other => Trap::outcome(other, || vm.trace()),
+            other => Trap::outcome(other, prog, || vm.trace()),
         };
-        vm.out.clear_failure();
-        vm.heap.roots.frames.clear();
-        vm.heap.roots.scratch.clear();
+        vm.host.out.clear_failure();
+        vm.state.heap.roots.frames.clear();
+        vm.state.heap.roots.scratch.clear();
         self.parts = Some(Parts {
-            heap: vm.heap,
-            out: vm.out,
-            input: vm.input,
+            heap: vm.state.heap,
+            host: vm.host,
         });
         outcome
     }

@@ -7,8 +7,8 @@
 //! Compiled code calls helpers only from the innermost frame, so the frame
 //! a helper works on is always the last frame record.
 
-use super::abi::{Helpers, JitCtx, STATUS_RETURNED, STATUS_TRAPPED};
-use crate::error::Trap;
+use crate::abi::{Helpers, JitCtx, STATUS_RETURNED, STATUS_TRAPPED};
+use crate::trap::{Trap, TrapKind};
 use crate::interp::{Vm, INTERRUPT};
 use std::sync::atomic::Ordering;
 
@@ -65,13 +65,13 @@ extern "C" fn jit_interrupt(ctx: *mut JitCtx, pc: u64) -> u64 {
     let vm = unsafe { vm_of(ctx) };
     INTERRUPT.store(false, Ordering::Relaxed);
     vm.set_pc(pc as usize);
-    status(vm, Err(Trap::error("interrupted")))
+    status(vm, Err(Trap::error(TrapKind::Interrupted)))
 }
 
 extern "C" fn jit_barrier(ctx: *mut JitCtx, object: u64, slot: u64, value: u64) {
     // SAFETY: as for `jit_call`.
     let vm = unsafe { vm_of(ctx) };
-    vm.heap.barrier_slow(object, slot, value);
+    vm.state.heap.barrier_slow(object, slot, value);
 }
 
 extern "C" fn jit_str_cmp(a: u64, b: u64) -> i64 {

@@ -7,7 +7,7 @@
 //! interpreter (and is counted in the statistics): compiled code is an
 //! optimisation, never a requirement.
 
-use super::abi::{CompileRequest, Compiler, CompilerFactory, Helpers, JitCtx};
+use crate::abi::{CompileRequest, Compiler, CompilerFactory, Helpers, JitCtx};
 use crate::program::Program;
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -115,7 +115,7 @@ pub(crate) struct Tiers {
     /// argument for the whole run).
     pub ctx: Box<JitCtx>,
     /// The failure a helper recorded for compiled code to unwind with.
-    pub pending: Option<crate::error::Trap>,
+    pub pending: Option<crate::trap::Trap>,
     pub stats: JitStats,
     helpers: Helpers,
 }

@@ -12,10 +12,11 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 
 /// One activation record. The registers live on the VM stack at
 /// `base..base + nregs`; this record says whose they are.
-/// `#[repr(C)]`: compiled code reads and writes it at the offsets that
-/// `compiled::abi` states.
-#[repr(C)]
+///
+/// `#[repr(C)]`: compiled code reads and writes frame records in place, at
+/// the offsets `abi` states (and its tests check against this layout).
 #[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
 pub struct FrameRec {
     /// The function running in this frame.
     pub func: u32,

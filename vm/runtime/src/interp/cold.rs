@@ -11,9 +11,9 @@
 //! into the language and failures see where the frame is.
 
 use super::Vm;
-use crate::error::{internal, nil_error, Trap};
 use crate::objects::{array, map};
 use crate::program::{FuncInfo, TypeInfo};
+use crate::trap::{internal, nil_error, Trap, TrapKind};
 use lang_bytecode::{Native, TypeId};
 use std::cmp::Ordering;
 
@@ -22,13 +22,14 @@ impl<'p> Vm<'p> {
     /// not hot enough for the check to matter, and the verifier keeps it
     /// from ever failing.
     pub(super) fn reg(&mut self, base: usize, x: impl Into<usize>) -> &mut u64 {
-        &mut self.heap.roots.stack[base + x.into()]
+        &mut self.state.heap.roots.stack[base + x.into()]
     }
 
     /// `tostr`: R[a] := the printed form of R[b], of type `t`.
     #[inline(never)]
     pub(super) fn op_to_str(&mut self, base: usize, a: u16, b: u16, t: TypeId) -> Result<(), Trap> {
-        let s = crate::print::to_heap_str(&mut self.heap, self.prog, base + b as usize, t)?;
+        let s =
+            crate::print::to_heap_str(&mut self.state.heap, self.state.prog, base + b as usize, t)?;
         *self.reg(base, a) = s;
         Ok(())
     }
@@ -57,7 +58,10 @@ impl<'p> Vm<'p> {
     #[inline(never)]
     pub(super) fn op_str_cmp(&mut self, base: usize, b: u16, c: u16) -> Ordering {
         let (x, y) = (*self.reg(base, b), *self.reg(base, c));
-        self.heap.str_bytes(x).cmp(self.heap.str_bytes(y))
+        self.state
+            .heap
+            .str_bytes(x)
+            .cmp(self.state.heap.str_bytes(y))
     }
 
     /// `call.n` of a native without an inline fast path.
@@ -72,7 +76,7 @@ impl<'p> Vm<'p> {
         let Some(nat) = Native::from_id(native) else {
             return Err(internal(format!("unknown native {native}")));
         };
-        let func = self.heap.roots.frames.last().map_or(0, |fr| fr.func);
+        let func = self.state.heap.roots.frames.last().map_or(0, |fr| fr.func);
         self.call_native(nat, &crate::natives::Args { base, a, b, func })
     }
 
@@ -88,11 +92,12 @@ impl<'p> Vm<'p> {
         b: u16,
         n: u16,
     ) -> Result<(), Trap> {
-        let prog = self.prog;
+        let prog = self.state.prog;
         let Some(cf) = prog.funcs.get(callee as usize) else {
             return Err(internal(format!("closure of unknown function {callee}")));
         };
         let clo = self
+            .state
             .heap
             .alloc_fixed(cf.closure_shape, callee, cf.ncaptures)?;
         let n = n.min(u16::try_from(cf.ncaptures).unwrap_or(u16::MAX));
@@ -110,10 +115,10 @@ impl<'p> Vm<'p> {
         a: u16,
         b: u16,
     ) -> Result<(), Trap> {
-        let TypeInfo::Cell { shape, .. } = *self.prog.ty(f.reg_types[a as usize]) else {
+        let TypeInfo::Cell { shape, .. } = *self.state.prog.ty(f.reg_types[a as usize]) else {
             return Err(internal("cell.new into a register that is not a cell"));
         };
-        let cell = self.heap.alloc_fixed(shape, 0, 1)?;
+        let cell = self.state.heap.alloc_fixed(shape, 0, 1)?;
         // R[b] has the cell's inner type (the verifier checked), so its
         // register type decides the barrier.
         self.fill_slots(cell, f, base, b, 1);
@@ -132,11 +137,11 @@ impl<'p> Vm<'p> {
         b: u16,
         n: u16,
     ) -> Result<(), Trap> {
-        let TypeInfo::Struct(s) = *self.prog.ty(t) else {
+        let TypeInfo::Struct(s) = *self.state.prog.ty(t) else {
             return Err(internal("new.st of a type that is not a struct"));
         };
-        let shape = self.prog.struct_shapes[s as usize];
-        let o = self.heap.alloc_fixed(shape, s, n as usize)?;
+        let shape = self.state.prog.struct_shapes[s as usize];
+        let o = self.state.heap.alloc_fixed(shape, s, n as usize)?;
         self.fill_slots(o, f, base, b, n);
         *self.reg(base, a) = o;
         Ok(())
@@ -156,7 +161,7 @@ impl<'p> Vm<'p> {
         b: u16,
         n: u16,
     ) -> Result<(), Trap> {
-        let prog = self.prog;
+        let prog = self.state.prog;
         let TypeInfo::Enum(e) = *prog.ty(t) else {
             return Err(internal("new.en of a type that is not an enum"));
         };
@@ -167,7 +172,7 @@ impl<'p> Vm<'p> {
         else {
             return Err(internal("new.en of an unknown variant"));
         };
-        let o = self.heap.alloc_fixed(shape, v as u32, n as usize)?;
+        let o = self.state.heap.alloc_fixed(shape, v as u32, n as usize)?;
         self.fill_slots(o, f, base, b, n);
         *self.reg(base, a) = o;
         Ok(())
@@ -183,13 +188,13 @@ impl<'p> Vm<'p> {
         b: u16,
         n: u16,
     ) -> Result<(), Trap> {
-        let TypeInfo::Array { elem_ref, .. } = *self.prog.ty(t) else {
+        let TypeInfo::Array { elem_ref, .. } = *self.state.prog.ty(t) else {
             return Err(internal("new.arr of a type that is not an array"));
         };
-        let arr = array::new(&mut self.heap, elem_ref, n as usize, n as usize)?;
+        let arr = array::new(&mut self.state.heap, elem_ref, n as usize, n as usize)?;
         for i in 0..n as usize {
             let v = *self.reg(base, b as usize + i);
-            array::set(&mut self.heap, arr, i, v, elem_ref);
+            array::set(&mut self.state.heap, arr, i, v, elem_ref);
         }
         *self.reg(base, a) = arr;
         Ok(())
@@ -205,19 +210,19 @@ impl<'p> Vm<'p> {
         b: u16,
         c: u16,
     ) -> Result<(), Trap> {
-        let TypeInfo::Array { elem_ref, .. } = *self.prog.ty(t) else {
+        let TypeInfo::Array { elem_ref, .. } = *self.state.prog.ty(t) else {
             return Err(internal("new.fill of a type that is not an array"));
         };
         let count = *self.reg(base, c) as i64;
         if count < 0 {
-            return Err(Trap::error(format!("negative array length: {count}")));
+            return Err(Trap::error(TrapKind::NegativeArrayLength { count }));
         }
         let count = usize::try_from(count).unwrap_or(usize::MAX);
-        let arr = array::new(&mut self.heap, elem_ref, count, count)?;
+        let arr = array::new(&mut self.state.heap, elem_ref, count, count)?;
         let v = *self.reg(base, b);
         if v != 0 {
             for i in 0..count {
-                array::set(&mut self.heap, arr, i, v, elem_ref);
+                array::set(&mut self.state.heap, arr, i, v, elem_ref);
             }
         }
         *self.reg(base, a) = arr;
@@ -238,13 +243,13 @@ impl<'p> Vm<'p> {
             return Err(nil_error());
         }
         let v = *self.reg(base, b);
-        array::push(&mut self.heap, arr, v, f.reg_is_ref[b as usize])
+        array::push(&mut self.state.heap, arr, v, f.reg_is_ref[b as usize])
     }
 
     /// `new.map`: R[a] := a new empty map.
     #[inline(never)]
     pub(super) fn op_new_map(&mut self, base: usize, a: u16) -> Result<(), Trap> {
-        *self.reg(base, a) = map::new(&mut self.heap)?;
+        *self.reg(base, a) = map::new(&mut self.state.heap)?;
         Ok(())
     }
 
@@ -262,10 +267,17 @@ impl<'p> Vm<'p> {
         if m == 0 {
             return Err(nil_error());
         }
-        let TypeInfo::Map { kind, val_ref, .. } = *self.prog.ty(f.reg_types[a as usize]) else {
+        let TypeInfo::Map { kind, val_ref, .. } = *self.state.prog.ty(f.reg_types[a as usize])
+        else {
             return Err(internal("mset on a register that is not a map"));
         };
         let (k, v) = (*self.reg(base, b), *self.reg(base, c));
-        map::insert(&mut self.heap, m, map::MapKind { key: kind, val_ref }, k, v)
+        map::insert(
+            &mut self.state.heap,
+            m,
+            map::MapKind { key: kind, val_ref },
+            k,
+            v,
+        )
     }
 }

@@ -3,9 +3,10 @@
 //! read off the frame records.
 
 use super::{Vm, MAX_FRAMES, MAX_NATIVE_NESTING};
-use crate::error::{internal, TraceFrame, Trap, ELIDED};
+use crate::error::{TraceFrame, ELIDED};
 use crate::heap::roots::FrameRec;
 use crate::program::{FuncInfo, Program};
+use crate::trap::{internal, Trap, TrapKind};
 
 /// A trace longer than this is shortened to its innermost and outermost
 /// frames: a stack overflow has a hundred thousand identical frames, and
@@ -15,7 +16,7 @@ const TRACE_OUTER: usize = 10;
 
 /// The message of a stack overflow.
 pub fn overflow() -> Trap {
-    Trap::error("stack overflow")
+    Trap::error(TrapKind::StackOverflow)
 }
 
 impl<'p> Vm<'p> {
@@ -35,11 +36,11 @@ impl<'p> Vm<'p> {
         dest: u16,
         closure: u64,
     ) -> Result<&'p FuncInfo, Trap> {
-        let prog: &'p Program = self.prog;
+        let prog: &'p Program = self.state.prog;
         let Some(cf) = prog.funcs.get(callee as usize) else {
             return Err(internal(format!("call of unknown function {callee}")));
         };
-        let roots = &mut *self.heap.roots;
+        let roots = &mut *self.state.heap.roots;
         let len = roots.stack.len();
         let end = new_base + cf.nregs;
         if end > len || arg_at + nargs > len || roots.frames.len() >= MAX_FRAMES {
@@ -82,9 +83,15 @@ impl<'p> Vm<'p> {
 
     /// The first free stack slot above the innermost frame.
     pub(crate) fn stack_top(&self) -> usize {
-        match self.heap.roots.frames.last() {
+        match self.state.heap.roots.frames.last() {
             Some(f) => {
-                f.base as usize + self.prog.funcs.get(f.func as usize).map_or(0, |x| x.nregs)
+                f.base as usize
+                    + self
+                        .state
+                        .prog
+                        .funcs
+                        .get(f.func as usize)
+                        .map_or(0, |x| x.nregs)
             }
             None => 0,
         }
@@ -95,16 +102,16 @@ impl<'p> Vm<'p> {
     /// the nesting is bounded so that it cannot overflow the Rust stack.
     pub(crate) fn call_closure(&mut self, clo: u64, args: &[u64]) -> Result<u64, Trap> {
         if clo == 0 {
-            return Err(crate::error::nil_error());
+            return Err(crate::trap::nil_error());
         }
         if self.native_depth >= MAX_NATIVE_NESTING {
-            return Err(Trap::error(format!(
-                "native calls nested too deeply (more than {MAX_NATIVE_NESTING} levels of sort_by)"
-            )));
+            return Err(Trap::error(TrapKind::NativeNesting {
+                max: MAX_NATIVE_NESTING as u64,
+            }));
         }
-        let fid = self.heap.aux(clo);
+        let fid = self.state.heap.aux(clo);
         let base = self.stack_top();
-        let roots = &mut *self.heap.roots;
+        let roots = &mut *self.state.heap.roots;
         if base + args.len() > roots.stack.len() {
             return Err(overflow());
         }
@@ -118,16 +125,17 @@ impl<'p> Vm<'p> {
 
     /// The stack trace of the current frames, innermost first.
     pub(crate) fn trace(&self) -> Vec<TraceFrame> {
-        let file = &self.prog.module.source_name;
-        let frames = &self.heap.roots.frames;
+        let file = &self.state.prog.module.source_name;
+        let frames = &self.state.heap.roots.frames;
         let entry = |fr: &FrameRec| TraceFrame {
             function: self
+                .state
                 .prog
                 .funcs
                 .get(fr.func as usize)
                 .map_or_else(|| "?".to_string(), |f| f.name.clone()),
             file: file.clone(),
-            line: self.prog.line(fr.func, fr.pc),
+            line: self.state.prog.line(fr.func, fr.pc),
         };
         let n = frames.len();
         if n <= TRACE_INNER + TRACE_OUTER + 1 {

@@ -18,15 +18,13 @@ mod frame;
 mod ops;
 mod step;
 
-use crate::error::{internal, nil_error, Trap};
-use crate::heap::Heap;
+use crate::host::Host;
 use crate::objects::{array, map};
-use crate::output::Output;
 use crate::program::{Program, TypeInfo};
+use crate::state::VmState;
+use crate::trap::{internal, nil_error, Trap, TrapKind};
 use lang_bytecode::{Instr, Native};
-use std::io::BufRead;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
 
 /// Set (by a Ctrl-C handler) to stop the running program at its next loop
 /// back-edge with the runtime error `interrupted`; cleared when it fires.
@@ -53,14 +51,13 @@ pub const MAX_FRAMES: usize = 1 << 17;
 /// (2 MiB for test threads) and are more than any real program nests.
 pub const MAX_NATIVE_NESTING: usize = 16;
 
-/// A running program.
+/// A running program: the interpreter over the program's state and its
+/// host environment, which are kept apart (see `state` and `host`).
 pub struct Vm<'p> {
-    pub prog: &'p Program,
-    pub heap: Heap,
-    pub out: Output,
-    pub input: Box<dyn BufRead>,
-    pub args: Vec<String>,
-    pub started: Instant,
+    /// The program's state (a snapshot's content).
+    pub state: VmState<'p>,
+    /// Stdin, stdout, clock and arguments.
+    pub host: Host,
     /// Current nesting of natives calling back into the interpreter.
     pub native_depth: usize,
     /// Compiled code: which functions have it, and the JIT of the run.
@@ -74,7 +71,7 @@ impl<'p> Vm<'p> {
     // The float branches test `!(a < b)` on purpose: it is taken on NaN.
     #[allow(clippy::neg_cmp_op_on_partial_ord)]
     pub fn execute(&mut self, stop: usize) -> Result<u64, Trap> {
-        let prog: &'p Program = self.prog;
+        let prog: &'p Program = self.state.prog;
         // The reciprocal of the last `divk.i`/`remk.i` divisor (see
         // `ops::reciprocal`); 0 is never a divisor.
         let mut recip: (i32, u64, u32) = (0, 0, 0);
@@ -82,8 +79,8 @@ impl<'p> Vm<'p> {
         // everywhere else the running frame is the innermost one, but a
         // native that called back into a failing closure leaves the
         // closure's frames above it for the trace.
-        let mut fi = self.heap.roots.frames.len() - 1;
-        let fr = self.heap.roots.frames[fi];
+        let mut fi = self.state.heap.roots.frames.len() - 1;
+        let fr = self.state.heap.roots.frames[fi];
         let mut f = &prog.funcs[fr.func as usize];
         let mut base = fr.base as usize;
         // The next instruction. A pointer rather than an index into
@@ -99,14 +96,14 @@ impl<'p> Vm<'p> {
         // Register 0 of the current frame. The VM stack is allocated once
         // and never resized, so this stays valid; `sync!` re-derives it
         // after anything that may have used the stack through `self`.
-        let mut regs: *mut u64 = self.heap.roots.stack.as_mut_ptr().wrapping_add(base);
+        let mut regs: *mut u64 = self.state.heap.roots.stack.as_mut_ptr().wrapping_add(base);
 
         // The record of the running frame: always the innermost one.
         macro_rules! cur {
             () => {
                 // SAFETY: a frame is running, so the list is not empty.
                 unsafe {
-                    let frames = &mut self.heap.roots.frames;
+                    let frames = &mut self.state.heap.roots.frames;
                     debug_assert!(!frames.is_empty(), "no running frame");
                     let last = frames.len() - 1;
                     frames.get_unchecked_mut(last)
@@ -131,7 +128,7 @@ impl<'p> Vm<'p> {
         // operation that used the stack through `self` (natives, allocation).
         macro_rules! sync {
             () => {
-                regs = self.heap.roots.stack.as_mut_ptr().wrapping_add(base)
+                regs = self.state.heap.roots.stack.as_mut_ptr().wrapping_add(base)
             };
         }
         // A float constant.
@@ -140,7 +137,7 @@ impl<'p> Vm<'p> {
                 // SAFETY: the verifier checked that `k` names a float
                 // constant, and the pool holds one slot per constant.
                 f64::from_bits({
-                    let consts = &self.heap.roots.consts;
+                    let consts = &self.state.heap.roots.consts;
                     debug_assert!(($k as usize) < consts.len(), "constant {} unknown", $k);
                     unsafe { *consts.get_unchecked($k as usize) }
                 })
@@ -150,7 +147,7 @@ impl<'p> Vm<'p> {
         macro_rules! fail {
             ($e:expr) => {{
                 let e: Trap = $e;
-                self.heap.roots.frames[fi].pc = (pc!() - 1) as u32;
+                self.state.heap.roots.frames[fi].pc = (pc!() - 1) as u32;
                 return Err(e);
             }};
         }
@@ -280,7 +277,7 @@ impl<'p> Vm<'p> {
                 let dest = unsafe { f.code.as_ptr().add($target as usize) };
                 if dest < ip && INTERRUPT.load(Ordering::Relaxed) {
                     INTERRUPT.store(false, Ordering::Relaxed);
-                    fail!(Trap::error("interrupted"));
+                    fail!(Trap::error(TrapKind::Interrupted));
                 }
                 ip = dest;
             }};
@@ -289,7 +286,7 @@ impl<'p> Vm<'p> {
         macro_rules! ret {
             ($v:expr, $has:expr) => {{
                 let v: u64 = $v;
-                let frames = &mut self.heap.roots.frames;
+                let frames = &mut self.state.heap.roots.frames;
                 let done = frames.pop().unwrap_or_default();
                 if frames.len() <= stop {
                     return Ok(v);
@@ -344,15 +341,15 @@ impl<'p> Vm<'p> {
                 // SAFETY: the verifier checked `k` against the pool's size.
                 Instr::LoadK { a, k } => {
                     debug_assert!(
-                        (k as usize) < self.heap.roots.consts.len(),
+                        (k as usize) < self.state.heap.roots.consts.len(),
                         "constant {k} unknown"
                     );
-                    r!(a) = unsafe { *self.heap.roots.consts.get_unchecked(k as usize) }
+                    r!(a) = unsafe { *self.state.heap.roots.consts.get_unchecked(k as usize) }
                 }
                 Instr::LoadBool { a, v } => r!(a) = (v != 0) as u64,
                 Instr::LoadNil { a } => r!(a) = 0,
-                Instr::GetGlobal { a, g } => r!(a) = self.heap.roots.globals[g as usize],
-                Instr::SetGlobal { g, b } => self.heap.roots.globals[g as usize] = r!(b),
+                Instr::GetGlobal { a, g } => r!(a) = self.state.heap.roots.globals[g as usize],
+                Instr::SetGlobal { g, b } => self.state.heap.roots.globals[g as usize] = r!(b),
 
                 Instr::AddI { a, b, c } => int_op!(a, b, c, wrapping_add),
                 Instr::SubI { a, b, c } => int_op!(a, b, c, wrapping_sub),
@@ -360,14 +357,14 @@ impl<'p> Vm<'p> {
                 Instr::DivI { a, b, c } => {
                     let d = r!(c) as i64;
                     if d == 0 {
-                        fail!(Trap::error("division by zero"));
+                        fail!(Trap::error(TrapKind::DivisionByZero));
                     }
                     r!(a) = (r!(b) as i64).wrapping_div(d) as u64;
                 }
                 Instr::RemI { a, b, c } => {
                     let d = r!(c) as i64;
                     if d == 0 {
-                        fail!(Trap::error("division by zero"));
+                        fail!(Trap::error(TrapKind::DivisionByZero));
                     }
                     r!(a) = (r!(b) as i64).wrapping_rem(d) as u64;
                 }
@@ -406,7 +403,7 @@ impl<'p> Vm<'p> {
                 Instr::FloatToInt { a, b } => {
                     r!(a) = tr!(ops::float_to_int(f64::from_bits(r!(b)))) as u64;
                 }
-                Instr::StrLen { a, b } => r!(a) = self.heap.str_len(r!(b)) as u64,
+                Instr::StrLen { a, b } => r!(a) = self.state.heap.str_len(r!(b)) as u64,
 
                 Instr::Jmp { target } => branch!(target),
                 Instr::JmpIf { a, target } => {
@@ -440,7 +437,7 @@ impl<'p> Vm<'p> {
                 Instr::CallClosure { a, c, b, n } => {
                     let clo = obj!(c);
                     cur!().pc = (pc!() - 1) as u32;
-                    let callee = self.heap.aux(clo);
+                    let callee = self.state.heap.aux(clo);
                     let nb = base + f.nregs;
                     let cf =
                         tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, clo));
@@ -469,19 +466,19 @@ impl<'p> Vm<'p> {
                         fail!(internal("map.get on a register that is not a map"));
                     };
                     let k = r!(b as usize + 1);
-                    r!(a) = match map::get(&self.heap, m, kind, k) {
+                    r!(a) = match map::get(&self.state.heap, m, kind, k) {
                         Some(v) => v,
                         None => r!(b as usize + 2),
                     };
                 }
                 Instr::CallNative { a, native, b, .. } if native == Native::StrByte as u16 => {
-                    let bytes = self.heap.str_bytes(r!(b));
+                    let bytes = self.state.heap.str_bytes(r!(b));
                     let i = r!(b as usize + 1) as i64;
                     match usize::try_from(i).ok().and_then(|i| bytes.get(i)) {
                         Some(&x) => r!(a) = x as u64,
                         None => {
                             let n = bytes.len();
-                            fail!(crate::error::index_error(i, n));
+                            fail!(crate::trap::index_error(i, n));
                         }
                     }
                 }
@@ -496,68 +493,67 @@ impl<'p> Vm<'p> {
                     if clo == 0 {
                         fail!(nil_error());
                     }
-                    r!(a) = self.heap.load(clo, i as usize);
+                    r!(a) = self.state.heap.load(clo, i as usize);
                 }
                 Instr::CellGet { a, b } => {
                     let cell = obj!(b);
-                    r!(a) = self.heap.load(cell, 0);
+                    r!(a) = self.state.heap.load(cell, 0);
                 }
                 Instr::CellSet { a, b } => {
                     let cell = obj!(a);
                     let v = r!(b);
                     if f.reg_is_ref[b as usize] {
-                        self.heap.store_ref(cell, 0, v);
+                        self.state.heap.store_ref(cell, 0, v);
                     } else {
-                        self.heap.store(cell, 0, v);
+                        self.state.heap.store(cell, 0, v);
                     }
                 }
 
                 Instr::GetField { a, b, i } => {
                     let o = obj!(b);
-                    r!(a) = self.heap.load(o, i as usize);
+                    r!(a) = self.state.heap.load(o, i as usize);
                 }
                 Instr::SetField { a, i, b } => {
                     let o = obj!(a);
                     let v = r!(b);
                     if f.reg_is_ref[b as usize] {
-                        self.heap.store_ref(o, i as usize, v);
+                        self.state.heap.store_ref(o, i as usize, v);
                     } else {
-                        self.heap.store(o, i as usize, v);
+                        self.state.heap.store(o, i as usize, v);
                     }
                 }
                 Instr::Upcast { a, b } => r!(a) = r!(b),
 
                 Instr::EnumTag { a, b } => {
                     let o = obj!(b);
-                    r!(a) = self.heap.aux(o) as u64;
+                    r!(a) = self.state.heap.aux(o) as u64;
                 }
                 Instr::GetPayload { a, b, v, i } => {
                     let o = obj!(b);
-                    if self.heap.aux(o) != v as u32 {
+                    if self.state.heap.aux(o) != v as u32 {
                         fail!(ops::variant_error(
-                            prog,
                             f.reg_types[b as usize],
                             v as u32,
-                            self.heap.aux(o)
+                            self.state.heap.aux(o)
                         ));
                     }
-                    r!(a) = self.heap.load(o, i as usize);
+                    r!(a) = self.state.heap.load(o, i as usize);
                 }
 
                 Instr::ArrGet { a, b, c } => {
                     let arr = obj!(b);
-                    let i = tr!(array::check_index(&self.heap, arr, r!(c) as i64));
-                    r!(a) = array::get(&self.heap, arr, i);
+                    let i = tr!(array::check_index(&self.state.heap, arr, r!(c) as i64));
+                    r!(a) = array::get(&self.state.heap, arr, i);
                 }
                 Instr::ArrSet { a, b, c } => {
                     let arr = obj!(a);
-                    let i = tr!(array::check_index(&self.heap, arr, r!(b) as i64));
+                    let i = tr!(array::check_index(&self.state.heap, arr, r!(b) as i64));
                     let v = r!(c);
-                    array::set(&mut self.heap, arr, i, v, f.reg_is_ref[c as usize]);
+                    array::set(&mut self.state.heap, arr, i, v, f.reg_is_ref[c as usize]);
                 }
                 Instr::ArrLen { a, b } => {
                     let arr = obj!(b);
-                    r!(a) = array::len(&self.heap, arr) as u64;
+                    r!(a) = array::len(&self.state.heap, arr) as u64;
                 }
 
                 Instr::MapGet { a, b, c } => {
@@ -569,9 +565,9 @@ impl<'p> Vm<'p> {
                         fail!(internal("mget on a register that is not a map"));
                     };
                     let k = r!(c);
-                    match map::get(&self.heap, m, kind, k) {
+                    match map::get(&self.state.heap, m, kind, k) {
                         Some(v) => r!(a) = v,
-                        None => fail!(ops::key_error(&self.heap, prog, k, key)),
+                        None => fail!(ops::key_error(&self.state.heap, prog, k, key)),
                     }
                 }
 

@@ -3,10 +3,10 @@
 //! failing conversions and lookups.
 
 use super::Vm;
-use crate::error::{internal, Trap};
 use crate::heap::Heap;
-use crate::print::{float_to_string, format_value, Sink};
+use crate::print::{format_value, Sink};
 use crate::program::{FuncInfo, Program, NO_METHOD};
+use crate::trap::{internal, Trap, TrapKind};
 use lang_bytecode::TypeId;
 
 /// `int(x)`: truncates toward zero; NaN and values outside the int range
@@ -16,13 +16,10 @@ pub fn float_to_int(x: f64) -> Result<i64, Trap> {
     // -2^63) truncates to a valid int.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;
     if x.is_nan() {
-        return Err(Trap::error("cannot convert nan to int"));
+        return Err(Trap::error(TrapKind::NanToInt));
     }
     if !(-LIMIT..LIMIT).contains(&x) {
-        return Err(Trap::error(format!(
-            "cannot convert {} to int: out of range",
-            float_to_string(x)
-        )));
+        return Err(Trap::error(TrapKind::FloatToIntOutOfRange { value: x }));
     }
     Ok(x as i64)
 }
@@ -61,26 +58,18 @@ pub fn key_error(heap: &Heap, prog: &Program, key: u64, key_ty: TypeId) -> Trap 
     } else {
         format_value(heap, prog, key, key_ty, &mut text);
     }
-    Trap::Error(format!("key not found: {}", String::from_utf8_lossy(&text)))
+    Trap::error(TrapKind::KeyNotFound {
+        key: String::from_utf8_lossy(&text).into(),
+    })
 }
 
 /// The error of reading the payload of the wrong enum variant.
-pub fn variant_error(prog: &Program, enum_ty: TypeId, want: u32, found: u32) -> Trap {
-    let name = |v: u32| -> String {
-        if let crate::program::TypeInfo::Enum(e) = prog.ty(enum_ty) {
-            if let Some(def) = prog.module.enums.get(*e as usize) {
-                if let Some(var) = def.variants.get(v as usize) {
-                    return format!("{}::{}", def.name, var.name);
-                }
-            }
-        }
-        format!("variant {v}")
-    };
-    Trap::Error(format!(
-        "wrong enum variant: expected {}, found {}",
-        name(want),
-        name(found)
-    ))
+pub fn variant_error(enum_ty: TypeId, expected: u32, found: u32) -> Trap {
+    Trap::error(TrapKind::WrongVariant {
+        enum_ty,
+        expected,
+        found,
+    })
 }
 
 impl Vm<'_> {
@@ -90,17 +79,17 @@ impl Vm<'_> {
     /// long form is being written.
     pub(crate) fn print_value(&mut self, v: u64, t: TypeId, newline: bool) -> Result<(), Trap> {
         let mut out = Streaming {
-            out: &mut self.out,
+            out: &mut self.host.out,
             interrupted: false,
         };
-        crate::print::print_value(&self.heap, self.prog, v, t, &mut out);
+        crate::print::print_value(&self.state.heap, self.state.prog, v, t, &mut out);
         if out.interrupted {
-            return Err(Trap::error("interrupted"));
+            return Err(Trap::error(TrapKind::Interrupted));
         }
         if newline {
-            self.out.write(b"\n");
+            self.host.out.write(b"\n");
         }
-        if self.out.is_broken() {
+        if self.host.out.is_broken() {
             return Err(Trap::Stdout);
         }
         Ok(())
@@ -109,13 +98,19 @@ impl Vm<'_> {
     /// A new string: the strings in stack slots `x` and `y` joined. The
     /// operands are re-read after the allocation, which may move them.
     pub(crate) fn concat(&mut self, x: usize, y: usize) -> Result<u64, Trap> {
-        let stack = &self.heap.roots.stack;
-        let (lx, ly) = (self.heap.str_len(stack[x]), self.heap.str_len(stack[y]));
+        let stack = &self.state.heap.roots.stack;
+        let (lx, ly) = (
+            self.state.heap.str_len(stack[x]),
+            self.state.heap.str_len(stack[y]),
+        );
         let len = lx.checked_add(ly).ok_or(crate::heap::OutOfMemory)?;
-        let s = self.heap.alloc_str_uninit(len)?;
-        let (sx, sy) = (self.heap.roots.stack[x], self.heap.roots.stack[y]);
-        self.heap.copy_str_into(sx, s, 0);
-        self.heap.copy_str_into(sy, s, lx);
+        let s = self.state.heap.alloc_str_uninit(len)?;
+        let (sx, sy) = (
+            self.state.heap.roots.stack[x],
+            self.state.heap.roots.stack[y],
+        );
+        self.state.heap.copy_str_into(sx, s, 0);
+        self.state.heap.copy_str_into(sy, s, lx);
         Ok(s)
     }
 
@@ -125,11 +120,11 @@ impl Vm<'_> {
     pub(crate) fn fill_slots(&mut self, o: u64, f: &FuncInfo, base: usize, b: u16, n: u16) {
         for i in 0..n as usize {
             let src = b as usize + i;
-            let v = self.heap.roots.stack[base + src];
+            let v = self.state.heap.roots.stack[base + src];
             if f.reg_is_ref[src] {
-                self.heap.store_ref(o, i, v);
+                self.state.heap.store_ref(o, i, v);
             } else {
-                self.heap.store(o, i, v);
+                self.state.heap.store(o, i, v);
             }
         }
     }
@@ -138,11 +133,11 @@ impl Vm<'_> {
     /// object `recv`: two vector lookups, no hashing.
     #[inline]
     pub(crate) fn dispatch(&self, t: TypeId, m: u16, recv: u64) -> Result<u32, Trap> {
-        let crate::program::TypeInfo::Trait(ti) = *self.prog.ty(t) else {
+        let crate::program::TypeInfo::Trait(ti) = *self.state.prog.ty(t) else {
             return Err(internal("call.t on a type that is not a trait"));
         };
-        let vt = &self.prog.vtables[ti as usize];
-        let s = self.heap.aux(recv) as usize;
+        let vt = &self.state.prog.vtables[ti as usize];
+        let s = self.state.heap.aux(recv) as usize;
         match vt.funcs.get(s * vt.methods + m as usize) {
             Some(&f) if f != NO_METHOD => Ok(f),
             _ => Err(internal("trait method not implemented for this struct")),
@@ -154,7 +149,7 @@ impl Vm<'_> {
 /// when the output is broken (nobody would read the rest) or an interrupt
 /// is pending (the printed form may be practically endless).
 struct Streaming<'a> {
-    out: &'a mut crate::output::Output,
+    out: &'a mut crate::host::output::Output,
     interrupted: bool,
 }
 

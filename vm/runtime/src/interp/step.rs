@@ -9,16 +9,16 @@
 //! interpreter's exact message and leaves the same frames for its trace.
 
 use super::{ops, Vm};
-use crate::compiled::abi::{STATUS_RETURNED_VALUE, STATUS_TRAPPED};
-use crate::error::{internal, nil_error, Trap};
+use crate::abi::{STATUS_RETURNED_VALUE, STATUS_TRAPPED};
+use crate::trap::{internal, nil_error, Trap, TrapKind};
 use crate::heap::roots::FrameRec;
 use crate::objects::{array, map};
 use crate::program::TypeInfo;
 use lang_bytecode::Instr;
 
-/// The signature of compiled code (see `compiled::abi`).
+/// The signature of compiled code (see `abi`).
 type Entry = unsafe extern "C" fn(
-    *mut crate::compiled::abi::JitCtx,
+    *mut crate::abi::JitCtx,
     *mut u64,
     *mut FrameRec,
 ) -> u64;
@@ -26,7 +26,7 @@ type Entry = unsafe extern "C" fn(
 impl<'p> Vm<'p> {
     /// Records `pc` as the innermost frame's current instruction.
     pub(crate) fn set_pc(&mut self, pc: usize) {
-        if let Some(fr) = self.heap.roots.frames.last_mut() {
+        if let Some(fr) = self.state.heap.roots.frames.last_mut() {
             fr.pc = pc as u32;
         }
     }
@@ -37,7 +37,7 @@ impl<'p> Vm<'p> {
         if !self.tiers.enabled {
             return None;
         }
-        self.tiers.entry(self.prog, f)
+        self.tiers.entry(self.state.prog, f)
     }
 
     /// Runs compiled code `code` for the innermost frame, which starts at
@@ -45,13 +45,13 @@ impl<'p> Vm<'p> {
     /// function's result (`None` for functions returning nothing); on a
     /// failure the frames stay in place for the trace.
     pub(crate) fn run_compiled(&mut self, code: *const u8, base: usize) -> Result<Option<u64>, Trap> {
-        let frames = &mut self.heap.roots.frames;
+        let frames = &mut self.state.heap.roots.frames;
         let Some(last) = frames.len().checked_sub(1) else {
             return Err(internal("compiled code entered without a frame"));
         };
         let frame: *mut FrameRec = frames.as_mut_ptr().wrapping_add(last);
-        let regs: *mut u64 = self.heap.roots.stack.as_mut_ptr().wrapping_add(base);
-        let ctx: *mut crate::compiled::abi::JitCtx = &mut *self.tiers.ctx;
+        let regs: *mut u64 = self.state.heap.roots.stack.as_mut_ptr().wrapping_add(base);
+        let ctx: *mut crate::abi::JitCtx = &mut *self.tiers.ctx;
         // SAFETY: the context is boxed and lives as long as the run; the VM
         // does not move while it runs, and nothing borrows it while the
         // compiled code (and the helpers it calls, through this pointer) run.
@@ -72,9 +72,9 @@ impl<'p> Vm<'p> {
                 .take()
                 .unwrap_or_else(|| internal("compiled code failed without a reason")));
         }
-        self.heap.roots.frames.pop();
+        self.state.heap.roots.frames.pop();
         Ok((status == STATUS_RETURNED_VALUE).then(|| {
-            self.heap.roots.stack.get(base).copied().unwrap_or(0)
+            self.state.heap.roots.stack.get(base).copied().unwrap_or(0)
         }))
     }
 
@@ -85,10 +85,10 @@ impl<'p> Vm<'p> {
         if let Some(code) = self.compiled_entry(callee) {
             return self.run_compiled(code, base);
         }
-        let depth = self.heap.roots.frames.len() - 1;
+        let depth = self.state.heap.roots.frames.len() - 1;
         let v = self.execute(depth)?;
         let returns = self
-            .prog
+            .state.prog
             .funcs
             .get(callee as usize)
             .is_some_and(|f| f.returns_value);
@@ -100,8 +100,8 @@ impl<'p> Vm<'p> {
     /// writes its result to the call's result register.
     pub(crate) fn call_from_compiled(&mut self, pc: usize) -> Result<(), Trap> {
         self.set_pc(pc);
-        let prog = self.prog;
-        let Some(&fr) = self.heap.roots.frames.last() else {
+        let prog = self.state.prog;
+        let Some(&fr) = self.state.heap.roots.frames.last() else {
             return Err(internal("call from compiled code without a frame"));
         };
         let Some(f) = prog.funcs.get(fr.func as usize) else {
@@ -115,7 +115,7 @@ impl<'p> Vm<'p> {
                 if clo == 0 {
                     return Err(nil_error());
                 }
-                (a, self.heap.aux(clo), b, n, clo)
+                (a, self.state.heap.aux(clo), b, n, clo)
             }
             Some(&Instr::CallTrait { a, t, m, b, n }) => {
                 let recv = *self.reg(base, b);
@@ -145,8 +145,8 @@ impl<'p> Vm<'p> {
     /// compiled code's own business and never come here.
     pub(crate) fn step(&mut self, pc: usize) -> Result<(), Trap> {
         self.set_pc(pc);
-        let prog = self.prog;
-        let Some(&fr) = self.heap.roots.frames.last() else {
+        let prog = self.state.prog;
+        let Some(&fr) = self.state.heap.roots.frames.last() else {
             return Err(internal("step without a frame"));
         };
         let Some(f) = prog.funcs.get(fr.func as usize) else {
@@ -170,7 +170,7 @@ impl<'p> Vm<'p> {
             Instr::DivI { a, b, c } | Instr::RemI { a, b, c } => {
                 let d = *self.reg(base, c) as i64;
                 if d == 0 {
-                    return Err(Trap::error("division by zero"));
+                    return Err(Trap::error(TrapKind::DivisionByZero));
                 }
                 let x = *self.reg(base, b) as i64;
                 *self.reg(base, a) = if matches!(ins, Instr::DivI { .. }) {
@@ -187,11 +187,11 @@ impl<'p> Vm<'p> {
                 if fr.closure == 0 {
                     return Err(nil_error());
                 }
-                *self.reg(base, a) = self.heap.load(fr.closure, i as usize);
+                *self.reg(base, a) = self.state.heap.load(fr.closure, i as usize);
             }
             Instr::CellGet { a, b } => {
                 let cell = obj!(b);
-                *self.reg(base, a) = self.heap.load(cell, 0);
+                *self.reg(base, a) = self.state.heap.load(cell, 0);
             }
             Instr::CellSet { a, b } => {
                 let cell = obj!(a);
@@ -200,7 +200,7 @@ impl<'p> Vm<'p> {
             }
             Instr::GetField { a, b, i } => {
                 let o = obj!(b);
-                *self.reg(base, a) = self.heap.load(o, i as usize);
+                *self.reg(base, a) = self.state.heap.load(o, i as usize);
             }
             Instr::SetField { a, i, b } => {
                 let o = obj!(a);
@@ -209,33 +209,33 @@ impl<'p> Vm<'p> {
             }
             Instr::EnumTag { a, b } => {
                 let o = obj!(b);
-                *self.reg(base, a) = self.heap.aux(o) as u64;
+                *self.reg(base, a) = self.state.heap.aux(o) as u64;
             }
             Instr::GetPayload { a, b, v, i } => {
                 let o = obj!(b);
-                let found = self.heap.aux(o);
+                let found = self.state.heap.aux(o);
                 if found != v as u32 {
                     let ty = f.reg_types[b as usize];
-                    return Err(ops::variant_error(prog, ty, v as u32, found));
+                    return Err(ops::variant_error(ty, v as u32, found));
                 }
-                *self.reg(base, a) = self.heap.load(o, i as usize);
+                *self.reg(base, a) = self.state.heap.load(o, i as usize);
             }
             Instr::ArrGet { a, b, c } => {
                 let arr = obj!(b);
                 let i = *self.reg(base, c) as i64;
-                let i = array::check_index(&self.heap, arr, i)?;
-                *self.reg(base, a) = array::get(&self.heap, arr, i);
+                let i = array::check_index(&self.state.heap, arr, i)?;
+                *self.reg(base, a) = array::get(&self.state.heap, arr, i);
             }
             Instr::ArrSet { a, b, c } => {
                 let arr = obj!(a);
                 let i = *self.reg(base, b) as i64;
-                let i = array::check_index(&self.heap, arr, i)?;
+                let i = array::check_index(&self.state.heap, arr, i)?;
                 let v = *self.reg(base, c);
-                array::set(&mut self.heap, arr, i, v, f.reg_is_ref[c as usize]);
+                array::set(&mut self.state.heap, arr, i, v, f.reg_is_ref[c as usize]);
             }
             Instr::ArrLen { a, b } => {
                 let arr = obj!(b);
-                *self.reg(base, a) = array::len(&self.heap, arr) as u64;
+                *self.reg(base, a) = array::len(&self.state.heap, arr) as u64;
             }
             Instr::MapGet { a, b, c } => {
                 let m = obj!(b);
@@ -245,9 +245,9 @@ impl<'p> Vm<'p> {
                     return Err(internal("mget on a register that is not a map"));
                 };
                 let k = *self.reg(base, c);
-                match map::get(&self.heap, m, kind, k) {
+                match map::get(&self.state.heap, m, kind, k) {
                     Some(v) => *self.reg(base, a) = v,
-                    None => return Err(ops::key_error(&self.heap, prog, k, key)),
+                    None => return Err(ops::key_error(&self.state.heap, prog, k, key)),
                 }
             }
             Instr::CallNative { a, native, b, .. } => self.op_native(base, a, native, b)?,
@@ -277,9 +277,9 @@ impl<'p> Vm<'p> {
     /// the write barrier when the register holds a reference.
     fn store_field(&mut self, f: &crate::program::FuncInfo, o: u64, i: usize, src: u16, v: u64) {
         if f.reg_is_ref[src as usize] {
-            self.heap.store_ref(o, i, v);
+            self.state.heap.store_ref(o, i, v);
         } else {
-            self.heap.store(o, i, v);
+            self.state.heap.store(o, i, v);
         }
     }
 }

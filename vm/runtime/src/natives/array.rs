@@ -2,17 +2,19 @@
 //! sort sort_by join len push`.
 
 use super::Args;
-use crate::error::{internal, Trap};
 use crate::interp::Vm;
 use crate::objects::array;
 use crate::program::TypeInfo;
+use crate::trap::{internal, Trap, TrapKind};
 use lang_bytecode::Native;
 
 impl Vm<'_> {
     /// The element type of array argument `i`: (is a reference, its info).
     fn elem_of(&self, c: &Args, i: usize) -> Result<(bool, TypeInfo), Trap> {
         match self.arg_info(c, i) {
-            TypeInfo::Array { elem, elem_ref } => Ok((*elem_ref, self.prog.ty(*elem).clone())),
+            TypeInfo::Array { elem, elem_ref } => {
+                Ok((*elem_ref, self.state.prog.ty(*elem).clone()))
+            }
             _ => Err(internal("array native on a value that is not an array")),
         }
     }
@@ -22,67 +24,69 @@ impl Vm<'_> {
         let (elem_ref, elem) = self.elem_of(c, 0)?;
         match nat {
             Native::ArrLen => {
-                let n = array::len(&self.heap, a);
+                let n = array::len(&self.state.heap, a);
                 self.set_result(c, n as u64);
             }
             Native::ArrPush => {
                 let v = self.arg(c, 1);
-                array::push(&mut self.heap, a, v, elem_ref)?;
+                array::push(&mut self.state.heap, a, v, elem_ref)?;
             }
             Native::ArrPop => {
-                let n = array::len(&self.heap, a);
+                let n = array::len(&self.state.heap, a);
                 if n == 0 {
-                    return Err(Trap::error("pop from an empty array"));
+                    return Err(Trap::error(TrapKind::PopEmpty));
                 }
-                let v = array::remove(&mut self.heap, a, n as i64 - 1)?;
+                let v = array::remove(&mut self.state.heap, a, n as i64 - 1)?;
                 self.set_result(c, v);
             }
             Native::ArrInsert => {
                 let (i, v) = (self.arg_int(c, 1), self.arg(c, 2));
-                array::insert(&mut self.heap, a, i, v, elem_ref)?;
+                array::insert(&mut self.state.heap, a, i, v, elem_ref)?;
             }
             Native::ArrRemove => {
                 let i = self.arg_int(c, 1);
-                let v = array::remove(&mut self.heap, a, i)?;
+                let v = array::remove(&mut self.state.heap, a, i)?;
                 self.set_result(c, v);
             }
-            Native::ArrClear => array::clear(&mut self.heap, a),
+            Native::ArrClear => array::clear(&mut self.state.heap, a),
             Native::ArrReverse => {
-                let n = array::len(&self.heap, a);
+                let n = array::len(&self.state.heap, a);
                 for i in 0..n / 2 {
                     let (x, y) = (
-                        array::get(&self.heap, a, i),
-                        array::get(&self.heap, a, n - 1 - i),
+                        array::get(&self.state.heap, a, i),
+                        array::get(&self.state.heap, a, n - 1 - i),
                     );
-                    array::set(&mut self.heap, a, i, y, elem_ref);
-                    array::set(&mut self.heap, a, n - 1 - i, x, elem_ref);
+                    array::set(&mut self.state.heap, a, i, y, elem_ref);
+                    array::set(&mut self.state.heap, a, n - 1 - i, x, elem_ref);
                 }
             }
             Native::ArrSlice => {
                 let (from, to) = (self.arg_int(c, 1), self.arg_int(c, 2));
-                let n = array::len(&self.heap, a);
+                let n = array::len(&self.state.heap, a);
                 if from < 0 || to < from || to as u64 > n as u64 {
-                    return Err(Trap::error(format!(
-                        "slice range {from}..{to} out of bounds for length {n}"
-                    )));
+                    return Err(Trap::error(TrapKind::SliceOutOfBounds {
+                        from,
+                        to,
+                        len: n as u64,
+                    }));
                 }
                 let (from, len) = (from as usize, (to - from) as usize);
-                let out = array::new(&mut self.heap, elem_ref, len, len)?;
+                let out = array::new(&mut self.state.heap, elem_ref, len, len)?;
                 if len > 0 {
                     let a = self.arg(c, 0);
                     let (src, dst) = (
-                        self.heap.load(a, array::BUF),
-                        self.heap.load(out, array::BUF),
+                        self.state.heap.load(a, array::BUF),
+                        self.state.heap.load(out, array::BUF),
                     );
-                    self.heap.copy_slots(src, 1 + from, dst, 1, len);
+                    self.state.heap.copy_slots(src, 1 + from, dst, 1, len);
                 }
                 self.set_result(c, out);
             }
             Native::ArrIndexOf | Native::ArrContains => {
                 let x = self.arg(c, 1);
-                let n = array::len(&self.heap, a);
-                let found =
-                    (0..n).find(|&i| self.values_equal(&elem, array::get(&self.heap, a, i), x));
+                let n = array::len(&self.state.heap, a);
+                let found = (0..n)
+                    .find(|&i| self.values_equal(&elem, array::get(&self.state.heap, a, i), x));
                 let v = match (nat, found) {
                     (Native::ArrContains, f) => f.is_some() as u64,
                     (_, Some(i)) => i as u64,
@@ -91,42 +95,47 @@ impl Vm<'_> {
                 self.set_result(c, v);
             }
             Native::ArrSort => {
-                let n = array::len(&self.heap, a);
-                let mut items: Vec<u64> = (0..n).map(|i| array::get(&self.heap, a, i)).collect();
+                let n = array::len(&self.state.heap, a);
+                let mut items: Vec<u64> =
+                    (0..n).map(|i| array::get(&self.state.heap, a, i)).collect();
                 match elem {
                     TypeInfo::Int => items.sort_unstable_by_key(|&v| v as i64),
                     TypeInfo::Float => {
                         items.sort_by(|x, y| f64::from_bits(*x).total_cmp(&f64::from_bits(*y)))
                     }
                     _ => {
-                        let h = &self.heap;
+                        let h = &self.state.heap;
                         items.sort_by(|x, y| h.str_bytes(*x).cmp(h.str_bytes(*y)));
                     }
                 }
                 for (i, v) in items.into_iter().enumerate() {
-                    array::set(&mut self.heap, a, i, v, elem_ref);
+                    array::set(&mut self.state.heap, a, i, v, elem_ref);
                 }
             }
             Native::ArrSortBy => self.sort_by(c, elem_ref)?,
             Native::ArrJoin => {
-                let n = array::len(&self.heap, a);
-                let sep = self.heap.str_len(self.arg(c, 1));
+                let n = array::len(&self.state.heap, a);
+                let sep = self.state.heap.str_len(self.arg(c, 1));
                 let mut total: usize = sep.saturating_mul(n.saturating_sub(1));
                 for i in 0..n {
-                    total = total.saturating_add(self.heap.str_len(array::get(&self.heap, a, i)));
+                    total = total.saturating_add(self.state.heap.str_len(array::get(
+                        &self.state.heap,
+                        a,
+                        i,
+                    )));
                 }
-                let s = self.heap.alloc_str_uninit(total)?;
+                let s = self.state.heap.alloc_str_uninit(total)?;
                 // The allocation may have moved the array and the strings.
                 let (a, sep_s) = (self.arg(c, 0), self.arg(c, 1));
                 let mut at = 0;
-                for i in 0..n.min(array::len(&self.heap, a)) {
+                for i in 0..n.min(array::len(&self.state.heap, a)) {
                     if i > 0 {
-                        self.heap.copy_str_into(sep_s, s, at);
+                        self.state.heap.copy_str_into(sep_s, s, at);
                         at += sep;
                     }
-                    let item = array::get(&self.heap, a, i);
-                    self.heap.copy_str_into(item, s, at);
-                    at += self.heap.str_len(item);
+                    let item = array::get(&self.state.heap, a, i);
+                    self.state.heap.copy_str_into(item, s, at);
+                    at += self.state.heap.str_len(item);
                 }
                 self.set_result(c, s);
             }
@@ -144,7 +153,7 @@ impl Vm<'_> {
     /// content, floats by IEEE equality, everything else by identity/bits.
     pub(crate) fn values_equal(&self, t: &TypeInfo, x: u64, y: u64) -> bool {
         match t {
-            TypeInfo::Str => x == y || self.heap.str_bytes(x) == self.heap.str_bytes(y),
+            TypeInfo::Str => x == y || self.state.heap.str_bytes(x) == self.state.heap.str_bytes(y),
             TypeInfo::Float => f64::from_bits(x) == f64::from_bits(y),
             TypeInfo::Bool => (x != 0) == (y != 0),
             _ => x == y,
@@ -159,29 +168,29 @@ impl Vm<'_> {
     fn sort_by(&mut self, c: &Args, elem_ref: bool) -> Result<(), Trap> {
         let a = self.arg_obj(c, 0)?;
         let less = self.arg_obj(c, 1)?;
-        let n = array::len(&self.heap, a);
+        let n = array::len(&self.state.heap, a);
         if n < 2 {
             return Ok(());
         }
-        let mark = self.heap.root_mark();
+        let mark = self.state.heap.root_mark();
         let r = self.sort_by_rooted(a, less, n, elem_ref);
-        self.heap.truncate_roots(mark);
+        self.state.heap.truncate_roots(mark);
         r
     }
 
     fn sort_by_rooted(&mut self, a: u64, less: u64, n: usize, elem_ref: bool) -> Result<(), Trap> {
-        let ai = self.heap.push_root(a);
-        let li = self.heap.push_root(less);
+        let ai = self.state.heap.push_root(a);
+        let li = self.state.heap.push_root(less);
         let aux = array::elem_aux(elem_ref);
-        let first = self.heap.alloc_buffer(n, aux)?;
-        let mut src = self.heap.push_root(first);
-        let second = self.heap.alloc_buffer(n, aux)?;
-        let mut dst = self.heap.push_root(second);
+        let first = self.state.heap.alloc_buffer(n, aux)?;
+        let mut src = self.state.heap.push_root(first);
+        let second = self.state.heap.alloc_buffer(n, aux)?;
+        let mut dst = self.state.heap.push_root(second);
         {
-            let a = self.heap.root(ai);
-            let from = self.heap.load(a, array::BUF);
-            let to = self.heap.root(src);
-            self.heap.copy_slots(from, 1, to, 1, n);
+            let a = self.state.heap.root(ai);
+            let from = self.state.heap.load(a, array::BUF);
+            let to = self.state.heap.root(src);
+            self.state.heap.copy_slots(from, 1, to, 1, n);
         }
         let mut width = 1;
         while width < n {
@@ -191,15 +200,18 @@ impl Vm<'_> {
                 let hi = (lo + 2 * width).min(n);
                 let (mut i, mut j, mut k) = (lo, mid, lo);
                 while i < mid && j < hi {
-                    let s = self.heap.root(src);
-                    let (x, y) = (self.heap.load(s, 1 + i), self.heap.load(s, 1 + j));
+                    let s = self.state.heap.root(src);
+                    let (x, y) = (
+                        self.state.heap.load(s, 1 + i),
+                        self.state.heap.load(s, 1 + j),
+                    );
                     // Stable: the right element goes first only if it is
                     // strictly less than the left one.
-                    let right_first = self.call_closure(self.heap.root(li), &[y, x])? != 0;
+                    let right_first = self.call_closure(self.state.heap.root(li), &[y, x])? != 0;
                     // The call may have collected: re-read everything.
-                    let (s, d) = (self.heap.root(src), self.heap.root(dst));
+                    let (s, d) = (self.state.heap.root(src), self.state.heap.root(dst));
                     let from = if right_first { j } else { i };
-                    self.heap.copy_slots(s, 1 + from, d, 1 + k, 1);
+                    self.state.heap.copy_slots(s, 1 + from, d, 1 + k, 1);
                     if right_first {
                         j += 1;
                     } else {
@@ -207,19 +219,24 @@ impl Vm<'_> {
                     }
                     k += 1;
                 }
-                let (s, d) = (self.heap.root(src), self.heap.root(dst));
-                self.heap.copy_slots(s, 1 + i, d, 1 + k, mid - i);
-                self.heap.copy_slots(s, 1 + j, d, 1 + k + (mid - i), hi - j);
+                let (s, d) = (self.state.heap.root(src), self.state.heap.root(dst));
+                self.state.heap.copy_slots(s, 1 + i, d, 1 + k, mid - i);
+                self.state
+                    .heap
+                    .copy_slots(s, 1 + j, d, 1 + k + (mid - i), hi - j);
                 lo = hi;
             }
             std::mem::swap(&mut src, &mut dst);
             width = width.saturating_mul(2);
         }
-        let a = self.heap.root(ai);
-        let keep = n.min(array::len(&self.heap, a));
+        let a = self.state.heap.root(ai);
+        let keep = n.min(array::len(&self.state.heap, a));
         if keep > 0 {
-            let (s, to) = (self.heap.root(src), self.heap.load(a, array::BUF));
-            self.heap.copy_slots(s, 1, to, 1, keep);
+            let (s, to) = (
+                self.state.heap.root(src),
+                self.state.heap.load(a, array::BUF),
+            );
+            self.state.heap.copy_slots(s, 1, to, 1, keep);
         }
         Ok(())
     }

@@ -2,8 +2,8 @@
 //! `assert`, `clock`.
 
 use super::Args;
-use crate::error::{internal, Trap};
 use crate::interp::Vm;
+use crate::trap::{internal, Trap, TrapKind};
 use lang_bytecode::Native;
 
 impl Vm<'_> {
@@ -12,18 +12,18 @@ impl Vm<'_> {
             Native::ReadLine => {
                 // The prompt the program printed must be visible before the
                 // program waits for its answer.
-                self.out.flush();
-                if self.out.is_broken() {
+                self.host.out.flush();
+                if self.host.out.is_broken() {
                     return Err(Trap::Stdout);
                 }
-                let line = crate::output::read_line(&mut *self.input);
+                let line = crate::host::output::read_line(&mut *self.host.input);
                 self.result_str(c, line.as_bytes())
             }
             Native::Args => {
-                let args = std::mem::take(&mut self.args);
+                let args = std::mem::take(&mut self.host.args);
                 let pieces: Vec<&str> = args.iter().map(String::as_str).collect();
                 let r = self.result_str_array(c, &pieces);
-                self.args = args;
+                self.host.args = args;
                 r
             }
             Native::Exit => {
@@ -32,19 +32,18 @@ impl Vm<'_> {
                     i32::try_from(code).unwrap_or(if code < 0 { i32::MIN } else { i32::MAX });
                 Err(Trap::Exit(code))
             }
-            Native::Panic => Err(Trap::Error(self.arg_string(c, 0))),
+            Native::Panic => Err(Trap::error(TrapKind::Panic(self.arg_string(c, 0).into()))),
             Native::Assert => {
                 if self.arg(c, 0) != 0 {
                     Ok(())
                 } else {
-                    Err(Trap::Error(format!(
-                        "assertion failed: {}",
-                        self.arg_string(c, 1)
+                    Err(Trap::error(TrapKind::AssertionFailed(
+                        self.arg_string(c, 1).into(),
                     )))
                 }
             }
             Native::Clock => {
-                let t = self.started.elapsed().as_secs_f64();
+                let t = self.host.started.elapsed().as_secs_f64();
                 self.set_result(c, t.to_bits());
                 Ok(())
             }

@@ -1,10 +1,10 @@
 //! Map natives: `len get has remove keys values`.
 
 use super::Args;
-use crate::error::{internal, Trap};
 use crate::interp::Vm;
 use crate::objects::{array, map};
 use crate::program::TypeInfo;
+use crate::trap::{internal, Trap};
 use lang_bytecode::Native;
 
 impl Vm<'_> {
@@ -18,43 +18,48 @@ impl Vm<'_> {
         };
         match nat {
             Native::MapLen => {
-                let n = map::len(&self.heap, m);
+                let n = map::len(&self.state.heap, m);
                 self.set_result(c, n as u64);
             }
             Native::MapGetOr => {
-                let v =
-                    map::get(&self.heap, m, kind, self.arg(c, 1)).unwrap_or_else(|| self.arg(c, 2));
+                let v = map::get(&self.state.heap, m, kind, self.arg(c, 1))
+                    .unwrap_or_else(|| self.arg(c, 2));
                 self.set_result(c, v);
             }
             Native::MapHas => {
-                let found = map::find(&self.heap, m, kind, self.arg(c, 1)).is_some();
+                let found = map::find(&self.state.heap, m, kind, self.arg(c, 1)).is_some();
                 self.set_result(c, found as u64);
             }
             Native::MapRemove => {
                 let k = self.arg(c, 1);
-                map::remove(&mut self.heap, m, kind, k);
+                map::remove(&mut self.state.heap, m, kind, k);
             }
             Native::MapKeys | Native::MapValues => {
                 let keys = nat == Native::MapKeys;
-                let n = map::len(&self.heap, m);
-                let out = array::new(&mut self.heap, if keys { key_ref } else { val_ref }, n, n)?;
+                let n = map::len(&self.state.heap, m);
+                let out = array::new(
+                    &mut self.state.heap,
+                    if keys { key_ref } else { val_ref },
+                    n,
+                    n,
+                )?;
                 // The allocation may have moved the map.
                 let m = self.arg(c, 0);
                 let mut k = 0;
-                for e in 0..map::used(&self.heap, m) {
+                for e in 0..map::used(&self.state.heap, m) {
                     if k == n {
                         break;
                     }
-                    if !map::is_live(&self.heap, m, e) {
+                    if !map::is_live(&self.state.heap, m, e) {
                         continue;
                     }
                     let v = if keys {
-                        map::key_at(&self.heap, m, e)
+                        map::key_at(&self.state.heap, m, e)
                     } else {
-                        map::value_at(&self.heap, m, e)
+                        map::value_at(&self.state.heap, m, e)
                     };
                     array::set(
-                        &mut self.heap,
+                        &mut self.state.heap,
                         out,
                         k,
                         v,

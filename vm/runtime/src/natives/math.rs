@@ -2,8 +2,8 @@
 //! `parse_int`, `parse_float`, `chr`, `ord`, `to_fixed`.
 
 use super::Args;
-use crate::error::{internal, Trap};
 use crate::interp::Vm;
+use crate::trap::{internal, Trap, TrapKind};
 use lang_bytecode::Native;
 
 /// The most digits `to_fixed` accepts (the natives table documents 0..=100).
@@ -25,9 +25,10 @@ pub fn parse_float(text: &str) -> Option<f64> {
 /// to nearest; `nan`, `inf` and `-inf` as the printed form has them.
 pub fn to_fixed(x: f64, digits: i64) -> Result<String, Trap> {
     if !(0..=MAX_FIXED_DIGITS).contains(&digits) {
-        return Err(Trap::error(format!(
-            "to_fixed digits must be between 0 and {MAX_FIXED_DIGITS}, got {digits}"
-        )));
+        return Err(Trap::error(TrapKind::ToFixedDigits {
+            digits,
+            max: MAX_FIXED_DIGITS,
+        }));
     }
     if !x.is_finite() {
         return Ok(crate::print::float_to_string(x));
@@ -60,28 +61,28 @@ impl Vm<'_> {
                 let text = self.arg_string(c, 0);
                 match parse_int(&text) {
                     Some(n) => n as u64,
-                    None => return Err(bad_text("int", &text)),
+                    None => return Err(Trap::error(TrapKind::InvalidInt(text.into()))),
                 }
             }
             Native::ParseFloat => {
                 let text = self.arg_string(c, 0);
                 match parse_float(&text) {
                     Some(x) => x.to_bits(),
-                    None => return Err(bad_text("float", &text)),
+                    None => return Err(Trap::error(TrapKind::InvalidFloat(text.into()))),
                 }
             }
             Native::Ord => {
                 let text = self.arg_string(c, 0);
                 match text.chars().next() {
                     Some(ch) => ch as u64,
-                    None => return Err(Trap::error("ord of an empty string")),
+                    None => return Err(Trap::error(TrapKind::OrdEmpty)),
                 }
             }
             Native::Chr => {
                 let code = self.arg_int(c, 0);
                 let ch = u32::try_from(code).ok().and_then(char::from_u32);
                 let Some(ch) = ch else {
-                    return Err(Trap::error(format!("chr of invalid character code {code}")));
+                    return Err(Trap::error(TrapKind::InvalidCharCode { code }));
                 };
                 let mut buf = [0u8; 4];
                 return self.result_str(c, ch.encode_utf8(&mut buf).as_bytes());
@@ -100,16 +101,6 @@ impl Vm<'_> {
         self.set_result(c, v);
         Ok(())
     }
-}
-
-/// The error of unparsable text: `invalid int: "abc"`.
-fn bad_text(what: &str, text: &str) -> Trap {
-    let mut quoted = Vec::new();
-    crate::print::quote(text.as_bytes(), &mut quoted);
-    Trap::Error(format!(
-        "invalid {what}: {}",
-        String::from_utf8_lossy(&quoted)
-    ))
 }
 
 #[cfg(test)]

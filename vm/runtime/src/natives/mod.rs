@@ -9,9 +9,9 @@ mod map;
 mod math;
 mod str;
 
-use crate::error::Trap;
 use crate::interp::Vm;
 use crate::program::TypeInfo;
+use crate::trap::Trap;
 use lang_bytecode::{Native, TypeId};
 
 /// Where a native call's operands are: `R[b..]` of the frame at `base`
@@ -27,7 +27,7 @@ impl Vm<'_> {
     /// Argument `i` (its current value; re-read after allocating).
     #[inline]
     pub(crate) fn arg(&self, c: &Args, i: usize) -> u64 {
-        self.heap.roots.stack[c.base + c.b as usize + i]
+        self.state.heap.roots.stack[c.base + c.b as usize + i]
     }
 
     /// Argument `i` as an int.
@@ -46,7 +46,7 @@ impl Vm<'_> {
     #[inline]
     pub(crate) fn arg_obj(&self, c: &Args, i: usize) -> Result<u64, Trap> {
         match self.arg(c, i) {
-            0 => Err(crate::error::nil_error()),
+            0 => Err(crate::trap::nil_error()),
             o => Ok(o),
         }
     }
@@ -54,12 +54,12 @@ impl Vm<'_> {
     /// The bytes of string argument `i`, copied out of the heap (so that the
     /// native may allocate while it uses them).
     pub(crate) fn arg_string(&self, c: &Args, i: usize) -> String {
-        String::from_utf8_lossy(self.heap.str_bytes(self.arg(c, i))).into_owned()
+        String::from_utf8_lossy(self.state.heap.str_bytes(self.arg(c, i))).into_owned()
     }
 
     /// The static type of argument `i`.
     pub(crate) fn arg_type(&self, c: &Args, i: usize) -> TypeId {
-        let f = &self.prog.funcs[c.func as usize];
+        let f = &self.state.prog.funcs[c.func as usize];
         f.reg_types
             .get(c.b as usize + i)
             .copied()
@@ -68,18 +68,18 @@ impl Vm<'_> {
 
     /// The runtime view of argument `i`'s type.
     pub(crate) fn arg_info(&self, c: &Args, i: usize) -> &TypeInfo {
-        self.prog.ty(self.arg_type(c, i))
+        self.state.prog.ty(self.arg_type(c, i))
     }
 
     /// Writes the result register.
     #[inline]
     pub(crate) fn set_result(&mut self, c: &Args, v: u64) {
-        self.heap.roots.stack[c.base + c.a as usize] = v;
+        self.state.heap.roots.stack[c.base + c.a as usize] = v;
     }
 
     /// Allocates a string holding `bytes` and makes it the result.
     pub(crate) fn result_str(&mut self, c: &Args, bytes: &[u8]) -> Result<(), Trap> {
-        let s = self.heap.alloc_str(bytes)?;
+        let s = self.state.heap.alloc_str(bytes)?;
         self.set_result(c, s);
         Ok(())
     }

@@ -3,10 +3,10 @@
 //! stays valid UTF-8.
 
 use super::Args;
-use crate::error::{index_error, internal, Trap};
 use crate::heap::OutOfMemory;
 use crate::interp::Vm;
 use crate::objects::array;
+use crate::trap::{index_error, internal, Trap, TrapKind};
 use lang_bytecode::Native;
 
 /// Byte index of the first occurrence of `needle` in `hay`.
@@ -39,10 +39,10 @@ impl Vm<'_> {
             .checked_mul(from.len())
             .and_then(|gone| s.len().checked_sub(gone))
             .and_then(|kept| hits.checked_mul(to.len())?.checked_add(kept))
-            .filter(|&len| len <= self.heap.limit_bytes())
+            .filter(|&len| len <= self.state.heap.limit_bytes())
             .ok_or(OutOfMemory)?;
-        let o = self.heap.alloc_str_uninit(len)?;
-        let dst = self.heap.str_bytes_mut(o);
+        let o = self.state.heap.alloc_str_uninit(len)?;
+        let dst = self.state.heap.str_bytes_mut(o);
         let mut at = 0;
         let mut put = |piece: &[u8]| {
             if let Some(room) = dst.get_mut(at..at + piece.len()) {
@@ -63,9 +63,9 @@ impl Vm<'_> {
 
     pub(super) fn native_str(&mut self, nat: Native, c: &Args) -> Result<(), Trap> {
         let v: u64 = match nat {
-            Native::StrLen => self.heap.str_len(self.arg(c, 0)) as u64,
+            Native::StrLen => self.state.heap.str_len(self.arg(c, 0)) as u64,
             Native::StrByte => {
-                let s = self.heap.str_bytes(self.arg(c, 0));
+                let s = self.state.heap.str_bytes(self.arg(c, 0));
                 let i = self.arg_int(c, 1);
                 match usize::try_from(i).ok().and_then(|i| s.get(i)) {
                     Some(&b) => b as u64,
@@ -73,41 +73,44 @@ impl Vm<'_> {
                 }
             }
             Native::Find => {
-                let h = &self.heap;
+                let h = &self.state.heap;
                 match find_bytes(h.str_bytes(self.arg(c, 0)), h.str_bytes(self.arg(c, 1))) {
                     Some(i) => i as u64,
                     None => -1i64 as u64,
                 }
             }
             Native::StrContains => {
-                let h = &self.heap;
+                let h = &self.state.heap;
                 find_bytes(h.str_bytes(self.arg(c, 0)), h.str_bytes(self.arg(c, 1))).is_some()
                     as u64
             }
             Native::StartsWith => {
-                let h = &self.heap;
+                let h = &self.state.heap;
                 h.str_bytes(self.arg(c, 0))
                     .starts_with(h.str_bytes(self.arg(c, 1))) as u64
             }
             Native::EndsWith => {
-                let h = &self.heap;
+                let h = &self.state.heap;
                 h.str_bytes(self.arg(c, 0))
                     .ends_with(h.str_bytes(self.arg(c, 1))) as u64
             }
             Native::Substr => {
                 let (a, b) = (self.arg_int(c, 1), self.arg_int(c, 2));
-                let s = self.heap.str_bytes(self.arg(c, 0));
+                let s = self.state.heap.str_bytes(self.arg(c, 0));
                 let n = s.len();
                 if a < 0 || b < a || b as u64 > n as u64 {
-                    return Err(Trap::error(format!(
-                        "substring range {a}..{b} out of bounds for length {n}"
-                    )));
+                    return Err(Trap::error(TrapKind::SubstringOutOfBounds {
+                        from: a,
+                        to: b,
+                        len: n as u64,
+                    }));
                 }
                 let (a, b) = (a as usize, b as usize);
                 if !is_boundary(s, a) || !is_boundary(s, b) {
-                    return Err(Trap::error(format!(
-                        "substring range {a}..{b} is not on character boundaries"
-                    )));
+                    return Err(Trap::error(TrapKind::SubstringNotOnBoundary {
+                        from: a as u64,
+                        to: b as u64,
+                    }));
                 }
                 let piece = s[a..b].to_vec();
                 return self.result_str(c, &piece);
@@ -142,7 +145,7 @@ impl Vm<'_> {
             Native::Split => {
                 let (s, sep) = (self.arg_string(c, 0), self.arg_string(c, 1));
                 if sep.is_empty() {
-                    return Err(Trap::error("split with an empty separator"));
+                    return Err(Trap::error(TrapKind::SplitEmptySeparator));
                 }
                 let pieces: Vec<&str> = s.split(sep.as_str()).collect();
                 return self.result_str_array(c, &pieces);
@@ -169,22 +172,22 @@ impl Vm<'_> {
     /// Makes a new `[str]` of `pieces` the result.
     pub(crate) fn result_str_array(&mut self, c: &Args, pieces: &[&str]) -> Result<(), Trap> {
         let n = pieces.len();
-        let arr = array::new(&mut self.heap, true, n, n)?;
-        let mark = self.heap.root_mark();
-        let ai = self.heap.push_root(arr);
+        let arr = array::new(&mut self.state.heap, true, n, n)?;
+        let mark = self.state.heap.root_mark();
+        let ai = self.state.heap.push_root(arr);
         for (i, p) in pieces.iter().enumerate() {
-            let s = match self.heap.alloc_str(p.as_bytes()) {
+            let s = match self.state.heap.alloc_str(p.as_bytes()) {
                 Ok(s) => s,
                 Err(e) => {
-                    self.heap.truncate_roots(mark);
+                    self.state.heap.truncate_roots(mark);
                     return Err(e.into());
                 }
             };
-            let arr = self.heap.root(ai);
-            array::set(&mut self.heap, arr, i, s, true);
+            let arr = self.state.heap.root(ai);
+            array::set(&mut self.state.heap, arr, i, s, true);
         }
-        let arr = self.heap.root(ai);
-        self.heap.truncate_roots(mark);
+        let arr = self.state.heap.root(ai);
+        self.state.heap.truncate_roots(mark);
         self.set_result(c, arr);
         Ok(())
     }

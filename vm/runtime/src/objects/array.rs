@@ -5,9 +5,9 @@
 //! the collector (which scans a buffer's whole capacity) never sees stale
 //! references.
 
-use crate::error::{index_error, Trap};
 use crate::heap::shape::{buffer_aux, SHAPE_ARRAY};
 use crate::heap::{Heap, OutOfMemory};
+use crate::trap::{index_error, Trap};
 
 /// Body slot of the length.
 pub const LEN: usize = 0;

@@ -16,11 +16,11 @@
 //! the entries and rebuilds the index. Iteration walks the entries buffer, so
 //! it follows insertion order and never depends on hashes.
 
-use crate::error::Trap;
 use crate::hash::{hash_bytes, mix64};
 use crate::heap::shape::{buffer_aux, SHAPE_MAP};
 use crate::heap::{Heap, OutOfMemory};
 use crate::program::KeyKind;
+use crate::trap::{Trap, TrapKind};
 
 /// Body slots of a map object.
 pub const LEN: usize = 0;
@@ -241,10 +241,9 @@ fn rebuild(heap: &mut Heap, mi: usize, kind: MapKind) -> Result<(), Trap> {
         cap = cap.checked_mul(2).ok_or(OutOfMemory)?;
     }
     if cap > MAX_CAPACITY {
-        return Err(Trap::error(format!(
-            "map too large: a map holds at most {} entries",
-            MAX_CAPACITY / 2
-        )));
+        return Err(Trap::error(TrapKind::MapTooLarge {
+            max_entries: (MAX_CAPACITY / 2) as u64,
+        }));
     }
     let slots = cap.checked_mul(STRIDE).ok_or(OutOfMemory)?;
     let entries = heap.alloc_buffer(slots, kind.entries_aux())?;

@@ -510,3 +510,52 @@ fn shape_with_refs() -> u32 {
         }])
     })
 }
+
+/// A program that allocates an array of `n` ints.
+fn allocating(n: i32) -> lang_bytecode::Module {
+    let mut a = Asm::new();
+    let arr = a.ty(Type::Array(I));
+    a.entry(
+        &[arr, I, I],
+        vec![
+            Instr::LoadInt { a: 1, imm: 0 },
+            Instr::LoadInt { a: 2, imm: n },
+            Instr::NewArrayFill {
+                a: 0,
+                t: arr,
+                b: 1,
+                c: 2,
+            },
+            Instr::RetVoid {},
+        ],
+    );
+    a.finish()
+}
+
+#[test]
+fn each_run_returns_its_own_gc_statistics() {
+    let run = |m| {
+        let stdin = Box::new(std::io::Cursor::new(Vec::new()));
+        crate::run_with_io(
+            super::verified(m),
+            VmOptions::default(),
+            Box::new(Capture::default()),
+            stdin,
+        )
+    };
+    let big = run(allocating(100_000));
+    let small = run(allocating(10));
+    assert_eq!(big.result, Ok(RunOutcome::Exit(0)));
+    assert_eq!(small.result, Ok(RunOutcome::Exit(0)));
+    let big = big
+        .gc_stats
+        .expect("a run that started its heap has statistics");
+    let small = small
+        .gc_stats
+        .expect("a run that started its heap has statistics");
+    // 100000 slots of 8 bytes are in the first run's count and not in the
+    // second's: each run counts from its own start.
+    assert!(big.allocated_bytes >= 800_000, "{big:?}");
+    assert!(small.allocated_bytes < 800_000, "{small:?}");
+    assert_eq!(big.plan, VmOptions::default().gc_plan);
+}

@@ -9,9 +9,11 @@ mod basics;
 mod errors;
 mod frames;
 mod gc;
+mod host_split;
 mod objects;
 mod print_size;
 mod printing;
+mod traps;
 
 use crate::{run_with_io, RunOutcome, RuntimeError, VmOptions};
 use lang_bytecode::types::{BOOL, FLOAT, INT, STR};
@@ -154,7 +156,7 @@ pub fn run_full(
 ) -> (Result<RunOutcome, RuntimeError>, String) {
     let out = Capture::default();
     let stdin = Box::new(std::io::Cursor::new(input.as_bytes().to_vec()));
-    let r = run_with_io(verified(m), opts, Box::new(out.clone()), stdin);
+    let r = run_with_io(verified(m), opts, Box::new(out.clone()), stdin).result;
     (r, out.text())
 }
 

@@ -4,7 +4,7 @@
 //! within the heap limit and fail with `out of memory` past it.
 
 use super::*;
-use crate::output::tests::Closed;
+use crate::host::output::tests::Closed;
 use crate::RunOutcome;
 use lang_bytecode::{Field, StructDef, Type};
 
@@ -90,7 +90,8 @@ fn println_of_a_huge_dag_streams_in_bounded_pieces() {
         VmOptions::default(),
         Box::new(out.clone()),
         stdin,
-    );
+    )
+    .result;
     assert_eq!(r, Ok(RunOutcome::Exit(0)));
     let (total, largest) = *out.0.lock().unwrap();
     assert_eq!(total, dag_len(20) + 1);
@@ -107,7 +108,7 @@ fn println_of_an_endless_form_to_a_closed_pipe_stops_walking() {
     // 2^64 leaves: only stopping at the broken output lets this end.
     let m = dag_program(64, vec![Instr::Print { b: 0, t: T, nl: 1 }]);
     let stdin = Box::new(std::io::Cursor::new(Vec::new()));
-    let r = run_with_io(verified(m), VmOptions::default(), Box::new(Closed), stdin);
+    let r = run_with_io(verified(m), VmOptions::default(), Box::new(Closed), stdin).result;
     assert_eq!(r, Ok(RunOutcome::Stdout(crate::StdoutFailure::Closed)));
 }
 
@@ -127,7 +128,7 @@ impl std::io::Write for Full {
 fn a_failed_write_ends_the_run_with_its_reason() {
     let m = dag_program(64, vec![Instr::Print { b: 0, t: T, nl: 1 }]);
     let stdin = Box::new(std::io::Cursor::new(Vec::new()));
-    let r = run_with_io(verified(m), VmOptions::default(), Box::new(Full), stdin);
+    let r = run_with_io(verified(m), VmOptions::default(), Box::new(Full), stdin).result;
     assert_eq!(
         r,
         Ok(RunOutcome::Stdout(crate::StdoutFailure::Failed(

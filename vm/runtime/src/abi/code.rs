@@ -1,5 +1,5 @@
-//! The runtime ABI that compiled code is built against: what a JIT may
-//! know about `lang-vm` and nothing more.
+//! How compiled code is called and what it calls: the entry signature,
+//! the context, the helpers, and the compiler interface.
 //!
 //! Compiled code runs on the interpreter's frames. A function compiled from
 //! bytecode is entered as
@@ -26,7 +26,6 @@
 //! helpers in [`Helpers`], plain `extern "C"` functions whose addresses it
 //! embeds.
 
-use crate::heap::roots::FrameRec;
 use lang_bytecode::{Const, Instr};
 use std::sync::Arc;
 
@@ -38,29 +37,6 @@ pub const STATUS_RETURNED_VALUE: u64 = 1;
 /// recorded in the VM, and the frames stay in place for the stack trace.
 pub const STATUS_TRAPPED: u64 = 2;
 
-/// Byte offset of `FrameRec::func`.
-pub const FRAME_FUNC: i32 = std::mem::offset_of!(FrameRec, func) as i32;
-/// Byte offset of `FrameRec::base`.
-pub const FRAME_BASE: i32 = std::mem::offset_of!(FrameRec, base) as i32;
-/// Byte offset of `FrameRec::pc`.
-pub const FRAME_PC: i32 = std::mem::offset_of!(FrameRec, pc) as i32;
-/// Byte offset of `FrameRec::closure`.
-pub const FRAME_CLOSURE: i32 = std::mem::offset_of!(FrameRec, closure) as i32;
-
-/// Bytes of an object's header word; body slot `i` is at
-/// `HEADER_BYTES + 8 * i`.
-pub const HEADER_BYTES: i32 = crate::heap::object::HEADER_BYTES as i32;
-/// The header's aux word (a struct's index, an enum value's variant) is
-/// its high half, at this byte offset from the object's address.
-pub const HEADER_AUX: i32 = 4;
-/// Body slot of an array's length.
-pub const ARRAY_LEN_SLOT: i32 = 0;
-/// Body slot of an array's element buffer (nil until it holds elements).
-pub const ARRAY_BUF_SLOT: i32 = 1;
-/// Body slot of a buffer's first element (slot 0 is its capacity).
-pub const BUFFER_FIRST_SLOT: i32 = 1;
-/// Body slot of a string's byte length; its bytes follow it.
-pub const STR_LEN_SLOT: i32 = 0;
 /// The write barrier's unlog table has one bit per granule of this many
 /// bytes, `1 << LOG_GRANULE` (see `Heap::is_unlogged`).
 pub const LOG_GRANULE: u32 = crate::heap::LOG_GRANULE as u32;

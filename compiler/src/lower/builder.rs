@@ -12,6 +12,12 @@ pub(super) struct ModuleBuilder {
     pub(super) module: Module,
     pub(super) types: HashMap<Type, TypeId>,
     pub(super) consts: HashMap<ConstKey, u32>,
+    /// The module's index of each of the checker's structs and enums:
+    /// declarations that still mention a type parameter (generic
+    /// templates, instances made while checking one) have none, so the
+    /// module holds concrete types only.
+    pub(super) struct_ids: Vec<Option<u32>>,
+    pub(super) enum_ids: Vec<Option<u32>>,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -40,14 +46,23 @@ impl ModuleBuilder {
                 params: ps.iter().map(|p| self.ty(p)).collect(),
                 ret: self.ret(r),
             },
-            Type::Struct(i) => bt::Type::Struct(*i),
-            Type::Enum(i) => bt::Type::Enum(*i),
+            // A declaration without a module index is never a register's
+            // type in a checked program; any type will do for it.
+            Type::Struct(i) => match self.struct_ids.get(*i as usize).copied().flatten() {
+                Some(m) => bt::Type::Struct(m),
+                None => bt::Type::Int,
+            },
+            Type::Enum(i) => match self.enum_ids.get(*i as usize).copied().flatten() {
+                Some(m) => bt::Type::Enum(m),
+                None => bt::Type::Int,
+            },
             Type::Trait(i) => bt::Type::Trait(*i),
             // An untyped `nil` (as in `println(nil)`) needs some nullable
             // register type; any will do.
             Type::Nil => bt::Type::Array(bt::INT),
-            // Not values; they never reach a register that is read.
-            Type::Void | Type::Never | Type::Error => bt::Type::Int,
+            // Not values, or (parameters) never in lowered code; they never
+            // reach a register that is read.
+            Type::Param(_) | Type::Void | Type::Never | Type::Error => bt::Type::Int,
         };
         let id = self.module.intern_type(bty);
         self.types.insert(t.clone(), id);

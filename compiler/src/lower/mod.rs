@@ -105,6 +105,8 @@ impl Lowering {
                 module: Module::new(file_name),
                 types: HashMap::new(),
                 consts: HashMap::new(),
+                struct_ids: Vec::new(),
+                enum_ids: Vec::new(),
             },
         }
     }
@@ -124,8 +126,25 @@ impl Lowering {
         globals: &[tir::Global],
     ) {
         let mb = &mut self.mb;
-        // Declarations first: struct, enum and trait indices are the checker's.
-        for s in structs.iter().skip(mb.module.structs.len()) {
+        // Only concrete structs and enums reach the module; their indices
+        // are numbered first, since a field may name a later one.
+        let (first_struct, first_enum) = (mb.struct_ids.len(), mb.enum_ids.len());
+        let mut next = mb.module.structs.len() as u32;
+        for s in structs.iter().skip(first_struct) {
+            mb.struct_ids.push(s.concrete.then(|| {
+                next += 1;
+                next - 1
+            }));
+        }
+        let mut next = mb.module.enums.len() as u32;
+        for e in enums.iter().skip(first_enum) {
+            mb.enum_ids.push(e.concrete.then(|| {
+                next += 1;
+                next - 1
+            }));
+        }
+        // Trait indices are the checker's.
+        for s in structs.iter().skip(first_struct).filter(|s| s.concrete) {
             let fields = s
                 .fields
                 .iter()
@@ -139,7 +158,7 @@ impl Lowering {
                 fields,
             });
         }
-        for e in enums.iter().skip(mb.module.enums.len()) {
+        for e in enums.iter().skip(first_enum).filter(|e| e.concrete) {
             let variants = e
                 .variants
                 .iter()
@@ -171,7 +190,12 @@ impl Lowering {
         for i in impls.iter().skip(mb.module.impls.len()) {
             mb.module.impls.push(ImplDef {
                 trait_index: i.trait_id,
-                struct_index: i.struct_id,
+                struct_index: mb
+                    .struct_ids
+                    .get(i.struct_id as usize)
+                    .copied()
+                    .flatten()
+                    .unwrap_or(i.struct_id),
                 methods: i.methods.clone(),
             });
         }

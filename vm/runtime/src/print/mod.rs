@@ -225,6 +225,22 @@ impl Printer<'_> {
                     self.put(b"<?>");
                     return;
                 };
+                if is_tuple_name(&def.name) {
+                    // A tuple type is a struct the compiler names by its
+                    // element types: `(int, str)`; it prints `(1, "one")`.
+                    self.put(b"(");
+                    for (i, f) in def.fields.iter().enumerate() {
+                        if self.stopped {
+                            return;
+                        }
+                        if i > 0 {
+                            self.put(b", ");
+                        }
+                        self.value(heap.load(v, i), f.ty, true);
+                    }
+                    self.put(if def.fields.len() == 1 { b",)" } else { b")" });
+                    return;
+                }
                 self.put(def.name.as_bytes());
                 if def.fields.is_empty() {
                     self.put(b" {}");
@@ -284,6 +300,12 @@ impl Printer<'_> {
             TypeInfo::Int | TypeInfo::Float | TypeInfo::Bool | TypeInfo::Str => {}
         }
     }
+}
+
+/// Whether a struct is a tuple type: the compiler names those by their
+/// element types in parentheses, which no declared struct's name can be.
+fn is_tuple_name(name: &str) -> bool {
+    name.starts_with('(')
 }
 
 /// Writes `s` as a string literal: in double quotes, with `\"`, `\\`, `\n`,

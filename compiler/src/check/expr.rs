@@ -625,7 +625,8 @@ impl Checker<'_> {
         if generic.is_none() {
             return mk(K::NewStruct(sid, out), Type::Struct(sid), line);
         }
-        let quiet = expected.is_some_and(|e| e.is_error());
+        let quiet =
+            expected.is_some_and(|e| e.is_error()) || out.iter().any(|(_, v)| v.ty.is_error());
         let args = self.settle(b, &format!("`{}`", name.name), span, quiet);
         self.site = span;
         let ty = self.struct_instance(sid, args);

@@ -75,7 +75,7 @@ impl Checker<'_> {
             self.unify(pt, &v.ty, &mut b);
             vals.push(v);
         }
-        let quiet = expected.is_some_and(|e| e.is_error());
+        let quiet = expected.is_some_and(|e| e.is_error()) || vals.iter().any(|v| v.ty.is_error());
         let targs = self.settle(b, &format!("`{}`", t.name), span, quiet);
         self.site = span;
         let ty = self.enum_instance(eid, targs);

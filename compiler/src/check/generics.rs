@@ -50,6 +50,20 @@ pub const MAX_INSTANCES: usize = 10_000;
 /// with an error.
 pub const MAX_INSTANCE_DEPTH: usize = 64;
 
+/// How large the type arguments of one instance may be, in type nodes
+/// (`[int]` is two; an instance of a generic type or a tuple counts as
+/// one). Each instance's arguments are made from the instance that asked
+/// for it, so without this bound polymorphic recursion such as
+/// `f<T>` calling `f<fn(T, T) -> T>` would triple them at every one of
+/// the `MAX_INSTANCE_DEPTH` levels. Hand-written types are a few nodes.
+pub const MAX_TYPE_SIZE: usize = 256;
+
+/// How long the name of an instance of a generic type or of a tuple type
+/// may be (`Pair<int, (str, [bool])>`): names nest the names of their
+/// arguments, so `((T, T), (T, T))` and the like would double at every
+/// level. The name is in every listing, stack trace and message.
+pub const MAX_TYPE_NAME: usize = 1024;
+
 /// A type parameter of a generic declaration.
 #[derive(Debug, Clone)]
 pub struct ParamInfo {
@@ -315,6 +329,56 @@ impl<'a> Checker<'a> {
         true
     }
 
+    /// The number of nodes of `t`, counted up to `limit` (then `limit + 1`).
+    fn type_size(&self, t: &Type, limit: usize) -> usize {
+        let mut n = 1;
+        let add = |x: &Type, n: &mut usize| {
+            if *n <= limit {
+                *n += self.type_size(x, limit - *n);
+            }
+        };
+        match t {
+            Type::Array(e) => add(e, &mut n),
+            Type::Map(k, v) => {
+                add(k, &mut n);
+                add(v, &mut n);
+            }
+            Type::Fn(ps, r) => {
+                for p in ps {
+                    add(p, &mut n);
+                }
+                add(r, &mut n);
+            }
+            _ => {}
+        }
+        n.min(limit + 1)
+    }
+
+    /// Whether instance arguments (or a new type's name) exceed the size
+    /// limits; reports it once.
+    fn too_big(&mut self, args: &[Type], name: Option<&str>) -> bool {
+        let mut size = 0;
+        for a in args {
+            size += self.type_size(a, MAX_TYPE_SIZE);
+        }
+        let long = name.is_some_and(|n| n.len() > MAX_TYPE_NAME);
+        if size <= MAX_TYPE_SIZE && !long {
+            return false;
+        }
+        if !self.instances_reported {
+            self.instances_reported = true;
+            let site = self.site;
+            self.error_note(
+                site,
+                format!(
+                    "the type arguments here grow too large (the limits are {MAX_TYPE_SIZE} parts and names of {MAX_TYPE_NAME} characters)"
+                ),
+                "does a generic function call itself with ever larger type arguments?",
+            );
+        }
+        true
+    }
+
     /// The instance of generic struct `tmpl` for `args`, made on first use.
     pub(super) fn struct_instance(&mut self, tmpl: DeclId, args: Vec<Type>) -> Type {
         let Some(Origin::Template(params)) = self
@@ -340,6 +404,10 @@ impl<'a> Checker<'a> {
         }
         let id = DeclId::try_from(self.env.structs.len()).unwrap_or(DeclId::MAX);
         let name = self.instance_name(&self.env.structs[tmpl as usize].name, &args);
+        if self.too_big(&args, Some(&name)) {
+            self.type_nesting -= 1;
+            return Type::Error;
+        }
         let concrete = args.iter().all(|a| self.is_concrete(a));
         self.env.structs.push(tir::StructInfo {
             name,
@@ -381,6 +449,10 @@ impl<'a> Checker<'a> {
         }
         let id = DeclId::try_from(self.env.enums.len()).unwrap_or(DeclId::MAX);
         let name = self.instance_name(&self.env.enums[tmpl as usize].name, &args);
+        if self.too_big(&args, Some(&name)) {
+            self.type_nesting -= 1;
+            return Type::Error;
+        }
         let concrete = args.iter().all(|a| self.is_concrete(a));
         self.env.enums.push(tir::EnumInfo {
             name,
@@ -420,6 +492,9 @@ impl<'a> Checker<'a> {
         } else {
             format!("({})", shown.join(", "))
         };
+        if self.too_big(&elems, Some(&name)) {
+            return Type::Error;
+        }
         let concrete = elems.iter().all(|a| self.is_concrete(a));
         let fields = elems
             .iter()
@@ -730,9 +805,14 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        let quiet = expected.is_some_and(|e| e.is_error());
+        // An argument already wrong explains a parameter left open.
+        let quiet =
+            expected.is_some_and(|e| e.is_error()) || checked.iter().any(|(v, _)| v.ty.is_error());
+        let errors = self.diags.len();
         let targs = self.settle(b, &format!("`{name}`"), span, quiet);
-        if targs.iter().any(|t| t.is_error()) {
+        // A broken bound is the one error: the instance is not made, so its
+        // body does not report the same mistake again.
+        if targs.iter().any(|t| t.is_error()) || self.diags.len() > errors {
             return self.err_expr(line);
         }
         let map = pairs(&params, &targs);
@@ -789,7 +869,8 @@ impl<'a> Checker<'a> {
             }
             return 0;
         }
-        if !self.count_instance(site) {
+        self.site = site;
+        if self.too_big(&args, None) || !self.count_instance(site) {
             return 0;
         }
         let map = pairs(&params, &args);

@@ -241,9 +241,15 @@ impl Checker<'_> {
                         self.error(span, "`self` is only allowed in methods of `impl` blocks");
                     }
                     let name = f.sig.name.name;
+                    // A program's function shadows the prelude's.
+                    if !self.in_prelude() && self.is_prelude_function(name) {
+                        self.env.generic_functions.remove(name);
+                    }
                     let taken = self.env.generic_functions.contains_key(name)
                         || self.env.functions.contains_key(name);
-                    if !f.sig.type_params.is_empty() {
+                    // Every function of the prelude is a template, so that
+                    // only those a program uses are compiled.
+                    if !f.sig.type_params.is_empty() || self.in_prelude() {
                         self.declare_generic_fn(f, item_index, taken);
                         continue;
                     }
@@ -313,6 +319,15 @@ impl Checker<'_> {
             f.sig.name.span,
         );
         self.env.generic_functions.insert(name.to_string(), tid);
+    }
+
+    /// Whether `name` is a function of the prelude.
+    fn is_prelude_function(&self, name: &str) -> bool {
+        self.env
+            .generic_functions
+            .get(name)
+            .and_then(|&t| self.env.templates.get(t as usize))
+            .is_some_and(|t| Some(t.source) == self.env.prelude_source)
     }
 
     /// Whether function `idx` may get a new body: in a session, when an

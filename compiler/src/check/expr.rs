@@ -75,7 +75,7 @@ impl Checker<'_> {
                     self.err_expr(line)
                 }
             },
-            ast::ExprKind::Name(name) => self.name(name, e.span, line),
+            ast::ExprKind::Name(name) => self.name(name, expected, e.span, line),
             ast::ExprKind::Path(t, m) => self.path(t, m, None, expected, e.span, line),
             ast::ExprKind::Unary(op, inner) => self.unary(op, inner, e.span, line),
             ast::ExprKind::Binary(op, l, r) => self.binary(op, l, r, e.span, line),
@@ -168,7 +168,7 @@ impl Checker<'_> {
         mk(K::Int(v), Type::Int, line)
     }
 
-    fn name(&mut self, name: &str, span: Span, line: u32) -> tir::Expr {
+    fn name(&mut self, name: &str, expected: Option<&Type>, span: Span, line: u32) -> tir::Expr {
         match self.resolve_name(name) {
             Resolved::Local(id, ty) => mk(K::Local(id), ty, line),
             Resolved::Capture(i, ty) => mk(K::Capture(i), ty, line),
@@ -179,6 +179,10 @@ impl Checker<'_> {
                 mk(K::FuncRef(f), ty, line)
             }
             Resolved::None => {
+                if let Some(eid) = self.prelude_variant(name) {
+                    let id = ast::Ident { name, span };
+                    return self.bare_variant(eid, id, None, expected, span, line);
+                }
                 if self.env.generic_functions.contains_key(name) {
                     self.error_note(
                         span,
@@ -835,6 +839,12 @@ impl Checker<'_> {
                 Resolved::None => {
                     if let Some(&tid) = self.env.generic_functions.get(name) {
                         self.call_template(tid, None, args, expected, span, line)
+                    } else if let Some(eid) = self.prelude_variant(name) {
+                        let id = ast::Ident {
+                            name,
+                            span: callee.span,
+                        };
+                        self.bare_variant(eid, id, Some(args), expected, span, line)
                     } else if super::builtins::is_prelude(name) {
                         self.prelude_call(name, callee.span, args, span, line)
                     } else {

@@ -27,6 +27,7 @@ mod decls;
 mod expr;
 mod generic_calls;
 pub mod generics;
+pub mod prelude;
 mod tuples;
 
 pub(crate) use builtins::prelude_names;
@@ -108,6 +109,10 @@ pub struct Env {
     pub sources: Vec<Arc<str>>,
     /// Instances made so far (bounded by `generics::MAX_INSTANCES`).
     pub instance_count: usize,
+    /// Which of `sources` is the prelude (`prelude`), once declared.
+    pub prelude_source: Option<u32>,
+    /// The prelude's variants by name, for `Some(x)` written alone.
+    pub prelude_variants: HashMap<String, DeclId>,
 }
 
 impl DeclNames for Env {
@@ -266,6 +271,14 @@ pub fn check_input<'p>(
     (env, info, code)
 }
 
+/// The declarations every REPL session starts from: the prelude's.
+pub fn prelude_env() -> Env {
+    let arena = bumpalo::Bump::new();
+    let mut c = Checker::new("", &arena);
+    c.load_prelude();
+    c.env
+}
+
 /// Checks a parsed program, appending errors to `diags`.
 pub fn check_program<'p>(
     program: &'p ast::Program<'p>,
@@ -274,6 +287,7 @@ pub fn check_program<'p>(
 ) -> tir::Program {
     let arena = bumpalo::Bump::new();
     let mut c = Checker::new(source, &arena);
+    c.load_prelude();
     c.program(program);
     diags.append(&mut c.diags);
     c.finish()
@@ -350,6 +364,10 @@ impl<'a> Checker<'a> {
     }
 
     fn line(&self, span: Span) -> u32 {
+        // The prelude has no line in the program's file.
+        if self.in_prelude() {
+            return 0;
+        }
         let line = match self.line_starts.binary_search(&span.start) {
             Ok(i) => i + 1,
             Err(i) => i,

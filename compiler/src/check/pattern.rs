@@ -136,6 +136,14 @@ impl Checker<'_> {
     ) -> Pat {
         match p.kind {
             ast::PatternKind::Wildcard => Pat::Wildcard,
+            ast::PatternKind::Binding(name) if self.is_unit_prelude_variant(name.name) => {
+                // `None` is the variant, not a new name.
+                let empty = ast::Ident {
+                    name: "",
+                    span: name.span,
+                };
+                self.variant_pattern(empty, name, None, ty, p.span, binds, reuse)
+            }
             ast::PatternKind::Binding(name) => {
                 if binds.iter().any(|b| b.0 == name.name) {
                     self.error(
@@ -239,7 +247,7 @@ impl Checker<'_> {
         }
     }
 
-    fn new_binding_local(&mut self, name: &str, ty: &Type, span: Span) -> tir::LocalId {
+    pub(super) fn new_binding_local(&mut self, name: &str, ty: &Type, span: Span) -> tir::LocalId {
         // Declared in the arm's scope by the caller once the whole pattern is
         // checked; here it only gets its slot.
         let f = self.cur();
@@ -267,8 +275,31 @@ impl Checker<'_> {
         binds: &mut Vec<Binding>,
         reuse: Option<&[Binding]>,
     ) -> Pat {
-        let eid = match self.env.type_names.get(e.name) {
-            Some(super::TypeDecl::Enum(id)) => *id,
+        let found = if e.name.is_empty() {
+            self.prelude_variant(v.name).map(super::TypeDecl::Enum)
+        } else {
+            self.env.type_names.get(e.name).copied()
+        };
+        // A prelude variant written alone is named by its enum in messages.
+        let e = match (e.name.is_empty(), found) {
+            (true, Some(super::TypeDecl::Enum(id))) => ast::Ident {
+                name: self.arena.alloc_str(
+                    self.env.enums[id as usize]
+                        .name
+                        .split('<')
+                        .next()
+                        .unwrap_or(""),
+                ),
+                span: v.span,
+            },
+            (true, _) => {
+                self.error(v.span, format!("unknown variant `{}`", v.name));
+                return Pat::Wildcard;
+            }
+            _ => e,
+        };
+        let eid = match found {
+            Some(super::TypeDecl::Enum(id)) => id,
             _ => {
                 self.error(e.span, format!("unknown enum `{}`", e.name));
                 return Pat::Wildcard;

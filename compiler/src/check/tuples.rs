@@ -98,19 +98,6 @@ impl Checker<'_> {
         }
     }
 
-    /// `e?`.
-    pub(super) fn try_expr(&mut self, inner: &ast::Expr, span: Span, line: u32) -> tir::Expr {
-        let v = self.expr(inner, None);
-        if !v.ty.is_error() {
-            let msg = format!(
-                "`?` needs an `Option` or `Result` value, not {}",
-                self.show(&v.ty)
-            );
-            self.error(span, msg);
-        }
-        self.err_expr(line)
-    }
-
     /// A tuple pattern `(p, q)` against a value of type `ty`: the element
     /// types, or `None` (after an error) when `ty` is not a tuple of that
     /// many elements.

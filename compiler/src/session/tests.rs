@@ -599,3 +599,24 @@ fn generics_of_an_earlier_input_are_instantiated_later() {
     let errs = fails(&mut s, "nm(1)");
     assert_eq!(errs.len(), 1, "{errs:?}");
 }
+
+#[test]
+fn the_prelude_is_there_in_a_session() {
+    let mut s = Session::new("<repl>");
+    let i = ok(&mut s, "Some(3)");
+    assert_eq!(i.value.map(|v| v.1).as_deref(), Some("Option<int>"));
+    ok(&mut s, "fn half(n: int) -> Result<int, str> { if n % 2 == 1 { return Err(\"odd\"); } return Ok(n / 2); }");
+    ok(
+        &mut s,
+        "fn quarter(n: int) -> Result<int, str> { return half(half(n)?); }",
+    );
+    let i = ok(
+        &mut s,
+        "parse_int_opt(\"12\").unwrap_or(0) + quarter(8).unwrap()",
+    );
+    assert_eq!(i.value.map(|v| v.1).as_deref(), Some("int"));
+    assert_eq!(
+        s.type_of("quarter").ok().as_deref(),
+        Some("fn(int) -> Result<int, str>")
+    );
+}

@@ -269,8 +269,11 @@ impl Printer<'_> {
                     self.put(b"<?>");
                     return;
                 };
-                self.put(def.name.as_bytes());
-                self.put(b"::");
+                // The prelude's enums print their variants alone: `Some(3)`.
+                if !is_prelude_enum_name(&def.name) {
+                    self.put(def.name.as_bytes());
+                    self.put(b"::");
+                }
                 self.put(var.name.as_bytes());
                 if !var.fields.is_empty() {
                     self.put(b"(");
@@ -306,6 +309,13 @@ impl Printer<'_> {
 /// element types in parentheses, which no declared struct's name can be.
 fn is_tuple_name(name: &str) -> bool {
     name.starts_with('(')
+}
+
+/// Whether an enum is an instance of the prelude's `Option` or `Result`:
+/// the compiler names instances by their arguments (`Option<int>`), and a
+/// program cannot declare a type of either name.
+fn is_prelude_enum_name(name: &str) -> bool {
+    name.starts_with("Option<") || name.starts_with("Result<")
 }
 
 /// Writes `s` as a string literal: in double quotes, with `\"`, `\\`, `\n`,

@@ -27,6 +27,7 @@ mod decls;
 mod expr;
 mod generic_calls;
 pub mod generics;
+mod loops;
 pub mod prelude;
 mod tuples;
 

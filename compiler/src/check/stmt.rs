@@ -167,16 +167,22 @@ impl Checker<'_> {
                     }
                 }
                 ast::ForIter::Each(arr) => {
-                    if let Some(v) = value_var {
-                        self.error(v.span, "`for a, b in` needs a map");
-                    }
                     let a = self.expr(arr, None);
+                    if let Type::Map(k, v) = a.ty.clone() {
+                        return Some(self.for_map(var, value_var, a, *k, *v, body, line, s.span));
+                    }
+                    if let Some(v) = value_var {
+                        if !a.ty.is_error() {
+                            self.error(v.span, "`for a, b in` needs a map");
+                        }
+                    }
+                    let a = self.chars_of(a);
                     let elem = match &a.ty {
                         Type::Array(t) => (**t).clone(),
                         Type::Error => Type::Error,
                         other => {
                             let msg = format!(
-                                "`for` can iterate over a range or an array, not {}",
+                                "`for` can iterate over a range, an array, a map or a string, not {}",
                                 self.show(other)
                             );
                             self.error(arr.span, msg);

@@ -65,7 +65,19 @@ impl Checker<'_> {
                 Some(TypeDecl::Trait(i)) => (*i as usize) < bases.2,
                 None => false,
             };
-            if matches!(name.name, "int" | "float" | "bool" | "str") {
+            let prelude = match self.env.type_names.get(name.name) {
+                Some(TypeDecl::Enum(i)) => self.env.prelude_variants.values().any(|e| e == i),
+                _ => false,
+            };
+            if prelude {
+                self.error(
+                    name.span,
+                    format!(
+                        "`{}` is a type of the prelude; choose another name",
+                        name.name
+                    ),
+                );
+            } else if matches!(name.name, "int" | "float" | "bool" | "str") {
                 self.error(name.span, format!("`{}` is a built-in type", name.name));
             } else if earlier {
                 self.error_note(

@@ -56,7 +56,8 @@ impl Checker<'_> {
             self.unify(&Type::Enum(eid), e, &mut b);
         }
         let args = args.unwrap_or(&[]);
-        if args.len() != payload.len() {
+        let arity_wrong = args.len() != payload.len();
+        if arity_wrong {
             let msg = format!(
                 "variant `{}::{}` takes {} value{}, but {} {} given",
                 t.name,
@@ -75,7 +76,9 @@ impl Checker<'_> {
             self.unify(pt, &v.ty, &mut b);
             vals.push(v);
         }
-        let quiet = expected.is_some_and(|e| e.is_error()) || vals.iter().any(|v| v.ty.is_error());
+        let quiet = arity_wrong
+            || expected.is_some_and(|e| e.is_error())
+            || vals.iter().any(|v| v.ty.is_error());
         let targs = self.settle(b, &format!("`{}`", t.name), span, quiet);
         self.site = span;
         let ty = self.enum_instance(eid, targs);

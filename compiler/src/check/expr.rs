@@ -11,7 +11,17 @@ use crate::ast::{self, BinOp, Span, UnOp};
 use crate::tir::{self, ExprKind as K};
 use crate::types::{display, DeclNames, Type};
 
-fn mk(kind: K, ty: Type, line: u32) -> tir::Expr {
+/// "`f` takes 2 arguments, but 1 was given", for arguments, values and
+/// type arguments alike.
+pub(super) fn count_mismatch(what: &str, noun: &str, want: usize, got: usize) -> String {
+    format!(
+        "{what} takes {want} {noun}{}, but {got} {} given",
+        if want == 1 { "" } else { "s" },
+        if got == 1 { "was" } else { "were" }
+    )
+}
+
+pub(super) fn mk(kind: K, ty: Type, line: u32) -> tir::Expr {
     // `expr_in` gives the expression its span once it is built.
     tir::Expr {
         kind,
@@ -235,15 +245,8 @@ impl Checker<'_> {
                 let payload = self.env.enums[eid as usize].variants[vi].1.clone();
                 let args = args.unwrap_or(&[]);
                 if args.len() != payload.len() {
-                    let msg = format!(
-                        "variant `{}::{}` takes {} value{}, but {} {} given",
-                        t.name,
-                        m.name,
-                        payload.len(),
-                        if payload.len() == 1 { "" } else { "s" },
-                        args.len(),
-                        if args.len() == 1 { "was" } else { "were" },
-                    );
+                    let what = format!("variant `{}::{}`", t.name, m.name);
+                    let msg = count_mismatch(&what, "value", payload.len(), args.len());
                     self.error(span, msg);
                 }
                 let vals = args
@@ -877,16 +880,8 @@ impl Checker<'_> {
         what: &str,
     ) -> Vec<tir::Expr> {
         if params.len() != args.len() {
-            self.error(
-                span,
-                format!(
-                    "{what} takes {} argument{}, but {} {} given",
-                    params.len(),
-                    if params.len() == 1 { "" } else { "s" },
-                    args.len(),
-                    if args.len() == 1 { "was" } else { "were" }
-                ),
-            );
+            let msg = count_mismatch(what, "argument", params.len(), args.len());
+            self.error(span, msg);
         }
         let mut out = Vec::new();
         for (i, a) in args.iter().enumerate() {

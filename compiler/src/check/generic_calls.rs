@@ -2,6 +2,7 @@
 //! (`Tree::Leaf(3)`), calling a method of a generic `impl` on an instance,
 //! and calling a bound's method on a value whose type is a parameter.
 
+use super::expr::{count_mismatch, mk};
 use super::generics::Bindings;
 use super::{Checker, TypeDecl};
 use crate::ast::{self, Span};
@@ -19,15 +20,6 @@ pub(super) fn param_bindings(params: Option<&[Type]>) -> Bindings {
             _ => None,
         })
         .collect()
-}
-
-fn mk(kind: K, ty: Type, line: u32) -> tir::Expr {
-    tir::Expr {
-        kind,
-        ty,
-        line,
-        span: Span::default(),
-    }
 }
 
 impl Checker<'_> {
@@ -58,15 +50,8 @@ impl Checker<'_> {
         let args = args.unwrap_or(&[]);
         let arity_wrong = args.len() != payload.len();
         if arity_wrong {
-            let msg = format!(
-                "variant `{}::{}` takes {} value{}, but {} {} given",
-                t.name,
-                m.name,
-                payload.len(),
-                if payload.len() == 1 { "" } else { "s" },
-                args.len(),
-                if args.len() == 1 { "was" } else { "were" },
-            );
+            let what = format!("variant `{}::{}`", t.name, m.name);
+            let msg = count_mismatch(&what, "value", payload.len(), args.len());
             self.error(span, msg);
         }
         let mut vals = Vec::new();

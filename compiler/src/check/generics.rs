@@ -29,6 +29,7 @@
 //! so compile time stays linear in the program and the instances it asks
 //! for (`spec/limits.md`).
 
+use super::expr::count_mismatch;
 use super::{Checker, FnSig, TypeDecl};
 use crate::ast::{self, Span};
 use crate::tir::{self, FuncIdx, Origin};
@@ -580,17 +581,9 @@ impl<'a> Checker<'a> {
         };
         let args: Vec<Type> = args.iter().map(|a| self.resolve_type(a)).collect();
         if args.len() != params.len() {
-            self.error(
-                id.span,
-                format!(
-                    "`{}` takes {} type argument{}, but {} {} given",
-                    id.name,
-                    params.len(),
-                    if params.len() == 1 { "" } else { "s" },
-                    args.len(),
-                    if args.len() == 1 { "was" } else { "were" }
-                ),
-            );
+            let what = format!("`{}`", id.name);
+            let msg = count_mismatch(&what, "type argument", params.len(), args.len());
+            self.error(id.span, msg);
             return Type::Error;
         }
         self.site = id.span;
@@ -780,16 +773,8 @@ impl<'a> Checker<'a> {
         }
         let ptys: Vec<Type> = ptys.cloned().collect();
         if ptys.len() != args.len() {
-            self.error(
-                span,
-                format!(
-                    "`{name}` takes {} argument{}, but {} {} given",
-                    ptys.len(),
-                    if ptys.len() == 1 { "" } else { "s" },
-                    args.len(),
-                    if args.len() == 1 { "was" } else { "were" }
-                ),
-            );
+            let msg = count_mismatch(&format!("`{name}`"), "argument", ptys.len(), args.len());
+            self.error(span, msg);
         }
         let mut checked = Vec::new();
         for (i, a) in args.iter().enumerate() {

@@ -13,6 +13,7 @@
 //! `e?` unwraps an `Option` or `Result` or returns its `None`/`Err` from
 //! the function (`try_expr`).
 
+use super::expr::mk;
 use super::{Checker, TypeDecl};
 use crate::ast::{self, Span};
 use crate::tir::{self, ExprKind as K, Pat};
@@ -21,15 +22,6 @@ use std::sync::Arc;
 
 /// The prelude's source text.
 pub const PRELUDE: &str = include_str!("../../../stdlib/prelude.src");
-
-fn mk(kind: K, ty: Type, line: u32) -> tir::Expr {
-    tir::Expr {
-        kind,
-        ty,
-        line,
-        span: Span::default(),
-    }
-}
 
 impl<'a> Checker<'a> {
     /// Declares the prelude's types and templates (and checks them, with

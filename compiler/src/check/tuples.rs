@@ -5,19 +5,11 @@
 //! fields are named `0`, `1`, ...; tuples are immutable, so `t.0 = x` is
 //! refused (`check::stmt`).
 
+use super::expr::mk;
 use super::Checker;
 use crate::ast::{self, Span};
 use crate::tir::{self, ExprKind as K};
 use crate::types::Type;
-
-fn mk(kind: K, ty: Type, line: u32) -> tir::Expr {
-    tir::Expr {
-        kind,
-        ty,
-        line,
-        span: Span::default(),
-    }
-}
 
 impl Checker<'_> {
     /// `(a, b, ...)`, or `()`.

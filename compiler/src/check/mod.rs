@@ -276,7 +276,7 @@ pub fn check_input<'p>(
 pub fn prelude_env() -> Env {
     let arena = bumpalo::Bump::new();
     let mut c = Checker::new("", &arena);
-    c.load_prelude();
+    c.load_prelude(false);
     c.env
 }
 
@@ -288,7 +288,7 @@ pub fn check_program<'p>(
 ) -> tir::Program {
     let arena = bumpalo::Bump::new();
     let mut c = Checker::new(source, &arena);
-    c.load_prelude();
+    c.load_prelude(false);
     c.program(program);
     diags.append(&mut c.diags);
     c.finish()

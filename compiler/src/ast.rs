@@ -47,10 +47,20 @@ pub enum Item<'a> {
     Stmt(&'a Stmt<'a>),
 }
 
+/// A type parameter of a generic declaration, with its trait bounds
+/// (`T: Named + Shown`).
+#[derive(Debug, Clone, Copy)]
+pub struct TypeParam<'a> {
+    pub name: Ident<'a>,
+    pub bounds: &'a [Ident<'a>],
+}
+
 /// A function signature: shared by declarations, trait methods and closures.
 #[derive(Debug, Clone, Copy)]
 pub struct FnSig<'a> {
     pub name: Ident<'a>,
+    /// `<T, U: Bound>` after the name; empty for closures and plain functions.
+    pub type_params: &'a [TypeParam<'a>],
     /// The span of `self` when the function is a method taking `self`.
     pub self_param: Option<Span>,
     pub params: &'a [Param<'a>],
@@ -73,12 +83,14 @@ pub struct Param<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct StructDecl<'a> {
     pub name: Ident<'a>,
+    pub type_params: &'a [TypeParam<'a>],
     pub fields: &'a [Param<'a>],
 }
 
 #[derive(Debug, Clone, Copy)]
 pub struct EnumDecl<'a> {
     pub name: Ident<'a>,
+    pub type_params: &'a [TypeParam<'a>],
     pub variants: &'a [Variant<'a>],
 }
 
@@ -96,8 +108,12 @@ pub struct TraitDecl<'a> {
 
 #[derive(Debug, Clone, Copy)]
 pub struct ImplDecl<'a> {
+    /// `impl<T> ...`: the parameters the target's arguments name.
+    pub type_params: &'a [TypeParam<'a>],
     pub trait_name: Option<Ident<'a>>,
     pub target: Ident<'a>,
+    /// The target's type arguments, `Stack<T>`; empty for `impl Vec2`.
+    pub target_args: &'a [TypeExpr<'a>],
     pub methods: &'a [FnDecl<'a>],
     pub span: Span,
 }
@@ -109,13 +125,21 @@ pub enum TypeExpr<'a> {
     Array(&'a TypeExpr<'a>, Span),
     Map(&'a TypeExpr<'a>, &'a TypeExpr<'a>, Span),
     Fn(&'a [TypeExpr<'a>], Option<&'a TypeExpr<'a>>, Span),
+    /// `Stack<str>`: a generic struct or enum with its type arguments.
+    Generic(Ident<'a>, &'a [TypeExpr<'a>], Span),
+    /// `(int, str)`; `()` is the unit type.
+    Tuple(&'a [TypeExpr<'a>], Span),
 }
 
 impl TypeExpr<'_> {
     pub fn span(&self) -> Span {
         match self {
             TypeExpr::Named(id) => id.span,
-            TypeExpr::Array(_, s) | TypeExpr::Map(_, _, s) | TypeExpr::Fn(_, _, s) => *s,
+            TypeExpr::Array(_, s)
+            | TypeExpr::Map(_, _, s)
+            | TypeExpr::Fn(_, _, s)
+            | TypeExpr::Generic(_, _, s)
+            | TypeExpr::Tuple(_, s) => *s,
         }
     }
 }
@@ -142,6 +166,12 @@ pub enum StmtKind<'a> {
         ty: Option<&'a TypeExpr<'a>>,
         init: &'a Expr<'a>,
     },
+    /// `let (a, b) = init;`: destructuring with an irrefutable pattern.
+    LetPattern {
+        pat: &'a Pattern<'a>,
+        ty: Option<&'a TypeExpr<'a>>,
+        init: &'a Expr<'a>,
+    },
     /// `target = value` or, with an operator, `target op= value`.
     Assign {
         target: &'a Expr<'a>,
@@ -161,6 +191,8 @@ pub enum StmtKind<'a> {
     },
     For {
         var: Ident<'a>,
+        /// The second name of `for k, v in map`.
+        value_var: Option<Ident<'a>>,
         iter: ForIter<'a>,
         body: &'a Block<'a>,
     },
@@ -252,6 +284,8 @@ pub struct FieldInit<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct Arm<'a> {
     pub pat: &'a Pattern<'a>,
+    /// `pat if cond => ...`.
+    pub guard: Option<&'a Expr<'a>>,
     pub body: &'a Expr<'a>,
 }
 
@@ -272,6 +306,12 @@ pub enum ExprKind<'a> {
     Call(&'a Expr<'a>, &'a [Expr<'a>]),
     MethodCall(&'a Expr<'a>, Ident<'a>, &'a [Expr<'a>]),
     Field(&'a Expr<'a>, Ident<'a>),
+    /// `t.0`: a tuple element, with the span of the index.
+    TupleField(&'a Expr<'a>, u32, Span),
+    /// `(a, b)`; `()` is the unit value.
+    Tuple(&'a [Expr<'a>]),
+    /// `e?`: the value of `Some`/`Ok`, or return the `None`/`Err`.
+    Try(&'a Expr<'a>),
     Index(&'a Expr<'a>, &'a Expr<'a>),
     Array(&'a [Expr<'a>]),
     /// `[value; count]`.
@@ -314,7 +354,10 @@ pub enum PatternKind<'a> {
     Range(IntLit, IntLit),
     /// A lone name: binds the matched value.
     Binding(Ident<'a>),
-    /// `Enum::Variant` or `Enum::Variant(p, q)`.
+    /// `Enum::Variant` or `Enum::Variant(p, q)`; the enum's name is empty
+    /// for a prelude variant written alone (`Some(x)`).
     Variant(Ident<'a>, Ident<'a>, Option<&'a [Pattern<'a>]>),
+    /// `(p, q)`; `()` matches the unit value.
+    Tuple(&'a [Pattern<'a>]),
     Or(&'a [Pattern<'a>]),
 }

@@ -178,6 +178,8 @@ pub enum Tok<'s> {
     Comma,
     #[token(".")]
     Dot,
+    #[token("?")]
+    Question,
     #[token("(")]
     LParen,
     #[token(")")]
@@ -269,6 +271,7 @@ impl Tok<'_> {
             Tok::Semi => ";",
             Tok::Comma => ",",
             Tok::Dot => ".",
+            Tok::Question => "?",
             Tok::LParen => "(",
             Tok::RParen => ")",
             Tok::LBracket => "[",

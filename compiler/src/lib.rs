@@ -186,6 +186,7 @@ mod robustness {
         for text in [
             include_str!("testdata/card.src"),
             include_str!("testdata/features.src"),
+            include_str!("testdata/generics.src"),
         ] {
             let mut cut = 0;
             while cut <= text.len() {
@@ -199,7 +200,16 @@ mod robustness {
 
     #[test]
     fn mutations_compile_or_report() {
-        let text = include_str!("testdata/features.src").as_bytes();
+        for text in [
+            include_str!("testdata/features.src"),
+            include_str!("testdata/generics.src"),
+        ] {
+            mutate(text.as_bytes());
+        }
+    }
+
+    /// Compiles 300 pseudo-random mutations of `text`.
+    fn mutate(text: &[u8]) {
         let pieces: &[&[u8]] = &[
             b"{",
             b"}",
@@ -231,6 +241,14 @@ mod robustness {
             b"break",
             b"\\u{",
             b"\xff",
+            b"<",
+            b">",
+            b">>",
+            b"?",
+            b"<T>",
+            b"(",
+            b"Some(",
+            b"None",
         ];
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut next = move || {

@@ -57,6 +57,38 @@ pub(crate) fn finish_call<'a>(
     }
 }
 
+/// `e.0.1`: the lexer reads `0.1` as a float, so its two indices are taken
+/// back from the float's shortest spelling. A spelling that differs from
+/// the source (`t.0.10`, which reads back as `0.1`) cannot be split so:
+/// its index is then out of range and the checker reports it.
+pub(crate) fn tuple_fields<'a>(
+    b: &'a Bump,
+    e: &'a Expr<'a>,
+    x: f64,
+    l: usize,
+    m: usize,
+    r: usize,
+) -> &'a Expr<'a> {
+    let text = format!("{x:?}");
+    let parts = text
+        .split_once('.')
+        .filter(|_| text.len() == r.saturating_sub(m))
+        .and_then(|(a, c)| Some((a.parse::<u32>().ok()?, c.parse::<u32>().ok()?)));
+    match parts {
+        Some((first, second)) => {
+            let dot = m + text.find('.').unwrap_or(0);
+            let inner = mk(b, ExprKind::TupleField(e, first, Span::new(m, dot)), l, dot);
+            mk(
+                b,
+                ExprKind::TupleField(inner, second, Span::new(dot + 1, r)),
+                l,
+                r,
+            )
+        }
+        None => mk(b, ExprKind::TupleField(e, u32::MAX, Span::new(m, r)), l, r),
+    }
+}
+
 /// Parses a whole file. Lexical and syntax errors are appended to `diags`;
 /// the returned tree holds `Error` nodes where the parser recovered.
 pub fn parse<'a>(arena: &'a Bump, source: &'a str, diags: &mut Vec<Diagnostic>) -> Program<'a> {
@@ -290,7 +322,10 @@ mod tests {
         assert!(errs[0].2.starts_with("unexpected `;`, expected one of"));
         assert_eq!((errs[1].0, errs[1].1), (2, 12));
         assert_eq!((errs[2].0, errs[2].1), (3, 14));
-        assert_eq!(errs[2].2, "unexpected `=`, expected identifier");
+        assert_eq!(
+            errs[2].2,
+            "unexpected `=`, expected one of identifier, `_`, `(`"
+        );
     }
 
     #[test]

@@ -111,7 +111,7 @@ impl Session {
     /// An empty session; `file_name` (like `<repl>`) is what diagnostics and
     /// the module's stack traces name.
     pub fn new(file_name: &str) -> Session {
-        let mut env = Env::default();
+        let mut env = check::prelude_env();
         let mut lowering = Lowering::new(file_name);
         // Function 0: a stub entry, so that the empty module verifies.
         env.sigs.push(check::FnSig {

@@ -19,14 +19,37 @@ pub type LocalId = u32;
 
 #[derive(Debug, Clone)]
 pub struct StructInfo {
+    /// As types are written: `Vec2`, `Stack<str>`, `(int, str)`.
     pub name: String,
     pub fields: Vec<(String, Type)>,
+    /// What it was made from, when it is an instance of a generic struct or
+    /// a tuple type.
+    pub origin: Origin,
+    /// No type parameter occurs in it: only these reach the module.
+    pub concrete: bool,
 }
 
 #[derive(Debug, Clone)]
 pub struct EnumInfo {
+    /// As types are written: `Shape`, `Option<int>`.
     pub name: String,
     pub variants: Vec<(String, Vec<Type>)>,
+    pub origin: Origin,
+    pub concrete: bool,
+}
+
+/// Where a struct or enum declaration comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// Declared as written, without type parameters.
+    Plain,
+    /// A generic declaration itself, with its parameters (as `Param`s).
+    Template(Vec<Type>),
+    /// An instance of the generic declaration `template` with these
+    /// arguments.
+    Instance(DeclId, Vec<Type>),
+    /// A tuple type (structs only): its fields are named `0`, `1`, ...
+    Tuple,
 }
 
 #[derive(Debug, Clone)]
@@ -224,6 +247,8 @@ pub enum ExprKind {
 #[derive(Debug, Clone)]
 pub struct Arm {
     pub pat: Pat,
+    /// `pat if guard`: checked after the pattern matched and bound.
+    pub guard: Option<Expr>,
     pub body: Expr,
 }
 
@@ -240,5 +265,7 @@ pub enum Pat {
     Range(i64, i64),
     /// A variant of the scrutinee's enum, with patterns for its payload.
     Variant(u32, Vec<Pat>),
+    /// A tuple, with a pattern for each element.
+    Tuple(Vec<Pat>),
     Or(Vec<Pat>),
 }

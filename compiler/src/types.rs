@@ -6,10 +6,21 @@
 //! in one) and `Error` (the type of anything already reported, compatible
 //! with everything, so one mistake gives one diagnostic). `Nil` is the type
 //! of a `nil` literal whose context did not say what it is.
+//!
+//! `Param` is a type parameter of a generic declaration, seen from inside
+//! it: an opaque type that only offers `==`, printing and the methods of
+//! its bounds. It appears only while a generic declaration itself is
+//! checked; every instantiation is checked again with concrete types
+//! (`crate::check::generics`), so lowering never sees one. Instances of
+//! generic structs and enums, and tuples, are ordinary `Struct` and `Enum`
+//! declarations of their own.
 
 /// Index of a struct, enum or trait declaration in the checker's tables
 /// (and, after lowering, in the module's).
 pub type DeclId = u32;
+
+/// Index of a type parameter in the checker's table (`Env::params`).
+pub type ParamId = u32;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Type {
@@ -23,6 +34,7 @@ pub enum Type {
     Struct(DeclId),
     Enum(DeclId),
     Trait(DeclId),
+    Param(ParamId),
     Void,
     Never,
     Nil,
@@ -77,6 +89,7 @@ pub trait DeclNames {
     fn struct_name(&self, id: DeclId) -> &str;
     fn enum_name(&self, id: DeclId) -> &str;
     fn trait_name(&self, id: DeclId) -> &str;
+    fn param_name(&self, id: ParamId) -> &str;
 }
 
 /// Prints a type as the programmer writes it.
@@ -98,6 +111,7 @@ pub fn display(ty: &Type, names: &dyn DeclNames) -> String {
         Type::Struct(i) => names.struct_name(*i).to_string(),
         Type::Enum(i) => names.enum_name(*i).to_string(),
         Type::Trait(i) => names.trait_name(*i).to_string(),
+        Type::Param(i) => names.param_name(*i).to_string(),
         Type::Void => "nothing".into(),
         Type::Never => "never".into(),
         Type::Nil => "nil".into(),

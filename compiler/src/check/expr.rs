@@ -5,12 +5,23 @@
 //! literals convert their elements to a trait type. The caller still
 //! converts the result with `coerce`, which reports mismatches.
 
+use super::generic_calls::param_bindings;
 use super::{Checker, Resolved, TypeDecl};
 use crate::ast::{self, BinOp, Span, UnOp};
 use crate::tir::{self, ExprKind as K};
 use crate::types::{display, DeclNames, Type};
 
-fn mk(kind: K, ty: Type, line: u32) -> tir::Expr {
+/// "`f` takes 2 arguments, but 1 was given", for arguments, values and
+/// type arguments alike.
+pub(super) fn count_mismatch(what: &str, noun: &str, want: usize, got: usize) -> String {
+    format!(
+        "{what} takes {want} {noun}{}, but {got} {} given",
+        if want == 1 { "" } else { "s" },
+        if got == 1 { "was" } else { "were" }
+    )
+}
+
+pub(super) fn mk(kind: K, ty: Type, line: u32) -> tir::Expr {
     // `expr_in` gives the expression its span once it is built.
     tir::Expr {
         kind,
@@ -74,13 +85,13 @@ impl Checker<'_> {
                     self.err_expr(line)
                 }
             },
-            ast::ExprKind::Name(name) => self.name(name, e.span, line),
-            ast::ExprKind::Path(t, m) => self.path(t, m, None, e.span, line),
+            ast::ExprKind::Name(name) => self.name(name, expected, e.span, line),
+            ast::ExprKind::Path(t, m) => self.path(t, m, None, expected, e.span, line),
             ast::ExprKind::Unary(op, inner) => self.unary(op, inner, e.span, line),
             ast::ExprKind::Binary(op, l, r) => self.binary(op, l, r, e.span, line),
-            ast::ExprKind::Call(callee, args) => self.call(callee, args, e.span, line),
+            ast::ExprKind::Call(callee, args) => self.call(callee, args, expected, e.span, line),
             ast::ExprKind::MethodCall(recv, name, args) => {
-                self.method_call(recv, name, args, e.span, line)
+                self.method_call(recv, name, args, expected, e.span, line)
             }
             ast::ExprKind::Field(obj, field) => {
                 let o = self.expr(obj, None);
@@ -117,7 +128,15 @@ impl Checker<'_> {
                 )
             }
             ast::ExprKind::Map(entries) => self.map(entries, expected, e.span, line),
-            ast::ExprKind::StructLit(name, fields) => self.struct_lit(name, fields, e.span, line),
+            ast::ExprKind::StructLit(name, fields) => {
+                self.struct_lit(name, fields, expected, e.span, line)
+            }
+            ast::ExprKind::Tuple(items) => self.tuple(items, expected, line),
+            ast::ExprKind::TupleField(t, i, ispan) => {
+                let o = self.expr(t, None);
+                self.tuple_field(o, i, ispan, line)
+            }
+            ast::ExprKind::Try(inner) => self.try_expr(inner, e.span, line),
             ast::ExprKind::If(c, then, els) => {
                 self.if_expr(c, then, els, expected, want_value, line)
             }
@@ -159,7 +178,7 @@ impl Checker<'_> {
         mk(K::Int(v), Type::Int, line)
     }
 
-    fn name(&mut self, name: &str, span: Span, line: u32) -> tir::Expr {
+    fn name(&mut self, name: &str, expected: Option<&Type>, span: Span, line: u32) -> tir::Expr {
         match self.resolve_name(name) {
             Resolved::Local(id, ty) => mk(K::Local(id), ty, line),
             Resolved::Capture(i, ty) => mk(K::Capture(i), ty, line),
@@ -170,7 +189,19 @@ impl Checker<'_> {
                 mk(K::FuncRef(f), ty, line)
             }
             Resolved::None => {
-                if super::builtins::is_prelude(name) {
+                if let Some(eid) = self.prelude_variant(name) {
+                    let id = ast::Ident { name, span };
+                    return self.bare_variant(eid, id, None, expected, span, line);
+                }
+                if self.env.generic_functions.contains_key(name) {
+                    self.error_note(
+                        span,
+                        format!(
+                            "generic function `{name}` can only be called, not used as a value"
+                        ),
+                        "wrap it in a closure with the types you need",
+                    );
+                } else if super::builtins::is_prelude(name) {
                     self.error(
                         span,
                         format!(
@@ -193,10 +224,18 @@ impl Checker<'_> {
         t: ast::Ident,
         m: ast::Ident,
         args: Option<&[ast::Expr]>,
+        expected: Option<&Type>,
         span: Span,
         line: u32,
     ) -> tir::Expr {
         let decl = self.env.type_names.get(t.name).copied();
+        if let Some(TypeDecl::Enum(eid)) = decl {
+            if self.template_params(TypeDecl::Enum(eid)).is_some() {
+                if let Some(e) = self.generic_variant(eid, t, m, args, expected, span, line) {
+                    return e;
+                }
+            }
+        }
         if let Some(TypeDecl::Enum(eid)) = decl {
             let variant = self.env.enums[eid as usize]
                 .variants
@@ -206,15 +245,8 @@ impl Checker<'_> {
                 let payload = self.env.enums[eid as usize].variants[vi].1.clone();
                 let args = args.unwrap_or(&[]);
                 if args.len() != payload.len() {
-                    let msg = format!(
-                        "variant `{}::{}` takes {} value{}, but {} {} given",
-                        t.name,
-                        m.name,
-                        payload.len(),
-                        if payload.len() == 1 { "" } else { "s" },
-                        args.len(),
-                        if args.len() == 1 { "was" } else { "were" },
-                    );
+                    let what = format!("variant `{}::{}`", t.name, m.name);
+                    let msg = count_mismatch(&what, "value", payload.len(), args.len());
                     self.error(span, msg);
                 }
                 let vals = args
@@ -233,6 +265,19 @@ impl Checker<'_> {
             return self.err_expr(line);
         }
         let key = (t.name.to_string(), m.name.to_string());
+        if let Some(&tid) = self.env.generic_statics.get(&key) {
+            let Some(args) = args else {
+                self.error(
+                    span,
+                    format!(
+                        "generic function `{}::{}` can only be called, not used as a value",
+                        t.name, m.name
+                    ),
+                );
+                return self.err_expr(line);
+            };
+            return self.call_template(tid, None, args, expected, span, line);
+        }
         let Some(&f) = self.env.statics.get(&key) else {
             self.error(
                 m.span,
@@ -504,6 +549,7 @@ impl Checker<'_> {
         &mut self,
         name: ast::Ident,
         fields: &[ast::FieldInit],
+        expected: Option<&Type>,
         span: Span,
         line: u32,
     ) -> tir::Expr {
@@ -522,6 +568,13 @@ impl Checker<'_> {
             }
         };
         let decl = self.env.structs[sid as usize].fields.clone();
+        // A generic struct's arguments are inferred from the expected type
+        // and the field values.
+        let generic = self.template_params(TypeDecl::Struct(sid));
+        let mut b = param_bindings(generic.as_deref());
+        if let (Some(_), Some(e)) = (&generic, expected) {
+            self.unify(&Type::Struct(sid), e, &mut b);
+        }
         let mut seen = vec![false; decl.len()];
         let mut out = Vec::new();
         for f in fields {
@@ -535,8 +588,15 @@ impl Checker<'_> {
                     }
                     seen[i] = true;
                     let t = &decl[i].1;
-                    let v = self.expr(f.value, Some(t));
-                    let v = self.coerce(v, t, f.value.span);
+                    let v = if generic.is_some() {
+                        let want = self.known(t, &b);
+                        let v = self.expr(f.value, want.as_ref());
+                        self.unify(t, &v.ty, &mut b);
+                        v
+                    } else {
+                        let v = self.expr(f.value, Some(t));
+                        self.coerce(v, t, f.value.span)
+                    };
                     out.push((i as u32, v));
                 }
                 None => {
@@ -569,7 +629,33 @@ impl Checker<'_> {
                 ),
             );
         }
-        mk(K::NewStruct(sid, out), Type::Struct(sid), line)
+        if generic.is_none() {
+            return mk(K::NewStruct(sid, out), Type::Struct(sid), line);
+        }
+        let quiet =
+            expected.is_some_and(|e| e.is_error()) || out.iter().any(|(_, v)| v.ty.is_error());
+        let args = self.settle(b, &format!("`{}`", name.name), span, quiet);
+        self.site = span;
+        let ty = self.struct_instance(sid, args);
+        let Type::Struct(inst) = ty else {
+            return self.err_expr(line);
+        };
+        let types: Vec<Type> = self.env.structs[inst as usize]
+            .fields
+            .iter()
+            .map(|(_, t)| t.clone())
+            .collect();
+        let out = out
+            .into_iter()
+            .map(|(i, v)| {
+                let sp = v.span;
+                match types.get(i as usize) {
+                    Some(t) => (i, self.coerce(v, t, sp)),
+                    None => (i, v),
+                }
+            })
+            .collect();
+        mk(K::NewStruct(inst, out), ty, line)
     }
 
     /// Finds the common type of branch values (of `if` or `match`): `Never`
@@ -742,12 +828,27 @@ impl Checker<'_> {
     }
 
     /// `callee(args)`.
-    fn call(&mut self, callee: &ast::Expr, args: &[ast::Expr], span: Span, line: u32) -> tir::Expr {
+    fn call(
+        &mut self,
+        callee: &ast::Expr,
+        args: &[ast::Expr],
+        expected: Option<&Type>,
+        span: Span,
+        line: u32,
+    ) -> tir::Expr {
         match callee.kind {
             ast::ExprKind::Name(name) => match self.resolve_name(name) {
                 Resolved::Function(f) => self.call_function(f, args, span, line),
                 Resolved::None => {
-                    if super::builtins::is_prelude(name) {
+                    if let Some(&tid) = self.env.generic_functions.get(name) {
+                        self.call_template(tid, None, args, expected, span, line)
+                    } else if let Some(eid) = self.prelude_variant(name) {
+                        let id = ast::Ident {
+                            name,
+                            span: callee.span,
+                        };
+                        self.bare_variant(eid, id, Some(args), expected, span, line)
+                    } else if super::builtins::is_prelude(name) {
                         self.prelude_call(name, callee.span, args, span, line)
                     } else {
                         self.error(callee.span, format!("unknown function `{name}`"));
@@ -762,7 +863,7 @@ impl Checker<'_> {
                     self.call_value(c, args, callee.span, span, line)
                 }
             },
-            ast::ExprKind::Path(t, m) => self.path(t, m, Some(args), span, line),
+            ast::ExprKind::Path(t, m) => self.path(t, m, Some(args), expected, span, line),
             _ => {
                 let c = self.expr(callee, None);
                 self.call_value(c, args, callee.span, span, line)
@@ -779,16 +880,8 @@ impl Checker<'_> {
         what: &str,
     ) -> Vec<tir::Expr> {
         if params.len() != args.len() {
-            self.error(
-                span,
-                format!(
-                    "{what} takes {} argument{}, but {} {} given",
-                    params.len(),
-                    if params.len() == 1 { "" } else { "s" },
-                    args.len(),
-                    if args.len() == 1 { "was" } else { "were" }
-                ),
-            );
+            let msg = count_mismatch(what, "argument", params.len(), args.len());
+            self.error(span, msg);
         }
         let mut out = Vec::new();
         for (i, a) in args.iter().enumerate() {
@@ -851,6 +944,7 @@ impl Checker<'_> {
         recv: &ast::Expr,
         name: ast::Ident,
         args: &[ast::Expr],
+        expected: Option<&Type>,
         span: Span,
         line: u32,
     ) -> tir::Expr {
@@ -863,6 +957,11 @@ impl Checker<'_> {
                     .get(&(t.clone(), name.name.to_string()))
                     .cloned()
                     .unwrap_or_default();
+                if cands.is_empty() {
+                    if let Some(tid) = self.generic_method(&t, name.name) {
+                        return self.call_template(tid, Some(r), args, expected, span, line);
+                    }
+                }
                 match cands.as_slice() {
                     [f] => {
                         let sig = self.env.sigs[*f as usize].clone();
@@ -906,6 +1005,7 @@ impl Checker<'_> {
                     }
                 }
             }
+            Type::Param(p) => self.bound_method_call(p, r, name, args, span, line),
             Type::Trait(tid) => {
                 let info = &self.env.traits[tid as usize];
                 let Some(mi) = info.methods.iter().position(|m| m.name == name.name) else {

@@ -25,6 +25,11 @@
 mod builtins;
 mod decls;
 mod expr;
+mod generic_calls;
+pub mod generics;
+mod loops;
+pub mod prelude;
+mod tuples;
 
 pub(crate) use builtins::prelude_names;
 mod pattern;
@@ -33,8 +38,10 @@ mod stmt;
 use crate::ast::{self, Span};
 use crate::diag::Diagnostic;
 use crate::tir::{self, CaptureFrom, FuncIdx, LocalId};
-use crate::types::{display, DeclId, DeclNames, Type};
+use crate::types::{display, DeclId, DeclNames, ParamId, Type};
+use generics::{FnTemplate, ParamInfo, PendingInstance};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// How deeply expressions and blocks may nest. The checker and lowering
 /// recurse once per level, using a few kilobytes of stack per level in
@@ -81,6 +88,32 @@ pub struct Env {
     pub methods: HashMap<(Type, String), Vec<FuncIdx>>,
     /// Everything callable as `Type::name(...)`.
     pub statics: HashMap<(String, String), FuncIdx>,
+    /// Type parameters of every generic declaration, by `ParamId`.
+    pub params: Vec<ParamInfo>,
+    /// Instances of generic structs and enums by template and arguments,
+    /// and tuple types by their elements (see `generics`).
+    pub struct_instances: HashMap<(DeclId, Vec<Type>), DeclId>,
+    pub enum_instances: HashMap<(DeclId, Vec<Type>), DeclId>,
+    pub tuples: HashMap<Vec<Type>, DeclId>,
+    /// Generic functions and methods of generic `impl`s.
+    pub templates: Vec<FnTemplate>,
+    /// Generic functions by name.
+    pub generic_functions: HashMap<String, u32>,
+    /// Generic methods with `self`, by the receiver's declaration (for an
+    /// instance, its template: `Type::Struct(template)`) and name.
+    pub generic_methods: HashMap<(Type, String), u32>,
+    /// Generic functions callable as `Type::name(...)`.
+    pub generic_statics: HashMap<(String, String), u32>,
+    /// The text of every source whose templates are kept: templates are
+    /// found again by parsing their source (a REPL input's syntax tree does
+    /// not outlive the input).
+    pub sources: Vec<Arc<str>>,
+    /// Instances made so far (bounded by `generics::MAX_INSTANCES`).
+    pub instance_count: usize,
+    /// Which of `sources` is the prelude (`prelude`), once declared.
+    pub prelude_source: Option<u32>,
+    /// The prelude's variants by name, for `Some(x)` written alone.
+    pub prelude_variants: HashMap<String, DeclId>,
 }
 
 impl DeclNames for Env {
@@ -94,6 +127,11 @@ impl DeclNames for Env {
     }
     fn trait_name(&self, id: DeclId) -> &str {
         self.traits
+            .get(id as usize)
+            .map_or("?", |s| s.name.as_str())
+    }
+    fn param_name(&self, id: ParamId) -> &str {
+        self.params
             .get(id as usize)
             .map_or("?", |s| s.name.as_str())
     }
@@ -136,9 +174,36 @@ enum Resolved {
     None,
 }
 
-pub struct Checker<'s> {
-    source: &'s str,
+pub struct Checker<'a> {
+    /// The text being checked: the program, or the source of an instance's
+    /// template while that instance is checked.
+    source: Arc<str>,
     line_starts: Vec<usize>,
+    /// Which of `env.sources` `source` is.
+    cur_source: u32,
+    /// Where sources parsed again (for their templates) live.
+    arena: &'a bumpalo::Bump,
+    /// The syntax trees of sources by id.
+    programs: HashMap<u32, &'a ast::Program<'a>>,
+    /// What type parameter names mean here: `Param`s while a generic
+    /// declaration itself is checked, concrete types in an instance.
+    type_scope: Vec<(String, Type)>,
+    /// Checking a generic declaration with opaque parameters: its code is
+    /// thrown away, and calls of generic functions are not instantiated.
+    dry_run: bool,
+    /// Instances whose bodies are still to be checked.
+    pending: Vec<PendingInstance>,
+    /// How many instances requested each other down to the one checked.
+    inst_depth: usize,
+    /// How deeply instances of generic types are being made.
+    type_nesting: usize,
+    /// The instance limits were reported (once).
+    instances_reported: bool,
+    /// Where the type being resolved or instantiated was written.
+    site: Span,
+    /// Templates whose own check failed: their instances are not checked
+    /// (their errors are reported once, by that check).
+    failed_templates: Vec<u32>,
     diags: Vec<Diagnostic>,
     pub env: Env,
     /// Finished function bodies by index; `None` until checked.
@@ -191,42 +256,72 @@ pub struct InputProgram {
 /// `entry_name` names the input's top-level function and `value_name` the
 /// hidden global for the value of a final expression statement. On errors
 /// (appended to `diags`) the returned environment must be discarded.
-pub fn check_input(
-    program: &ast::Program,
+pub fn check_input<'p>(
+    program: &'p ast::Program<'p>,
     source: &str,
     env: Env,
     entry_name: &str,
     value_name: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> (Env, InputInfo, InputProgram) {
-    let mut c = Checker::with_env(source, env);
+    let arena = bumpalo::Bump::new();
+    let mut c = Checker::with_env(source, env, &arena);
     let info = c.input(program, entry_name, value_name);
     diags.append(&mut c.diags);
     let (env, code) = c.finish_input();
     (env, info, code)
 }
 
+/// The declarations every REPL session starts from: the prelude's.
+pub fn prelude_env() -> Env {
+    let arena = bumpalo::Bump::new();
+    let mut c = Checker::new("", &arena);
+    c.load_prelude(false);
+    c.env
+}
+
 /// Checks a parsed program, appending errors to `diags`.
-pub fn check_program(
-    program: &ast::Program,
+pub fn check_program<'p>(
+    program: &'p ast::Program<'p>,
     source: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> tir::Program {
-    let mut c = Checker::new(source);
+    let arena = bumpalo::Bump::new();
+    let mut c = Checker::new(source, &arena);
+    c.load_prelude(false);
     c.program(program);
     diags.append(&mut c.diags);
     c.finish()
 }
 
-impl<'s> Checker<'s> {
-    pub fn new(source: &'s str) -> Checker<'s> {
-        let mut line_starts = vec![0];
-        line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+/// Where each line of `source` starts.
+fn line_starts(source: &str) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+    starts
+}
+
+impl<'a> Checker<'a> {
+    pub fn new(source: &str, arena: &'a bumpalo::Bump) -> Checker<'a> {
+        let source: Arc<str> = Arc::from(source);
+        let mut env = Env::default();
+        env.sources.push(source.clone());
         Checker {
+            line_starts: line_starts(&source),
             source,
-            line_starts,
+            cur_source: 0,
+            arena,
+            programs: HashMap::new(),
+            type_scope: Vec::new(),
+            dry_run: false,
+            pending: Vec::new(),
+            inst_depth: 0,
+            type_nesting: 0,
+            instances_reported: false,
+            site: Span::default(),
+            failed_templates: Vec::new(),
             diags: Vec::new(),
-            env: Env::default(),
+            env,
             bodies: Vec::new(),
             stack: Vec::new(),
             depth: 0,
@@ -239,12 +334,23 @@ impl<'s> Checker<'s> {
     }
 
     /// A checker that continues from the declarations of `env`.
-    pub fn with_env(source: &'s str, env: Env) -> Checker<'s> {
-        let mut c = Checker::new(source);
+    pub fn with_env(source: &str, env: Env, arena: &'a bumpalo::Bump) -> Checker<'a> {
+        let mut c = Checker::new(source, arena);
         c.bodies = (0..env.sigs.len()).map(|_| None).collect();
         c.first_func = FuncIdx::try_from(env.sigs.len()).unwrap_or(FuncIdx::MAX);
         c.env = env;
+        c.cur_source = u32::try_from(c.env.sources.len()).unwrap_or(u32::MAX);
+        c.env.sources.push(c.source.clone());
         c
+    }
+
+    /// Makes source `id` the one spans and lines refer to.
+    fn switch_source(&mut self, id: u32) {
+        if let Some(text) = self.env.sources.get(id as usize).cloned() {
+            self.line_starts = line_starts(&text);
+            self.source = text;
+            self.cur_source = id;
+        }
     }
 
     // ------------------------------------------------------------ utilities
@@ -259,6 +365,10 @@ impl<'s> Checker<'s> {
     }
 
     fn line(&self, span: Span) -> u32 {
+        // The prelude has no line in the program's file.
+        if self.in_prelude() {
+            return 0;
+        }
         let line = match self.line_starts.binary_search(&span.start) {
             Ok(i) => i + 1,
             Err(i) => i,
@@ -317,14 +427,38 @@ impl<'s> Checker<'s> {
     fn resolve_type_inner(&mut self, t: &ast::TypeExpr) -> Type {
         match t {
             ast::TypeExpr::Named(id) => match id.name {
+                name if self.type_scope.iter().any(|(n, _)| n == name) => self
+                    .type_scope
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| n == name)
+                    .map_or(Type::Error, |(_, t)| t.clone()),
                 "int" => Type::Int,
                 "float" => Type::Float,
                 "bool" => Type::Bool,
                 "str" => Type::Str,
-                name => match self.env.type_names.get(name) {
-                    Some(TypeDecl::Struct(i)) => Type::Struct(*i),
-                    Some(TypeDecl::Enum(i)) => Type::Enum(*i),
-                    Some(TypeDecl::Trait(i)) => Type::Trait(*i),
+                name => match self.env.type_names.get(name).copied() {
+                    Some(d) if self.template_params(d).is_some() => {
+                        let n = self.template_params(d).map_or(0, |p| p.len());
+                        let shown: Vec<String> = self
+                            .template_params(d)
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|p| display(p, &self.env))
+                            .collect();
+                        self.error(
+                            id.span,
+                            format!(
+                                "`{name}` takes {n} type argument{}: write `{name}<{}>`",
+                                if n == 1 { "" } else { "s" },
+                                shown.join(", ")
+                            ),
+                        );
+                        Type::Error
+                    }
+                    Some(TypeDecl::Struct(i)) => Type::Struct(i),
+                    Some(TypeDecl::Enum(i)) => Type::Enum(i),
+                    Some(TypeDecl::Trait(i)) => Type::Trait(i),
                     None => {
                         self.error(id.span, format!("unknown type `{name}`"));
                         Type::Error
@@ -353,6 +487,12 @@ impl<'s> Checker<'s> {
                     None => Type::Void,
                 };
                 Type::Fn(ps, Box::new(r))
+            }
+            ast::TypeExpr::Generic(id, args, _) => self.resolve_generic(*id, args),
+            ast::TypeExpr::Tuple(elems, span) => {
+                let elems = elems.iter().map(|e| self.resolve_type(e)).collect();
+                self.site = *span;
+                self.tuple_type(elems)
             }
         }
     }
@@ -528,7 +668,9 @@ impl<'s> Checker<'s> {
 
     // ------------------------------------------------------------ program
 
-    fn program(&mut self, p: &ast::Program) {
+    fn program(&mut self, p: &'a ast::Program<'a>) {
+        self.programs.insert(self.cur_source, p);
+        let templates = self.env.templates.len();
         // Index 0 is the entry function.
         self.new_func_slot(FnSig {
             name: "<top-level>".into(),
@@ -586,13 +728,22 @@ impl<'s> Checker<'s> {
         for (idx, decl, self_ty) in bodies {
             self.function_body(idx, decl, self_ty);
         }
+        self.check_templates(templates);
+        self.drain_instances();
     }
 
     /// Checks one input of a REPL session against the environment so far.
     /// Like a file, but `main` is not special, and the value of a final
     /// expression statement (with or without `;`) is stored in a new hidden
     /// global named `value_name`.
-    pub fn input(&mut self, p: &ast::Program, entry_name: &str, value_name: &str) -> InputInfo {
+    pub fn input(
+        &mut self,
+        p: &'a ast::Program<'a>,
+        entry_name: &str,
+        value_name: &str,
+    ) -> InputInfo {
+        self.programs.insert(self.cur_source, p);
+        let templates = self.env.templates.len();
         self.repl = true;
         self.first_func = FuncIdx::try_from(self.env.sigs.len()).unwrap_or(FuncIdx::MAX);
         let entry = self.new_func_slot(FnSig {
@@ -662,6 +813,8 @@ impl<'s> Checker<'s> {
         for (idx, decl, self_ty) in bodies {
             self.function_body(idx, decl, self_ty);
         }
+        self.check_templates(templates);
+        self.drain_instances();
 
         let mut lets = let_types.into_iter();
         let defined = p

@@ -42,10 +42,14 @@ impl Checker<'_> {
                     scope.insert(name.clone(), *id);
                 }
             }
+            let guard = arm.guard.map(|g| {
+                let c = self.expr(g, Some(&Type::Bool));
+                self.coerce(c, &Type::Bool, g.span)
+            });
             let body = self.expr_in(arm.body, expected, want_value);
             self.pop_scope();
             spans.push(arm.body.span);
-            out.push(tir::Arm { pat, body });
+            out.push(tir::Arm { pat, guard, body });
         }
         if !st.is_error() && !self.exhaustive(&out, &st) {
             let missing = self.missing_variants(&out, &st);
@@ -108,7 +112,7 @@ impl Checker<'_> {
     /// Checks a pattern against the scrutinee type `ty`, collecting the
     /// bindings. `reuse` holds the bindings of the first alternative of an
     /// enclosing `|`, whose locals the other alternatives must bind too.
-    fn pattern(
+    pub(super) fn pattern(
         &mut self,
         p: &ast::Pattern,
         ty: &Type,
@@ -132,6 +136,14 @@ impl Checker<'_> {
     ) -> Pat {
         match p.kind {
             ast::PatternKind::Wildcard => Pat::Wildcard,
+            ast::PatternKind::Binding(name) if self.is_unit_prelude_variant(name.name) => {
+                // `None` is the variant, not a new name.
+                let empty = ast::Ident {
+                    name: "",
+                    span: name.span,
+                };
+                self.variant_pattern(empty, name, None, ty, p.span, binds, reuse)
+            }
             ast::PatternKind::Binding(name) => {
                 if binds.iter().any(|b| b.0 == name.name) {
                     self.error(
@@ -195,6 +207,17 @@ impl Checker<'_> {
             ast::PatternKind::Variant(e, v, subs) => {
                 self.variant_pattern(e, v, subs, ty, p.span, binds, reuse)
             }
+            ast::PatternKind::Tuple(subs) => {
+                let Some(types) = self.tuple_pattern_types(ty, subs.len(), p.span) else {
+                    return Pat::Wildcard;
+                };
+                let pats = subs
+                    .iter()
+                    .zip(&types)
+                    .map(|(sp, t)| self.pattern(sp, t, binds, reuse))
+                    .collect();
+                Pat::Tuple(pats)
+            }
             ast::PatternKind::Or(alts) => {
                 let mut out = Vec::new();
                 let mut first: Option<Vec<Binding>> = None;
@@ -224,7 +247,7 @@ impl Checker<'_> {
         }
     }
 
-    fn new_binding_local(&mut self, name: &str, ty: &Type, span: Span) -> tir::LocalId {
+    pub(super) fn new_binding_local(&mut self, name: &str, ty: &Type, span: Span) -> tir::LocalId {
         // Declared in the arm's scope by the caller once the whole pattern is
         // checked; here it only gets its slot.
         let f = self.cur();
@@ -252,17 +275,45 @@ impl Checker<'_> {
         binds: &mut Vec<Binding>,
         reuse: Option<&[Binding]>,
     ) -> Pat {
-        let eid = match self.env.type_names.get(e.name) {
-            Some(super::TypeDecl::Enum(id)) => *id,
+        let found = if e.name.is_empty() {
+            self.prelude_variant(v.name).map(super::TypeDecl::Enum)
+        } else {
+            self.env.type_names.get(e.name).copied()
+        };
+        // A prelude variant written alone is named by its enum in messages.
+        let e = match (e.name.is_empty(), found) {
+            (true, Some(super::TypeDecl::Enum(id))) => ast::Ident {
+                name: self.arena.alloc_str(
+                    self.env.enums[id as usize]
+                        .name
+                        .split('<')
+                        .next()
+                        .unwrap_or(""),
+                ),
+                span: v.span,
+            },
+            (true, _) => {
+                self.error(v.span, format!("unknown variant `{}`", v.name));
+                return Pat::Wildcard;
+            }
+            _ => e,
+        };
+        let eid = match found {
+            Some(super::TypeDecl::Enum(id)) => id,
             _ => {
                 self.error(e.span, format!("unknown enum `{}`", e.name));
                 return Pat::Wildcard;
             }
         };
+        // A generic enum's patterns match each of its instances.
+        let eid = match ty {
+            Type::Enum(i) if self.enum_args(*i).is_some_and(|(b, _)| b == eid) => *i,
+            _ => eid,
+        };
         if !ty.is_error() && *ty != Type::Enum(eid) {
             let msg = format!(
                 "mismatched types: this pattern matches `{}`, but the value has type {}",
-                e.name,
+                self.env.enums[eid as usize].name,
                 self.show(ty)
             );
             self.error(span, msg);
@@ -342,7 +393,12 @@ impl Checker<'_> {
     // ------------------------------------------------------------ exhaustiveness
 
     fn exhaustive(&self, arms: &[tir::Arm], ty: &Type) -> bool {
-        let rows: Vec<Vec<&Pat>> = arms.iter().map(|a| vec![&a.pat]).collect();
+        // An arm with a guard may not match, so it covers nothing.
+        let rows: Vec<Vec<&Pat>> = arms
+            .iter()
+            .filter(|a| a.guard.is_none())
+            .map(|a| vec![&a.pat])
+            .collect();
         !self.useful_wild(rows, std::slice::from_ref(ty), 0)
     }
 
@@ -352,7 +408,11 @@ impl Checker<'_> {
             return vec![];
         };
         let info = &self.env.enums[*eid as usize];
-        let rows: Vec<Vec<&Pat>> = arms.iter().map(|a| vec![&a.pat]).collect();
+        let rows: Vec<Vec<&Pat>> = arms
+            .iter()
+            .filter(|a| a.guard.is_none())
+            .map(|a| vec![&a.pat])
+            .collect();
         let rows = expand_or(rows);
         let mut out = Vec::new();
         for (vi, (name, payload)) in info.variants.iter().enumerate() {
@@ -393,7 +453,7 @@ impl Checker<'_> {
                     .map(|(i, (_, p))| (Ctor::Variant(i as u32), p.clone()))
                     .collect(),
             ),
-            _ => None,
+            t => self.tuple_elems(t).map(|e| vec![(Ctor::Tuple, e)]),
         };
         if let Some(ctors) = ctors {
             let complete = !ctors.is_empty()
@@ -423,12 +483,15 @@ impl Checker<'_> {
 enum Ctor {
     Bool(bool),
     Variant(u32),
+    /// A tuple's one constructor.
+    Tuple,
 }
 
 fn head_ctor(p: &Pat) -> Option<Ctor> {
     match p {
         Pat::Bool(b) => Some(Ctor::Bool(*b)),
         Pat::Variant(v, _) => Some(Ctor::Variant(*v)),
+        Pat::Tuple(_) => Some(Ctor::Tuple),
         _ => None,
     }
 }
@@ -468,7 +531,7 @@ fn specialize<'p>(rows: &[Vec<&'p Pat>], c: Ctor, arity: usize) -> Vec<Vec<&'p P
         let mut nr: Vec<&Pat> = match head {
             Pat::Wildcard | Pat::Bind(_) => vec![&WILD; arity],
             p if head_ctor(p) == Some(c) => match p {
-                Pat::Variant(_, subs) => subs.iter().collect(),
+                Pat::Variant(_, subs) | Pat::Tuple(subs) => subs.iter().collect(),
                 _ => vec![],
             },
             _ => continue,

@@ -93,6 +93,9 @@ impl Checker<'_> {
                 let id = self.declare_local(name.name, ty, mutable, "", name.span);
                 tir::StmtKind::Let(id, init)
             }
+            ast::StmtKind::LetPattern { pat, ty, init } => {
+                self.let_pattern(pat, ty, init, line, s.span)
+            }
             ast::StmtKind::Assign { target, op, value } => self.assign(target, op, value)?,
             ast::StmtKind::Expr { expr, .. } => {
                 let e = self.expr_in(expr, None, false);
@@ -130,12 +133,20 @@ impl Checker<'_> {
                 }
                 st
             }
-            ast::StmtKind::For { var, iter, body } => match iter {
+            ast::StmtKind::For {
+                var,
+                value_var,
+                iter,
+                body,
+            } => match iter {
                 ast::ForIter::Range {
                     start,
                     end,
                     inclusive,
                 } => {
+                    if let Some(v) = value_var {
+                        self.error(v.span, "`for a, b in` needs a map; a range gives one value");
+                    }
                     let s = self.expr(start, Some(&Type::Int));
                     let s = self.coerce(s, &Type::Int, start.span);
                     let e = self.expr(end, Some(&Type::Int));
@@ -157,12 +168,21 @@ impl Checker<'_> {
                 }
                 ast::ForIter::Each(arr) => {
                     let a = self.expr(arr, None);
+                    if let Type::Map(k, v) = a.ty.clone() {
+                        return Some(self.for_map(var, value_var, a, *k, *v, body, line, s.span));
+                    }
+                    if let Some(v) = value_var {
+                        if !a.ty.is_error() {
+                            self.error(v.span, "`for a, b in` needs a map");
+                        }
+                    }
+                    let a = self.chars_of(a);
                     let elem = match &a.ty {
                         Type::Array(t) => (**t).clone(),
                         Type::Error => Type::Error,
                         other => {
                             let msg = format!(
-                                "`for` can iterate over a range or an array, not {}",
+                                "`for` can iterate over a range, an array, a map or a string, not {}",
                                 self.show(other)
                             );
                             self.error(arr.span, msg);
@@ -362,6 +382,14 @@ impl Checker<'_> {
             }
             ast::ExprKind::SelfRef => {
                 self.error(target.span, "cannot assign to `self`");
+                None
+            }
+            ast::ExprKind::TupleField(..) => {
+                self.error_note(
+                    target.span,
+                    "cannot assign to an element of a tuple",
+                    "tuples are immutable; build a new one",
+                );
                 None
             }
             ast::ExprKind::Error => None,

@@ -234,7 +234,7 @@ fn error_loops() {
     err("fn f() { continue; }", "1:10: `continue` outside of a loop");
     err(
         "for x in 5 { }",
-        "1:10: `for` can iterate over a range or an array, not `int`",
+        "1:10: `for` can iterate over a range, an array, a map or a string, not `int`",
     );
 }
 

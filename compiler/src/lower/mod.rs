@@ -34,9 +34,7 @@ use crate::tir;
 use builder::ModuleBuilder;
 use function::FnLower;
 use lang_bytecode::instr::Instr;
-use lang_bytecode::module::{
-    EnumDef, Field, Function, ImplDef, Module, StructDef, TraitDef, TraitMethod, Variant,
-};
+use lang_bytecode::module::{Field, Function, ImplDef, Module, TraitDef, TraitMethod};
 use std::collections::HashMap;
 
 /// Lowers a checked program. Errors are only limits of the bytecode format.
@@ -105,6 +103,10 @@ impl Lowering {
                 module: Module::new(file_name),
                 types: HashMap::new(),
                 consts: HashMap::new(),
+                structs: Vec::new(),
+                enums: Vec::new(),
+                struct_ids: Vec::new(),
+                enum_ids: Vec::new(),
             },
         }
     }
@@ -124,34 +126,36 @@ impl Lowering {
         globals: &[tir::Global],
     ) {
         let mb = &mut self.mb;
-        // Declarations first: struct, enum and trait indices are the checker's.
-        for s in structs.iter().skip(mb.module.structs.len()) {
-            let fields = s
-                .fields
-                .iter()
-                .map(|(n, t)| Field {
-                    name: n.clone(),
-                    ty: mb.ty(t),
-                })
-                .collect();
-            mb.module.structs.push(StructDef {
-                name: s.name.clone(),
-                fields,
-            });
+        // Declared structs and enums join the module in declaration order
+        // (all are numbered before any is filled in, since a field may name
+        // a later one); instances of generic ones and tuple types join it
+        // when code first uses them (`ModuleBuilder::ty`), so neither a
+        // template nor an unused instance reaches it.
+        let (first_struct, first_enum) = (mb.structs.len(), mb.enums.len());
+        mb.structs
+            .extend(structs.iter().skip(first_struct).cloned());
+        mb.enums.extend(enums.iter().skip(first_enum).cloned());
+        mb.struct_ids.resize(mb.structs.len(), None);
+        mb.enum_ids.resize(mb.enums.len(), None);
+        let plain_structs: Vec<usize> = (first_struct..mb.structs.len())
+            .filter(|&i| mb.structs[i].origin == tir::Origin::Plain)
+            .collect();
+        let plain_enums: Vec<usize> = (first_enum..mb.enums.len())
+            .filter(|&i| mb.enums[i].origin == tir::Origin::Plain)
+            .collect();
+        let reserved: Vec<(usize, u32)> = plain_structs
+            .iter()
+            .map(|&i| (i, mb.reserve_struct(i)))
+            .collect();
+        let reserved_enums: Vec<(usize, u32)> = plain_enums
+            .iter()
+            .map(|&i| (i, mb.reserve_enum(i)))
+            .collect();
+        for (i, id) in reserved {
+            mb.fill_struct(i, id);
         }
-        for e in enums.iter().skip(mb.module.enums.len()) {
-            let variants = e
-                .variants
-                .iter()
-                .map(|(n, ts)| Variant {
-                    name: n.clone(),
-                    fields: ts.iter().map(|t| mb.ty(t)).collect(),
-                })
-                .collect();
-            mb.module.enums.push(EnumDef {
-                name: e.name.clone(),
-                variants,
-            });
+        for (i, id) in reserved_enums {
+            mb.fill_enum(i, id);
         }
         for t in traits.iter().skip(mb.module.traits.len()) {
             let methods = t
@@ -171,7 +175,12 @@ impl Lowering {
         for i in impls.iter().skip(mb.module.impls.len()) {
             mb.module.impls.push(ImplDef {
                 trait_index: i.trait_id,
-                struct_index: i.struct_id,
+                struct_index: mb
+                    .struct_ids
+                    .get(i.struct_id as usize)
+                    .copied()
+                    .flatten()
+                    .unwrap_or(i.struct_id),
                 methods: i.methods.clone(),
             });
         }

@@ -17,6 +17,9 @@ impl<'b, 'p> FnLower<'b, 'p> {
             let mark = self.mark();
             let mut fails = Vec::new();
             self.test(&arm.pat, v, &s.ty, &mut fails);
+            if let Some(g) = &arm.guard {
+                fails.extend(self.cond_jump(g, false));
+            }
             match dst {
                 Some(d) => self.expr_to(&arm.body, d),
                 None => self.effect(&arm.body),
@@ -158,6 +161,24 @@ impl<'b, 'p> FnLower<'b, 'p> {
                         i,
                     });
                     self.test(sub, r, pt, fails);
+                }
+            }
+            Pat::Tuple(subs) => {
+                let Type::Struct(sid) = ty else { return };
+                let types: Vec<Type> = self
+                    .bodies
+                    .structs
+                    .get(*sid as usize)
+                    .map(|s| s.fields.iter().map(|(_, t)| t.clone()).collect())
+                    .unwrap_or_default();
+                for (i, (sub, t)) in subs.iter().zip(&types).enumerate() {
+                    if matches!(sub, Pat::Wildcard) {
+                        continue;
+                    }
+                    let r = self.temp_of(t);
+                    let i = self.operand(i);
+                    self.emit(Instr::GetField { a: r, b: v, i });
+                    self.test(sub, r, t, fails);
                 }
             }
             Pat::Or(alts) => {

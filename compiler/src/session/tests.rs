@@ -557,3 +557,66 @@ fn repl_inputs_never_inline_calls() {
     let user = s.function_ids("user")[0];
     assert_eq!(calls(s.module(), user), s.function_ids("scale"));
 }
+
+#[test]
+fn generics_of_an_earlier_input_are_instantiated_later() {
+    // A template's syntax does not outlive its input: a later input that
+    // needs a new instance parses the earlier input's text again.
+    let mut s = Session::new("<repl>");
+    ok(
+        &mut s,
+        "fn id<T>(x: T) -> T { return x; }\nstruct Boxed<T> { v: T }\nimpl<T> Boxed<T> { fn get(self) -> T { return self.v; } }",
+    );
+    let i = ok(&mut s, "id(3)");
+    assert_eq!(i.value.map(|v| v.1).as_deref(), Some("int"));
+    let i = ok(&mut s, "let b = Boxed { v: \"a\" };\nb.get()");
+    assert_eq!(i.value.map(|v| v.1).as_deref(), Some("str"));
+    let i = ok(&mut s, "(id(1.5), Boxed { v: [1] })");
+    assert_eq!(
+        i.value.map(|v| v.1).as_deref(),
+        Some("(float, Boxed<[int]>)")
+    );
+    assert_eq!(
+        s.type_of("id((1, \"x\"))").ok().as_deref(),
+        Some("(int, str)")
+    );
+    let names: Vec<&str> = s
+        .module()
+        .functions
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert!(names.contains(&"id<int>") && names.contains(&"Boxed<str>::get"));
+    // A generic function cannot be redefined; the failure changes nothing.
+    let errs = fails(&mut s, "fn id<T>(x: T) -> T { return x; }");
+    assert!(errs[0].contains("cannot be redefined"), "{errs:?}");
+    // An instance whose template errs for the new types is reported at the
+    // call, once.
+    ok(
+        &mut s,
+        "trait Named { fn name(self) -> str; }\nfn nm<T: Named>(x: T) -> str { return x.name(); }",
+    );
+    let errs = fails(&mut s, "nm(1)");
+    assert_eq!(errs.len(), 1, "{errs:?}");
+}
+
+#[test]
+fn the_prelude_is_there_in_a_session() {
+    let mut s = Session::new("<repl>");
+    let i = ok(&mut s, "Some(3)");
+    assert_eq!(i.value.map(|v| v.1).as_deref(), Some("Option<int>"));
+    ok(&mut s, "fn half(n: int) -> Result<int, str> { if n % 2 == 1 { return Err(\"odd\"); } return Ok(n / 2); }");
+    ok(
+        &mut s,
+        "fn quarter(n: int) -> Result<int, str> { return half(half(n)?); }",
+    );
+    let i = ok(
+        &mut s,
+        "parse_int_opt(\"12\").unwrap_or(0) + quarter(8).unwrap()",
+    );
+    assert_eq!(i.value.map(|v| v.1).as_deref(), Some("int"));
+    assert_eq!(
+        s.type_of("quarter").ok().as_deref(),
+        Some("fn(int) -> Result<int, str>")
+    );
+}

@@ -225,6 +225,22 @@ impl Printer<'_> {
                     self.put(b"<?>");
                     return;
                 };
+                if is_tuple_name(&def.name) {
+                    // A tuple type is a struct the compiler names by its
+                    // element types: `(int, str)`; it prints `(1, "one")`.
+                    self.put(b"(");
+                    for (i, f) in def.fields.iter().enumerate() {
+                        if self.stopped {
+                            return;
+                        }
+                        if i > 0 {
+                            self.put(b", ");
+                        }
+                        self.value(heap.load(v, i), f.ty, true);
+                    }
+                    self.put(if def.fields.len() == 1 { b",)" } else { b")" });
+                    return;
+                }
                 self.put(def.name.as_bytes());
                 if def.fields.is_empty() {
                     self.put(b" {}");
@@ -253,8 +269,11 @@ impl Printer<'_> {
                     self.put(b"<?>");
                     return;
                 };
-                self.put(def.name.as_bytes());
-                self.put(b"::");
+                // The prelude's enums print their variants alone: `Some(3)`.
+                if !is_prelude_enum_name(&def.name) {
+                    self.put(def.name.as_bytes());
+                    self.put(b"::");
+                }
                 self.put(var.name.as_bytes());
                 if !var.fields.is_empty() {
                     self.put(b"(");
@@ -284,6 +303,19 @@ impl Printer<'_> {
             TypeInfo::Int | TypeInfo::Float | TypeInfo::Bool | TypeInfo::Str => {}
         }
     }
+}
+
+/// Whether a struct is a tuple type: the compiler names those by their
+/// element types in parentheses, which no declared struct's name can be.
+fn is_tuple_name(name: &str) -> bool {
+    name.starts_with('(')
+}
+
+/// Whether an enum is an instance of the prelude's `Option` or `Result`:
+/// the compiler names instances by their arguments (`Option<int>`), and a
+/// program cannot declare a type of either name.
+fn is_prelude_enum_name(name: &str) -> bool {
+    name.starts_with("Option<") || name.starts_with("Result<")
 }
 
 /// Writes `s` as a string literal: in double quotes, with `\"`, `\\`, `\n`,

@@ -44,6 +44,7 @@ mod output;
 mod print;
 mod program;
 mod session;
+pub mod startup_trace;
 
 #[cfg(test)]
 mod tests;
@@ -84,11 +85,20 @@ pub struct VmOptions {
     pub gc_stress: Option<u64>,
 }
 
-/// Starts the heap (MMTk) for a run with `plan` and `threads` now, on the
-/// calling thread, while another thread compiles; `run` then finds it
-/// ready. See `heap::prestart`.
-pub fn prestart_heap(plan: GcPlan, threads: Option<usize>) -> Result<(), String> {
-    heap::prestart(plan, threads)
+/// Starts the heap (MMTk) for a run with `plan`, GC worker `threads` and
+/// heap limit `heap_max` (as in `VmOptions`) now, on the calling thread,
+/// while another thread compiles; `run` then finds it ready. See
+/// `heap::prestart`.
+pub fn prestart_heap(
+    plan: GcPlan,
+    threads: Option<usize>,
+    heap_max: Option<usize>,
+) -> Result<(), String> {
+    heap::prestart(&HeapConfig {
+        plan,
+        max_bytes: heap_max.unwrap_or(DEFAULT_HEAP_BYTES),
+        threads,
+    })
 }
 
 /// The collector statistics of the last run that ended in this process.
@@ -129,6 +139,7 @@ pub fn run_with_io(
 ) -> Result<RunOutcome, RuntimeError> {
     let _one_at_a_time = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let prog = Program::load(module);
+    startup_trace::mark("program tables");
 
     let mut roots = Roots::new(VM_STACK_SLOTS, MAX_FRAMES);
     attach_program(&mut roots, &prog);
@@ -150,6 +161,7 @@ pub fn run_with_io(
     };
     let result = start(&mut vm);
     vm.out.flush();
+    startup_trace::mark("run");
     *LAST_STATS.lock().unwrap_or_else(|e| e.into_inner()) = Some(vm.heap.stats());
     // A runtime error is reported whatever happened to stdout; otherwise
     // a failed write outranks the exit code, which came from a program

@@ -897,14 +897,23 @@ mod gc_trigger_tests {
     }
 }
 
+/// Patched: the number of CPUs the defaults of `threads` and `concurrent_threads` are computed
+/// from, asked of the OS once per process. `num_cpus::get()` reads the process's cgroup files
+/// (`/proc/self/cgroup`, `/proc/self/mountinfo`, the CPU quota), and building the default options
+/// asked twice, a measurable part of MMTk's start-up.
+fn default_num_cpus() -> usize {
+    static NUM_CPUS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *NUM_CPUS.get_or_init(num_cpus::get)
+}
+
 options! {
     /// The GC plan to use.
     plan:                   PlanSelector            [always_valid] = PlanSelector::GenImmix,
     /// Number of GC worker threads.
-    threads:                usize                   [|v: &usize| *v > 0] = num_cpus::get(),
+    threads:                usize                   [|v: &usize| *v > 0] = default_num_cpus(),
     /// Maximum number of GC worker threads that may run concurrent GC work.
     /// If this exceeds the total number of GC worker threads, all workers may participate.
-    concurrent_threads:     usize                   [|v: &usize| *v > 0] = Options::compute_default_concurrent_threads(num_cpus::get()),
+    concurrent_threads:     usize                   [|v: &usize| *v > 0] = Options::compute_default_concurrent_threads(default_num_cpus()),
     /// Enable an optimization that only scans the part of the stack that has changed since the last GC (not supported)
     use_short_stack_scans:  bool                    [always_valid] = false,
     /// Enable a return barrier (not supported)

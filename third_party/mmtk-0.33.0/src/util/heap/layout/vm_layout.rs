@@ -46,6 +46,19 @@ impl VMLayout {
     /// The maximum virtual memory address space that can be used on the target.
     pub const LOG_ARCH_ADDRESS_SPACE: usize = 47;
 
+    /// log_2 of the data address range that side metadata covers: contiguous side metadata is
+    /// laid out for the data addresses `[0, 1 << LOG_SIDE_METADATA_ADDRESS_SPACE)`, so every
+    /// space must lie below that bound. It is the whole architectural address space unless the
+    /// `side_metadata_41bit` feature bounds it to 2 TiB, which shrinks the side metadata
+    /// reservation made at start-up from about 15 TiB to about 240 GiB (and the chunk states the
+    /// mmapper records for it in proportion); a binding that enables the feature must set a
+    /// [`VMLayout`] whose heap ends at or below 2 TiB (checked when MMTk starts).
+    #[cfg(feature = "side_metadata_41bit")]
+    pub const LOG_SIDE_METADATA_ADDRESS_SPACE: usize = 41;
+    /// See the other definition.
+    #[cfg(not(feature = "side_metadata_41bit"))]
+    pub const LOG_SIDE_METADATA_ADDRESS_SPACE: usize = Self::LOG_ARCH_ADDRESS_SPACE;
+
     /// An upper bound on the extent of any space in the
     /// current memory layout
     pub const fn max_space_extent(&self) -> usize {
@@ -123,6 +136,13 @@ impl VMLayout {
             "log_address_space is {log_address_space}, but \
             the MMAPPER can only handle up to {log_mappable_bytes} bits",
             log_address_space = self.log_address_space,
+        );
+        assert!(
+            self.heap_end.as_usize() <= 1usize << Self::LOG_SIDE_METADATA_ADDRESS_SPACE,
+            "the heap ends at {heap_end}, but side metadata only covers addresses below \
+            2^{log_side_metadata}; set a VMLayout within that bound",
+            heap_end = self.heap_end,
+            log_side_metadata = Self::LOG_SIDE_METADATA_ADDRESS_SPACE,
         );
     }
 }

@@ -220,7 +220,7 @@ pub(super) const fn meta_to_data_size(metadata_spec: &SideMetadataSpec, meta_siz
 
 #[allow(dead_code)]
 pub(super) const fn metadata_address_range_size(metadata_spec: &SideMetadataSpec) -> usize {
-    1usize << (VMLayout::LOG_ARCH_ADDRESS_SPACE - log_data_meta_ratio(metadata_spec))
+    1usize << (VMLayout::LOG_SIDE_METADATA_ADDRESS_SPACE - log_data_meta_ratio(metadata_spec))
 }
 
 pub(super) fn meta_byte_lshift(metadata_spec: &SideMetadataSpec, data_addr: Address) -> u8 {

@@ -66,7 +66,9 @@ fn verify_global_specs_total_size(g_specs: &[SideMetadataSpec]) -> Result<()> {
     }
 
     if total_size
-        <= 1usize << (VMLayout::LOG_ARCH_ADDRESS_SPACE - LOG_GLOBAL_SIDE_METADATA_WORST_CASE_RATIO)
+        <= 1usize
+            << (VMLayout::LOG_SIDE_METADATA_ADDRESS_SPACE
+                - LOG_GLOBAL_SIDE_METADATA_WORST_CASE_RATIO)
     {
         Ok(())
     } else {
@@ -89,7 +91,8 @@ fn verify_local_specs_size(l_specs: &[SideMetadataSpec]) -> Result<()> {
     for spec in l_specs {
         if super::metadata_address_range_size(spec)
             > 1usize
-                << (VMLayout::LOG_ARCH_ADDRESS_SPACE - LOG_LOCAL_SIDE_METADATA_WORST_CASE_RATIO)
+                << (VMLayout::LOG_SIDE_METADATA_ADDRESS_SPACE
+                    - LOG_LOCAL_SIDE_METADATA_WORST_CASE_RATIO)
         {
             return Err(Error::new(
                 ErrorKind::InvalidInput,

@@ -68,7 +68,10 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Failure> {
     if meta.len() > MAX_INPUT_BYTES {
         return Err(too_large());
     }
-    let mut bytes = Vec::new();
+    // Sized for the whole file (and the one byte that would show it grew
+    // past the limit), so that a small file takes one read, not a series of
+    // growing ones.
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
     std::io::Read::read_to_end(
         &mut std::io::Read::take(file, MAX_INPUT_BYTES + 1),
         &mut bytes,

@@ -898,12 +898,20 @@ mod gc_trigger_tests {
 }
 
 /// Patched: the number of CPUs the defaults of `threads` and `concurrent_threads` are computed
-/// from, asked of the OS once per process. `num_cpus::get()` reads the process's cgroup files
-/// (`/proc/self/cgroup`, `/proc/self/mountinfo`, the CPU quota), and building the default options
-/// asked twice, a measurable part of MMTk's start-up.
+/// from. Upstream asks `num_cpus::get()`, twice, which reads the process's cgroup files
+/// (`/proc/self/cgroup`, `/proc/self/mountinfo`, the CPU quota): a measurable part of MMTk's
+/// start-up, paid even by a binding that sets `threads` itself, since every default is computed.
+/// On Linux this counts the CPUs the process may run on (`sched_getaffinity`, one system call,
+/// what `nproc` prints); a cgroup CPU quota no longer lowers the default.
 fn default_num_cpus() -> usize {
-    static NUM_CPUS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *NUM_CPUS.get_or_init(num_cpus::get)
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        usize::from(OS::get_total_num_cpus()).max(1)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        num_cpus::get()
+    }
 }
 
 options! {

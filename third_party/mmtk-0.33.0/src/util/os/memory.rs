@@ -161,6 +161,17 @@ pub trait OSMemory {
 
     /// Get the total memory of the system in bytes.
     fn get_system_total_memory() -> Result<u64> {
+        // Patched: on Linux, one `sysinfo(2)` call gives the same total (`MemTotal`), where the
+        // `sysinfo` crate opens and parses `/proc/meminfo` and `/proc/stat`, a measurable part
+        // of MMTk's start-up; building the default options asks for it.
+        #[cfg(target_os = "linux")]
+        {
+            // SAFETY: `sysinfo` fills the struct it is given; all-zero bytes are a valid one.
+            let mut info: libc::sysinfo = unsafe { std::mem::zeroed() };
+            if unsafe { libc::sysinfo(&mut info) } == 0 {
+                return Ok((info.totalram as u64).saturating_mul(u64::from(info.mem_unit.max(1))));
+            }
+        }
         use sysinfo::MemoryRefreshKind;
         use sysinfo::{RefreshKind, System};
 

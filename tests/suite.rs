@@ -26,6 +26,8 @@
 //!   holding N) and must meet the same expectations. `gc-cli::` trials
 //!   check the GC options of `lang run`.
 //! - Host mode (`kvm::`, `kvm-bench::`, `kvm-cli::`): see `suite/kvm.rs`.
+//! - Start-up (`startup::`): the `LANG_TRACE_STARTUP=1` report, GC worker
+//!   threads started only by a collection; see `suite/startup.rs`.
 
 #[path = "suite/cli.rs"]
 mod cli;
@@ -37,6 +39,8 @@ mod kvm;
 mod listing;
 #[path = "suite/repl.rs"]
 mod repl;
+#[path = "suite/startup.rs"]
+mod startup;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::{Path, PathBuf};
@@ -151,6 +155,7 @@ fn main() {
     trials.extend(diagnostics::trials());
     trials.extend(repl::trials());
     trials.extend(cli::trials());
+    trials.extend(startup::trials());
     libtest_mimic::run(&args, trials).exit();
 }
 

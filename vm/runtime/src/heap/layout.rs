@@ -49,22 +49,34 @@ pub(super) fn vm_layout() -> VMLayout {
     }
 }
 
-/// Address space MMTk reserves (but does not use) when it starts, rounded
-/// up: about 240 GiB of side metadata and 128 GiB for each of at most six
-/// spaces. Probing 1 TiB catches every limit that would stop it.
-const MMTK_RESERVATION_BYTES: usize = 1 << 40;
+/// Address space MMTk's side metadata takes when it starts: 235 GiB (as
+/// measured with `strace -e mmap`), rounded up.
+const SIDE_METADATA_RESERVATION_BYTES: usize = 240 << 30;
+
+/// The most spaces a plan here has (GenCopy: nursery, two copy spaces,
+/// immortal, large-object and non-moving spaces).
+const MAX_SPACES_USED: usize = 6;
+
+/// Address space MMTk reserves (but does not use) when it starts for a heap
+/// of `capacity` bytes: the side metadata, and twice the capacity for each
+/// space. From about 250 GiB for the default 1 GiB to about 1 TiB for 64 GiB.
+fn reservation_bytes(capacity: usize) -> usize {
+    SIDE_METADATA_RESERVATION_BYTES
+        .saturating_add(MAX_SPACES_USED.saturating_mul(capacity).saturating_mul(2))
+}
 
 /// Fails with a clear message when the process cannot reserve the address
 /// space MMTk needs (typically under `ulimit -v`), where MMTk itself would
 /// panic. The probe maps nothing: a `PROT_NONE`, `MAP_NORESERVE` range,
 /// unmapped at once.
-pub(super) fn reserve_probe() -> Result<(), String> {
+pub(super) fn reserve_probe(capacity: usize) -> Result<(), String> {
+    let bytes = reservation_bytes(capacity);
     // SAFETY: an anonymous mapping at an address the kernel picks touches
     // no existing memory; it is unmapped before anything can use it.
     unsafe {
         let p = libc::mmap(
             std::ptr::null_mut(),
-            MMTK_RESERVATION_BYTES,
+            bytes,
             libc::PROT_NONE,
             libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
             -1,
@@ -72,13 +84,14 @@ pub(super) fn reserve_probe() -> Result<(), String> {
         );
         if p == libc::MAP_FAILED {
             return Err(format!(
-                "the heap cannot start: MMTk reserves about 1 TiB of address space \
+                "the heap cannot start: MMTk reserves about {} GiB of address space \
                  (not memory), and this process may not ({}); \
                  is a virtual memory limit (`ulimit -v`) set?",
+                bytes >> 30,
                 std::io::Error::last_os_error()
             ));
         }
-        libc::munmap(p, MMTK_RESERVATION_BYTES);
+        libc::munmap(p, bytes);
     }
     Ok(())
 }

@@ -165,10 +165,10 @@ fn instance(config: &HeapConfig) -> Result<&'static MMTK<LangVM>, String> {
             .ok_or_else(|| "the heap failed to start".to_string());
     }
     let capacity = config.max_bytes.clamp(MIN_CAPACITY_BYTES, MAX_HEAP_BYTES);
+    layout::reserve_probe(capacity)?;
     // MMTk sizes each space's address range from the trigger's maximum
     // while it builds them.
     trigger::set_limit_bytes(capacity);
-    layout::reserve_probe()?;
     // `new` reads MMTK_* environment variables, so experts can tune MMTk;
     // the settings the runtime depends on are forced after it.
     // Typed setters, not `set_option` strings: parsing a `gc_trigger`

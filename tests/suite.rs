@@ -597,18 +597,21 @@ fn gc_address_space_limit() -> Result<(), Failed> {
     Ok(())
 }
 
+/// Every collector plan `--gc` accepts, by MMTk's name.
+const PLAN_NAMES: [&str; 7] = [
+    "NoGC",
+    "SemiSpace",
+    "GenCopy",
+    "GenImmix",
+    "StickyImmix",
+    "Immix",
+    "MarkSweep",
+];
+
 fn gc_unknown_plan() -> Result<(), Failed> {
     let out = lang_in_root(&["run", "--gc", "G1", "examples/hello.src"])?;
-    let names = [
-        "NoGC",
-        "SemiSpace",
-        "GenCopy",
-        "GenImmix",
-        "StickyImmix",
-        "Immix",
-        "MarkSweep",
-    ];
-    if out.code != 2 || !names.iter().all(|n| out.stderr.contains(n)) || !out.stdout.is_empty() {
+    if out.code != 2 || !PLAN_NAMES.iter().all(|n| out.stderr.contains(n)) || !out.stdout.is_empty()
+    {
         return Err(format!(
             "expected exit 2 naming every plan, got {}:\n{}",
             out.code, out.stderr

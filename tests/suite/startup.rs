@@ -4,7 +4,7 @@
 //! are all there and in order, and a program that never collects starts no
 //! GC worker thread, while one that collects starts them all.
 
-use crate::lang;
+use crate::{lang, PLAN_NAMES};
 use libtest_mimic::{Failed, Trial};
 use std::process::Stdio;
 
@@ -73,7 +73,7 @@ fn phases(stderr: &str) -> Vec<String> {
         .filter(|l| l.trim_end().ends_with(']'))
         .filter_map(|l| {
             // "  0.123 ms   +0.045 ms  phase name   [thread]"
-            let after = l.splitn(5, "ms").nth(2)?;
+            let after = l.split("ms").nth(2)?;
             let name = after.rsplit_once('[').map_or(after, |(n, _)| n);
             Some(name.trim().to_string())
         })
@@ -175,15 +175,7 @@ fn first_collection_starts_gc_threads() -> Result<(), Failed> {
 /// The heap's address layout leaves room for the largest limit under every
 /// plan (MMTk reserves twice the limit for each space).
 fn largest_heap_limit_runs() -> Result<(), Failed> {
-    for plan in [
-        "NoGC",
-        "SemiSpace",
-        "GenCopy",
-        "GenImmix",
-        "StickyImmix",
-        "Immix",
-        "MarkSweep",
-    ] {
+    for plan in PLAN_NAMES {
         let (code, stdout, stderr) = traced_run(
             &["--gc", plan, "--heap-max", "64G"],
             "examples/binary_trees.src",

@@ -94,12 +94,17 @@ fn lock_stop() -> std::sync::MutexGuard<'static, StopState> {
 /// for a collection (`block_for_gc`), which is before any worker has work:
 /// MMTk's workers only act on a collection request once every one of them
 /// is parked waiting for work, and a request waits for them until then.
-static PENDING_WORKERS: Mutex<Vec<Box<GCWorker<LangVM>>>> = Mutex::new(Vec::new());
+static PENDING_WORKERS: Mutex<PendingWorkers> = Mutex::new(Vec::new());
+
+/// The workers as MMTk hands them over and `start_worker` takes them back:
+/// boxed, so keeping them moves no worker.
+#[allow(clippy::vec_box)]
+type PendingWorkers = Vec<Box<GCWorker<LangVM>>>;
 
 /// How many GC worker threads this process has started.
 static WORKERS_STARTED: AtomicUsize = AtomicUsize::new(0);
 
-fn lock_pending() -> std::sync::MutexGuard<'static, Vec<Box<GCWorker<LangVM>>>> {
+fn lock_pending() -> std::sync::MutexGuard<'static, PendingWorkers> {
     PENDING_WORKERS.lock().unwrap_or_else(|e| e.into_inner())
 }
 

@@ -11,8 +11,9 @@ use siphasher::sip128::{Hasher128, SipHasher13};
 use std::hash::Hasher;
 use std::path::{Path, PathBuf};
 
-/// Folders whose sources are compiled into `lang`.
-const SOURCE_DIRS: [&str; 3] = ["src", "compiler", "vm"];
+/// Folders whose sources are compiled into `lang` (`third_party` holds the
+/// patched copy of mmtk-core).
+const SOURCE_DIRS: [&str; 4] = ["src", "compiler", "vm", "third_party"];
 /// The kinds of file in those folders that are compiled into the binary:
 /// Rust, and the lalrpop grammar the parser is generated from.
 const SOURCE_EXTENSIONS: [&str; 2] = ["rs", "lalrpop"];

@@ -5,6 +5,7 @@
 
 use crate::exit;
 use lang_bytecode::{decode::has_magic, Module, Verified};
+use lang_vm::startup_trace;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
@@ -67,7 +68,10 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Failure> {
     if meta.len() > MAX_INPUT_BYTES {
         return Err(too_large());
     }
-    let mut bytes = Vec::new();
+    // Sized for the whole file (and the one byte that would show it grew
+    // past the limit), so that a small file takes one read, not a series of
+    // growing ones.
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
     std::io::Read::read_to_end(
         &mut std::io::Read::take(file, MAX_INPUT_BYTES + 1),
         &mut bytes,
@@ -130,13 +134,20 @@ pub fn module_name(path: &Path) -> String {
 /// `Verified` can be run.
 pub fn load(path: &Path, color: bool) -> Result<Verified, Failure> {
     let bytes = read(path)?;
+    startup_trace::mark("read program");
     let module = if has_magic(&bytes) {
-        lang_bytecode::decode(&bytes).map_err(|e| {
+        let module = lang_bytecode::decode(&bytes).map_err(|e| {
             Failure::new(exit::DATA_ERROR, format!("error: {}: {e}", path.display()))
-        })?
+        })?;
+        startup_trace::mark("decode");
+        module
     } else {
-        compile_source(path, &bytes, color)?
+        let module = compile_source(path, &bytes, color)?;
+        startup_trace::mark("compile");
+        module
     };
-    lang_bytecode::verify(module)
-        .map_err(|e| Failure::new(exit::DATA_ERROR, format!("error: {}: {e}", path.display())))
+    let verified = lang_bytecode::verify(module)
+        .map_err(|e| Failure::new(exit::DATA_ERROR, format!("error: {}: {e}", path.display())));
+    startup_trace::mark("verify");
+    verified
 }

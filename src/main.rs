@@ -13,6 +13,7 @@ mod repl;
 
 use clap::Parser;
 use cli::{Cli, Command};
+use lang_vm::startup_trace;
 use load::Failure;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ use std::path::{Path, PathBuf};
 const WORKER_STACK_BYTES: usize = 256 << 20;
 
 fn main() {
+    startup_trace::begin();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -31,9 +33,10 @@ fn main() {
             std::process::exit(if e.use_stderr() { exit::USAGE } else { 0 });
         }
     };
+    startup_trace::mark("parse arguments");
     let heap_to_prestart = match &cli.command {
         Some(Command::Run { gc, kvm, .. }) if !kvm.kvm => {
-            Some((gc.plan.unwrap_or_default(), gc.threads))
+            Some((gc.plan.unwrap_or_default(), gc.threads, gc.heap_max))
         }
         _ => None,
     };
@@ -42,13 +45,14 @@ fn main() {
         .name("lang".into())
         .stack_size(WORKER_STACK_BYTES)
         .spawn(move || {
+            startup_trace::mark("worker thread");
             let code = dispatch(cli);
             if prestarting {
                 // The main thread may still be starting the heap, for a
                 // program that failed to compile or never needed it: end
                 // the process now rather than wait for a heap nobody uses.
                 let _ = std::io::stdout().flush();
-                std::process::exit(code);
+                exit_process(code);
             }
             code
         });
@@ -56,8 +60,8 @@ fn main() {
     // the heap, which takes several times as long as compiling a small
     // program. A failure here is not reported: the run meets it again
     // when it asks for the heap, and reports it there.
-    if let (Ok(_), Some((plan, threads))) = (&worker, heap_to_prestart) {
-        let _ = std::panic::catch_unwind(|| lang_vm::prestart_heap(plan, threads));
+    if let (Ok(_), Some((plan, threads, heap_max))) = (&worker, heap_to_prestart) {
+        let _ = std::panic::catch_unwind(|| lang_vm::prestart_heap(plan, threads, heap_max));
     }
     let code = match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,
@@ -70,6 +74,16 @@ fn main() {
             exit::RUNTIME_ERROR
         }
     };
+    exit_process(code);
+}
+
+/// Ends the process with `code`, after the start-up trace when
+/// `LANG_TRACE_STARTUP=1` asks for it (`lang_vm::startup_trace`).
+fn exit_process(code: i32) -> ! {
+    startup_trace::mark("exit");
+    if let Some(report) = startup_trace::report() {
+        eprint!("{report}");
+    }
     std::process::exit(code);
 }
 

@@ -30,6 +30,8 @@
 //! - `differential::seed-N`: a random program from `lang-progen` run under
 //!   every execution configuration, which must all agree; see
 //!   `suite/differential.rs` (`LANG_DIFF_PROGRAMS`, `LANG_DIFF_SEED_START`).
+//! - Start-up (`startup::`): the `LANG_TRACE_STARTUP=1` report, GC worker
+//!   threads started only by a collection; see `suite/startup.rs`.
 
 #[path = "suite/cli.rs"]
 mod cli;
@@ -45,6 +47,8 @@ mod kvm;
 mod listing;
 #[path = "suite/repl.rs"]
 mod repl;
+#[path = "suite/startup.rs"]
+mod startup;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::{Path, PathBuf};
@@ -161,6 +165,7 @@ fn main() {
     trials.extend(repl::trials());
     trials.extend(cli::trials());
     trials.extend(differential::trials());
+    trials.extend(startup::trials());
     libtest_mimic::run(&args, trials).exit();
 }
 
@@ -602,18 +607,21 @@ fn gc_address_space_limit() -> Result<(), Failed> {
     Ok(())
 }
 
+/// Every collector plan `--gc` accepts, by MMTk's name.
+const PLAN_NAMES: [&str; 7] = [
+    "NoGC",
+    "SemiSpace",
+    "GenCopy",
+    "GenImmix",
+    "StickyImmix",
+    "Immix",
+    "MarkSweep",
+];
+
 fn gc_unknown_plan() -> Result<(), Failed> {
     let out = lang_in_root(&["run", "--gc", "G1", "examples/hello.src"])?;
-    let names = [
-        "NoGC",
-        "SemiSpace",
-        "GenCopy",
-        "GenImmix",
-        "StickyImmix",
-        "Immix",
-        "MarkSweep",
-    ];
-    if out.code != 2 || !names.iter().all(|n| out.stderr.contains(n)) || !out.stdout.is_empty() {
+    if out.code != 2 || !PLAN_NAMES.iter().all(|n| out.stderr.contains(n)) || !out.stdout.is_empty()
+    {
         return Err(format!(
             "expected exit 2 naming every plan, got {}:\n{}",
             out.code, out.stderr

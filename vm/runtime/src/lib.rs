@@ -51,6 +51,7 @@ mod program;
 mod session;
 mod state;
 mod trap;
+pub mod startup_trace;
 
 #[cfg(test)]
 mod tests;
@@ -95,11 +96,20 @@ pub struct VmOptions {
     pub jit: JitOptions,
 }
 
-/// Starts the heap (MMTk) for a run with `plan` and `threads` now, on the
-/// calling thread, while another thread compiles; `run` then finds it
-/// ready. See `heap::prestart`.
-pub fn prestart_heap(plan: GcPlan, threads: Option<usize>) -> Result<(), String> {
-    heap::prestart(plan, threads)
+/// Starts the heap (MMTk) for a run with `plan`, GC worker `threads` and
+/// heap limit `heap_max` (as in `VmOptions`) now, on the calling thread,
+/// while another thread compiles; `run` then finds it ready. See
+/// `heap::prestart`.
+pub fn prestart_heap(
+    plan: GcPlan,
+    threads: Option<usize>,
+    heap_max: Option<usize>,
+) -> Result<(), String> {
+    heap::prestart(&HeapConfig {
+        plan,
+        max_bytes: heap_max.unwrap_or(DEFAULT_HEAP_BYTES),
+        threads,
+    })
 }
 
 /// How a program ended without a runtime error.
@@ -144,6 +154,7 @@ pub fn run_with_io(
 ) -> RunReport {
     let _one_at_a_time = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let prog = Program::load(module);
+    startup_trace::mark("program tables");
 
     let mut roots = Roots::new(VM_STACK_SLOTS, MAX_FRAMES);
     attach_program(&mut roots, &prog);
@@ -184,6 +195,7 @@ pub fn run_with_io(
     };
     let result = start(&mut vm);
     vm.host.out.flush();
+    startup_trace::mark("run");
     let gc_stats = Some(vm.state.heap.stats());
     let jit_stats = Some(vm.tiers.stats.clone());
     // A runtime error is reported whatever happened to stdout; otherwise

@@ -10,6 +10,7 @@ use super::object;
 use super::roots;
 use super::stats;
 use super::trigger::AdjustableTrigger;
+use mmtk::scheduler::GCWorker;
 use mmtk::util::alloc::AllocationError;
 use mmtk::util::copy::{CopySemantics, GCWorkerCopyContext};
 use mmtk::util::heap::GCTriggerPolicy;
@@ -22,7 +23,7 @@ use mmtk::vm::{
     VMLocalForwardingPointerSpec, VMLocalLOSMarkNurserySpec, VMLocalMarkBitSpec,
 };
 use mmtk::{Mutator, MMTK};
-use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::Instant;
 
@@ -86,6 +87,59 @@ fn lock_stop() -> std::sync::MutexGuard<'static, StopState> {
     STOP.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// GC workers MMTk has handed over (`spawn_gc_thread`) that have no thread
+/// yet. MMTk hands them all over when it starts, but a short run never
+/// collects, and starting the threads (one per CPU) was a measurable part
+/// of its start-up; so each gets its thread when the mutator first waits
+/// for a collection (`block_for_gc`), which is before any worker has work:
+/// MMTk's workers only act on a collection request once every one of them
+/// is parked waiting for work, and a request waits for them until then.
+static PENDING_WORKERS: Mutex<PendingWorkers> = Mutex::new(Vec::new());
+
+/// The workers as MMTk hands them over and `start_worker` takes them back:
+/// boxed, so keeping them moves no worker.
+#[allow(clippy::vec_box)]
+type PendingWorkers = Vec<Box<GCWorker<LangVM>>>;
+
+/// How many GC worker threads this process has started.
+static WORKERS_STARTED: AtomicUsize = AtomicUsize::new(0);
+
+fn lock_pending() -> std::sync::MutexGuard<'static, PendingWorkers> {
+    PENDING_WORKERS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// How many GC worker threads this process has started so far (0 until its
+/// first collection).
+pub fn gc_workers_started() -> usize {
+    WORKERS_STARTED.load(Ordering::Relaxed)
+}
+
+/// Gives every GC worker MMTk handed over its thread.
+fn start_pending_workers() {
+    let workers = std::mem::take(&mut *lock_pending());
+    for worker in workers {
+        let spawned = std::thread::Builder::new()
+            .name("lang-gc".into())
+            .spawn(move || {
+                // A distinct, real token per worker (see `MUTATOR_MARK`).
+                let mark: &'static u8 = Box::leak(Box::new(0u8));
+                let tls = VMWorkerThread(VMThread(OpaquePointer::from_address(Address::from_ptr(
+                    mark,
+                ))));
+                if let Some(mmtk) = MMTK_INSTANCE.get() {
+                    mmtk::memory_manager::start_worker(mmtk, tls, worker);
+                }
+            });
+        if spawned.is_err() {
+            // Without workers no collection can finish; the process cannot
+            // go on safely.
+            eprintln!("error: cannot start a GC worker thread");
+            std::process::exit(70);
+        }
+        WORKERS_STARTED.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 impl Collection<LangVM> for LangVM {
     fn stop_all_mutators<F>(_tls: VMWorkerThread, mut mutator_visitor: F)
     where
@@ -122,6 +176,8 @@ impl Collection<LangVM> for LangVM {
 
     fn block_for_gc(_tls: VMMutatorThread) {
         let paused = Instant::now();
+        // The first collection is the first work for the workers.
+        start_pending_workers();
         let mut st = lock_stop();
         let start = st.epoch;
         st.blocked = true;
@@ -135,25 +191,9 @@ impl Collection<LangVM> for LangVM {
     }
 
     fn spawn_gc_thread(_tls: VMThread, ctx: GCThreadContext<LangVM>) {
+        // Kept for the first collection (see `PENDING_WORKERS`).
         let GCThreadContext::Worker(worker) = ctx;
-        let spawned = std::thread::Builder::new()
-            .name("lang-gc".into())
-            .spawn(move || {
-                // A distinct, real token per worker (see `MUTATOR_MARK`).
-                let mark: &'static u8 = Box::leak(Box::new(0u8));
-                let tls = VMWorkerThread(VMThread(OpaquePointer::from_address(Address::from_ptr(
-                    mark,
-                ))));
-                if let Some(mmtk) = MMTK_INSTANCE.get() {
-                    mmtk::memory_manager::start_worker(mmtk, tls, worker);
-                }
-            });
-        if spawned.is_err() {
-            // Without workers no collection can finish; the process cannot
-            // go on safely.
-            eprintln!("error: cannot start a GC worker thread");
-            std::process::exit(70);
-        }
+        lock_pending().push(worker);
     }
 
     fn out_of_memory(_tls: VMThread, err_kind: AllocationError) {

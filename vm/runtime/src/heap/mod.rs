@@ -10,6 +10,7 @@
 //! after anything that can allocate.
 
 pub mod binding;
+mod layout;
 pub mod object;
 pub mod roots;
 pub mod shape;
@@ -105,66 +106,57 @@ pub struct HeapConfig {
     pub threads: Option<usize>,
 }
 
-/// The plan the process's MMTk instance was built with, once it is built.
-static INIT: Mutex<Option<GcPlan>> = Mutex::new(None);
+/// How the process's MMTk instance was built, once it is built.
+#[derive(Clone, Copy)]
+struct Started {
+    plan: GcPlan,
+    /// The largest heap limit its spaces have address space for.
+    capacity: usize,
+}
+
+static INIT: Mutex<Option<Started>> = Mutex::new(None);
+
+/// The smallest heap limit MMTk's spaces are sized for when it starts: 1 GiB,
+/// the default limit. MMTk reserves address space for each space in
+/// proportion to the limit in force when it starts (and records a state for
+/// each 4 MiB of it), so it starts with the first run's own limit, but never
+/// less than this: in a process that runs several programs (the tests, a
+/// REPL), any later run up to the default limit fits.
+pub const MIN_CAPACITY_BYTES: usize = 1 << 30;
 
 /// Builds the process's MMTk instance ahead of the first run, so that a
-/// caller can overlap MMTk's start-up (several milliseconds: it reserves and
-/// records terabytes of side-metadata address space) with other work, such
-/// as compiling the program. The run that follows must ask for the same
-/// plan; its `Heap::new` waits for this to finish if it is still going.
-pub fn prestart(plan: GcPlan, threads: Option<usize>) -> Result<(), String> {
-    instance(plan, threads).map(|_| ())
+/// caller can overlap MMTk's start-up with other work, such as compiling
+/// the program. The run that follows must ask for the same plan and at
+/// most the same limit; its `Heap::new` waits for this to finish if it is
+/// still going.
+pub fn prestart(config: &HeapConfig) -> Result<(), String> {
+    instance(config).map(|_| ())
 }
 
-/// Address space MMTk 0.33 reserves (but does not use) when it starts:
-/// about 15.3 TiB, nearly all of it side metadata laid out for the whole
-/// 47-bit address space. Probing 15 TiB catches every limit that would
-/// stop it (a limit between the two is not worth a second probe).
-const MMTK_RESERVATION_BYTES: usize = 15 << 40;
-
-/// Fails with a clear message when the process cannot reserve the address
-/// space MMTk needs (typically under `ulimit -v`), where MMTk itself would
-/// panic. The probe maps nothing: a `PROT_NONE`, `MAP_NORESERVE` range,
-/// unmapped at once.
-fn reserve_probe() -> Result<(), String> {
-    // SAFETY: an anonymous mapping at an address the kernel picks touches
-    // no existing memory; it is unmapped before anything can use it.
-    unsafe {
-        let p = libc::mmap(
-            std::ptr::null_mut(),
-            MMTK_RESERVATION_BYTES,
-            libc::PROT_NONE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-            -1,
-            0,
-        );
-        if p == libc::MAP_FAILED {
-            return Err(format!(
-                "the heap cannot start: MMTk reserves about 16 TB of address space \
-                 (not memory), and this process may not ({}); \
-                 is a virtual memory limit (`ulimit -v`) set?",
-                std::io::Error::last_os_error()
-            ));
-        }
-        libc::munmap(p, MMTK_RESERVATION_BYTES);
-    }
-    Ok(())
-}
-
-/// The process's MMTk instance, built on first use with `plan` and GC
-/// worker `threads` (`None`: MMTk's default, one per CPU).
+/// The process's MMTk instance, built on first use with the config's plan,
+/// GC worker threads (`None`: MMTk's default, one per CPU) and room for its
+/// heap limit (at least `MIN_CAPACITY_BYTES`).
 ///
-/// MMTk's spaces are process-wide, so the first run fixes the plan: a later
-/// run asking for a different plan is refused with a message.
-fn instance(plan: GcPlan, threads: Option<usize>) -> Result<&'static MMTK<LangVM>, String> {
+/// MMTk's spaces are process-wide, so the first run fixes the plan and the
+/// largest limit: a later run asking for a different plan or a larger limit
+/// is refused with a message.
+fn instance(config: &HeapConfig) -> Result<&'static MMTK<LangVM>, String> {
+    let plan = config.plan;
     let mut init = INIT.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(running) = *init {
-        if running != plan {
+        if running.plan != plan {
             return Err(format!(
                 "the GC plan is already {} in this process and cannot become {}",
-                running.name(),
+                running.plan.name(),
                 plan.name()
+            ));
+        }
+        if config.max_bytes > running.capacity {
+            return Err(format!(
+                "the heap limit can be at most {} MiB in this process (its first run \
+                 started the heap for that), not {} MiB",
+                running.capacity >> 20,
+                config.max_bytes.div_ceil(1 << 20)
             ));
         }
         return MMTK_INSTANCE
@@ -172,30 +164,37 @@ fn instance(plan: GcPlan, threads: Option<usize>) -> Result<&'static MMTK<LangVM
             .copied()
             .ok_or_else(|| "the heap failed to start".to_string());
     }
-    reserve_probe()?;
+    let capacity = config.max_bytes.clamp(MIN_CAPACITY_BYTES, MAX_HEAP_BYTES);
+    layout::reserve_probe(capacity)?;
+    // MMTk sizes each space's address range from the trigger's maximum
+    // while it builds them.
+    trigger::set_limit_bytes(capacity);
     // `new` reads MMTK_* environment variables, so experts can tune MMTk;
     // the settings the runtime depends on are forced after it.
     // Typed setters, not `set_option` strings: parsing a `gc_trigger`
     // string compiles two regular expressions, a tenth of a short run's
     // start-up.
     let mut builder = MMTKBuilder::new();
+    builder.set_vm_layout(layout::vm_layout());
     let options = &mut builder.options;
     let mut ok = options.plan.set(plan.selector());
     ok &= options.gc_trigger.set(GCTriggerSelector::Delegated);
-    if let Some(threads) = threads {
+    if let Some(threads) = config.threads {
         ok &= options.threads.set(threads.max(1));
     }
     if !ok {
         return Err("MMTk rejected the heap options".to_string());
     }
     let mmtk: &'static MMTK<LangVM> = Box::leak(mmtk::memory_manager::mmtk_init(&builder));
+    crate::startup_trace::mark("mmtk_init");
     if MMTK_INSTANCE.set(mmtk).is_err() {
         return Err("the heap was started twice".to_string());
     }
     // Collection must be initialised before any allocation can trigger a GC
     // (MMTk panics otherwise); this also spawns the GC workers.
     mmtk::memory_manager::initialize_collection(mmtk, binding::mutator_tls().0);
-    *init = Some(plan);
+    crate::startup_trace::mark("initialize_collection");
+    *init = Some(Started { plan, capacity });
     Ok(mmtk)
 }
 
@@ -332,7 +331,7 @@ fn init_object(o: u64, bytes: usize, header: u64) {
 impl Heap {
     /// Binds a mutator for this thread and publishes `roots` to the collector.
     pub fn new(config: &HeapConfig, roots: Roots) -> Result<Heap, String> {
-        let mmtk = instance(config.plan, config.threads)?;
+        let mmtk = instance(config)?;
         trigger::set_limit_bytes(config.max_bytes);
         stats::reset();
         let constraints = mmtk.get_plan().constraints();
@@ -343,6 +342,7 @@ impl Heap {
         let mut roots = Box::new(roots);
         roots::publish(&mut *roots as *mut Roots);
         MUTATOR.store(mutator, Ordering::Release);
+        crate::startup_trace::mark("bind mutator");
         // SAFETY: the mutator was just created and is not shared yet.
         let bump = fast_path_allocator(config.plan, unsafe { &mut *mutator });
         let max_small = constraints.max_non_los_default_alloc_bytes;

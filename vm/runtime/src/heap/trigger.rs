@@ -22,7 +22,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The largest heap limit a run may set: 64 GiB, well above the machines'
 /// memory. MMTk sizes its spaces' address ranges from the limit in force when
-/// it starts, so it starts with this one and each run lowers it to its own.
+/// it starts (twice it, for each space), so the heap starts MMTk with the
+/// first run's limit (`heap::MIN_CAPACITY_BYTES` at least) and each run sets
+/// its own, up to that.
 pub const MAX_HEAP_BYTES: usize = 64 << 30;
 
 /// The heap size a run starts with (if its limit allows).

@@ -559,3 +559,54 @@ fn each_run_returns_its_own_gc_statistics() {
     assert!(small.allocated_bytes < 800_000, "{small:?}");
     assert_eq!(big.plan, VmOptions::default().gc_plan);
 }
+
+/// Set in the child process of `heap_limit_is_fixed_by_the_first_run`.
+const CHILD_CAPACITY_VAR: &str = "LANG_VM_TEST_CHILD_CAPACITY";
+
+/// MMTk's spaces are sized for the first run's heap limit (1 GiB at least):
+/// a later run in the same process may ask for less, or as much, but a
+/// larger limit is refused with a message rather than running out of
+/// address space mid-program.
+#[test]
+fn heap_limit_is_fixed_by_the_first_run() {
+    if std::env::var(CHILD_CAPACITY_VAR).is_ok() {
+        return;
+    }
+    let out = run_child(
+        "tests::gc::child_runs_with_growing_limits",
+        CHILD_CAPACITY_VAR,
+        "1",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("CHILD OK capacity"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Run in a child process by `heap_limit_is_fixed_by_the_first_run`.
+#[test]
+fn child_runs_with_growing_limits() {
+    if std::env::var(CHILD_CAPACITY_VAR).is_err() {
+        return;
+    }
+    let with_limit = |bytes: usize| VmOptions {
+        heap_max: Some(bytes),
+        ..Default::default()
+    };
+    let (r, _) = run_full(churn_program(10), with_limit(64 << 20), "");
+    assert_eq!(r, Ok(RunOutcome::Exit(0)));
+    // The first run asked for 64 MiB; the heap started with room for 1 GiB.
+    let (r, _) = run_full(churn_program(10), with_limit(1 << 30), "");
+    assert_eq!(r, Ok(RunOutcome::Exit(0)));
+    let (r, _) = run_full(churn_program(10), with_limit(2 << 30), "");
+    let message = r
+        .expect_err("a limit past the first run's is refused")
+        .to_string();
+    assert!(
+        message.contains("at most 1024 MiB") && message.contains("not 2048 MiB"),
+        "{message}"
+    );
+    println!("CHILD OK capacity");
+}

@@ -54,6 +54,7 @@ fn a_state_resumes_under_a_new_host() {
         state: VmState { prog: &prog, heap },
         host: host(&first),
         native_depth: 0,
+        tiers: crate::compiled::Tiers::off(),
     };
     call_entry(&mut vm, entry).expect("the first run ends normally");
     vm.host.out.flush();
@@ -63,6 +64,7 @@ fn a_state_resumes_under_a_new_host() {
         state: vm.state,
         host: host(&second),
         native_depth: 0,
+        tiers: crate::compiled::Tiers::off(),
     };
     vm.state.heap.roots.frames.clear();
     call_entry(&mut vm, entry).expect("the resumed run ends normally");

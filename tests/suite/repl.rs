@@ -198,10 +198,15 @@ fn completion() -> Result<(), Failed> {
         .map_err(|e| fail("send", e))?;
     p.exp_string("struct Account")
         .map_err(|e| fail("definition", e))?;
+    // Each line goes only after the next prompt: rustyline flushes input
+    // that arrives while it sets up the terminal for a new line, so a line
+    // typed ahead of the prompt could be lost on a loaded machine.
+    p.exp_string(">>> ").map_err(|e| fail("second prompt", e))?;
     p.send_line("let account_of_alice = Account { balance_cents: 1250 };")
         .map_err(|e| fail("send", e))?;
     p.exp_string("let account_of_alice")
         .map_err(|e| fail("definition", e))?;
+    p.exp_string(">>> ").map_err(|e| fail("third prompt", e))?;
     p.send("account_of_al\t").map_err(|e| fail("send", e))?;
     p.flush().map_err(|e| fail("flush", e))?;
     std::thread::sleep(std::time::Duration::from_millis(300));

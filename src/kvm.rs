@@ -44,7 +44,7 @@ pub fn run(r: &KvmRun<'_>) -> Result<i32, Failure> {
     let file = r.file.to_string_lossy().into_owned();
     let mut argv = vec!["lang".to_string(), "run".to_string()];
     argv.extend(gc_flags(r.gc));
-    argv.push(format!("--jit={}", jit_mode_name(r.jit)));
+    argv.push(format!("--jit={}", r.jit.name()));
     if r.jit_stats {
         argv.push("--jit-stats".to_string());
     }
@@ -134,15 +134,6 @@ fn gc_flags(gc: &GcArgs) -> Vec<String> {
         out.extend(["--gc-stress".to_string(), n.to_string()]);
     }
     out
-}
-
-/// The `--jit` word of a mode.
-fn jit_mode_name(mode: lang_vm::JitMode) -> &'static str {
-    match mode {
-        lang_vm::JitMode::Off => "off",
-        lang_vm::JitMode::On => "on",
-        lang_vm::JitMode::Always => "always",
-    }
 }
 
 /// Refuses a guest built from other sources than this `lang` (exit 69,

@@ -112,25 +112,15 @@ fn main() {
                 gc_variant(&s, &["--gc", plan.name()])
             }));
         }
-        for plan in [lang_vm::GcPlan::SemiSpace, lang_vm::GcPlan::GenImmix] {
+        for plan in STRESS_PLANS {
             if !gc_family_applies(&src, plan, true) {
                 continue;
             }
             let s = src.clone();
             let family = format!("stress-{}", plan.name().to_ascii_lowercase());
             trials.push(Trial::test(format!("{family}::{name}"), move || {
-                let every = stress_interval(&s)?;
-                gc_variant(
-                    &s,
-                    &[
-                        "--gc",
-                        plan.name(),
-                        "--gc-stress",
-                        &every,
-                        "--gc-threads",
-                        "1",
-                    ],
-                )
+                let flags = stress_flags(&s, plan)?;
+                gc_variant(&s, &flags.iter().map(String::as_str).collect::<Vec<_>>())
             }));
         }
     }
@@ -532,6 +522,28 @@ fn gc_family_applies(src: &Path, plan: lang_vm::GcPlan, stress: bool) -> bool {
         return false;
     }
     !(plan == lang_vm::GcPlan::NoGC && (stress || !flags.is_empty()))
+}
+
+/// The plans stress runs use: SemiSpace moves every live object at every
+/// collection, so a missing root shows; GenImmix runs nursery collections,
+/// so a missing write barrier shows.
+const STRESS_PLANS: [lang_vm::GcPlan; 2] = [lang_vm::GcPlan::SemiSpace, lang_vm::GcPlan::GenImmix];
+
+/// The `lang run` options of a stress run of `src` with `plan`, with one GC
+/// thread (thousands of stop-the-world handshakes stay cheap when the
+/// suite's parallel trials compete for the cores).
+fn stress_flags(src: &Path, plan: lang_vm::GcPlan) -> Result<Vec<String>, Failed> {
+    let every = stress_interval(src)?;
+    Ok([
+        "--gc",
+        plan.name(),
+        "--gc-stress",
+        &every,
+        "--gc-threads",
+        "1",
+    ]
+    .map(String::from)
+    .to_vec())
 }
 
 /// Collections in stress mode: every 50 allocations unless `<name>.stress`

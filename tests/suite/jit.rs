@@ -7,7 +7,7 @@
 
 use super::{
     check_expectations, compiles, gc_family_applies, lang_in_root, relative_name, repo_relative,
-    run_lang, run_program_with, sources, stress_interval,
+    run_lang, run_program_with, sources, stress_flags, STRESS_PLANS,
 };
 use libtest_mimic::{Failed, Trial};
 use std::path::Path;
@@ -26,25 +26,15 @@ pub fn trials(root: &Path) -> Vec<Trial> {
         if !compiles(&src) {
             continue;
         }
-        for plan in [lang_vm::GcPlan::SemiSpace, lang_vm::GcPlan::GenImmix] {
+        for plan in STRESS_PLANS {
             if !gc_family_applies(&src, plan, true) {
                 continue;
             }
             let s = src.clone();
             let family = format!("jit-stress-{}", plan.name().to_ascii_lowercase());
             trials.push(Trial::test(format!("{family}::{name}"), move || {
-                let every = stress_interval(&s)?;
-                jit_variant(
-                    &s,
-                    &[
-                        "--gc",
-                        plan.name(),
-                        "--gc-stress",
-                        &every,
-                        "--gc-threads",
-                        "1",
-                    ],
-                )
+                let flags = stress_flags(&s, plan)?;
+                jit_variant(&s, &flags.iter().map(String::as_str).collect::<Vec<_>>())
             }));
         }
     }
@@ -81,7 +71,9 @@ fn bad_modes() -> Result<(), Failed> {
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut c = super::lang();
-    c.current_dir(root).env("LANG_JIT", "sometimes").args(["run", FIB]);
+    c.current_dir(root)
+        .env("LANG_JIT", "sometimes")
+        .args(["run", FIB]);
     let out = c.output().map_err(|e| e.to_string())?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     if out.status.code() != Some(2) || !stderr.contains("LANG_JIT") {
@@ -103,13 +95,16 @@ fn environment_mode() -> Result<(), Failed> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let run = |env: &str, flags: &[&str]| -> Result<Option<u64>, Failed> {
         let mut c = super::lang();
-        c.current_dir(root).env("LANG_JIT", env).arg("run").args(flags);
+        c.current_dir(root)
+            .env("LANG_JIT", env)
+            .arg("run")
+            .args(flags);
         c.args(["--jit-stats", FIB]);
         let out = c.output().map_err(|e| e.to_string())?;
         Ok(compiled_count(&String::from_utf8_lossy(&out.stderr)))
     };
     let from_env = run("always", &[])?;
-    if !from_env.is_some_and(|n| n > 0) {
+    if from_env.is_none_or(|n| n == 0) {
         return Err(format!("LANG_JIT=always compiled {from_env:?} functions").into());
     }
     let overridden = run("always", &["--jit=off"])?;
@@ -134,7 +129,7 @@ fn stats_report() -> Result<(), Failed> {
             return Err(format!("no `{w}` in:\n{}", out.stderr).into());
         }
     }
-    if out.code != 0 || !compiled_count(&out.stderr).is_some_and(|n| n >= 2) {
+    if out.code != 0 || compiled_count(&out.stderr).is_none_or(|n| n < 2) {
         return Err(format!("exit {}:\n{}", out.code, out.stderr).into());
     }
     Ok(())

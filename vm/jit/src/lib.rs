@@ -31,8 +31,6 @@ pub struct Jit {
     module: JITModule,
     ctx: Context,
     builder_ctx: FunctionBuilderContext,
-    /// The pointer type of the target (i64 on every target we run on).
-    ptr: ir::Type,
 }
 
 /// The factory the runtime takes in `JitOptions::compiler`.
@@ -67,7 +65,6 @@ impl Jit {
             ctx: module.make_context(),
             module,
             builder_ctx: FunctionBuilderContext::new(),
-            ptr,
         })
     }
 }
@@ -75,7 +72,7 @@ impl Jit {
 impl Compiler for Jit {
     fn compile(&mut self, req: &CompileRequest<'_>) -> Result<CompiledCode, String> {
         self.module.clear_context(&mut self.ctx);
-        let sig = translate::entry_signature(&self.module, self.ptr);
+        let sig = translate::entry_signature(&self.module);
         self.ctx.func.signature = sig.clone();
         let config = self.module.target_config();
         translate::translate(req, &mut self.ctx.func, &mut self.builder_ctx, config)?;

@@ -23,9 +23,9 @@ use lang_bytecode::{Const, Instr, Native};
 use lang_vm::abi::{self, CompileRequest};
 
 /// The signature of every compiled function: `(ctx, regs, frame) -> status`.
-pub(crate) fn entry_signature(module: &cranelift_jit::JITModule, ptr: ir::Type) -> ir::Signature {
+pub(crate) fn entry_signature(module: &cranelift_jit::JITModule) -> ir::Signature {
     let mut sig = module.make_signature();
-    sig.params.extend([AbiParam::new(ptr); 3]);
+    sig.params.extend([AbiParam::new(types::I64); 3]);
     sig.returns.push(AbiParam::new(types::I64));
     sig
 }
@@ -166,7 +166,11 @@ fn instruction(
         ($x:expr, $y:expr, $t:expr, $cc:expr, $negated:expr) => {{
             let (x, y) = ($x, $y);
             let c = e.b.ins().fcmp($cc, x, y);
-            let c = if $negated { e.b.ins().bxor_imm_u(c, 1) } else { c };
+            let c = if $negated {
+                e.b.ins().bxor_imm_u(c, 1)
+            } else {
+                c
+            };
             e.branch_if(pc, c, $t);
             return Ok(());
         }};
@@ -221,7 +225,8 @@ fn instruction(
         Instr::SetGlobal { g, b } => {
             let globals = e.ctx_field(abi::CTX_GLOBALS);
             let v = e.ld(b);
-            e.b.ins().store(ir::MemFlagsData::trusted(), v, globals, 8 * g as i32);
+            e.b.ins()
+                .store(ir::MemFlagsData::trusted(), v, globals, 8 * g as i32);
         }
 
         Instr::AddI { a, b, c } => int_bin!(a, b, c, iadd),
@@ -630,9 +635,11 @@ fn checked_division(e: &mut Emit<'_, '_>, x: Value, d: Value, is_div: bool) -> V
 /// The aux word of object `o`'s header (an enum value's variant), as an
 /// i64.
 fn aux_word(e: &mut Emit<'_, '_>, o: Value) -> Value {
-    e.b
-        .ins()
-        .uload32(ir::MemFlagsData::trusted(), o, abi::OBJECT_AUX_OFFSET as i32)
+    e.b.ins().uload32(
+        ir::MemFlagsData::trusted(),
+        o,
+        abi::OBJECT_AUX_OFFSET as i32,
+    )
 }
 
 /// Checks that array `arr` is not nil and `i` is inside it (taking the slow

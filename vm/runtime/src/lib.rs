@@ -49,9 +49,9 @@ mod objects;
 mod print;
 mod program;
 mod session;
+pub mod startup_trace;
 mod state;
 mod trap;
-pub mod startup_trace;
 
 #[cfg(test)]
 mod tests;
@@ -135,6 +135,17 @@ pub struct RunReport {
     pub jit_stats: Option<JitStats>,
 }
 
+impl RunReport {
+    /// The report of a run that failed before its program started.
+    fn unstarted(message: String) -> RunReport {
+        RunReport {
+            result: Err(RuntimeError::untraced(message)),
+            gc_stats: None,
+            jit_stats: None,
+        }
+    }
+}
+
 /// Runs a verified module with stdin and stdout.
 pub fn run(module: Verified, opts: VmOptions) -> RunReport {
     let stdout: Box<dyn Write> = Box::new(std::io::stdout().lock());
@@ -165,23 +176,11 @@ pub fn run_with_io(
     };
     let mut tiers = match compiled::Tiers::new(&opts.jit, prog.funcs.len()) {
         Ok(tiers) => tiers,
-        Err(message) => {
-            return RunReport {
-                result: Err(RuntimeError::untraced(message)),
-                gc_stats: None,
-                jit_stats: None,
-            }
-        }
+        Err(message) => return RunReport::unstarted(message),
     };
     let mut heap = match Heap::new(&config, roots) {
         Ok(heap) => heap,
-        Err(message) => {
-            return RunReport {
-                result: Err(RuntimeError::untraced(message)),
-                gc_stats: None,
-                jit_stats: None,
-            }
-        }
+        Err(message) => return RunReport::unstarted(message),
     };
     heap.set_gc_stress(opts.gc_stress);
     tiers.ctx.log_table = heap.log_table();

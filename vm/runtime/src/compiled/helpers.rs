@@ -8,8 +8,8 @@
 //! a helper works on is always the last frame record.
 
 use crate::abi::{Helpers, JitCtx, STATUS_RETURNED, STATUS_TRAPPED};
-use crate::trap::{Trap, TrapKind};
 use crate::interp::{Vm, INTERRUPT};
+use crate::trap::{Trap, TrapKind};
 use std::sync::atomic::Ordering;
 
 /// The helpers' addresses.

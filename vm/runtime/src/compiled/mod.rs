@@ -9,5 +9,5 @@
 mod helpers;
 mod tiers;
 
-pub use tiers::{JitMode, JitOptions, JitStats};
 pub(crate) use tiers::Tiers;
+pub use tiers::{JitMode, JitOptions, JitStats};

@@ -26,14 +26,21 @@ pub enum JitMode {
 }
 
 impl JitMode {
+    /// Every mode, in the order `--jit` lists them.
+    pub const ALL: [JitMode; 3] = [JitMode::Off, JitMode::On, JitMode::Always];
+
+    /// The mode's name as `--jit` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            JitMode::Off => "off",
+            JitMode::On => "on",
+            JitMode::Always => "always",
+        }
+    }
+
     /// The mode named `name` (`off`, `on`, `always`).
     pub fn from_name(name: &str) -> Option<JitMode> {
-        match name {
-            "off" => Some(JitMode::Off),
-            "on" => Some(JitMode::On),
-            "always" => Some(JitMode::Always),
-            _ => None,
-        }
+        JitMode::ALL.into_iter().find(|m| m.name() == name)
     }
 }
 
@@ -88,11 +95,19 @@ impl fmt::Display for JitStats {
                 writeln!(f, "jit: first failure: {why}")?;
             }
         }
-        writeln!(f, "jit: bytecode instructions compiled: {}", self.instructions)?;
+        writeln!(
+            f,
+            "jit: bytecode instructions compiled: {}",
+            self.instructions
+        )?;
         writeln!(f, "jit: machine code bytes: {}", self.code_bytes)?;
-        writeln!(f, "jit: compile time: {}.{:03} ms", micros / 1000, micros % 1000)?;
-        if micros > 0 {
-            let per_ms = self.instructions as u128 * 1000 / micros;
+        writeln!(
+            f,
+            "jit: compile time: {}.{:03} ms",
+            micros / 1000,
+            micros % 1000
+        )?;
+        if let Some(per_ms) = (self.instructions as u128 * 1000).checked_div(micros) {
             writeln!(f, "jit: compile speed: {per_ms} instructions/ms")?;
         }
         Ok(())

@@ -10,18 +10,14 @@
 
 use super::{ops, Vm};
 use crate::abi::{STATUS_RETURNED_VALUE, STATUS_TRAPPED};
-use crate::trap::{internal, nil_error, Trap, TrapKind};
 use crate::heap::roots::FrameRec;
 use crate::objects::{array, map};
 use crate::program::TypeInfo;
+use crate::trap::{internal, nil_error, Trap, TrapKind};
 use lang_bytecode::Instr;
 
 /// The signature of compiled code (see `abi`).
-type Entry = unsafe extern "C" fn(
-    *mut crate::abi::JitCtx,
-    *mut u64,
-    *mut FrameRec,
-) -> u64;
+type Entry = unsafe extern "C" fn(*mut crate::abi::JitCtx, *mut u64, *mut FrameRec) -> u64;
 
 impl<'p> Vm<'p> {
     /// Records `pc` as the innermost frame's current instruction.
@@ -44,7 +40,11 @@ impl<'p> Vm<'p> {
     /// stack slot `base`, and pops that frame when it returns. Gives the
     /// function's result (`None` for functions returning nothing); on a
     /// failure the frames stay in place for the trace.
-    pub(crate) fn run_compiled(&mut self, code: *const u8, base: usize) -> Result<Option<u64>, Trap> {
+    pub(crate) fn run_compiled(
+        &mut self,
+        code: *const u8,
+        base: usize,
+    ) -> Result<Option<u64>, Trap> {
         let frames = &mut self.state.heap.roots.frames;
         let Some(last) = frames.len().checked_sub(1) else {
             return Err(internal("compiled code entered without a frame"));
@@ -73,9 +73,8 @@ impl<'p> Vm<'p> {
                 .unwrap_or_else(|| internal("compiled code failed without a reason")));
         }
         self.state.heap.roots.frames.pop();
-        Ok((status == STATUS_RETURNED_VALUE).then(|| {
-            self.state.heap.roots.stack.get(base).copied().unwrap_or(0)
-        }))
+        Ok((status == STATUS_RETURNED_VALUE)
+            .then(|| self.state.heap.roots.stack.get(base).copied().unwrap_or(0)))
     }
 
     /// Runs the innermost frame (just pushed for function `callee` at stack
@@ -88,7 +87,8 @@ impl<'p> Vm<'p> {
         let depth = self.state.heap.roots.frames.len() - 1;
         let v = self.execute(depth)?;
         let returns = self
-            .state.prog
+            .state
+            .prog
             .funcs
             .get(callee as usize)
             .is_some_and(|f| f.returns_value);
@@ -124,7 +124,11 @@ impl<'p> Vm<'p> {
                 }
                 (a, self.dispatch(t, m, recv)?, b, n, 0)
             }
-            _ => return Err(internal("the call helper given an instruction that is not a call")),
+            _ => {
+                return Err(internal(
+                    "the call helper given an instruction that is not a call",
+                ))
+            }
         };
         // Compiled frames recurse on the native stack; the frame limit
         // normally ends a deep recursion long before this does.
@@ -254,7 +258,9 @@ impl<'p> Vm<'p> {
             Instr::ToStr { a, b, t } => self.op_to_str(base, a, b, t)?,
             Instr::Concat { a, b, c } => self.op_concat(base, a, b, c)?,
             Instr::Print { b, t, nl } => self.op_print(base, b, t, nl != 0)?,
-            Instr::MakeClosure { a, f: callee, b, n } => self.op_closure(f, base, a, callee, b, n)?,
+            Instr::MakeClosure { a, f: callee, b, n } => {
+                self.op_closure(f, base, a, callee, b, n)?
+            }
             Instr::NewCell { a, b } => self.op_new_cell(f, base, a, b)?,
             Instr::NewStruct { a, t, b, n } => self.op_new_struct(f, base, a, t, b, n)?,
             Instr::NewEnum { a, t, v, b, n } => self.op_new_enum(f, base, a, t, v, b, n)?,

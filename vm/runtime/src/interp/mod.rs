@@ -248,17 +248,19 @@ impl<'p> Vm<'p> {
         // Runs a just-pushed callee's frame in compiled code when it has
         // some: the callee returns here (its frame popped) and the loop
         // goes on with the caller's next instruction.
+        // Without a JIT this is one test of a flag: everything else is out
+        // of line, so that the loop's code (and its register allocation)
+        // stays as it is for interpreted runs.
         macro_rules! compiled_call {
             ($callee:expr, $nb:expr, $a:expr) => {
-                if let Some(code) = self.compiled_entry($callee) {
-                    let r = self.run_compiled(code, $nb);
+                if self.tiers.enabled {
+                    let r = self.call_compiled($callee, $nb, base + $a as usize);
                     sync!();
                     match r {
-                        Ok(Some(v)) => r!($a) = v,
-                        Ok(None) => {}
+                        Ok(false) => {}
+                        Ok(true) => continue,
                         Err(e) => fail!(e),
                     }
-                    continue;
                 }
             };
         }

@@ -36,6 +36,27 @@ impl<'p> Vm<'p> {
         self.tiers.entry(self.state.prog, f)
     }
 
+    /// For the interpreter's call instructions: runs the just-pushed frame
+    /// of `callee` (at stack slot `base`) in compiled code if it has some,
+    /// writing its result to stack slot `dest`; gives whether it did.
+    #[inline(never)]
+    pub(crate) fn call_compiled(
+        &mut self,
+        callee: u32,
+        base: usize,
+        dest: usize,
+    ) -> Result<bool, Trap> {
+        let Some(code) = self.compiled_entry(callee) else {
+            return Ok(false);
+        };
+        if let Some(v) = self.run_compiled(code, base)? {
+            if let Some(slot) = self.state.heap.roots.stack.get_mut(dest) {
+                *slot = v;
+            }
+        }
+        Ok(true)
+    }
+
     /// Runs compiled code `code` for the innermost frame, which starts at
     /// stack slot `base`, and pops that frame when it returns. Gives the
     /// function's result (`None` for functions returning nothing); on a

@@ -24,6 +24,8 @@ pub(crate) struct Sigs {
     pub cmp: SigRef,
     /// `fn(f64, f64) -> f64`: `fmod`.
     pub fmod: SigRef,
+    /// `fn(ctx, regs, frame) -> status`: compiled code itself.
+    pub entry: SigRef,
 }
 
 impl Sigs {
@@ -40,6 +42,7 @@ impl Sigs {
             barrier: sig(&[i, i, i, i], None),
             cmp: sig(&[i, i], Some(i)),
             fmod: sig(&[types::F64, types::F64], Some(types::F64)),
+            entry: sig(&[i, i, i], Some(i)),
         }
     }
 }

@@ -11,10 +11,13 @@
 //!   instruction (tier 1: registers stay in their VM-stack slots).
 //! - `emit`: the pieces every translation uses: register loads and stores,
 //!   the slow path through the runtime's `step` helper, the write barrier.
+//! - `call`: direct calls from compiled code to compiled code, frame push
+//!   and pop inline, with the runtime's `call` helper as the slow path.
 //!
 //! **Invariant:** the JIT compiles only functions of a verified module, and
 //! trusts exactly what the verifier proved, as the interpreter does.
 
+mod call;
 mod emit;
 mod translate;
 

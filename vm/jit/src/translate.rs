@@ -476,7 +476,11 @@ fn instruction(
         Instr::DivKF { a, b, k } => float_k!(a, b, k, fdiv, false),
         Instr::RDivKF { a, b, k } => float_k!(a, b, k, fdiv, true),
 
-        Instr::Call { .. } | Instr::CallClosure { .. } | Instr::CallTrait { .. } => {
+        Instr::Call { a, f, b, n } => {
+            crate::call::direct(e, req, pc, a, f, b, n)?;
+            return Ok(());
+        }
+        Instr::CallClosure { .. } | Instr::CallTrait { .. } => {
             let status = e.call_pc(e.helpers.call, pc);
             let next = next(e).ok_or("a call is the last instruction")?;
             e.check_status(status, next);

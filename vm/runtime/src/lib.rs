@@ -174,7 +174,7 @@ pub fn run_with_io(
         max_bytes: opts.heap_max.unwrap_or(DEFAULT_HEAP_BYTES),
         threads: opts.gc_threads,
     };
-    let mut tiers = match compiled::Tiers::new(&opts.jit, prog.funcs.len()) {
+    let mut tiers = match compiled::Tiers::new(&opts.jit, &prog) {
         Ok(tiers) => tiers,
         Err(message) => return RunReport::unstarted(message),
     };
@@ -186,6 +186,15 @@ pub fn run_with_io(
     tiers.ctx.log_table = heap.log_table();
     tiers.ctx.globals = heap.roots.globals.as_mut_ptr();
     tiers.ctx.consts = heap.roots.consts.as_ptr();
+    // The roots are boxed and their stacks never reallocate, so these
+    // addresses hold for the whole run.
+    let roots = &mut *heap.roots;
+    tiers.ctx.frames_len = roots.frames.len_address();
+    tiers.ctx.frames_end = roots
+        .frames
+        .records_address()
+        .wrapping_add(roots.frames.capacity()) as *const u8;
+    tiers.ctx.stack_end = roots.stack.as_ptr().wrapping_add(roots.stack.len()) as *const u8;
     let mut vm = Vm {
         state: VmState { prog: &prog, heap },
         host: Host::new(stdout, stdin, opts.args),
@@ -278,10 +287,12 @@ fn call_entry(vm: &mut Vm<'_>, entry: lang_bytecode::FuncId) -> Result<(), Trap>
         Some(regs) => regs.fill(0),
         None => return Err(interp::overflow()),
     }
-    vm.state.heap.roots.frames.push(FrameRec {
+    if !vm.state.heap.roots.frames.push(FrameRec {
         func: entry,
         ..FrameRec::default()
-    });
+    }) {
+        return Err(interp::overflow());
+    }
     vm.run_pushed(entry, 0)?;
     Ok(())
 }

@@ -59,6 +59,21 @@ pub struct JitCtx {
     /// The constant pool as slots (string constants are objects the
     /// collector may move, so compiled code reads them from here).
     pub consts: *const u64,
+    /// Per function id: its entry slot, the compiled code every call of it
+    /// goes through, or null while it runs in the interpreter (a later
+    /// tier replaces code by storing into the slot).
+    pub entries: *const *const u8,
+    /// The frame stack's count of live records. Compiled code calls a
+    /// compiled function directly by writing the callee's record just
+    /// past its own (its own is always the innermost), storing the count
+    /// plus one here, and storing the count back when the callee returns.
+    pub frames_len: *mut usize,
+    /// One past the last record the frame stack has room for: a callee's
+    /// record must lie below it (the frame limit).
+    pub frames_end: *const u8,
+    /// One past the VM stack's last slot: a callee's registers must end at
+    /// or below it.
+    pub stack_end: *const u8,
 }
 
 /// Byte offset of `JitCtx::log_table`.
@@ -67,6 +82,16 @@ pub const CTX_LOG_TABLE: i32 = std::mem::offset_of!(JitCtx, log_table) as i32;
 pub const CTX_GLOBALS: i32 = std::mem::offset_of!(JitCtx, globals) as i32;
 /// Byte offset of `JitCtx::consts`.
 pub const CTX_CONSTS: i32 = std::mem::offset_of!(JitCtx, consts) as i32;
+/// Byte offset of `JitCtx::stack_limit`.
+pub const CTX_STACK_LIMIT: i32 = std::mem::offset_of!(JitCtx, stack_limit) as i32;
+/// Byte offset of `JitCtx::entries`.
+pub const CTX_ENTRIES: i32 = std::mem::offset_of!(JitCtx, entries) as i32;
+/// Byte offset of `JitCtx::frames_len`.
+pub const CTX_FRAMES_LEN: i32 = std::mem::offset_of!(JitCtx, frames_len) as i32;
+/// Byte offset of `JitCtx::frames_end`.
+pub const CTX_FRAMES_END: i32 = std::mem::offset_of!(JitCtx, frames_end) as i32;
+/// Byte offset of `JitCtx::stack_end`.
+pub const CTX_STACK_END: i32 = std::mem::offset_of!(JitCtx, stack_end) as i32;
 
 /// The helpers compiled code calls, by address. Each takes the context
 /// first; `frame` is the calling function's frame record and `pc` the
@@ -104,6 +129,15 @@ pub struct Helpers {
     pub interrupt_flag: usize,
 }
 
+/// What compiled code needs to know of a function it calls directly.
+#[derive(Clone, Copy, Debug)]
+pub struct CalleeFacts {
+    /// Its register count: the size of its frame on the VM stack.
+    pub nregs: u32,
+    /// Whether it returns a value (left in its register 0).
+    pub returns_value: bool,
+}
+
 /// One function to compile.
 pub struct CompileRequest<'a> {
     /// The function's id.
@@ -117,6 +151,8 @@ pub struct CompileRequest<'a> {
     pub reg_is_ref: &'a [bool],
     /// The helpers' addresses.
     pub helpers: &'a Helpers,
+    /// Per function id of the program: what a direct call of it needs.
+    pub funcs: &'a [CalleeFacts],
 }
 
 /// Machine code for one function.

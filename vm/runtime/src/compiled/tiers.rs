@@ -7,7 +7,7 @@
 //! interpreter (and is counted in the statistics): compiled code is an
 //! optimisation, never a requirement.
 
-use crate::abi::{CompileRequest, Compiler, CompilerFactory, Helpers, JitCtx};
+use crate::abi::{CalleeFacts, CompileRequest, Compiler, CompilerFactory, Helpers, JitCtx};
 use crate::program::Program;
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -133,6 +133,8 @@ pub(crate) struct Tiers {
     pub pending: Option<crate::trap::Trap>,
     pub stats: JitStats,
     helpers: Helpers,
+    /// Per function: what compiled code calling it directly needs.
+    callees: Vec<CalleeFacts>,
 }
 
 impl Tiers {
@@ -149,23 +151,40 @@ impl Tiers {
                 log_table: 0,
                 globals: std::ptr::null_mut(),
                 consts: std::ptr::null(),
+                entries: std::ptr::null(),
+                frames_len: std::ptr::null_mut(),
+                frames_end: std::ptr::null(),
+                stack_end: std::ptr::null(),
             }),
             pending: None,
             stats: JitStats::default(),
             helpers: super::helpers::table(),
+            callees: Vec::new(),
         }
     }
 
-    /// The tiers of a run of `funcs` functions with `opts`. A compiler that
+    /// The tiers of a run of program `prog` with `opts`. A compiler that
     /// cannot be made (no executable memory) is an error of the run.
-    pub fn new(opts: &JitOptions, funcs: usize) -> Result<Tiers, String> {
+    pub fn new(opts: &JitOptions, prog: &Program) -> Result<Tiers, String> {
         let mut t = Tiers::off();
         let (JitMode::On | JitMode::Always, Some(factory)) = (opts.mode, &opts.compiler) else {
             return Ok(t);
         };
         t.compiler = Some(factory().map_err(|e| format!("cannot start the JIT: {e}"))?);
         t.enabled = true;
+        let funcs = prog.funcs.len();
+        // The table is never resized, so its address in the context stays
+        // valid for the whole run.
         t.entries = vec![std::ptr::null(); funcs];
+        t.ctx.entries = t.entries.as_ptr();
+        t.callees = prog
+            .funcs
+            .iter()
+            .map(|f| CalleeFacts {
+                nregs: u32::try_from(f.nregs).unwrap_or(u32::MAX),
+                returns_value: f.returns_value,
+            })
+            .collect();
         let first = if opts.mode == JitMode::Always {
             1
         } else {
@@ -213,6 +232,7 @@ impl Tiers {
             consts: &prog.module.consts,
             reg_is_ref: &info.reg_is_ref,
             helpers: &self.helpers,
+            funcs: &self.callees,
         };
         let started = Instant::now();
         let result = compiler.compile(&req);

@@ -32,12 +32,103 @@ pub struct FrameRec {
     pub closure: u64,
 }
 
+/// The frame records of the running program, innermost last: a stack of
+/// fixed capacity, allocated once, whose records never move.
+///
+/// `#[repr(C)]` with the count first: compiled code pushes and pops frames
+/// itself, by writing a record just past its own and storing the new count
+/// at the address `JitCtx::frames_len` holds (`abi` states the layout). The
+/// records are a boxed slice, not a `Vec`, so that their address is fixed
+/// for the whole run and the count is a field compiled code can reach.
+///
+/// **Invariant:** `len <= recs.len()`.
+#[repr(C)]
+pub struct FrameStack {
+    /// How many records are live.
+    len: usize,
+    /// Room for every frame the run may have; records at `len..` are dead.
+    recs: Box<[FrameRec]>,
+}
+
+impl FrameStack {
+    /// An empty stack with room for `capacity` frames. The records are
+    /// allocated zeroed, so the memory of frames never used is never
+    /// touched (start-up pays nothing for the frame limit).
+    pub fn new(capacity: usize) -> FrameStack {
+        // SAFETY: a `FrameRec` of zero bytes is a valid record (all its
+        // fields are integers).
+        let recs = unsafe { Box::<[FrameRec]>::new_zeroed_slice(capacity).assume_init() };
+        FrameStack { len: 0, recs }
+    }
+
+    /// How many frames it can hold.
+    pub fn capacity(&self) -> usize {
+        self.recs.len()
+    }
+
+    /// Pushes `rec`; false (and nothing pushed) when the stack is full.
+    #[inline(always)]
+    pub fn push(&mut self, rec: FrameRec) -> bool {
+        match self.recs.get_mut(self.len) {
+            Some(slot) => {
+                *slot = rec;
+                self.len += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Pops the innermost record.
+    #[inline(always)]
+    pub fn pop(&mut self) -> Option<FrameRec> {
+        self.len = self.len.checked_sub(1)?;
+        self.recs.get(self.len).copied()
+    }
+
+    /// Removes every record.
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// The address of the count, for compiled code.
+    pub fn len_address(&mut self) -> *mut usize {
+        &mut self.len
+    }
+
+    /// The address of the first record, for compiled code.
+    pub fn records_address(&mut self) -> *mut FrameRec {
+        self.recs.as_mut_ptr()
+    }
+}
+
+impl std::ops::Deref for FrameStack {
+    type Target = [FrameRec];
+
+    /// The live records, outermost first.
+    #[inline(always)]
+    fn deref(&self) -> &[FrameRec] {
+        debug_assert!(self.len <= self.recs.len(), "frame count past the stack");
+        // SAFETY: `len <= recs.len()` (the invariant).
+        unsafe { self.recs.get_unchecked(..self.len) }
+    }
+}
+
+impl std::ops::DerefMut for FrameStack {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut [FrameRec] {
+        debug_assert!(self.len <= self.recs.len(), "frame count past the stack");
+        // SAFETY: as for `deref`.
+        unsafe { self.recs.get_unchecked_mut(..self.len) }
+    }
+}
+
 /// Everything the collector scans as roots for the running program.
 pub struct Roots {
     /// The VM stack of untagged register slots, allocated once.
     pub stack: Vec<u64>,
     /// Frame records, innermost last.
-    pub frames: Vec<FrameRec>,
+    pub frames: FrameStack,
     /// For each function id, the registers that hold references.
     pub frame_refs: Vec<Box<[u16]>>,
     /// Global variables.
@@ -58,7 +149,7 @@ impl Roots {
     pub fn new(stack_slots: usize, max_frames: usize) -> Roots {
         Roots {
             stack: vec![0; stack_slots],
-            frames: Vec::with_capacity(max_frames),
+            frames: FrameStack::new(max_frames),
             frame_refs: Vec::new(),
             globals: Vec::new(),
             global_refs: Vec::new(),

@@ -2,7 +2,7 @@
 //! stack, how natives call back into the language, and how a stack trace is
 //! read off the frame records.
 
-use super::{Vm, MAX_FRAMES, MAX_NATIVE_NESTING};
+use super::{Vm, MAX_NATIVE_NESTING};
 use crate::error::{TraceFrame, ELIDED};
 use crate::heap::roots::FrameRec;
 use crate::program::{FuncInfo, Program};
@@ -43,7 +43,7 @@ impl<'p> Vm<'p> {
         let roots = &mut *self.state.heap.roots;
         let len = roots.stack.len();
         let end = new_base + cf.nregs;
-        if end > len || arg_at + nargs > len || roots.frames.len() >= MAX_FRAMES {
+        if end > len || arg_at + nargs > len {
             return Err(overflow());
         }
         let nargs = nargs.min(cf.nregs);
@@ -71,13 +71,17 @@ impl<'p> Vm<'p> {
             // dispatch 6-8 %, the single fill nothing measurable.
             std::ptr::write_bytes(stack.add(new_base + nargs), 0, cf.nregs - nargs);
         }
-        roots.frames.push(FrameRec {
+        // The frame stack's capacity is the frame limit, `MAX_FRAMES`.
+        let pushed = roots.frames.push(FrameRec {
             func: callee,
             base: new_base as u32,
             pc: 0,
             dest,
             closure,
         });
+        if !pushed {
+            return Err(overflow());
+        }
         Ok(cf)
     }
 

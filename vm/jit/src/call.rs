@@ -1,0 +1,178 @@
+//! Direct calls (`call`) from compiled code: when the callee has compiled
+//! code in its entry slot and its frame fits, the caller pushes the
+//! callee's frame itself (arguments copied, the other registers zeroed, the
+//! record written just past its own), calls the entry and pops the frame
+//! again, all without leaving machine code. Anything else (a callee still
+//! interpreted or not yet compiled, the frame limit, the end of the VM
+//! stack, the native stack's reserve) goes through the runtime's `call`
+//! helper, which does exactly what the interpreter does, errors included.
+//!
+//! The frame pushed here is the one the interpreter would push
+//! (`Vm::push_frame`): the same record, the same registers, so stack
+//! traces, the collector and the interpreter see no difference.
+
+use crate::emit::{Emit, NO_ARGS};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, BlockArg, InstBuilder, MemFlagsData, Value};
+use lang_vm::abi::{self, CompileRequest};
+
+/// Registers past the arguments that a call zeroes with one store each;
+/// a bigger frame is zeroed by a loop. Sixteen stores are about as much
+/// code as the loop and its set-up, and most frames are smaller.
+const UNROLLED_ZEROES: u32 = 16;
+
+/// Loads and stores of frame records and registers: aligned and inside
+/// memory the checks before them proved to exist.
+fn flags() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// Translates `call a, f, b, n` at `pc`: R[a] := f(R[b], ..., R[b+n-1]).
+pub(crate) fn direct(
+    e: &mut Emit<'_, '_>,
+    req: &CompileRequest<'_>,
+    pc: usize,
+    a: u16,
+    callee: u32,
+    b: u16,
+    n: u16,
+) -> Result<(), String> {
+    let next = e
+        .blocks
+        .get(pc + 1)
+        .copied()
+        .ok_or("a call is the last instruction")?;
+    let (Some(me), Some(target)) = (
+        req.funcs.get(req.func as usize),
+        req.funcs.get(callee as usize),
+    ) else {
+        return Err(format!("a call of unknown function {callee}"));
+    };
+    let fast = e.b.create_block();
+    let slow = e.b.create_block();
+    e.b.set_cold_block(slow);
+
+    // The checks: compiled code in the entry slot, room for one more frame
+    // record, for the callee's registers on the VM stack, and for its
+    // native frame.
+    let entries = e.ctx_field(abi::CTX_ENTRIES);
+    let slot = e.b.ins().iadd_imm_s(entries, 8 * callee as i64);
+    let code = e.load_at(slot, 0);
+    let has_code = e.b.ins().icmp_imm_s(IntCC::NotEqual, code, 0);
+    let new_frame = e
+        .b
+        .ins()
+        .iadd_imm_s(e.frame, abi::FRAME_REC_BYTES as i64);
+    let frames_end = e.ctx_field(abi::CTX_FRAMES_END);
+    let frame_fits = e
+        .b
+        .ins()
+        .icmp(IntCC::UnsignedLessThan, new_frame, frames_end);
+    let new_regs = e.b.ins().iadd_imm_s(e.regs, 8 * me.nregs as i64);
+    let regs_end = e.b.ins().iadd_imm_s(new_regs, 8 * target.nregs as i64);
+    let stack_end = e.ctx_field(abi::CTX_STACK_END);
+    let regs_fit = e
+        .b
+        .ins()
+        .icmp(IntCC::UnsignedLessThanOrEqual, regs_end, stack_end);
+    let sp = e.b.ins().get_stack_pointer(types::I64);
+    let limit = e.ctx_field(abi::CTX_STACK_LIMIT);
+    let native_fits = e
+        .b
+        .ins()
+        .icmp(IntCC::UnsignedGreaterThanOrEqual, sp, limit);
+    let ok = e.b.ins().band(has_code, frame_fits);
+    let fits = e.b.ins().band(regs_fit, native_fits);
+    let ok = e.b.ins().band(ok, fits);
+    e.b.ins().brif(ok, fast, &NO_ARGS, slow, &NO_ARGS);
+
+    // The fast path: the interpreter's `push_frame`, inline.
+    e.b.switch_to_block(fast);
+    let pc_value = e.int(pc as i64);
+    e.b.ins()
+        .istore32(flags(), pc_value, e.frame, abi::FRAME_PC_OFFSET as i32);
+    let nargs = u32::from(n).min(target.nregs);
+    for i in 0..nargs {
+        let v = e.ld(b + i as u16);
+        e.b.ins().store(flags(), v, new_regs, 8 * i as i32);
+    }
+    zero_registers(e, new_regs, nargs, target.nregs, regs_end);
+    let base = e.b.ins().uload32(flags(), e.frame, abi::FRAME_BASE_OFFSET as i32);
+    let new_base = e.b.ins().iadd_imm_s(base, me.nregs as i64);
+    e.b.ins()
+        .istore32(flags(), new_base, new_frame, abi::FRAME_BASE_OFFSET as i32);
+    let func = e.int(callee as i64);
+    e.b.ins()
+        .istore32(flags(), func, new_frame, abi::FRAME_FUNC_OFFSET as i32);
+    let zero = e.int(0);
+    e.b.ins()
+        .istore32(flags(), zero, new_frame, abi::FRAME_PC_OFFSET as i32);
+    let dest = e.int(a as i64);
+    e.b.ins()
+        .istore16(flags(), dest, new_frame, abi::FRAME_DEST_OFFSET as i32);
+    e.b.ins()
+        .store(flags(), zero, new_frame, abi::FRAME_CLOSURE_OFFSET as i32);
+    let len_at = e.ctx_field(abi::CTX_FRAMES_LEN);
+    let len = e.load_at(len_at, 0);
+    let pushed = e.b.ins().iadd_imm_s(len, 1);
+    e.b.ins().store(flags(), pushed, len_at, 0);
+
+    let call = e
+        .b
+        .ins()
+        .call_indirect(e.sigs.entry, code, &[e.ctx, new_regs, new_frame]);
+    let status = e.b.inst_results(call)[0];
+    let failed = e.b.ins().icmp_imm_u(
+        IntCC::UnsignedGreaterThanOrEqual,
+        status,
+        abi::STATUS_TRAPPED as i64,
+    );
+    let returned = e.b.create_block();
+    // On a failure the callee's frames stay for the stack trace.
+    e.b.ins()
+        .brif(failed, e.trapped, &NO_ARGS, returned, &NO_ARGS);
+
+    // The callee returned: pop its frame and take its result.
+    e.b.switch_to_block(returned);
+    e.b.ins().store(flags(), len, len_at, 0);
+    if target.returns_value {
+        let v = e.load_at(new_regs, 0);
+        e.st(a, v);
+    }
+    e.b.ins().jump(next, &NO_ARGS);
+
+    e.b.switch_to_block(slow);
+    let status = e.call_pc(e.helpers.call, pc);
+    e.check_status(status, next);
+    Ok(())
+}
+
+/// Zeroes registers `from..to` of the frame whose register 0 is at `regs`
+/// (and which ends at `regs_end`), as `push_frame` does: one store each
+/// for a few, a loop for many.
+fn zero_registers(e: &mut Emit<'_, '_>, regs: Value, from: u32, to: u32, regs_end: Value) {
+    if from >= to {
+        return;
+    }
+    let zero = e.int(0);
+    if to - from <= UNROLLED_ZEROES {
+        for i in from..to {
+            e.b.ins().store(flags(), zero, regs, 8 * i as i32);
+        }
+        return;
+    }
+    let head = e.b.create_block();
+    let body = e.b.create_block();
+    let done = e.b.create_block();
+    let at = e.b.append_block_param(head, types::I64);
+    let start = e.b.ins().iadd_imm_s(regs, 8 * from as i64);
+    e.b.ins().jump(head, &[BlockArg::Value(start)]);
+    e.b.switch_to_block(head);
+    let more = e.b.ins().icmp(IntCC::UnsignedLessThan, at, regs_end);
+    e.b.ins().brif(more, body, &NO_ARGS, done, &NO_ARGS);
+    e.b.switch_to_block(body);
+    e.b.ins().store(flags(), zero, at, 0);
+    let step = e.b.ins().iadd_imm_s(at, 8);
+    e.b.ins().jump(head, &[BlockArg::Value(step)]);
+    e.b.switch_to_block(done);
+}

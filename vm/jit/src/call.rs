@@ -37,6 +37,7 @@ pub(crate) fn direct(
     b: u16,
     n: u16,
 ) -> Result<(), String> {
+    let ins = lang_bytecode::Instr::Call { a, f: callee, b, n };
     let next = e
         .blocks
         .get(pc + 1)
@@ -59,28 +60,20 @@ pub(crate) fn direct(
     let slot = e.b.ins().iadd_imm_s(entries, 8 * callee as i64);
     let code = e.load_at(slot, 0);
     let has_code = e.b.ins().icmp_imm_s(IntCC::NotEqual, code, 0);
-    let new_frame = e
-        .b
-        .ins()
-        .iadd_imm_s(e.frame, abi::FRAME_REC_BYTES as i64);
+    let new_frame = e.b.ins().iadd_imm_s(e.frame, abi::FRAME_REC_BYTES as i64);
     let frames_end = e.ctx_field(abi::CTX_FRAMES_END);
-    let frame_fits = e
-        .b
-        .ins()
-        .icmp(IntCC::UnsignedLessThan, new_frame, frames_end);
+    let frame_fits =
+        e.b.ins()
+            .icmp(IntCC::UnsignedLessThan, new_frame, frames_end);
     let new_regs = e.b.ins().iadd_imm_s(e.regs, 8 * me.nregs as i64);
     let regs_end = e.b.ins().iadd_imm_s(new_regs, 8 * target.nregs as i64);
     let stack_end = e.ctx_field(abi::CTX_STACK_END);
-    let regs_fit = e
-        .b
-        .ins()
-        .icmp(IntCC::UnsignedLessThanOrEqual, regs_end, stack_end);
+    let regs_fit =
+        e.b.ins()
+            .icmp(IntCC::UnsignedLessThanOrEqual, regs_end, stack_end);
     let sp = e.b.ins().get_stack_pointer(types::I64);
     let limit = e.ctx_field(abi::CTX_STACK_LIMIT);
-    let native_fits = e
-        .b
-        .ins()
-        .icmp(IntCC::UnsignedGreaterThanOrEqual, sp, limit);
+    let native_fits = e.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, sp, limit);
     let ok = e.b.ins().band(has_code, frame_fits);
     let fits = e.b.ins().band(regs_fit, native_fits);
     let ok = e.b.ins().band(ok, fits);
@@ -97,7 +90,9 @@ pub(crate) fn direct(
         e.b.ins().store(flags(), v, new_regs, 8 * i as i32);
     }
     zero_registers(e, new_regs, nargs, target.nregs, regs_end);
-    let base = e.b.ins().uload32(flags(), e.frame, abi::FRAME_BASE_OFFSET as i32);
+    let base =
+        e.b.ins()
+            .uload32(flags(), e.frame, abi::FRAME_BASE_OFFSET as i32);
     let new_base = e.b.ins().iadd_imm_s(base, me.nregs as i64);
     e.b.ins()
         .istore32(flags(), new_base, new_frame, abi::FRAME_BASE_OFFSET as i32);
@@ -117,10 +112,9 @@ pub(crate) fn direct(
     let pushed = e.b.ins().iadd_imm_s(len, 1);
     e.b.ins().store(flags(), pushed, len_at, 0);
 
-    let call = e
-        .b
-        .ins()
-        .call_indirect(e.sigs.entry, code, &[e.ctx, new_regs, new_frame]);
+    let call =
+        e.b.ins()
+            .call_indirect(e.sigs.entry, code, &[e.ctx, new_regs, new_frame]);
     let status = e.b.inst_results(call)[0];
     let failed = e.b.ins().icmp_imm_u(
         IntCC::UnsignedGreaterThanOrEqual,
@@ -132,17 +126,19 @@ pub(crate) fn direct(
     e.b.ins()
         .brif(failed, e.trapped, &NO_ARGS, returned, &NO_ARGS);
 
-    // The callee returned: pop its frame and take its result.
+    // The callee returned: pop its frame and take its result. It may have
+    // collected, so the references are read back.
     e.b.switch_to_block(returned);
     e.b.ins().store(flags(), len, len_at, 0);
+    e.reload_after(ins);
     if target.returns_value {
-        let v = e.load_at(new_regs, 0);
-        e.st(a, v);
+        e.st_loaded(a, new_regs, 0);
     }
     e.b.ins().jump(next, &NO_ARGS);
 
     e.b.switch_to_block(slow);
     let status = e.call_pc(e.helpers.call, pc);
+    e.reload_after(ins);
     e.check_status(status, next);
     Ok(())
 }

@@ -1,17 +1,25 @@
 //! The pieces every translated instruction is made of: reading and writing
-//! registers in their VM-stack slots, object slots, calls of the runtime's
-//! helpers, the slow path through `step`, branches with their interrupt
-//! check, and the write barrier's inline fast path.
+//! registers, object slots, calls of the runtime's helpers, the slow path
+//! through `step`, branches with their interrupt check, and the write
+//! barrier's inline fast path.
+//!
+//! Registers are cranelift variables, written through: every write of a
+//! register also stores it to its VM-stack slot, so the slots are always
+//! up to date (for the collector, stack traces and the helpers), while
+//! reads use the value in a machine register and never wait for memory.
+//! After a helper that may collect (which moves objects) or that writes a
+//! register itself, the registers it may have changed are read back from
+//! their slots (`reload_after`).
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     types, AbiParam, Block, BlockArg, InstBuilder, MemFlagsData, SigRef, Signature, Type, Value,
 };
 use cranelift_codegen::isa::CallConv;
-use cranelift_frontend::FunctionBuilder;
+use cranelift_frontend::{FunctionBuilder, Variable};
 use lang_vm::abi::{self, Helpers};
 
-/// No block arguments: every value lives in a slot, so no block takes any.
+/// No block arguments (variables carry values between blocks).
 pub(crate) const NO_ARGS: [BlockArg; 0] = [];
 
 /// Signatures of the helpers, imported into the function being built.
@@ -63,6 +71,12 @@ pub(crate) struct Emit<'a, 'b> {
     /// The slow-path block of the instruction being translated, made when
     /// its first check needs it.
     pub slow: Option<Block>,
+    /// Per register: its variable, and its type (`F64` for floats, `I64`
+    /// for everything else).
+    pub vars: Vec<(Variable, Type)>,
+    /// The registers that hold references: a collection may move what
+    /// they point at.
+    pub ref_regs: Vec<u16>,
 }
 
 /// Loads and stores of registers, slots and the context: aligned, never
@@ -83,23 +97,112 @@ pub(crate) fn slot_offset(i: u32) -> i32 {
 }
 
 impl Emit<'_, '_> {
+    /// Declares one variable per register (`is_float` says which hold
+    /// floats), in the entry block: the first `params` hold the arguments,
+    /// read from their slots; every other one starts zero, as the frame
+    /// was pushed (see `abi`), so it costs no load.
+    pub fn declare_registers(&mut self, is_float: &[bool], params: u32) {
+        for (r, &float) in is_float.iter().enumerate() {
+            let ty = if float { types::F64 } else { types::I64 };
+            let var = self.b.declare_var(ty);
+            self.vars.push((var, ty));
+            let v = if (r as u64) < u64::from(params) {
+                self.b
+                    .ins()
+                    .load(ty, flags(), self.regs, reg_offset(r as u16))
+            } else if float {
+                self.b.ins().f64const(0.0)
+            } else {
+                self.b.ins().iconst(types::I64, 0)
+            };
+            self.b.def_var(var, v);
+        }
+    }
+
+    /// Register `r`'s variable and type; `None` for a register outside the
+    /// frame, which only the ignored result register of a call of a
+    /// function returning nothing can be (the verifier proved every other
+    /// operand inside). Such a register is read and written in its slot
+    /// alone, as the interpreter does.
+    fn var(&self, r: u16) -> Option<(Variable, Type)> {
+        self.vars.get(r as usize).copied()
+    }
+
+    /// `v` as type `ty`, reinterpreting its bits if it has the other one.
+    fn as_type(&mut self, v: Value, ty: Type) -> Value {
+        if self.b.func.dfg.value_type(v) == ty {
+            v
+        } else {
+            self.b.ins().bitcast(ty, MemFlagsData::new(), v)
+        }
+    }
+
+    /// R[r] in its own type.
+    pub fn ld_raw(&mut self, r: u16) -> Value {
+        match self.var(r) {
+            Some((var, _)) => self.b.use_var(var),
+            None => self
+                .b
+                .ins()
+                .load(types::I64, flags(), self.regs, reg_offset(r)),
+        }
+    }
+
     /// R[r] as an int (or a reference, or a bool).
     pub fn ld(&mut self, r: u16) -> Value {
-        self.b
-            .ins()
-            .load(types::I64, flags(), self.regs, reg_offset(r))
+        let v = self.ld_raw(r);
+        self.as_type(v, types::I64)
     }
 
     /// R[r] as a float.
     pub fn ldf(&mut self, r: u16) -> Value {
-        self.b
-            .ins()
-            .load(types::F64, flags(), self.regs, reg_offset(r))
+        let v = self.ld_raw(r);
+        self.as_type(v, types::F64)
     }
 
-    /// R[r] := v (an i64 or an f64).
+    /// R[r] := v (an i64 or an f64), in its variable and its slot.
     pub fn st(&mut self, r: u16, v: Value) {
-        self.b.ins().store(flags(), v, self.regs, reg_offset(r));
+        match self.var(r) {
+            Some((var, ty)) => {
+                let v = self.as_type(v, ty);
+                self.b.ins().store(flags(), v, self.regs, reg_offset(r));
+                self.b.def_var(var, v);
+            }
+            None => {
+                self.b.ins().store(flags(), v, self.regs, reg_offset(r));
+            }
+        }
+    }
+
+    /// R[r] := the 64-bit word at `base + offset`, loaded as R[r]'s type.
+    pub fn st_loaded(&mut self, r: u16, base: Value, offset: i32) {
+        let ty = self.var(r).map_or(types::I64, |(_, ty)| ty);
+        let v = self.b.ins().load(ty, flags(), base, offset);
+        self.st(r, v);
+    }
+
+    /// Reads register `r` back from its slot, after a helper changed it.
+    fn reload(&mut self, r: u16) {
+        if let Some((var, ty)) = self.var(r) {
+            let v = self.b.ins().load(ty, flags(), self.regs, reg_offset(r));
+            self.b.def_var(var, v);
+        }
+    }
+
+    /// Reads back what a helper that carried out (or called for) `ins` may
+    /// have changed: the register it writes, and every reference register
+    /// if it may collect. Helpers write no other register of the frame.
+    pub fn reload_after(&mut self, ins: lang_bytecode::Instr) {
+        let op = ins.opcode();
+        if op.may_alloc() || op.is_call() {
+            for i in 0..self.ref_regs.len() {
+                let r = self.ref_regs[i];
+                self.reload(r);
+            }
+        }
+        if let Some(r) = ins.written_reg() {
+            self.reload(r);
+        }
     }
 
     /// R[r] := the i8 condition `c` as a bool (0 or 1).
@@ -149,10 +252,11 @@ impl Emit<'_, '_> {
             .brif(status, self.trapped, &NO_ARGS, next, &NO_ARGS);
     }
 
-    /// Carries instruction `pc` out through the runtime (`step`) and goes
-    /// on to `next`.
-    pub fn step(&mut self, pc: usize, next: Block) {
+    /// Carries instruction `ins` at `pc` out through the runtime (`step`)
+    /// and goes on to `next`.
+    pub fn step(&mut self, pc: usize, ins: lang_bytecode::Instr, next: Block) {
         let status = self.call_pc(self.helpers.step, pc);
+        self.reload_after(ins);
         self.check_status(status, next);
     }
 
@@ -174,11 +278,11 @@ impl Emit<'_, '_> {
     /// Fills the slow path of instruction `pc`, if a guard made one: the
     /// runtime carries the instruction out (raising its error), then
     /// control goes on to `next`.
-    pub fn finish_slow(&mut self, pc: usize, next: Block) {
+    pub fn finish_slow(&mut self, pc: usize, ins: lang_bytecode::Instr, next: Block) {
         if let Some(slow) = self.slow.take() {
             self.b.switch_to_block(slow);
             self.b.set_cold_block(slow);
-            self.step(pc, next);
+            self.step(pc, ins, next);
         }
     }
 

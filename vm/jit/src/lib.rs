@@ -34,7 +34,13 @@ pub struct Jit {
     module: JITModule,
     ctx: Context,
     builder_ctx: FunctionBuilderContext,
+    /// Whether to print each function's machine code to stderr
+    /// (`LANG_JIT_DUMP=1`, for working on the JIT).
+    dump: bool,
 }
+
+/// The variable that makes the JIT print the machine code it makes.
+pub const DUMP_VAR: &str = "LANG_JIT_DUMP";
 
 /// The factory the runtime takes in `JitOptions::compiler`.
 pub fn factory() -> CompilerFactory {
@@ -68,6 +74,7 @@ impl Jit {
             ctx: module.make_context(),
             module,
             builder_ctx: FunctionBuilderContext::new(),
+            dump: std::env::var_os(DUMP_VAR).is_some_and(|v| !v.is_empty() && v != "0"),
         })
     }
 }
@@ -84,9 +91,15 @@ impl Compiler for Jit {
             .module
             .declare_function(&name, Linkage::Local, &sig)
             .map_err(|e| format!("cranelift: {e}"))?;
+        self.ctx.set_disasm(self.dump);
         self.module
             .define_function(id, &mut self.ctx)
             .map_err(|e| format!("cranelift: {e:?}"))?;
+        if self.dump {
+            if let Some(text) = self.ctx.compiled_code().and_then(|c| c.vcode.as_ref()) {
+                eprintln!("jit: function {}:\n{text}", req.func);
+            }
+        }
         let code_bytes = self
             .ctx
             .compiled_code()

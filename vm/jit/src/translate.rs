@@ -1,10 +1,11 @@
 //! Tier 1: one bytecode function to one cranelift function, instruction by
 //! instruction.
 //!
-//! Registers stay in their VM-stack slots: each instruction loads its
-//! operands from the frame and stores its result there, so every value is
-//! where the collector, stack traces and the interpreter expect it whenever
-//! a helper runs. Arithmetic, comparisons, branches, moves, globals,
+//! Registers are cranelift variables written through to their VM-stack
+//! slots (see `emit`): each instruction stores its result to the frame as
+//! well, so every value is where the collector, stack traces and the
+//! interpreter expect it whenever a helper runs, while operands come from
+//! machine registers. Arithmetic, comparisons, branches, moves, globals,
 //! fields, captures, cells, enum tags and payloads, array reads and writes
 //! (with their bounds checks) and the write barrier's fast path are inline;
 //! calls go through the runtime's `call` helper; everything else, and the
@@ -62,7 +63,18 @@ pub(crate) fn translate(
         sigs,
         helpers: req.helpers,
         slow: None,
+        vars: Vec::new(),
+        ref_regs: (0..req.reg_is_ref.len())
+            .filter(|&r| req.reg_is_ref[r])
+            .filter_map(|r| u16::try_from(r).ok())
+            .collect(),
     };
+    let params = req
+        .funcs
+        .get(req.func as usize)
+        .ok_or("the function is not in the program")?
+        .params;
+    e.declare_registers(req.reg_is_float, params);
     e.b.ins().jump(e.blocks[0], &NO_ARGS);
 
     for (pc, ins) in code.iter().enumerate() {
@@ -185,7 +197,7 @@ fn instruction(
     match ins {
         Instr::Nop {} => {}
         Instr::Mov { a, b } | Instr::Upcast { a, b } => {
-            let v = e.ld(b);
+            let v = e.ld_raw(b);
             e.st(a, v);
         }
         Instr::LoadInt { a, imm } => {
@@ -195,15 +207,13 @@ fn instruction(
         Instr::LoadK { a, k } => {
             let v = match req.consts.get(k as usize) {
                 Some(Const::Int(x)) => e.int(*x),
-                Some(Const::Float(x)) => {
-                    let bits = x.to_bits() as i64;
-                    e.int(bits)
-                }
+                Some(Const::Float(x)) => e.b.ins().f64const(*x),
                 // Strings are objects the collector may move: read the
                 // constant's slot now.
                 Some(Const::Str(_)) => {
                     let consts = e.ctx_field(abi::CTX_CONSTS);
-                    e.load_at(consts, 8 * k as i32)
+                    let at = e.b.ins().iadd_imm_s(consts, 8 * k as i64);
+                    e.load_at(at, 0)
                 }
                 None => return Err(format!("constant {k} does not exist")),
             };
@@ -219,14 +229,14 @@ fn instruction(
         }
         Instr::GetGlobal { a, g } => {
             let globals = e.ctx_field(abi::CTX_GLOBALS);
-            let v = e.load_at(globals, 8 * g as i32);
-            e.st(a, v);
+            let at = e.b.ins().iadd_imm_s(globals, 8 * g as i64);
+            e.st_loaded(a, at, 0);
         }
         Instr::SetGlobal { g, b } => {
             let globals = e.ctx_field(abi::CTX_GLOBALS);
-            let v = e.ld(b);
-            e.b.ins()
-                .store(ir::MemFlagsData::trusted(), v, globals, 8 * g as i32);
+            let at = e.b.ins().iadd_imm_s(globals, 8 * g as i64);
+            let v = e.ld_raw(b);
+            e.b.ins().store(ir::MemFlagsData::trusted(), v, at, 0);
         }
 
         Instr::AddI { a, b, c } => int_bin!(a, b, c, iadd),
@@ -482,6 +492,7 @@ fn instruction(
         }
         Instr::CallClosure { .. } | Instr::CallTrait { .. } => {
             let status = e.call_pc(e.helpers.call, pc);
+            e.reload_after(ins);
             let next = next(e).ok_or("a call is the last instruction")?;
             e.check_status(status, next);
             return Ok(());
@@ -510,8 +521,10 @@ fn instruction(
             e.st(a, byte);
         }
         Instr::Ret { a } => {
-            let v = e.ld(a);
-            e.st(0, v);
+            // The result goes to slot 0 for the caller; register 0 itself
+            // is dead from here on.
+            let v = e.ld_raw(a);
+            e.b.ins().store(ir::MemFlagsData::trusted(), v, e.regs, 0);
             let status = e.int(abi::STATUS_RETURNED_VALUE as i64);
             e.b.ins().return_(&[status]);
             return Ok(());
@@ -525,32 +538,29 @@ fn instruction(
         Instr::GetCapture { a, i } => {
             let clo = e.load_at(e.frame, abi::FRAME_CLOSURE_OFFSET as i32);
             e.guard_not_nil(clo);
-            let v = e.load_at(clo, slot_offset(i as u32));
-            e.st(a, v);
+            e.st_loaded(a, clo, slot_offset(i as u32));
         }
         Instr::CellGet { a, b } => {
             let cell = e.ld(b);
             e.guard_not_nil(cell);
-            let v = e.load_at(cell, slot_offset(0));
-            e.st(a, v);
+            e.st_loaded(a, cell, slot_offset(0));
         }
         Instr::CellSet { a, b } => {
             let cell = e.ld(a);
             e.guard_not_nil(cell);
-            let v = e.ld(b);
+            let v = e.ld_raw(b);
             let zero = e.int(0);
             e.store_slot(cell, zero, v, is_ref(req, b));
         }
         Instr::GetField { a, b, i } => {
             let o = e.ld(b);
             e.guard_not_nil(o);
-            let v = e.load_at(o, slot_offset(i as u32));
-            e.st(a, v);
+            e.st_loaded(a, o, slot_offset(i as u32));
         }
         Instr::SetField { a, i, b } => {
             let o = e.ld(a);
             e.guard_not_nil(o);
-            let v = e.ld(b);
+            let v = e.ld_raw(b);
             let i = e.int(i as i64);
             e.store_slot(o, i, v, is_ref(req, b));
         }
@@ -566,21 +576,20 @@ fn instruction(
             let tag = aux_word(e, o);
             let ok = e.b.ins().icmp_imm_s(IntCC::Equal, tag, v as i64);
             e.guard(ok);
-            let x = e.load_at(o, slot_offset(i as u32));
-            e.st(a, x);
+            e.st_loaded(a, o, slot_offset(i as u32));
         }
         Instr::ArrGet { a, b, c } => {
             let arr = e.ld(b);
             let i = e.ld(c);
             let buf = checked_element(e, arr, i);
-            let v = element(e, buf, i);
-            e.st(a, v);
+            let at = element_address(e, buf, i);
+            e.st_loaded(a, at, abi::BUFFER_ELEMENTS_OFFSET as i32);
         }
         Instr::ArrSet { a, b, c } => {
             let arr = e.ld(a);
             let i = e.ld(b);
             let buf = checked_element(e, arr, i);
-            let v = e.ld(c);
+            let v = e.ld_raw(c);
             // Body slot 0 of a buffer is its capacity; element i is slot i + 1.
             let slot = e.b.ins().iadd_imm_s(i, 1);
             e.store_slot(buf, slot, v, is_ref(req, c));
@@ -608,7 +617,7 @@ fn instruction(
         | Instr::MapGet { .. }
         | Instr::MapSet { .. } => {
             let next = next(e).ok_or("an instruction falls off the end")?;
-            e.step(pc, next);
+            e.step(pc, ins, next);
             return Ok(());
         }
     }
@@ -616,7 +625,7 @@ fn instruction(
     // path, if a guard made one.
     let next = next(e).ok_or("control runs off the end of the code")?;
     e.b.ins().jump(next, &NO_ARGS);
-    e.finish_slow(pc, next);
+    e.finish_slow(pc, ins, next);
     Ok(())
 }
 
@@ -657,9 +666,9 @@ fn checked_element(e: &mut Emit<'_, '_>, arr: Value, i: Value) -> Value {
     e.load_at(arr, abi::ARRAY_BUFFER_OFFSET as i32)
 }
 
-/// Element `i` of element buffer `buf`.
-fn element(e: &mut Emit<'_, '_>, buf: Value, i: Value) -> Value {
+/// The address of element `i` of element buffer `buf`, less
+/// `BUFFER_ELEMENTS_OFFSET`.
+fn element_address(e: &mut Emit<'_, '_>, buf: Value, i: Value) -> Value {
     let scaled = e.b.ins().ishl_imm_u(i, 3);
-    let at = e.b.ins().iadd(buf, scaled);
-    e.load_at(at, abi::BUFFER_ELEMENTS_OFFSET as i32)
+    e.b.ins().iadd(buf, scaled)
 }

@@ -67,6 +67,8 @@ pub struct FuncInfo {
     pub ncaptures: usize,
     /// Whether the function returns a value (`ret`) or nothing (`ret.v`).
     pub returns_value: bool,
+    /// How many parameters it takes (registers `0..params`).
+    pub params: usize,
 }
 
 /// Method table of one trait: `funcs[struct_index * methods + m]`, or
@@ -218,6 +220,7 @@ impl Program {
                     closure_shape: base + closure_local.get(i).copied().unwrap_or(0),
                     ncaptures: f.captures.len(),
                     returns_value: f.ret.is_some(),
+                    params: f.params.len(),
                     name: f.name,
                     code: f.code,
                     lines: f.lines,

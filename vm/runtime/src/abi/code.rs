@@ -10,7 +10,10 @@
 //!
 //! with its frame record already pushed by the caller and its registers at
 //! `regs` (the frame's slots on the VM stack: register `r` is `regs[r]`).
-//! It returns one of the `STATUS_*` codes; a returned value is left in
+//! A function is entered only at its first instruction, in a frame just
+//! pushed as the interpreter pushes one: registers `0..params` hold the
+//! arguments and every other register is zero (compiled code relies on
+//! this instead of reading them). It returns one of the `STATUS_*` codes; a returned value is left in
 //! `regs[0]`, where the caller picks it up after it pops the frame.
 //!
 //! Registers stay in their slots: every register an instruction writes is
@@ -134,6 +137,9 @@ pub struct Helpers {
 pub struct CalleeFacts {
     /// Its register count: the size of its frame on the VM stack.
     pub nregs: u32,
+    /// Its parameter count: registers `0..params` hold the arguments when
+    /// it is entered, and every other register is zero.
+    pub params: u32,
     /// Whether it returns a value (left in its register 0).
     pub returns_value: bool,
 }
@@ -149,6 +155,8 @@ pub struct CompileRequest<'a> {
     /// Per register of the function: whether it holds a reference (and so
     /// needs the write barrier when stored into an object).
     pub reg_is_ref: &'a [bool],
+    /// Per register of the function: whether it holds a float.
+    pub reg_is_float: &'a [bool],
     /// The helpers' addresses.
     pub helpers: &'a Helpers,
     /// Per function id of the program: what a direct call of it needs.

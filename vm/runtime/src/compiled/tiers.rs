@@ -8,7 +8,7 @@
 //! optimisation, never a requirement.
 
 use crate::abi::{CalleeFacts, CompileRequest, Compiler, CompilerFactory, Helpers, JitCtx};
-use crate::program::Program;
+use crate::program::{Program, TypeInfo};
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -182,6 +182,7 @@ impl Tiers {
             .iter()
             .map(|f| CalleeFacts {
                 nregs: u32::try_from(f.nregs).unwrap_or(u32::MAX),
+                params: u32::try_from(f.params).unwrap_or(u32::MAX),
                 returns_value: f.returns_value,
             })
             .collect();
@@ -226,11 +227,17 @@ impl Tiers {
     fn compile(&mut self, prog: &Program, f: u32) -> Option<*const u8> {
         let compiler = self.compiler.as_mut()?;
         let info = prog.funcs.get(f as usize)?;
+        let reg_is_float: Vec<bool> = info
+            .reg_types
+            .iter()
+            .map(|&t| matches!(prog.ty(t), TypeInfo::Float))
+            .collect();
         let req = CompileRequest {
             func: f,
             code: &info.code,
             consts: &prog.module.consts,
             reg_is_ref: &info.reg_is_ref,
+            reg_is_float: &reg_is_float,
             helpers: &self.helpers,
             funcs: &self.callees,
         };

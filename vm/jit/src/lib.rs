@@ -11,12 +11,15 @@
 //!   instruction (tier 1: registers stay in their VM-stack slots).
 //! - `emit`: the pieces every translation uses: register loads and stores,
 //!   the slow path through the runtime's `step` helper, the write barrier.
+//! - `alloc`: fixed-size objects allocated inline from the heap's bump
+//!   pointer, with the runtime as the slow path.
 //! - `call`: direct calls from compiled code to compiled code, frame push
 //!   and pop inline, with the runtime's `call` helper as the slow path.
 //!
 //! **Invariant:** the JIT compiles only functions of a verified module, and
 //! trusts exactly what the verifier proved, as the interpreter does.
 
+mod alloc;
 mod call;
 mod emit;
 mod translate;

@@ -601,15 +601,25 @@ fn instruction(
             e.st(a, n);
         }
 
-        // Allocation, printing, natives and maps: the runtime does them.
+        // Fixed-size objects: inline when the allocator has room.
+        Instr::MakeClosure { a, b, .. }
+        | Instr::NewCell { a, b }
+        | Instr::NewStruct { a, b, .. }
+        | Instr::NewEnum { a, b, .. } => {
+            let next = next(e).ok_or("an instruction falls off the end")?;
+            match (req.fixed_object)(ins) {
+                Some(obj) => crate::alloc::fixed(e, req, pc, ins, obj, a, b, next),
+                None => e.step(pc, ins, next),
+            }
+            return Ok(());
+        }
+
+        // Other allocation, printing, natives and maps: the runtime does
+        // them.
         Instr::CallNative { .. }
         | Instr::ToStr { .. }
         | Instr::Concat { .. }
         | Instr::Print { .. }
-        | Instr::MakeClosure { .. }
-        | Instr::NewCell { .. }
-        | Instr::NewStruct { .. }
-        | Instr::NewEnum { .. }
         | Instr::NewArray { .. }
         | Instr::NewArrayFill { .. }
         | Instr::ArrPush { .. }

@@ -3,6 +3,7 @@
 //! hashes or searches (field slots, trait methods, object shapes and register
 //! maps are all dense vectors indexed by ids from the bytecode).
 
+use crate::abi::FixedObject;
 use crate::error::internal_exit;
 use crate::heap::shape::{self, Shape};
 use lang_bytecode::{Instr, Module, Type, TypeId, Verified};
@@ -249,6 +250,50 @@ impl Program {
             Some(info) => info,
             None => internal_exit(format_args!("type id {t} is not in the type table")),
         }
+    }
+
+    /// The object that `ins`, an instruction of function `f`, makes when it
+    /// makes one of fixed size (`closure`, `cell.new`, `new.st`, `new.en`);
+    /// `None` for any other instruction, or one naming what does not exist.
+    /// The interpreter and compiled code both allocate from this.
+    pub fn fixed_object(&self, f: &FuncInfo, ins: Instr) -> Option<FixedObject> {
+        let (shape, aux, slots, fill) = match ins {
+            Instr::MakeClosure { f: callee, n, .. } => {
+                let cf = self.funcs.get(callee as usize)?;
+                let slots = u32::try_from(cf.ncaptures).ok()?;
+                (cf.closure_shape, callee, slots, u32::from(n).min(slots))
+            }
+            Instr::NewCell { a, .. } => {
+                match self.types.get(*f.reg_types.get(a as usize)? as usize)? {
+                    TypeInfo::Cell { shape, .. } => (*shape, 0, 1, 1),
+                    _ => return None,
+                }
+            }
+            Instr::NewStruct { t, n, .. } => match self.types.get(t as usize)? {
+                TypeInfo::Struct(s) => (
+                    *self.struct_shapes.get(*s as usize)?,
+                    *s,
+                    n.into(),
+                    n.into(),
+                ),
+                _ => return None,
+            },
+            Instr::NewEnum { t, v, n, .. } => match self.types.get(t as usize)? {
+                TypeInfo::Enum(e) => {
+                    let shape = *self.variant_shapes.get(*e as usize)?.get(v as usize)?;
+                    (shape, u32::from(v), n.into(), n.into())
+                }
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let body = (slots as usize).checked_mul(crate::heap::object::SLOT_BYTES)?;
+        Some(FixedObject {
+            header: crate::heap::object::make_header(shape, aux),
+            slots,
+            fill: u16::try_from(fill).ok()?,
+            bytes: u32::try_from(crate::heap::object::object_bytes_for(body)).ok()?,
+        })
     }
 
     /// The source line of instruction `pc` of function `f`.

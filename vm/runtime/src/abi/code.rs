@@ -77,6 +77,9 @@ pub struct JitCtx {
     /// One past the VM stack's last slot: a callee's registers must end at
     /// or below it.
     pub stack_end: *const u8,
+    /// The allocation fast path's state (`ALLOC_*_OFFSET`): compiled code
+    /// bumps the allocator's pointer itself when an object fits.
+    pub alloc: *mut u8,
 }
 
 /// Byte offset of `JitCtx::log_table`.
@@ -93,6 +96,8 @@ pub const CTX_ENTRIES: i32 = std::mem::offset_of!(JitCtx, entries) as i32;
 pub const CTX_FRAMES_LEN: i32 = std::mem::offset_of!(JitCtx, frames_len) as i32;
 /// Byte offset of `JitCtx::frames_end`.
 pub const CTX_FRAMES_END: i32 = std::mem::offset_of!(JitCtx, frames_end) as i32;
+/// Byte offset of `JitCtx::alloc`.
+pub const CTX_ALLOC: i32 = std::mem::offset_of!(JitCtx, alloc) as i32;
 /// Byte offset of `JitCtx::stack_end`.
 pub const CTX_STACK_END: i32 = std::mem::offset_of!(JitCtx, stack_end) as i32;
 
@@ -144,6 +149,24 @@ pub struct CalleeFacts {
     pub returns_value: bool,
 }
 
+/// An object of fixed size that an allocation instruction makes: a
+/// header, then `slots` body slots of which the first `fill` are the
+/// instruction's operand registers from `b` on (in order) and the rest
+/// start zero.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FixedObject {
+    /// The header word (`OBJECT_SHAPE_OFFSET`, `OBJECT_AUX_OFFSET`).
+    pub header: u64,
+    /// Body slots.
+    pub slots: u32,
+    /// How many of them are filled from registers.
+    pub fill: u16,
+    /// Its size in bytes, header included: at least the header and the
+    /// slots (the heap's smallest object may be bigger). Every byte past
+    /// the filled slots starts zero.
+    pub bytes: u32,
+}
+
 /// One function to compile.
 pub struct CompileRequest<'a> {
     /// The function's id.
@@ -161,6 +184,10 @@ pub struct CompileRequest<'a> {
     pub helpers: &'a Helpers,
     /// Per function id of the program: what a direct call of it needs.
     pub funcs: &'a [CalleeFacts],
+    /// For an allocation instruction of this function that makes an object
+    /// of fixed size (`new.st`, `new.en`, `cell.new`, `closure`): that
+    /// object. `None` for every other instruction.
+    pub fixed_object: &'a dyn Fn(Instr) -> Option<FixedObject>,
 }
 
 /// Machine code for one function.

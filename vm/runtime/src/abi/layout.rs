@@ -61,6 +61,21 @@ pub const BUFFER_CAPACITY_OFFSET: usize = slot_offset(0);
 /// Offset of a buffer's first element slot (slot 1 on).
 pub const BUFFER_ELEMENTS_OFFSET: usize = slot_offset(1);
 
+/// Offset in the allocation fast path's state (`heap::AllocFast`, at
+/// `JitCtx::alloc`) of the bump pointer's address (null without one).
+pub const ALLOC_BUMP_OFFSET: usize = 0;
+/// Offset of the largest object size the fast path may allocate (0: none).
+pub const ALLOC_MAX_BUMP_OFFSET: usize = 8;
+/// Offset of the allocations left before the next stress collection: the
+/// fast path may allocate only while it is above 1, and counts it down.
+pub const ALLOC_STRESS_LEFT_OFFSET: usize = 16;
+/// Offset of the count of bytes allocated, which the fast path adds to.
+pub const ALLOC_ALLOCATED_OFFSET: usize = 24;
+/// Offset in a bump pointer of its cursor (the next free byte).
+pub const BUMP_CURSOR_OFFSET: usize = 0;
+/// Offset in a bump pointer of its limit (one past the buffer's end).
+pub const BUMP_LIMIT_OFFSET: usize = 8;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +108,19 @@ mod tests {
         assert_eq!(offset_of!(FrameRec, pc), FRAME_PC_OFFSET);
         assert_eq!(offset_of!(FrameRec, dest), FRAME_DEST_OFFSET);
         assert_eq!(offset_of!(FrameRec, closure), FRAME_CLOSURE_OFFSET);
+    }
+
+    #[test]
+    fn the_allocation_state_offsets_are_its_layout() {
+        use crate::heap::AllocFast;
+        use mmtk::util::alloc::BumpPointer;
+        assert_eq!(offset_of!(AllocFast, bump), ALLOC_BUMP_OFFSET);
+        assert_eq!(offset_of!(AllocFast, max_bump), ALLOC_MAX_BUMP_OFFSET);
+        assert_eq!(offset_of!(AllocFast, stress_left), ALLOC_STRESS_LEFT_OFFSET);
+        assert_eq!(offset_of!(AllocFast, allocated), ALLOC_ALLOCATED_OFFSET);
+        assert_eq!(offset_of!(BumpPointer, cursor), BUMP_CURSOR_OFFSET);
+        assert_eq!(offset_of!(BumpPointer, limit), BUMP_LIMIT_OFFSET);
+        assert_eq!(size_of::<mmtk::util::Address>(), 8);
     }
 
     #[test]

@@ -155,6 +155,7 @@ impl Tiers {
                 frames_len: std::ptr::null_mut(),
                 frames_end: std::ptr::null(),
                 stack_end: std::ptr::null(),
+                alloc: std::ptr::null_mut(),
             }),
             pending: None,
             stats: JitStats::default(),
@@ -240,6 +241,7 @@ impl Tiers {
             reg_is_float: &reg_is_float,
             helpers: &self.helpers,
             funcs: &self.callees,
+            fixed_object: &|ins| prog.fixed_object(info, ins),
         };
         let started = Instant::now();
         let result = compiler.compile(&req);

@@ -198,20 +198,36 @@ fn instance(config: &HeapConfig) -> Result<&'static MMTK<LangVM>, String> {
     Ok(mmtk)
 }
 
+/// The state of the allocation fast path, which the interpreter's inlined
+/// `alloc_raw` and compiled code share. `#[repr(C)]`: compiled code bumps
+/// the pointer itself, at the offsets `abi` states.
+#[repr(C)]
+pub(crate) struct AllocFast {
+    /// The default allocator's bump pointer (cursor and limit of its current
+    /// thread-local buffer); null when the plan's default allocator is not a
+    /// bump allocator whose space needs no per-object initialisation (see
+    /// `fast_path_allocator`).
+    pub bump: *mut BumpPointer,
+    /// The largest object the fast path allocates: `max_small` with a bump
+    /// pointer, 0 without one (so the fast path never runs).
+    pub max_bump: usize,
+    /// Allocations left until the next stress collection; `u64::MAX` when
+    /// stress mode is off. The fast path counts it down and leaves the rest
+    /// to the slow path when it reaches 0.
+    pub stress_left: u64,
+    /// Bytes allocated so far (statistics; the limit under NoGC).
+    pub allocated: u64,
+}
+
 /// The mutator's view of the heap for one run.
 pub struct Heap {
     mutator: *mut Mutator<LangVM>,
     /// Everything the collector scans as roots; boxed so its address is
     /// stable for the collector's threads.
     pub roots: Box<Roots>,
-    /// The default allocator's bump pointer (cursor and limit of its current
-    /// thread-local buffer) for the inlined allocation fast path; null when
-    /// the plan's default allocator is not a bump allocator whose space needs
-    /// no per-object initialisation (see `fast_path_allocator`).
-    bump: *mut BumpPointer,
-    /// The largest object the fast path allocates: `max_small` with a bump
-    /// pointer, 0 without one (so the fast path never runs).
-    max_bump: usize,
+    /// What the allocation fast path reads and writes (also compiled
+    /// code's, through `JitCtx::alloc`).
+    pub(crate) fast: AllocFast,
     /// Objects bigger than this go to the large object space (the plan's
     /// largest normal allocation, 8 KiB for copying plans).
     max_small: usize,
@@ -221,16 +237,10 @@ pub struct Heap {
     log_table: usize,
     /// Whether the plan collects; NoGC's limit is enforced here by counting.
     collects: bool,
-    /// Bytes allocated so far (statistics; the limit under NoGC).
-    allocated: u64,
     /// The heap limit in bytes.
     limit: usize,
     /// The plan this heap runs.
     plan: GcPlan,
-    /// Allocations left until the next stress collection; `u64::MAX` when
-    /// stress mode is off. The fast path counts it down and leaves the rest
-    /// to the slow path when it reaches 0.
-    stress_left: u64,
     /// A stress collection every this many allocations (0: off).
     stress_every: u64,
     /// Stress collections so far (every `STRESS_FULL_EVERY`th is full-heap).
@@ -349,15 +359,17 @@ impl Heap {
         Ok(Heap {
             mutator,
             roots,
-            bump,
-            max_bump: if bump.is_null() { 0 } else { max_small },
+            fast: AllocFast {
+                bump,
+                max_bump: if bump.is_null() { 0 } else { max_small },
+                stress_left: u64::MAX,
+                allocated: 0,
+            },
             max_small,
             log_table: log_table(constraints),
             collects: constraints.collects_garbage,
-            allocated: 0,
             limit: trigger::limit_bytes(),
             plan: config.plan,
-            stress_left: u64::MAX,
             stress_every: 0,
             stress_collections: 0,
         })
@@ -369,18 +381,18 @@ impl Heap {
         match every {
             Some(n) if n > 0 && self.collects => {
                 self.stress_every = n;
-                self.stress_left = n;
+                self.fast.stress_left = n;
             }
             _ => {
                 self.stress_every = 0;
-                self.stress_left = u64::MAX;
+                self.fast.stress_left = u64::MAX;
             }
         }
     }
 
     /// The collector statistics of this heap's run so far.
     pub fn stats(&self) -> GcStats {
-        GcStats::current(self.plan, self.limit, self.allocated)
+        GcStats::current(self.plan, self.limit, self.fast.allocated)
     }
 
     fn mutator(&mut self) -> &mut Mutator<LangVM> {
@@ -399,19 +411,20 @@ impl Heap {
     /// collections, the heap limit) is `alloc_slow`.
     #[inline(always)]
     pub fn alloc_raw(&mut self, bytes: usize, header: u64) -> Result<u64, OutOfMemory> {
-        self.stress_left = self.stress_left.wrapping_sub(1);
-        if bytes <= self.max_bump && self.stress_left != 0 {
+        let fast = &mut self.fast;
+        fast.stress_left = fast.stress_left.wrapping_sub(1);
+        if bytes <= fast.max_bump && fast.stress_left != 0 {
             // SAFETY: `max_bump` is nonzero only with a bump pointer, which
             // lives inside the mutator (alive as long as the heap). Only this
             // thread uses it while the program runs; the collector resets it
             // while this thread is blocked in the slow path.
-            let bp = unsafe { &mut *self.bump };
+            let bp = unsafe { &mut *fast.bump };
             let start = bp.cursor.as_usize();
             let end = start + bytes;
             if end <= bp.limit.as_usize() {
                 // SAFETY: `end` lies within the allocator's buffer.
                 bp.cursor = unsafe { Address::from_usize(end) };
-                self.allocated += bytes as u64;
+                fast.allocated += bytes as u64;
                 let o = start as u64;
                 init_object(o, bytes, header);
                 return Ok(o);
@@ -424,14 +437,14 @@ impl Heap {
     /// collect) and `post_alloc`.
     #[inline(never)]
     fn alloc_slow(&mut self, bytes: usize, header: u64) -> Result<u64, OutOfMemory> {
-        if self.stress_left == 0 {
-            self.stress_left = self.stress_every;
+        if self.fast.stress_left == 0 {
+            self.fast.stress_left = self.stress_every;
             self.stress_collect();
         }
         if bytes > self.limit {
             return Err(OutOfMemory);
         }
-        if !self.collects && self.allocated.saturating_add(bytes as u64) > self.limit as u64 {
+        if !self.collects && self.fast.allocated.saturating_add(bytes as u64) > self.limit as u64 {
             return Err(OutOfMemory);
         }
         let semantics = if bytes > self.max_small {
@@ -449,7 +462,7 @@ impl Heap {
         // SAFETY: `addr` is not zero (checked above).
         let r = unsafe { ObjectReference::from_raw_address_unchecked(addr) };
         mmtk::memory_manager::post_alloc(self.mutator(), r, bytes, semantics);
-        self.allocated += bytes as u64;
+        self.fast.allocated += bytes as u64;
         Ok(o)
     }
 
@@ -468,6 +481,13 @@ impl Heap {
     fn stress_collect(&mut self) {
         self.stress_collections += 1;
         self.collect(self.stress_collections.is_multiple_of(STRESS_FULL_EVERY));
+    }
+
+    /// A new object with header `header` and `slots` nil/zero body slots.
+    #[inline]
+    pub fn alloc_object(&mut self, header: u64, slots: usize) -> Result<u64, OutOfMemory> {
+        let body = slots.checked_mul(object::SLOT_BYTES).ok_or(OutOfMemory)?;
+        self.alloc_raw(object::object_bytes_for(body), header)
     }
 
     /// A new object of a fixed shape with `slots` nil/zero body slots.

@@ -14,7 +14,7 @@ use super::Vm;
 use crate::objects::{array, map};
 use crate::program::{FuncInfo, TypeInfo};
 use crate::trap::{internal, nil_error, Trap, TrapKind};
-use lang_bytecode::{Native, TypeId};
+use lang_bytecode::{Instr, Native, TypeId};
 use std::cmp::Ordering;
 
 impl<'p> Vm<'p> {
@@ -80,100 +80,33 @@ impl<'p> Vm<'p> {
         self.call_native(nat, &crate::natives::Args { base, a, b, func })
     }
 
-    /// `closure`: R[a] := a closure of function `callee` capturing
-    /// R[b .. b+n].
+    /// `closure`, `cell.new`, `new.st`, `new.en`: R[a] := a new object of
+    /// fixed size (`Program::fixed_object`) whose first slots are the
+    /// instruction's operand registers.
     #[inline(never)]
-    pub(super) fn op_closure(
+    pub(super) fn op_new_fixed(
         &mut self,
         f: &FuncInfo,
         base: usize,
-        a: u16,
-        callee: u32,
-        b: u16,
-        n: u16,
+        ins: Instr,
     ) -> Result<(), Trap> {
-        let prog = self.state.prog;
-        let Some(cf) = prog.funcs.get(callee as usize) else {
-            return Err(internal(format!("closure of unknown function {callee}")));
+        let (Some(obj), Some(a), Some(b)) = (
+            self.state.prog.fixed_object(f, ins),
+            ins.written_reg(),
+            fixed_operands(ins),
+        ) else {
+            return Err(internal(format!(
+                "`{}` does not make an object of a known type",
+                ins.mnemonic()
+            )));
         };
-        let clo = self
+        let o = self
             .state
             .heap
-            .alloc_fixed(cf.closure_shape, callee, cf.ncaptures)?;
-        let n = n.min(u16::try_from(cf.ncaptures).unwrap_or(u16::MAX));
-        self.fill_slots(clo, f, base, b, n);
-        *self.reg(base, a) = clo;
-        Ok(())
-    }
-
-    /// `cell.new`: R[a] := a new cell holding R[b].
-    #[inline(never)]
-    pub(super) fn op_new_cell(
-        &mut self,
-        f: &FuncInfo,
-        base: usize,
-        a: u16,
-        b: u16,
-    ) -> Result<(), Trap> {
-        let TypeInfo::Cell { shape, .. } = *self.state.prog.ty(f.reg_types[a as usize]) else {
-            return Err(internal("cell.new into a register that is not a cell"));
-        };
-        let cell = self.state.heap.alloc_fixed(shape, 0, 1)?;
-        // R[b] has the cell's inner type (the verifier checked), so its
-        // register type decides the barrier.
-        self.fill_slots(cell, f, base, b, 1);
-        *self.reg(base, a) = cell;
-        Ok(())
-    }
-
-    /// `new.st`: R[a] := a new struct of type `t` with fields R[b .. b+n].
-    #[inline(never)]
-    pub(super) fn op_new_struct(
-        &mut self,
-        f: &FuncInfo,
-        base: usize,
-        a: u16,
-        t: TypeId,
-        b: u16,
-        n: u16,
-    ) -> Result<(), Trap> {
-        let TypeInfo::Struct(s) = *self.state.prog.ty(t) else {
-            return Err(internal("new.st of a type that is not a struct"));
-        };
-        let shape = self.state.prog.struct_shapes[s as usize];
-        let o = self.state.heap.alloc_fixed(shape, s, n as usize)?;
-        self.fill_slots(o, f, base, b, n);
-        *self.reg(base, a) = o;
-        Ok(())
-    }
-
-    /// `new.en`: R[a] := variant `v` of enum type `t` with payload
-    /// R[b .. b+n].
-    #[inline(never)]
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn op_new_enum(
-        &mut self,
-        f: &FuncInfo,
-        base: usize,
-        a: u16,
-        t: TypeId,
-        v: u16,
-        b: u16,
-        n: u16,
-    ) -> Result<(), Trap> {
-        let prog = self.state.prog;
-        let TypeInfo::Enum(e) = *prog.ty(t) else {
-            return Err(internal("new.en of a type that is not an enum"));
-        };
-        let Some(&shape) = prog
-            .variant_shapes
-            .get(e as usize)
-            .and_then(|vs| vs.get(v as usize))
-        else {
-            return Err(internal("new.en of an unknown variant"));
-        };
-        let o = self.state.heap.alloc_fixed(shape, v as u32, n as usize)?;
-        self.fill_slots(o, f, base, b, n);
+            .alloc_object(obj.header, obj.slots as usize)?;
+        // Each operand register has its slot's type (the verifier checked),
+        // so its register type decides the barrier.
+        self.fill_slots(o, f, base, b, obj.fill);
         *self.reg(base, a) = o;
         Ok(())
     }
@@ -279,5 +212,17 @@ impl<'p> Vm<'p> {
             k,
             v,
         )
+    }
+}
+
+/// The first operand register of an instruction that makes a fixed-size
+/// object: its slots are filled from there on.
+fn fixed_operands(ins: Instr) -> Option<u16> {
+    match ins {
+        Instr::MakeClosure { b, .. }
+        | Instr::NewCell { b, .. }
+        | Instr::NewStruct { b, .. }
+        | Instr::NewEnum { b, .. } => Some(b),
+        _ => None,
     }
 }

@@ -669,14 +669,10 @@ impl<'p> Vm<'p> {
                 Instr::CallNative { a, native, b, n: _ } => {
                     cold!(self.op_native(base, a, native, b))
                 }
-                Instr::MakeClosure { a, f: callee, b, n } => {
-                    cold!(self.op_closure(f, base, a, callee, b, n))
-                }
-                Instr::NewCell { a, b } => cold!(self.op_new_cell(f, base, a, b)),
-                Instr::NewStruct { a, t, b, n } => cold!(self.op_new_struct(f, base, a, t, b, n)),
-                Instr::NewEnum { a, t, v, b, n } => {
-                    cold!(self.op_new_enum(f, base, a, t, v, b, n))
-                }
+                Instr::MakeClosure { .. }
+                | Instr::NewCell { .. }
+                | Instr::NewStruct { .. }
+                | Instr::NewEnum { .. } => cold!(self.op_new_fixed(f, base, *ins)),
                 Instr::NewArray { a, t, b, n } => cold!(self.op_new_array(base, a, t, b, n)),
                 Instr::NewArrayFill { a, t, b, c } => {
                     cold!(self.op_new_array_fill(base, a, t, b, c))

@@ -76,7 +76,10 @@ impl<'p> Vm<'p> {
         // SAFETY: the context is boxed and lives as long as the run; the VM
         // does not move while it runs, and nothing borrows it while the
         // compiled code (and the helpers it calls, through this pointer) run.
-        unsafe { (*ctx).vm = self as *mut Vm<'p> as *mut u8 };
+        unsafe {
+            (*ctx).vm = self as *mut Vm<'p> as *mut u8;
+            (*ctx).alloc = &mut self.state.heap.fast as *mut _ as *mut u8;
+        }
         // SAFETY: `code` came from the compiler for a function with this
         // signature, compiled from verified bytecode; `regs` is the frame's
         // register file, inside the VM stack (`push_frame` checked), and
@@ -279,12 +282,10 @@ impl<'p> Vm<'p> {
             Instr::ToStr { a, b, t } => self.op_to_str(base, a, b, t)?,
             Instr::Concat { a, b, c } => self.op_concat(base, a, b, c)?,
             Instr::Print { b, t, nl } => self.op_print(base, b, t, nl != 0)?,
-            Instr::MakeClosure { a, f: callee, b, n } => {
-                self.op_closure(f, base, a, callee, b, n)?
-            }
-            Instr::NewCell { a, b } => self.op_new_cell(f, base, a, b)?,
-            Instr::NewStruct { a, t, b, n } => self.op_new_struct(f, base, a, t, b, n)?,
-            Instr::NewEnum { a, t, v, b, n } => self.op_new_enum(f, base, a, t, v, b, n)?,
+            Instr::MakeClosure { .. }
+            | Instr::NewCell { .. }
+            | Instr::NewStruct { .. }
+            | Instr::NewEnum { .. } => self.op_new_fixed(f, base, ins)?,
             Instr::NewArray { a, t, b, n } => self.op_new_array(base, a, t, b, n)?,
             Instr::NewArrayFill { a, t, b, c } => self.op_new_array_fill(base, a, t, b, c)?,
             Instr::ArrPush { a, b } => self.op_push(f, base, a, b)?,

@@ -582,6 +582,7 @@ fn code_memory_is_writable_or_executable_never_both() {
         ("write-code", 1, "write"),
         ("exec-data", 0, "exec"),
         ("stale-exec", 0, "exec"),
+        ("other-thread", 100, "write"),
     ] {
         let r = run(&guest("wx"), &[mode], &[], "");
         assert_eq!(r.code, 128 + 11, "{mode}: stderr: {}", r.stderr);

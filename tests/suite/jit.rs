@@ -60,7 +60,7 @@ fn jit_variant(src: &Path, extra: &[&str]) -> Result<(), Failed> {
 }
 
 /// The program the option trials run: a recursive function and a loop.
-const FIB: &str = "tests/conformance/functions/recursion.src";
+pub(super) const FIB: &str = "tests/conformance/functions/recursion.src";
 
 /// A mode that does not exist is a usage error (exit 2) naming the modes,
 /// given as an option or through `LANG_JIT`.
@@ -82,12 +82,21 @@ fn bad_modes() -> Result<(), Failed> {
     Ok(())
 }
 
-/// The number after `jit: functions compiled: ` in a `--jit-stats` report.
-fn compiled_count(stderr: &str) -> Option<u64> {
+/// The number on the `jit: NAME: N` line of a `--jit-stats` report.
+pub(super) fn stat(stderr: &str, name: &str) -> Option<u64> {
     stderr
         .lines()
-        .find_map(|l| l.strip_prefix("jit: functions compiled: "))
+        .find_map(|l| {
+            l.strip_prefix("jit: ")?
+                .strip_prefix(name)?
+                .strip_prefix(": ")
+        })
         .and_then(|n| n.trim().parse().ok())
+}
+
+/// The number of functions a `--jit-stats` report says were compiled.
+pub(super) fn compiled_count(stderr: &str) -> Option<u64> {
+    stat(stderr, "functions compiled")
 }
 
 /// `LANG_JIT` decides when `--jit` is absent; `--jit` wins over it.

@@ -1,7 +1,9 @@
-//! Host-mode trials: every conformance program (`kvm::`) and every
-//! benchmark at its tiny size (`kvm-bench::`) run inside the KVM guest and
-//! must behave exactly as without it; `kvm-cli::` trials check the `--kvm`
-//! options and errors.
+//! Host-mode trials: every conformance program, interpreted (`kvm::`) and
+//! with every function compiled by the JIT (`kvm-jit::`, `--jit=always`),
+//! and every benchmark at its tiny size (`kvm-bench::`) run inside the KVM
+//! guest and must behave exactly as without it; `kvm-cli::` trials check
+//! the `--kvm` options and errors, and that compiled code runs in the
+//! guest.
 //!
 //! Trials that need `/dev/kvm` (or the device `LANG_KVM_DEVICE` names, as
 //! lang-host reads it) are skipped where it is missing or not accessible:
@@ -11,7 +13,8 @@
 //! reason.
 
 use super::{
-    check_expectations, lang, relative_name, repo_relative, run_lang, run_program_with, sources,
+    check_expectations, lang, lang_in_root, relative_name, repo_relative, run_lang,
+    run_program_with, side, sources,
 };
 use libtest_mimic::{Failed, Trial};
 use std::path::Path;
@@ -48,7 +51,8 @@ fn required() -> bool {
 /// The line printed when the trials that need KVM are skipped.
 fn skip_line(why: &str) -> String {
     format!(
-        "note: skipping the kvm::, kvm-bench:: and kvm-cli:: trials that need KVM ({why}); \
+        "note: skipping the kvm::, kvm-jit::, kvm-bench:: and kvm-cli:: trials that need KVM \
+         ({why}); \
          set {REQUIRE_VAR}=1 to make this a failure"
     )
 }
@@ -57,8 +61,12 @@ pub fn trials(root: &Path) -> Vec<Trial> {
     let mut needs_kvm = Vec::new();
     for src in sources(&root.join("tests/conformance")) {
         let name = relative_name(root, &src, "tests/conformance");
+        let s = src.clone();
         needs_kvm.push(Trial::test(format!("kvm::{name}"), move || {
-            conformance_kvm(&src)
+            conformance_kvm(&s, &[])
+        }));
+        needs_kvm.push(Trial::test(format!("kvm-jit::{name}"), move || {
+            conformance_kvm(&src, &["--jit=always"])
         }));
     }
     for src in sources(&root.join("bench")) {
@@ -70,6 +78,10 @@ pub fn trials(root: &Path) -> Vec<Trial> {
     needs_kvm.push(Trial::test(
         "kvm-cli::timeout_stops_a_spinning_guest",
         kvm_timeout,
+    ));
+    needs_kvm.push(Trial::test(
+        "kvm-cli::compiled_code_runs_in_the_guest",
+        kvm_jit_compiles,
     ));
     let missing = unavailable();
     let skip = missing.is_some() && !required();
@@ -105,12 +117,52 @@ pub fn trials(root: &Path) -> Vec<Trial> {
     trials
 }
 
-/// The `--kvm` run must match the expectations, and the plain run's exit
-/// code and stdout.
-fn conformance_kvm(src: &Path) -> Result<(), Failed> {
+/// The `--kvm` run, with `extra` options for the guest's runtime, must
+/// meet the program's expectations, as the plain run does.
+fn conformance_kvm(src: &Path, extra: &[&str]) -> Result<(), Failed> {
     let rel = repo_relative(src);
-    let out = run_program_with(&["--kvm"], &rel, src)?;
+    let mut flags = vec!["--kvm"];
+    flags.extend_from_slice(extra);
+    let out = run_program_with(&flags, &rel, src)?;
     check_expectations(src, &out)
+}
+
+/// Under `--kvm --jit=always` the guest's runtime compiles the program's
+/// functions to machine code and runs them (cranelift maps its code
+/// read-write, then read-execute, which the guest's W^X memory allows):
+/// `--jit-stats` from inside the guest reports as many functions compiled
+/// as a run without `--kvm` (every function the program calls), with
+/// machine code, none that failed and fell back to the interpreter, and
+/// the interpreter's output.
+fn kvm_jit_compiles() -> Result<(), Failed> {
+    let program = Path::new(env!("CARGO_MANIFEST_DIR")).join(super::jit::FIB);
+    let stats_run = |kvm: bool| {
+        let mut args = vec!["run"];
+        if kvm {
+            args.push("--kvm");
+        }
+        args.extend(["--jit=always", "--jit-stats", super::jit::FIB]);
+        lang_in_root(&args)
+    };
+    let (native, guest) = (stats_run(false)?, stats_run(true)?);
+    let expected = side(&program, "out").unwrap_or_default();
+    let want = super::jit::compiled_count(&native.stderr).filter(|n| *n > 0);
+    let stat = |name: &str| super::jit::stat(&guest.stderr, name);
+    if want.is_none()
+        || guest.code != 0
+        || guest.stdout != expected
+        || stat("functions compiled") != want
+        || stat("functions failed to compile").is_some()
+        || stat("machine code bytes").is_none_or(|n| n == 0)
+    {
+        return Err(format!(
+            "expected exit 0, the program's output and {want:?} functions compiled (as without \
+             --kvm) with code, none failed; got exit {}\n--- stdout\n{}--- stderr\n{}",
+            guest.code, guest.stdout, guest.stderr
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// `--timeout` ends an infinite loop in the guest from the host, with

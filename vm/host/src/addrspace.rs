@@ -25,6 +25,11 @@ pub const MMAP_TOP: u64 = 0x7f00_0000_0000;
 pub const MAX_VMAS: usize = 65530;
 /// The heap (`brk`) may grow this far above its start.
 pub const BRK_MAX: u64 = 1 << 40;
+/// The error of an `mmap` or `mprotect` asking for memory both writable and
+/// executable (W^X): Linux's own answer when its security module forbids
+/// such memory (SELinux's `execmem`), which JITs already expect and avoid
+/// by writing code first and making it executable after.
+pub const WX_REFUSED: i32 = libc::EACCES;
 
 /// Why an access to guest memory failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,6 +224,9 @@ impl AddressSpace {
         fixed: bool,
         noreplace: bool,
     ) -> Result<u64, i32> {
+        if paging::writable_and_executable(prot) {
+            return Err(WX_REFUSED);
+        }
         if self.vmas.len() >= self.max_vmas {
             return Err(libc::ENOMEM);
         }
@@ -315,6 +323,11 @@ impl AddressSpace {
         while at < end {
             let (_, v) = self.vma_at(at).ok_or(libc::ENOMEM)?;
             at = v.end;
+        }
+        // Refused after the range is known to be mapped, as Linux does:
+        // an unmapped range is ENOMEM whatever the protection asked.
+        if paging::writable_and_executable(prot) {
+            return Err(WX_REFUSED);
         }
         self.insert(addr, end, prot);
         self.range_op(self.pml4, 4, 0, addr, end, &Op::Protect(prot))
@@ -717,6 +730,40 @@ mod tests {
         );
         assert_eq!(a.mmap(addr, PAGE, 3, true, true), Err(libc::EEXIST));
         assert_eq!(a.mprotect(0x1000_0000, PAGE, 1), Err(libc::ENOMEM));
+    }
+
+    #[test]
+    fn writable_and_executable_memory_is_refused() {
+        let mut a = space();
+        let rw = paging::PROT_READ | paging::PROT_WRITE;
+        let rx = paging::PROT_READ | paging::PROT_EXEC;
+        let wx = paging::PROT_WRITE | paging::PROT_EXEC;
+        for prot in [rw | paging::PROT_EXEC, wx] {
+            assert_eq!(a.mmap(0, PAGE, prot, false, false), Err(WX_REFUSED));
+            assert_eq!(
+                a.mmap(0x2000_0000_0000, PAGE, prot, true, false),
+                Err(WX_REFUSED)
+            );
+        }
+        assert!(a.vmas.is_empty(), "a refused mmap maps nothing");
+        // Code is written while writable, then made executable.
+        let code = a.mmap(0, PAGE, rw, false, false).unwrap();
+        a.write_user(code, &[0xc3]).unwrap();
+        a.mprotect(code, PAGE, rx).unwrap();
+        assert_eq!(
+            a.mprotect(code, PAGE, rw | paging::PROT_EXEC),
+            Err(WX_REFUSED)
+        );
+        assert_eq!(a.mprotect(code, PAGE, wx), Err(WX_REFUSED));
+        // The refusals changed nothing: still executable, not writable.
+        assert_eq!(a.write_user(code, b"x"), Err(Fault::Segv));
+        assert_eq!(a.translate(code, Access::Exec, false).map(|_| ()), Ok(()));
+        let leaf = paging::lookup(&a.mem, a.pml4, code).map(|(_, e, _)| e);
+        assert_eq!(leaf.map(|e| (e & RW, e & NX)), Some((0, 0)));
+        // And back to writable for the next code: no longer executable.
+        a.mprotect(code, PAGE, rw).unwrap();
+        assert_eq!(a.translate(code, Access::Exec, false), Err(Fault::Segv));
+        a.write_user(code, &[0x90]).unwrap();
     }
 
     #[test]

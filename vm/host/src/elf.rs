@@ -80,6 +80,9 @@ fn u64_at(b: &[u8], off: u64) -> Result<u64, ElfError> {
 const PT_LOAD: u32 = 1;
 const PT_INTERP: u32 = 3;
 const PT_PHDR: u32 = 6;
+/// Segment flags: executable, writable.
+const PF_X: u32 = 1;
+const PF_W: u32 = 2;
 /// Guest user space ends here (47-bit canonical lower half).
 pub const USER_TOP: u64 = 0x0000_8000_0000_0000;
 
@@ -136,6 +139,11 @@ pub fn parse(file: &[u8], file_len: u64) -> Result<ElfImage, ElfError> {
             ),
             PT_PHDR => phdr_vaddr = Some(vaddr),
             PT_LOAD => {
+                if flags & PF_W != 0 && flags & PF_X != 0 {
+                    return err(
+                        "a segment both writable and executable; the guest's memory is never both (W^X)",
+                    );
+                }
                 if filesz > memsz {
                     return err("segment file size exceeds memory size");
                 }
@@ -261,6 +269,14 @@ mod tests {
         let mut b = header(2, 1);
         set_phdr(&mut b, 0, PT_LOAD, u64::MAX - 10, 0, 0, 100);
         assert!(parse(&b, b.len() as u64).is_err(), "address overflow");
+        let mut b = header(2, 1);
+        set_phdr(&mut b, 0, PT_LOAD, 0x400000, 0, 120, 0x2000);
+        b[64 + 4..64 + 8].copy_from_slice(&(PF_W | PF_X | 4).to_le_bytes());
+        let e = parse(&b, b.len() as u64).err().map(|e| e.0);
+        assert!(
+            e.as_deref().is_some_and(|m| m.contains("W^X")),
+            "writable and executable segment: {e:?}"
+        );
         let mut b = header(2, 3);
         b.truncate(100);
         assert!(parse(&b, b.len() as u64).is_err(), "truncated headers");

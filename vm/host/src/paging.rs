@@ -23,8 +23,19 @@ pub const PROT_READ: u32 = 1;
 pub const PROT_WRITE: u32 = 2;
 pub const PROT_EXEC: u32 = 4;
 
+/// True if `prot` asks for a page both writable and executable, which the
+/// guest is never given (W^X: code is written while writable, then made
+/// executable and no longer writable).
+pub fn writable_and_executable(prot: u32) -> bool {
+    prot & PROT_WRITE != 0 && prot & PROT_EXEC != 0
+}
+
 /// Leaf flags for a Linux `prot`: x86 cannot express write-only or
-/// execute-only pages, so any access right makes the page readable.
+/// execute-only pages, so any access right makes the page readable. A
+/// writable leaf is never executable: the memory map refuses such a
+/// `prot` before it gets here (`writable_and_executable`), and should one
+/// get through anyway, writing wins, so that the page tables keep W^X
+/// whatever their caller asked.
 pub fn leaf_flags(prot: u32) -> u64 {
     let mut f = BACKED | US;
     if prot & (PROT_READ | PROT_WRITE | PROT_EXEC) != 0 {
@@ -33,7 +44,7 @@ pub fn leaf_flags(prot: u32) -> u64 {
     if prot & PROT_WRITE != 0 {
         f |= RW;
     }
-    if prot & PROT_EXEC == 0 {
+    if prot & PROT_EXEC == 0 || prot & PROT_WRITE != 0 {
         f |= NX;
     }
     f
@@ -120,5 +131,22 @@ pub fn lookup(mem: &GuestMemoryMmap, pml4: u64, va: u64) -> Option<(u64, u64, u3
         }
         table = e & ADDR;
         l -= 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_leaf_is_writable_and_executable() {
+        for prot in 0..8 {
+            let f = leaf_flags(prot);
+            assert!(
+                f & RW == 0 || f & NX != 0,
+                "prot {prot}: leaf {f:#x} is writable and executable"
+            );
+            assert_eq!(f & NX == 0, prot & PROT_EXEC != 0 && prot & PROT_WRITE == 0);
+        }
     }
 }

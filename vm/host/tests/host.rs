@@ -560,6 +560,46 @@ fn faults_end_the_guest_like_signals() {
     assert_eq!(r.code, 128 + 4, "stderr: {}", r.stderr);
 }
 
+/// The guest's memory is never writable and executable at once: code
+/// written into a read-write page runs once it is read-execute (and its
+/// rewrite runs after the next round), every request for writable and
+/// executable memory is `EACCES`, and each access W^X forbids faults at
+/// that access, even right after the page was used with the right it lost.
+#[test]
+fn code_memory_is_writable_or_executable_never_both() {
+    if !kvm_available() {
+        return;
+    }
+    let r = run(&guest("wx"), &[], &[], "");
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    assert!(
+        r.stdout
+            .ends_with("ran 42 43 43; rwx mmap EACCES, wx mmap EACCES, rwx mprotect EACCES\n"),
+        "{}",
+        r.stdout
+    );
+    for (mode, offset, access) in [
+        ("write-code", 1, "write"),
+        ("exec-data", 0, "exec"),
+        ("stale-exec", 0, "exec"),
+        ("other-thread", 100, "write"),
+    ] {
+        let r = run(&guest("wx"), &[mode], &[], "");
+        assert_eq!(r.code, 128 + 11, "{mode}: stderr: {}", r.stderr);
+        let page = r
+            .stdout
+            .strip_prefix("page 0x")
+            .and_then(|s| u64::from_str_radix(s.trim(), 16).ok())
+            .unwrap_or_else(|| panic!("{mode}: no page address in {:?}", r.stdout));
+        let want = format!("invalid memory access to {:#x} ({access})", page + offset);
+        assert!(
+            r.stderr.contains(&want),
+            "{mode}: want {want}: {}",
+            r.stderr
+        );
+    }
+}
+
 #[test]
 fn hostile_instructions_are_contained() {
     if !kvm_available() {

@@ -219,12 +219,17 @@ syscalls! {
          mount API), the working or root directory.";
 
     [SYS_mmap]: Memory, Served(memory::mmap),
-        "Anonymous mappings with any protection, PROT_EXEC too, also MAP_FIXED and \
-         MAP_FIXED_NOREPLACE; file-backed: `EACCES` (read the program file instead).";
+        "Anonymous mappings, also MAP_FIXED and MAP_FIXED_NOREPLACE, with any protection \
+         but writable and executable at once (W^X: `EACCES`, as under SELinux's execmem \
+         rule; JITs write code, then mprotect it to read and execute); file-backed: \
+         `EACCES` (read the program file instead).";
     [SYS_munmap]: Memory, Served(memory::munmap),
         "Unmaps and frees the frames.";
     [SYS_mprotect]: Memory, Served(memory::mprotect),
-        "Changes protections.";
+        "Changes protections of a mapped range; writable and executable at once: `EACCES` \
+         (W^X), leaving the range as it was. Rights taken away hold from the call's return \
+         (cached translations are dropped), so code made executable can no longer be \
+         written.";
     [SYS_madvise]: Memory, Served(memory::madvise),
         "MADV_DONTNEED frees the frames (they read as zero again); other advice is ignored.";
     [SYS_brk]: Memory, Served(memory::brk),

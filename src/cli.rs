@@ -104,6 +104,10 @@ pub struct JitArgs {
     /// Print the JIT's statistics to stderr when the program ends.
     #[arg(long = "jit-stats")]
     pub jit_stats: bool,
+    /// With --jit=on: compile a function after N calls (default 100), and
+    /// a loop after 10×N backward branches. Low values are for tests.
+    #[arg(long = "jit-threshold", value_name = "N", value_parser = parse_threshold)]
+    pub threshold: Option<u32>,
 }
 
 /// The environment variable that picks the JIT mode when `--jit` is not
@@ -243,6 +247,13 @@ fn parse_threads(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
         Ok(n) if (1..=1024).contains(&n) => Ok(n),
         _ => Err("expected a number of threads from 1 to 1024".to_string()),
+    }
+}
+
+fn parse_threshold(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("expected a number of calls from 1 to {}", u32::MAX)),
     }
 }
 

@@ -34,6 +34,7 @@ pub struct KvmRun<'a> {
     /// The JIT mode for the guest's runtime, and whether it reports.
     pub jit: lang_vm::JitMode,
     pub jit_stats: bool,
+    pub jit_threshold: Option<u32>,
 }
 
 /// Runs the program in a guest; gives the guest's exit status.
@@ -47,6 +48,9 @@ pub fn run(r: &KvmRun<'_>) -> Result<i32, Failure> {
     argv.push(format!("--jit={}", r.jit.name()));
     if r.jit_stats {
         argv.push("--jit-stats".to_string());
+    }
+    if let Some(n) = r.jit_threshold {
+        argv.push(format!("--jit-threshold={n}"));
     }
     argv.push(file.clone());
     argv.extend(r.args.iter().cloned());

@@ -114,9 +114,16 @@ fn dispatch(cli: Cli) -> i32 {
                     timings: kvm.timings,
                     jit: jit_mode,
                     jit_stats: jit.jit_stats,
+                    jit_threshold: jit.threshold,
                 })
             } else {
-                run(&file, args, &gc, (jit_mode, jit.jit_stats), color)
+                run(
+                    &file,
+                    args,
+                    &gc,
+                    (jit_mode, jit.jit_stats, jit.threshold),
+                    color,
+                )
             }
         }
         Some(Command::Build { file, output }) => build(&file, output, color),
@@ -151,7 +158,7 @@ fn run(
     file: &Path,
     args: Vec<String>,
     gc: &cli::GcArgs,
-    (jit_mode, jit_stats): (lang_vm::JitMode, bool),
+    (jit_mode, jit_stats, threshold): (lang_vm::JitMode, bool, Option<u32>),
     color: bool,
 ) -> Result<i32, Failure> {
     let module = load::load(file, color)?;
@@ -165,6 +172,7 @@ fn run(
         gc_stress: gc.stress,
         jit: lang_vm::JitOptions {
             mode: jit_mode,
+            threshold,
             compiler: Some(lang_jit::factory()),
         },
     };

@@ -77,6 +77,15 @@ const CONFIGS: &[Config] = &[
             "1",
         ],
     },
+    // Functions compiled at their second call and loops after 20 backward
+    // branches: interpreted and compiled frames call each other, and a
+    // running frame moves from the interpreter into compiled code in the
+    // middle of its loop (on-stack replacement).
+    Config {
+        name: "jit-on-mixed",
+        bytecode: false,
+        flags: &["--jit=on", "--jit-threshold=2"],
+    },
 ];
 
 /// Seeds per run unless `LANG_DIFF_PROGRAMS` says otherwise: about a

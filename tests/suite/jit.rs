@@ -1,8 +1,10 @@
 //! JIT trials: every conformance program compiled by the JIT
 //! (`--jit=always`, `jit::`), also under GC stress with SemiSpace and
 //! GenImmix (`jit-stress-*::`, where a root or a write barrier compiled code
-//! forgets shows), must meet the same expectations as the interpreter: the
-//! same output, errors, traces and exit codes. `jit-cli::` trials check the
+//! forgets shows), and with interpreted and compiled frames mixed
+//! (`--jit=on --jit-threshold=2`, `jit-on::`: compiled at the second call,
+//! loops entered compiled in mid-run), must meet the same expectations as
+//! the interpreter: the same output, errors, traces and exit codes. `jit-cli::` trials check the
 //! options.
 
 use super::{
@@ -23,6 +25,10 @@ pub fn trials(root: &Path) -> Vec<Trial> {
         trials.push(Trial::test(format!("jit::{name}"), move || {
             jit_variant(&s, &[])
         }));
+        let s = src.clone();
+        trials.push(Trial::test(format!("jit-on::{name}"), move || {
+            mixed_variant(&s)
+        }));
         if !compiles(&src) {
             continue;
         }
@@ -38,8 +44,10 @@ pub fn trials(root: &Path) -> Vec<Trial> {
             }));
         }
     }
-    let cli: [(&str, CliTrial); 4] = [
+    let cli: [(&str, CliTrial); 6] = [
         ("bad_modes_are_usage_errors", bad_modes),
+        ("a_hot_loop_in_main_runs_compiled", hot_loop_in_main),
+        ("bad_thresholds_are_usage_errors", bad_thresholds),
         ("the_environment_picks_the_mode", environment_mode),
         ("stats_report_what_was_compiled", stats_report),
         ("off_compiles_nothing", off_compiles_nothing),
@@ -55,6 +63,16 @@ pub fn trials(root: &Path) -> Vec<Trial> {
 fn jit_variant(src: &Path, extra: &[&str]) -> Result<(), Failed> {
     let mut flags = vec!["--jit=always"];
     flags.extend_from_slice(extra);
+    let out = run_program_with(&flags, &repo_relative(src), src)?;
+    check_expectations(src, &out)
+}
+
+/// A conformance program meets the interpreter's expectations when its
+/// functions are compiled at their second call and its loops after 20
+/// backward branches: interpreted and compiled frames mix, and frames move
+/// into compiled code in the middle of a loop.
+fn mixed_variant(src: &Path) -> Result<(), Failed> {
+    let flags = ["--jit=on", "--jit-threshold=2"];
     let out = run_program_with(&flags, &repo_relative(src), src)?;
     check_expectations(src, &out)
 }
@@ -140,6 +158,41 @@ fn stats_report() -> Result<(), Failed> {
     }
     if out.code != 0 || compiled_count(&out.stderr).is_none_or(|n| n < 2) {
         return Err(format!("exit {}:\n{}", out.code, out.stderr).into());
+    }
+    Ok(())
+}
+
+/// Under `--jit=on`, `main`'s loop, in a function called only once, is
+/// compiled when it gets hot and the running frame continues in it
+/// (on-stack replacement), printing what the interpreter prints.
+fn hot_loop_in_main() -> Result<(), Failed> {
+    let program = "bench/loop/loop.src";
+    let interpreted = lang_in_root(&["run", "--jit=off", program, "20000"])?;
+    let out = lang_in_root(&["run", "--jit=on", "--jit-stats", program, "20000"])?;
+    if out.code != 0 || out.stdout != interpreted.stdout || interpreted.code != 0 {
+        return Err(format!(
+            "exit {} (interpreted {}):\n{}\nwanted:\n{}",
+            out.code, interpreted.code, out.stdout, interpreted.stdout
+        )
+        .into());
+    }
+    if !out
+        .stderr
+        .contains("jit: of them, compiled for entry at a hot loop: 1")
+    {
+        return Err(format!("no loop entry compiled:\n{}", out.stderr).into());
+    }
+    Ok(())
+}
+
+/// A threshold that is not a positive number is a usage error.
+fn bad_thresholds() -> Result<(), Failed> {
+    for bad in ["0", "-3", "many", "99999999999"] {
+        let flag = format!("--jit-threshold={bad}");
+        let out = lang_in_root(&["run", "--jit=on", &flag, FIB])?;
+        if out.code != 2 || !out.stderr.contains("expected a number of calls") {
+            return Err(format!("{flag}: exit {}: {}", out.code, out.stderr).into());
+        }
     }
     Ok(())
 }

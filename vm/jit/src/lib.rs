@@ -89,7 +89,12 @@ impl Compiler for Jit {
         self.ctx.func.signature = sig.clone();
         let config = self.module.target_config();
         translate::translate(req, &mut self.ctx.func, &mut self.builder_ctx, config)?;
-        let name = format!("f{}", req.func);
+        // A function may be compiled twice: for calls and for entry at a
+        // loop; each code has its own name.
+        let name = match req.entry_pc {
+            0 => format!("f{}", req.func),
+            pc => format!("f{}@{pc}", req.func),
+        };
         let id = self
             .module
             .declare_function(&name, Linkage::Local, &sig)

@@ -69,13 +69,24 @@ pub(crate) fn translate(
             .filter_map(|r| u16::try_from(r).ok())
             .collect(),
     };
-    let params = req
-        .funcs
-        .get(req.func as usize)
-        .ok_or("the function is not in the program")?
-        .params;
+    // A call starts the function in a fresh frame (registers past the
+    // parameters zero); entry at a loop takes over a running frame, whose
+    // every register must be read.
+    let start = req.entry_pc as usize;
+    let params = if start == 0 {
+        req.funcs
+            .get(req.func as usize)
+            .ok_or("the function is not in the program")?
+            .params
+    } else {
+        u32::try_from(req.reg_is_float.len()).map_err(|_| "too many registers")?
+    };
     e.declare_registers(req.reg_is_float, params);
-    e.b.ins().jump(e.blocks[0], &NO_ARGS);
+    let first = *e
+        .blocks
+        .get(start)
+        .ok_or("entry past the end of the code")?;
+    e.b.ins().jump(first, &NO_ARGS);
 
     for (pc, ins) in code.iter().enumerate() {
         e.b.switch_to_block(e.blocks[pc]);

@@ -10,10 +10,12 @@
 //!
 //! with its frame record already pushed by the caller and its registers at
 //! `regs` (the frame's slots on the VM stack: register `r` is `regs[r]`).
-//! A function is entered only at its first instruction, in a frame just
-//! pushed as the interpreter pushes one: registers `0..params` hold the
-//! arguments and every other register is zero (compiled code relies on
-//! this instead of reading them). It returns one of the `STATUS_*` codes; a returned value is left in
+//! A function is entered at its first instruction, in a frame just pushed
+//! as the interpreter pushes one: registers `0..params` hold the arguments
+//! and every other register is zero (compiled code relies on this instead
+//! of reading them). Code compiled for entry at a loop header (on-stack
+//! replacement, `CompileRequest::entry_pc`) is entered there instead, in
+//! the frame the interpreter was running, and reads every register. It returns one of the `STATUS_*` codes; a returned value is left in
 //! `regs[0]`, where the caller picks it up after it pops the frame.
 //!
 //! Registers stay in their slots: every register an instruction writes is
@@ -188,6 +190,11 @@ pub struct CompileRequest<'a> {
     /// of fixed size (`new.st`, `new.en`, `cell.new`, `closure`): that
     /// object. `None` for every other instruction.
     pub fixed_object: &'a dyn Fn(Instr) -> Option<FixedObject>,
+    /// Where the code is entered: 0 for a call, which starts the function
+    /// in a fresh frame; otherwise the instruction (a loop header) at which
+    /// the interpreter hands a running frame over (on-stack replacement),
+    /// with every register as the interpreter left it.
+    pub entry_pc: u32,
 }
 
 /// Machine code for one function.

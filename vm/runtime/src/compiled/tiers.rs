@@ -50,10 +50,22 @@ impl JitMode {
 /// compiled within its first milliseconds.
 pub const CALLS_BEFORE_COMPILE: u32 = 100;
 
+/// Backward branches a function takes in the interpreter, per call
+/// threshold unit, before `--jit=on` compiles it for entry at the loop
+/// being run (on-stack replacement): ten times the call threshold, 1,000 by
+/// default, so that a loop is compiled after about a millisecond of
+/// interpretation, whether its function is called once (`main`) or often.
+pub const BACK_EDGES_PER_CALL: u32 = 10;
+
 /// The JIT of a run: the mode and the compiler to use.
 #[derive(Clone, Default)]
 pub struct JitOptions {
     pub mode: JitMode,
+    /// Under `--jit=on`: calls before a function is compiled (`None`:
+    /// `CALLS_BEFORE_COMPILE`); a loop is compiled after
+    /// `BACK_EDGES_PER_CALL` times as many backward branches. Low values
+    /// make tests switch between the interpreter and compiled code often.
+    pub threshold: Option<u32>,
     /// Makes the compiler; without one every function is interpreted.
     pub compiler: Option<CompilerFactory>,
 }
@@ -62,6 +74,7 @@ impl fmt::Debug for JitOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JitOptions")
             .field("mode", &self.mode)
+            .field("threshold", &self.threshold)
             .field("compiler", &self.compiler.is_some())
             .finish()
     }
@@ -72,6 +85,8 @@ impl fmt::Debug for JitOptions {
 pub struct JitStats {
     /// Functions compiled.
     pub functions: u64,
+    /// Of them, compilations for entry at a loop (on-stack replacement).
+    pub loop_entries: u64,
     /// Functions whose compilation failed (they stayed interpreted).
     pub failed: u64,
     /// Bytecode instructions compiled.
@@ -89,6 +104,13 @@ impl fmt::Display for JitStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let micros = self.compile_time.as_micros();
         writeln!(f, "jit: functions compiled: {}", self.functions)?;
+        if self.loop_entries > 0 {
+            writeln!(
+                f,
+                "jit: of them, compiled for entry at a hot loop: {}",
+                self.loop_entries
+            )?;
+        }
         if self.failed > 0 {
             writeln!(f, "jit: functions failed to compile: {}", self.failed)?;
             if let Some(why) = &self.first_failure {
@@ -126,6 +148,15 @@ pub(crate) struct Tiers {
     /// Per function: calls left before it is compiled; `u32::MAX` once
     /// compiling it failed (it is never tried again).
     countdown: Vec<u32>,
+    /// Per function: backward branches left in the interpreter before it
+    /// is compiled for entry at the loop it is in; `u32::MAX` once that
+    /// failed.
+    loop_countdown: Vec<u32>,
+    /// Backward branches per loop compilation (`loop_countdown`'s start).
+    loop_threshold: u32,
+    /// Code compiled for entry at a loop: (function, instruction, code).
+    /// A function rarely has more than one hot loop, so a list.
+    loop_entries: Vec<(u32, u32, *const u8)>,
     /// What compiled code reads (boxed: its address is in compiled code's
     /// argument for the whole run).
     pub ctx: Box<JitCtx>,
@@ -145,6 +176,9 @@ impl Tiers {
             compiler: None,
             entries: Vec::new(),
             countdown: Vec::new(),
+            loop_countdown: Vec::new(),
+            loop_threshold: u32::MAX,
+            loop_entries: Vec::new(),
             ctx: Box::new(JitCtx {
                 vm: std::ptr::null_mut(),
                 stack_limit: 0,
@@ -190,9 +224,11 @@ impl Tiers {
         let first = if opts.mode == JitMode::Always {
             1
         } else {
-            CALLS_BEFORE_COMPILE
+            opts.threshold.unwrap_or(CALLS_BEFORE_COMPILE).max(1)
         };
         t.countdown = vec![first; funcs];
+        t.loop_threshold = first.saturating_mul(BACK_EDGES_PER_CALL);
+        t.loop_countdown = vec![t.loop_threshold; funcs];
         t.ctx.stack_limit = native_stack_limit();
         Ok(t)
     }
@@ -220,12 +256,56 @@ impl Tiers {
         if *left > 0 {
             return None;
         }
-        self.compile(prog, f)
+        let code = self.compile(prog, f, 0)?;
+        let slot = self.entries.get_mut(f as usize)?;
+        *slot = code;
+        Some(code)
     }
 
-    /// Compiles function `f` now.
+    /// Counts a backward branch to instruction `target` of interpreted
+    /// function `f`; gives code to enter there once the function's loops
+    /// are hot (compiling it if need be).
+    #[inline(never)]
+    pub fn back_edge(&mut self, prog: &Program, f: u32, target: u32) -> Option<*const u8> {
+        let left = self.loop_countdown.get_mut(f as usize)?;
+        if *left == u32::MAX {
+            return None;
+        }
+        *left = left.saturating_sub(1);
+        if *left > 0 {
+            return None;
+        }
+        if let Some(&(_, _, code)) = self
+            .loop_entries
+            .iter()
+            .find(|&&(g, pc, _)| g == f && pc == target)
+        {
+            return Some(code);
+        }
+        match self.compile(prog, f, target) {
+            Some(code) => {
+                self.stats.loop_entries += 1;
+                self.loop_entries.push((f, target, code));
+                // The next loop of this function gets its own count.
+                if let Some(left) = self.loop_countdown.get_mut(f as usize) {
+                    *left = self.loop_threshold;
+                }
+                Some(code)
+            }
+            None => {
+                if let Some(left) = self.loop_countdown.get_mut(f as usize) {
+                    *left = u32::MAX;
+                }
+                None
+            }
+        }
+    }
+
+    /// Compiles function `f` now, entered at instruction `entry_pc` (0:
+    /// its start; otherwise a loop header, entered with the registers
+    /// as they are).
     #[cold]
-    fn compile(&mut self, prog: &Program, f: u32) -> Option<*const u8> {
+    fn compile(&mut self, prog: &Program, f: u32, entry_pc: u32) -> Option<*const u8> {
         let compiler = self.compiler.as_mut()?;
         let info = prog.funcs.get(f as usize)?;
         let reg_is_float: Vec<bool> = info
@@ -242,6 +322,7 @@ impl Tiers {
             helpers: &self.helpers,
             funcs: &self.callees,
             fixed_object: &|ins| prog.fixed_object(info, ins),
+            entry_pc,
         };
         let started = Instant::now();
         let result = compiler.compile(&req);
@@ -251,8 +332,6 @@ impl Tiers {
                 self.stats.functions += 1;
                 self.stats.instructions += info.code.len() as u64;
                 self.stats.code_bytes += code.code_bytes as u64;
-                let slot = self.entries.get_mut(f as usize)?;
-                *slot = code.entry;
                 Some(code.entry)
             }
             Err(why) => {
@@ -261,8 +340,10 @@ impl Tiers {
                 self.stats
                     .first_failure
                     .get_or_insert_with(|| format!("{name}: {why}"));
-                if let Some(left) = self.countdown.get_mut(f as usize) {
-                    *left = u32::MAX;
+                if entry_pc == 0 {
+                    if let Some(left) = self.countdown.get_mut(f as usize) {
+                        *left = u32::MAX;
+                    }
                 }
                 None
             }

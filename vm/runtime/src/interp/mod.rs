@@ -277,9 +277,24 @@ impl<'p> Vm<'p> {
                     $target
                 );
                 let dest = unsafe { f.code.as_ptr().add($target as usize) };
-                if dest < ip && INTERRUPT.load(Ordering::Relaxed) {
-                    INTERRUPT.store(false, Ordering::Relaxed);
-                    fail!(Trap::error(TrapKind::Interrupted));
+                if dest < ip {
+                    if INTERRUPT.load(Ordering::Relaxed) {
+                        INTERRUPT.store(false, Ordering::Relaxed);
+                        fail!(Trap::error(TrapKind::Interrupted));
+                    }
+                    // A hot loop continues in compiled code, which runs the
+                    // frame to its return (see `Vm::enter_loop`).
+                    if self.tiers.enabled {
+                        match self.enter_loop($target as usize) {
+                            Ok(None) => {}
+                            Ok(Some((to, v))) => {
+                                returned!(to, v.unwrap_or(0), v.is_some());
+                                continue;
+                            }
+                            // The compiled frames recorded where they were.
+                            Err(e) => return Err(e),
+                        }
+                    }
                 }
                 ip = dest;
             }};
@@ -288,8 +303,16 @@ impl<'p> Vm<'p> {
         macro_rules! ret {
             ($v:expr, $has:expr) => {{
                 let v: u64 = $v;
+                let done = self.state.heap.roots.frames.pop().unwrap_or_default();
+                returned!(done.dest, v, $has);
+            }};
+        }
+        // Goes on in the caller of a frame just popped, giving it `v` in
+        // register `to` when `has`.
+        macro_rules! returned {
+            ($to:expr, $v:expr, $has:expr) => {{
+                let (to, v): (u16, u64) = ($to, $v);
                 let frames = &mut self.state.heap.roots.frames;
-                let done = frames.pop().unwrap_or_default();
                 if frames.len() <= stop {
                     return Ok(v);
                 }
@@ -315,7 +338,7 @@ impl<'p> Vm<'p> {
                 ip = unsafe { f.code.as_ptr().add(fr.pc as usize + 1) };
                 sync!();
                 if $has {
-                    r!(done.dest) = v;
+                    r!(to) = v;
                 }
             }};
         }

@@ -101,6 +101,28 @@ impl<'p> Vm<'p> {
             .then(|| self.state.heap.roots.stack.get(base).copied().unwrap_or(0)))
     }
 
+    /// For the interpreter's backward branches: counts the branch to
+    /// instruction `target` of the innermost frame, and once its
+    /// function's loops are hot, runs the frame from `target` on in code
+    /// compiled for entry there, to the frame's return (on-stack
+    /// replacement). Gives `None` while the frame stays interpreted, else
+    /// the popped frame's result register and its result.
+    #[inline(never)]
+    pub(crate) fn enter_loop(&mut self, target: usize) -> Result<Option<(u16, Option<u64>)>, Trap> {
+        let Some(&fr) = self.state.heap.roots.frames.last() else {
+            return Ok(None);
+        };
+        let Some(code) = self
+            .tiers
+            .back_edge(self.state.prog, fr.func, target as u32)
+        else {
+            return Ok(None);
+        };
+        self.set_pc(target);
+        let v = self.run_compiled(code, fr.base as usize)?;
+        Ok(Some((fr.dest, v)))
+    }
+
     /// Runs the innermost frame (just pushed for function `callee` at stack
     /// slot `base`), compiled if it can be, else in a nested interpreter
     /// loop; pops it and gives its result.

@@ -142,7 +142,11 @@ pub(crate) struct Tiers {
     /// runs without a compiler, so that the interpreter's calls test one
     /// flag and nothing else.
     pub enabled: bool,
+    /// The compiler, made at the first compilation (so that runs that
+    /// compile nothing never pay for starting it).
     compiler: Option<Box<dyn Compiler>>,
+    /// What makes it.
+    factory: Option<CompilerFactory>,
     /// Per function: its compiled entry, or null while it is interpreted.
     pub entries: Vec<*const u8>,
     /// Per function: calls left before it is compiled; `u32::MAX` once
@@ -174,6 +178,7 @@ impl Tiers {
         Tiers {
             enabled: false,
             compiler: None,
+            factory: None,
             entries: Vec::new(),
             countdown: Vec::new(),
             loop_countdown: Vec::new(),
@@ -198,14 +203,13 @@ impl Tiers {
         }
     }
 
-    /// The tiers of a run of program `prog` with `opts`. A compiler that
-    /// cannot be made (no executable memory) is an error of the run.
+    /// The tiers of a run of program `prog` with `opts`.
     pub fn new(opts: &JitOptions, prog: &Program) -> Result<Tiers, String> {
         let mut t = Tiers::off();
         let (JitMode::On | JitMode::Always, Some(factory)) = (opts.mode, &opts.compiler) else {
             return Ok(t);
         };
-        t.compiler = Some(factory().map_err(|e| format!("cannot start the JIT: {e}"))?);
+        t.factory = Some(factory.clone());
         t.enabled = true;
         let funcs = prog.funcs.len();
         // The table is never resized, so its address in the context stays
@@ -306,6 +310,22 @@ impl Tiers {
     /// as they are).
     #[cold]
     fn compile(&mut self, prog: &Program, f: u32, entry_pc: u32) -> Option<*const u8> {
+        if self.compiler.is_none() {
+            let factory = self.factory.as_ref()?;
+            match factory() {
+                Ok(c) => self.compiler = Some(c),
+                Err(why) => {
+                    // No executable memory, say: the run goes on
+                    // interpreted, and the statistics say why.
+                    self.enabled = false;
+                    self.stats.failed += 1;
+                    self.stats
+                        .first_failure
+                        .get_or_insert_with(|| format!("cannot start the JIT: {why}"));
+                    return None;
+                }
+            }
+        }
         let compiler = self.compiler.as_mut()?;
         let info = prog.funcs.get(f as usize)?;
         let reg_is_float: Vec<bool> = info

@@ -376,8 +376,26 @@ impl Checker<'_> {
         };
         if !ok {
             let msg = format!("`{}` cannot be applied to {}", op.text(), self.show(&t));
-            self.error(span, msg);
+            let ordering = matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge);
+            if !t.is_value() {
+                let msg = format!(
+                    "`{}` needs a value on each side, but this expression has none",
+                    op.text()
+                );
+                self.error(l.span, msg);
+            } else if ordering && (matches!(t, Type::Enum(_)) || self.tuple_elems(&t).is_some()) {
+                self.error_note(
+                    span,
+                    msg,
+                    "only `int`, `float` and `str` are ordered; tuples and enum values compare with `==` and `!=`",
+                );
+            } else {
+                self.error(span, msg);
+            }
             return self.err_expr(line);
+        }
+        if matches!(op, BinOp::Eq | BinOp::Ne) {
+            return self.equality(op, lv, rv, line);
         }
         mk(K::Binary(op, Box::new(lv), Box::new(rv)), result, line)
     }

@@ -24,6 +24,7 @@
 
 mod builtins;
 mod decls;
+mod equality;
 mod expr;
 mod generic_calls;
 pub mod generics;
@@ -114,6 +115,12 @@ pub struct Env {
     pub prelude_source: Option<u32>,
     /// The prelude's variants by name, for `Some(x)` written alone.
     pub prelude_variants: HashMap<String, DeclId>,
+    /// The comparison function of each tuple and enum type that `==`
+    /// has compared so far (`equality`).
+    pub eq_functions: HashMap<Type, FuncIdx>,
+    /// The `index_of` of arrays of each tuple and enum type searched so
+    /// far (`equality`).
+    pub search_functions: HashMap<Type, FuncIdx>,
 }
 
 impl DeclNames for Env {

@@ -69,6 +69,7 @@ impl Checker<'_> {
             ast::ExprKind::Int(n) => self.int_literal(n, false, e.span, line),
             ast::ExprKind::Float(x) => mk(K::Float(x), Type::Float, line),
             ast::ExprKind::Str(s) => mk(K::Str(s.to_string()), Type::Str, line),
+            ast::ExprKind::Interp(parts) => self.interpolation(parts, line),
             ast::ExprKind::Bool(b) => mk(K::Bool(b), Type::Bool, line),
             ast::ExprKind::Nil => {
                 let ty = match expected {

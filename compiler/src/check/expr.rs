@@ -73,7 +73,7 @@ impl Checker<'_> {
             ast::ExprKind::Bool(b) => mk(K::Bool(b), Type::Bool, line),
             ast::ExprKind::Nil => {
                 let ty = match expected {
-                    Some(t) if t.is_nullable() => t.clone(),
+                    Some(t) if self.admits_nil(t) => t.clone(),
                     _ => Type::Nil,
                 };
                 mk(K::Nil, ty, line)
@@ -335,7 +335,7 @@ impl Checker<'_> {
             if l_nil || r_nil {
                 let other = if l_nil { r } else { l };
                 let v = self.expr(other, None);
-                if !(v.ty.is_nullable() || l_nil && r_nil) {
+                if !(self.admits_nil(&v.ty) || l_nil && r_nil) {
                     let msg = format!("{} is never `nil`", self.show(&v.ty));
                     self.error(other.span, msg);
                 }

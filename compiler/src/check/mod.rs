@@ -521,6 +521,12 @@ impl<'a> Checker<'a> {
             .any(|i| i.struct_id == s && i.trait_id == t)
     }
 
+    /// Whether `nil` is a value of `t`: of a nullable type other than a
+    /// tuple (tuples are values, never `nil`; `spec/language.md` §2.3).
+    fn admits_nil(&self, t: &Type) -> bool {
+        t.is_nullable() && self.tuple_elems(t).is_none()
+    }
+
     /// Converts `e` to type `want` or reports a mismatch. Handles the only
     /// implicit conversions the language has: `nil` to a nullable type and a
     /// struct to a trait it implements.
@@ -529,7 +535,7 @@ impl<'a> Checker<'a> {
             return e;
         }
         match (&e.ty, want) {
-            (Type::Nil, w) if w.is_nullable() => {
+            (Type::Nil, w) if self.admits_nil(w) => {
                 e.ty = w.clone();
                 // A nil literal typed by context; nested nil-typed values
                 // (like an `if` whose branches are both nil) keep their

@@ -1,5 +1,6 @@
 //! The prelude written in the language (`stdlib/prelude.src`): `Option`,
-//! `Result`, their methods, `parse_int_opt`, `parse_float_opt`.
+//! `Result`, their methods, `parse_int_opt`, `parse_float_opt`, and the
+//! formatting functions string interpolation calls (`check::interp`).
 //!
 //! It is declared before every program (and once per REPL session) as a
 //! source of its own. Every function and method of it is a template, even

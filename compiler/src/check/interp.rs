@@ -15,6 +15,11 @@ use crate::tir::{self, ExprKind as K};
 use crate::types::Type;
 use lang_bytecode::Native;
 
+/// The prelude functions formatting calls, by name.
+pub(super) const PAD: &str = "prelude_fmt_pad";
+pub(super) const ZERO_PAD: &str = "prelude_fmt_zero";
+pub(super) const RADIX: &str = "prelude_fmt_radix";
+
 impl Checker<'_> {
     /// The interpolating literal made of `parts`.
     pub(super) fn interpolation(&mut self, parts: &[ast::InterpPart], line: u32) -> tir::Expr {
@@ -82,7 +87,7 @@ impl Checker<'_> {
         let digits = match (spec.radix, spec.precision) {
             (Some(r), _) => {
                 let bits = if r == Radix::Hex { 4 } else { 1 };
-                self.call_prelude("prelude_fmt_radix", vec![v, int(bits)], span, line)
+                self.call_prelude(RADIX, vec![v, int(bits)], span, line)
             }
             (None, Some(p)) => mk(
                 K::CallNative(Native::ToFixed, vec![v, int(i64::from(p))]),
@@ -93,12 +98,9 @@ impl Checker<'_> {
         };
         match spec.width {
             None | Some(0) => digits,
-            Some(w) if spec.zero => self.call_prelude(
-                "prelude_fmt_zero",
-                vec![digits, int(i64::from(w))],
-                span,
-                line,
-            ),
+            Some(w) if spec.zero => {
+                self.call_prelude(ZERO_PAD, vec![digits, int(i64::from(w))], span, line)
+            }
             Some(w) => {
                 let align = match spec.align {
                     Some(Align::Left) => 0,
@@ -108,7 +110,7 @@ impl Checker<'_> {
                     None => 0,
                 };
                 let args = vec![digits, int(i64::from(w)), int(align)];
-                self.call_prelude("prelude_fmt_pad", args, span, line)
+                self.call_prelude(PAD, args, span, line)
             }
         }
     }
@@ -147,6 +149,9 @@ impl Checker<'_> {
         line: u32,
     ) -> tir::Expr {
         let Some(&tid) = self.env.generic_functions.get(name) else {
+            // The prelude declares them all (its own unit test checks it);
+            // should one be missing, the program must not compile silently.
+            self.error(span, format!("internal error: the prelude has no `{name}`"));
             return self.err_expr(line);
         };
         let ret = self

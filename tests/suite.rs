@@ -13,7 +13,8 @@
 //!   trials compile generated files (a long line with many errors, a file
 //!   that is not UTF-8, programs past each limit of the bytecode format).
 //! - `disasm/<name>.src`: the snapshot shows the source and its disassembly.
-//! - `examples/*.src` must run and exit 0.
+//! - `examples/*.src` must run, exit 0 and print exactly `<name>.out`
+//!   (with `<name>.in` as stdin when there is one).
 //! - `LANG_BLESS=1` regenerates the goldens instead of checking them: the
 //!   insta snapshots and each conformance program's `.out` (from its
 //!   `conformance::` run); review the result with `git diff`.
@@ -500,14 +501,17 @@ fn example_runs(src: &Path) -> Result<(), Failed> {
     if out.code != 0 {
         return Err(format!("example exited {}\n{}", out.code, out.stderr).into());
     }
-    if let Some(expected) = side(src, "out") {
-        if expected != out.stdout {
-            return Err(format!(
-                "stdout differs\n--- expected\n{expected}--- actual\n{}",
-                out.stdout
-            )
-            .into());
-        }
+    // Every example states what it prints, so that a change in the
+    // language that alters its output is seen.
+    let Some(expected) = side(src, "out") else {
+        return Err(format!("{} is missing", src.with_extension("out").display()).into());
+    };
+    if expected != out.stdout {
+        return Err(format!(
+            "stdout differs\n--- expected\n{expected}--- actual\n{}",
+            out.stdout
+        )
+        .into());
     }
     Ok(())
 }

@@ -295,6 +295,8 @@ pub enum ExprKind<'a> {
     Int(u64),
     Float(f64),
     Str(&'a str),
+    /// `"text ${e} ${f:spec} text"`: the pieces in order.
+    Interp(&'a [InterpPart<'a>]),
     Bool(bool),
     Nil,
     SelfRef,
@@ -326,6 +328,15 @@ pub enum ExprKind<'a> {
     Closure(&'a FnDecl<'a>),
     /// Where the parser recovered from a syntax error.
     Error,
+}
+
+/// A piece of an interpolating string literal.
+#[derive(Debug, Clone, Copy)]
+pub enum InterpPart<'a> {
+    /// Literal text, escapes decoded.
+    Text(&'a str),
+    /// `${e}`, or `${e:spec}` with the spec's text and span.
+    Value(&'a Expr<'a>, Option<(&'a str, Span)>),
 }
 
 #[derive(Debug, Clone, Copy)]

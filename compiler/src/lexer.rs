@@ -10,14 +10,23 @@
 //!   of range. Hexadecimal literals may use all 64 bits (`0xffff_ffff_ffff_ffff`
 //!   is `-1`), since they describe bit patterns. A literal that does not fit in
 //!   64 bits at all is a diagnostic here.
-//! - String literals may span lines. Escapes: `\n \t \r \0 \\ \" \u{X..}`.
+//! - String literals may span lines. Escapes: `\n \t \r \0 \\ \" \$ \u{X..}`.
+//!   Interpolations `${expr}` and `${expr:spec}` are found by `strings`;
+//!   the parser gets such a literal as its text pieces with the tokens of
+//!   each expression between them (`StrStart`, tokens, `FmtSpec`,
+//!   `StrMid`, ..., `StrEnd`).
 //!
 //! Lexical errors do not stop lexing: the [`Lexer`] iterator records them and
 //! skips the offending text, so that the parser still sees the rest of the
 //! file and every error of the file is reported at once.
 
+mod strings;
+
 use logos::{FilterResult, Logos};
+use std::collections::VecDeque;
 use std::ops::Range;
+use strings::StrPart;
+pub use strings::MAX_INTERPOLATION_NESTING;
 
 /// What went wrong while lexing, with the byte range to underline.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,11 +52,20 @@ impl LexError {
     }
 }
 
+/// What the lexer keeps beside its position.
+#[derive(Debug, Default)]
+pub struct Extras {
+    /// Errors found inside tokens that are still tokens (a bad escape).
+    pub errors: Vec<(Range<usize>, String)>,
+    /// How many interpolations the text being lexed is inside.
+    pub nesting: usize,
+}
+
 /// A token of the language. Names follow the card; values are decoded here
 /// (numbers parsed, string escapes resolved) so the parser never re-reads text.
 #[derive(Logos, Debug, Clone, PartialEq)]
 #[logos(error = LexError)]
-#[logos(extras = Vec<(Range<usize>, String)>)]
+#[logos(extras = Extras)]
 #[logos(skip r"[ \t\r\n\f]+")]
 #[logos(skip r"//[^\n]*")]
 pub enum Tok<'s> {
@@ -60,8 +78,20 @@ pub enum Tok<'s> {
     #[regex(r"[0-9][0-9_]*\.[0-9][0-9_]*([eE][+-]?[0-9_]+)?", float)]
     #[regex(r"[0-9][0-9_]*[eE][+-]?[0-9_]+", float)]
     Float(f64),
+    /// A string literal as the lexer scanned it; `Lexer` turns it into
+    /// `Str`, or `StrStart` ... `StrEnd` when it interpolates.
     #[token("\"", string)]
+    Literal(Vec<StrPart>),
+    /// A string literal without interpolations, escapes decoded.
     Str(String),
+    /// The text of an interpolating literal up to its first `${`.
+    StrStart(String),
+    /// The text between a `}` and the next `${`.
+    StrMid(String),
+    /// The text from the last `}` to the closing quote.
+    StrEnd(String),
+    /// The format spec of an interpolation, after its `:`.
+    FmtSpec(&'s str),
     #[regex(r"[A-Za-z_][A-Za-z0-9_]*")]
     Ident(&'s str),
 
@@ -199,7 +229,9 @@ impl std::fmt::Display for Tok<'_> {
         match self {
             Tok::Int(n) => write!(f, "integer `{n}`"),
             Tok::Float(x) => write!(f, "float `{x}`"),
-            Tok::Str(_) => write!(f, "string literal"),
+            Tok::Literal(_) | Tok::Str(_) | Tok::StrStart(_) => write!(f, "string literal"),
+            Tok::StrMid(_) | Tok::StrEnd(_) => write!(f, "`}}` in a string"),
+            Tok::FmtSpec(s) => write!(f, "format spec `{s}`"),
             Tok::Ident(s) => write!(f, "identifier `{s}`"),
             other => write!(f, "`{}`", other.text()),
         }
@@ -213,7 +245,9 @@ impl Tok<'_> {
             Tok::BlockComment => "/*",
             Tok::Int(_) => "integer",
             Tok::Float(_) => "float",
-            Tok::Str(_) => "string",
+            Tok::Literal(_) | Tok::Str(_) | Tok::StrStart(_) => "string",
+            Tok::StrMid(_) | Tok::StrEnd(_) => "}",
+            Tok::FmtSpec(_) => "format spec",
             Tok::Ident(_) => "identifier",
             Tok::Fn => "fn",
             Tok::Let => "let",
@@ -322,6 +356,7 @@ fn decimal<'s>(lex: &mut logos::Lexer<'s, Tok<'s>>) -> u64 {
         Err(_) => {
             let span = lex.span();
             lex.extras
+                .errors
                 .push((span, "integer literal is too large for `int`".into()));
             u64::MAX
         }
@@ -339,7 +374,7 @@ fn hexadecimal<'s>(lex: &mut logos::Lexer<'s, Tok<'s>>) -> u64 {
         }
     };
     let span = lex.span();
-    lex.extras.push((span, message.into()));
+    lex.extras.errors.push((span, message.into()));
     0
 }
 
@@ -349,93 +384,39 @@ fn float<'s>(lex: &mut logos::Lexer<'s, Tok<'s>>) -> Result<f64, LexError> {
         .map_err(|_| LexError::new("malformed float literal"))
 }
 
-/// Reads a string literal after its opening quote, decoding escapes.
+/// Reads a string literal after its opening quote (`strings::scan`).
 ///
-/// On a bad escape the whole literal is still consumed (so the lexer stays in
-/// step with the quotes) and the error points at the escape itself.
-fn string<'s>(lex: &mut logos::Lexer<'s, Tok<'s>>) -> Result<String, LexError> {
-    let base = lex.span().end;
-    let rest = lex.remainder();
-    let mut out = String::new();
-    let mut error: Option<LexError> = None;
-    let mut chars = rest.char_indices();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '"' => {
-                lex.bump(i + 1);
-                // A bad escape is reported, but the literal is still a
-                // token, so the parser sees well-formed input.
-                if let Some(e) = error {
-                    let span = e.span.unwrap_or_else(|| lex.span());
-                    lex.extras.push((span, e.message));
-                }
-                return Ok(out);
-            }
-            '\\' => {
-                let Some((j, e)) = chars.next() else {
-                    break;
-                };
-                let escape_span = base + i..base + j + e.len_utf8();
-                match e {
-                    'n' => out.push('\n'),
-                    't' => out.push('\t'),
-                    'r' => out.push('\r'),
-                    '0' => out.push('\0'),
-                    '\\' => out.push('\\'),
-                    '"' => out.push('"'),
-                    'u' => match unicode_escape(&rest[j + 1..]) {
-                        Ok((ch, used)) => {
-                            out.push(ch);
-                            // Skip the `{XXXX}` part that was decoded.
-                            for _ in 0..used {
-                                chars.next();
-                            }
-                        }
-                        Err(msg) => {
-                            error.get_or_insert(LexError::at(msg, escape_span));
-                        }
-                    },
-                    other => {
-                        error.get_or_insert(LexError::at(
-                            format!("unknown escape `\\{}` in string", other.escape_debug()),
-                            escape_span,
-                        ));
-                    }
-                }
-            }
-            c => out.push(c),
+/// On a bad escape or interpolation the whole literal is still consumed (so
+/// the lexer stays in step with the quotes) and the error points at the
+/// escape or the `${` itself.
+fn string<'s>(lex: &mut logos::Lexer<'s, Tok<'s>>) -> Result<Vec<StrPart>, LexError> {
+    let start = lex.span().start;
+    let mut errors = Vec::new();
+    let nesting = lex.extras.nesting;
+    match strings::scan(lex.source(), start, nesting, false, &mut errors) {
+        Ok(s) => {
+            lex.bump(s.end.saturating_sub(lex.span().end));
+            // The mistakes are reported, but the literal is still a token,
+            // so the parser sees well-formed input.
+            lex.extras.errors.extend(errors);
+            Ok(s.parts)
+        }
+        Err(_) => {
+            lex.bump(lex.remainder().len());
+            Err(LexError::at(
+                "unterminated string literal",
+                start..start + 1,
+            ))
         }
     }
-    let start = lex.span().start;
-    lex.bump(rest.len());
-    Err(LexError::at(
-        "unterminated string literal",
-        start..start + 1,
-    ))
-}
-
-/// Decodes the `{XXXX}` that follows `\u`; returns the char and the number
-/// of chars consumed (all ASCII, so bytes and chars agree).
-fn unicode_escape(text: &str) -> Result<(char, usize), &'static str> {
-    let Some(body) = text.strip_prefix('{') else {
-        return Err("`\\u` must be followed by `{hex digits}`");
-    };
-    let Some(close) = body.find('}') else {
-        return Err("unterminated `\\u{...}` escape");
-    };
-    let hex = &body[..close];
-    if hex.is_empty() || hex.len() > 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err("`\\u{...}` needs 1 to 6 hex digits");
-    }
-    let code = u32::from_str_radix(hex, 16).map_err(|_| "bad `\\u{...}` escape")?;
-    let ch = char::from_u32(code).ok_or("`\\u{...}` is not a Unicode scalar value")?;
-    Ok((ch, close + 2))
 }
 
 /// A spanned token stream for the parser, collecting lexical errors on the
 /// side instead of ending the stream.
 pub struct Lexer<'s> {
     inner: logos::Lexer<'s, Tok<'s>>,
+    /// Tokens of an interpolating string literal not yet handed out.
+    pending: VecDeque<(usize, Tok<'s>, usize)>,
     pub errors: Vec<(Range<usize>, String)>,
 }
 
@@ -443,7 +424,77 @@ impl<'s> Lexer<'s> {
     pub fn new(source: &'s str) -> Self {
         Lexer {
             inner: Tok::lexer(source),
+            pending: VecDeque::new(),
             errors: Vec::new(),
+        }
+    }
+
+    /// A lexer of `source[range]` alone, with spans in `source`: the
+    /// expression of an interpolation.
+    fn of_range(source: &'s str, range: Range<usize>, nesting: usize) -> Self {
+        let text = source.get(..range.end).unwrap_or("");
+        let extras = Extras {
+            errors: Vec::new(),
+            nesting,
+        };
+        let mut inner = Tok::lexer_with_extras(text, extras);
+        inner.bump(range.start.min(range.end));
+        Lexer {
+            inner,
+            pending: VecDeque::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Queues the tokens of the literal at `span`: one `Str`, or the
+    /// pieces of an interpolating literal with the tokens of its
+    /// expressions between them.
+    fn literal(&mut self, parts: Vec<StrPart>, span: Range<usize>) {
+        let source = self.inner.source();
+        if let [StrPart::Text(text)] = parts.as_slice() {
+            let tok = Tok::Str(text.clone());
+            self.pending.push_back((span.start, tok, span.end));
+            return;
+        }
+        // Each text piece runs from the opening quote or the `}` before it
+        // to the `${` after it (with it) or the closing quote.
+        let dollars: Vec<usize> = parts
+            .iter()
+            .filter_map(|p| match p {
+                StrPart::Interp { dollar, .. } => Some(*dollar),
+                StrPart::Text(_) => None,
+            })
+            .collect();
+        let mut from = span.start;
+        let mut texts = 0;
+        for part in parts {
+            match part {
+                StrPart::Text(text) => {
+                    let tok = match (texts, dollars.get(texts)) {
+                        (0, Some(&d)) => (from, Tok::StrStart(text), d + 2),
+                        (_, Some(&d)) => (from, Tok::StrMid(text), d + 2),
+                        (_, None) => (from, Tok::StrEnd(text), span.end),
+                    };
+                    self.pending.push_back(tok);
+                    texts += 1;
+                }
+                StrPart::Interp {
+                    expr, spec, close, ..
+                } => {
+                    let nesting = self.inner.extras.nesting + 1;
+                    let mut inner = Lexer::of_range(source, expr, nesting);
+                    for tok in inner.by_ref().flatten() {
+                        self.pending.push_back(tok);
+                    }
+                    self.errors.append(&mut inner.errors);
+                    if let Some(spec) = spec {
+                        let text = source.get(spec.clone()).unwrap_or("");
+                        self.pending
+                            .push_back((spec.start, Tok::FmtSpec(text), spec.end));
+                    }
+                    from = close;
+                }
+            }
         }
     }
 }
@@ -453,12 +504,16 @@ impl<'s> Iterator for Lexer<'s> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
+            if let Some(tok) = self.pending.pop_front() {
+                return Some(Ok(tok));
+            }
             let next = self.inner.next();
-            self.errors.append(&mut self.inner.extras);
+            self.errors.append(&mut self.inner.extras.errors);
             let tok = next?;
             let span = self.inner.span();
             match tok {
                 Ok(Tok::BlockComment) => continue,
+                Ok(Tok::Literal(parts)) => self.literal(parts, span),
                 Ok(t) => return Some(Ok((span.start, t, span.end))),
                 Err(e) => {
                     let message = if e.message.is_empty() {
@@ -536,6 +591,60 @@ mod tests {
         assert_eq!(e, vec![(8..9, "unterminated string literal".into())]);
         let (_, e) = tokenize(r#""\u{110000}""#);
         assert_eq!(e.len(), 1);
+    }
+
+    #[test]
+    fn interpolating_literals_become_pieces_around_tokens() {
+        let src = r#"f("a ${x + 1} b ${y:>4} c")"#;
+        let mut lexer = Lexer::new(src);
+        let spans: Vec<(usize, Tok, usize)> = lexer.by_ref().flatten().collect();
+        assert!(lexer.errors.is_empty(), "{:?}", lexer.errors);
+        let shown: Vec<(&str, Tok)> = spans
+            .iter()
+            .map(|(l, t, r)| (&src[*l..*r], t.clone()))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                ("f", Tok::Ident("f")),
+                ("(", Tok::LParen),
+                ("\"a ${", Tok::StrStart("a ".into())),
+                ("x", Tok::Ident("x")),
+                ("+", Tok::Plus),
+                ("1", Tok::Int(1)),
+                ("} b ${", Tok::StrMid(" b ".into())),
+                ("y", Tok::Ident("y")),
+                (">4", Tok::FmtSpec(">4")),
+                ("} c\"", Tok::StrEnd(" c".into())),
+                (")", Tok::RParen),
+            ]
+        );
+        // `\$` and a `$` without `{` are text.
+        assert_eq!(toks(r#""\${a} $b""#), vec![Tok::Str("${a} $b".into())]);
+    }
+
+    #[test]
+    fn literals_nest_inside_interpolations_to_a_limit() {
+        assert_eq!(
+            toks(r#""<${"[${n}]"}>""#),
+            vec![
+                Tok::StrStart("<".into()),
+                Tok::StrStart("[".into()),
+                Tok::Ident("n"),
+                Tok::StrEnd("]".into()),
+                Tok::StrEnd(">".into()),
+            ]
+        );
+        let mut deep = String::from("x");
+        for _ in 0..=MAX_INTERPOLATION_NESTING {
+            deep = format!("\"${{{deep}}}\"");
+        }
+        let (_, e) = tokenize(&deep);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].1.contains("nested too deeply"));
+        // A bad escape inside a nested literal is reported once.
+        let (_, e) = tokenize(r#""${f("\q")}""#);
+        assert_eq!(e, vec![(6..8, "unknown escape `\\q` in string".into())]);
     }
 
     #[test]

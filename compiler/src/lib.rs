@@ -12,6 +12,7 @@
 //! against the declarations of the earlier ones (the checker's `Env`) and
 //! lowered into one module that only grows.
 
+mod appends;
 pub mod ast;
 pub mod check;
 pub mod diag;

@@ -210,16 +210,24 @@ fn expected_list(expected: &[String]) -> String {
     if has(";") {
         return ", expected `;`".to_string();
     }
-    let names: Vec<String> = expected
-        .iter()
-        .map(|e| match e.as_str() {
+    let mut names: Vec<String> = Vec::new();
+    for e in expected {
+        let name = match e.as_str() {
             "Int" => "integer".to_string(),
             "Float" => "float".to_string(),
-            "Str" => "string".to_string(),
+            // An interpolating literal is a string too.
+            "Str" | "StrStart" => "string".to_string(),
+            // The lexer's pieces of an interpolating literal: the `}`
+            // that closes an interpolation, or the `:` of its spec.
+            "StrMid" | "StrEnd" => "`}`".to_string(),
+            "FmtSpec" => "`:` and a format spec".to_string(),
             "Ident" => "identifier".to_string(),
             other => format!("`{}`", other.trim_matches('"')),
-        })
-        .collect();
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
     const SHOWN: usize = 8;
     if names.len() == 1 {
         format!(", expected {}", names[0])

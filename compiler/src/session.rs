@@ -194,7 +194,14 @@ impl Session {
     /// checks only, runs nothing, changes nothing. An expression of no value
     /// has the type `nothing`.
     pub fn type_of(&self, expr: &str) -> Result<String, Diagnostics> {
-        let checked = self.check(expr, "<type>", "_")?;
+        let checked = match self.check(expr, "<type>", "_") {
+            Ok(c) => c,
+            Err(e) => {
+                // A generic function is not a value, but its type can be
+                // shown, with its parameters.
+                return self.generic_signature(expr.trim()).ok_or(e);
+            }
+        };
         match checked.info.last_expr {
             Some(t) => Ok(display(&t, &checked.env)),
             None => Err(Diagnostics::new(
@@ -206,6 +213,41 @@ impl Session {
                 )],
             )),
         }
+    }
+
+    /// `fn<T: Bound>(PARAMS) -> RET` for the generic function or generic
+    /// static method `name` (`largest`, `Stack::new`).
+    fn generic_signature(&self, name: &str) -> Option<String> {
+        let tid = match name.split_once("::") {
+            Some((t, m)) => self
+                .env
+                .generic_statics
+                .get(&(t.trim().to_string(), m.trim().to_string())),
+            None => self.env.generic_functions.get(name),
+        };
+        let t = self.env.templates.get(*tid? as usize)?;
+        let params: Vec<String> = t
+            .params
+            .iter()
+            .filter_map(|&p| self.env.params.get(p as usize))
+            .map(|p| {
+                let bounds: Vec<&str> = p
+                    .bounds
+                    .iter()
+                    .filter_map(|&b| self.env.traits.get(b as usize))
+                    .map(|b| b.name.as_str())
+                    .collect();
+                if bounds.is_empty() {
+                    p.name.clone()
+                } else {
+                    format!("{}: {}", p.name, bounds.join(" + "))
+                }
+            })
+            .collect();
+        let ty = Type::Fn(t.sig.params.clone(), Box::new(t.sig.ret.clone()));
+        let shown = display(&ty, &self.env);
+        let rest = shown.strip_prefix("fn").unwrap_or(&shown);
+        Some(format!("fn<{}>{rest}", params.join(", ")))
     }
 
     /// The type of `expr` in the session, if it checks without errors.

@@ -10,6 +10,8 @@
 //! carries its source line for the bytecode line tables, and expressions,
 //! statements, locals and functions their span for those diagnostics.
 
+pub mod visit;
+
 use crate::ast::{BinOp, Span, UnOp};
 use crate::types::{DeclId, Type};
 use lang_bytecode::Native;

@@ -101,7 +101,14 @@ pub fn highlight(source: &str, style: Style) -> String {
         let text = source.get(start..end).unwrap_or("");
         out.push_str(&match tok {
             Tok::Int(_) | Tok::Float(_) => style.number(text),
-            Tok::Str(_) => style.string(text),
+            // An interpolating literal's pieces and specs are string
+            // colour; the expressions between them are coloured as code.
+            Tok::Str(_)
+            | Tok::Literal(_)
+            | Tok::StrStart(_)
+            | Tok::StrMid(_)
+            | Tok::StrEnd(_)
+            | Tok::FmtSpec(_) => style.string(text),
             Tok::Ident(name) if name.starts_with(|c: char| c.is_ascii_uppercase()) => {
                 style.type_name(text)
             }
@@ -124,5 +131,27 @@ fn paint_gap(gap: &str, style: Style) -> String {
     match gap.find("//").or_else(|| gap.find("/*")) {
         Some(i) => format!("{}{}", &gap[..i], style.comment(&gap[i..])),
         None => gap.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interpolations_are_coloured_as_code_inside_string_colour() {
+        let style = Style { on: true };
+        let got = highlight(r#""n = ${n + 1:>3}!""#, style);
+        let want = [
+            style.string("\"n = ${"),
+            "n ".to_string(),
+            "+ ".to_string(),
+            style.number("1"),
+            ":".to_string(),
+            style.string(">3"),
+            style.string("}!\""),
+        ]
+        .concat();
+        assert_eq!(got, want);
     }
 }

@@ -298,6 +298,9 @@ impl Checker<'_> {
         }
         let mut all = vec![recv];
         all.extend(vals);
-        mk(K::CallNative(native, all), ret, line)
+        match self.structural_search(native, all, line) {
+            Ok(search) => search,
+            Err(all) => mk(K::CallNative(native, all), ret, line),
+        }
     }
 }

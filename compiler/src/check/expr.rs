@@ -69,10 +69,11 @@ impl Checker<'_> {
             ast::ExprKind::Int(n) => self.int_literal(n, false, e.span, line),
             ast::ExprKind::Float(x) => mk(K::Float(x), Type::Float, line),
             ast::ExprKind::Str(s) => mk(K::Str(s.to_string()), Type::Str, line),
+            ast::ExprKind::Interp(parts) => self.interpolation(parts, line),
             ast::ExprKind::Bool(b) => mk(K::Bool(b), Type::Bool, line),
             ast::ExprKind::Nil => {
                 let ty = match expected {
-                    Some(t) if t.is_nullable() => t.clone(),
+                    Some(t) if self.admits_nil(t) => t.clone(),
                     _ => Type::Nil,
                 };
                 mk(K::Nil, ty, line)
@@ -334,7 +335,7 @@ impl Checker<'_> {
             if l_nil || r_nil {
                 let other = if l_nil { r } else { l };
                 let v = self.expr(other, None);
-                if !(v.ty.is_nullable() || l_nil && r_nil) {
+                if !(self.admits_nil(&v.ty) || l_nil && r_nil) {
                     let msg = format!("{} is never `nil`", self.show(&v.ty));
                     self.error(other.span, msg);
                 }
@@ -376,8 +377,26 @@ impl Checker<'_> {
         };
         if !ok {
             let msg = format!("`{}` cannot be applied to {}", op.text(), self.show(&t));
-            self.error(span, msg);
+            let ordering = matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge);
+            if !t.is_value() {
+                let msg = format!(
+                    "`{}` needs a value on each side, but this expression has none",
+                    op.text()
+                );
+                self.error(l.span, msg);
+            } else if ordering && (matches!(t, Type::Enum(_)) || self.tuple_elems(&t).is_some()) {
+                self.error_note(
+                    span,
+                    msg,
+                    "only `int`, `float` and `str` are ordered; tuples and enum values compare with `==` and `!=`",
+                );
+            } else {
+                self.error(span, msg);
+            }
             return self.err_expr(line);
+        }
+        if matches!(op, BinOp::Eq | BinOp::Ne) {
+            return self.equality(op, lv, rv, line);
         }
         mk(K::Binary(op, Box::new(lv), Box::new(rv)), result, line)
     }

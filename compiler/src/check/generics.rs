@@ -827,7 +827,7 @@ impl<'a> Checker<'a> {
 
     /// The instance of template `tid` for concrete `args`, made (and its
     /// body queued) on first use.
-    fn instantiate(&mut self, tid: u32, args: Vec<Type>, site: Span) -> FuncIdx {
+    pub(super) fn instantiate(&mut self, tid: u32, args: Vec<Type>, site: Span) -> FuncIdx {
         let Some(t) = self.env.templates.get(tid as usize) else {
             return 0;
         };

@@ -24,9 +24,12 @@
 
 mod builtins;
 mod decls;
+mod equality;
 mod expr;
+mod format_spec;
 mod generic_calls;
 pub mod generics;
+mod interp;
 mod loops;
 pub mod prelude;
 mod tuples;
@@ -114,6 +117,12 @@ pub struct Env {
     pub prelude_source: Option<u32>,
     /// The prelude's variants by name, for `Some(x)` written alone.
     pub prelude_variants: HashMap<String, DeclId>,
+    /// The comparison function of each tuple and enum type that `==`
+    /// has compared so far (`equality`).
+    pub eq_functions: HashMap<Type, FuncIdx>,
+    /// The `index_of` of arrays of each tuple and enum type searched so
+    /// far (`equality`).
+    pub search_functions: HashMap<Type, FuncIdx>,
 }
 
 impl DeclNames for Env {
@@ -512,6 +521,12 @@ impl<'a> Checker<'a> {
             .any(|i| i.struct_id == s && i.trait_id == t)
     }
 
+    /// Whether `nil` is a value of `t`: of a nullable type other than a
+    /// tuple (tuples are values, never `nil`; `spec/language.md` §2.3).
+    fn admits_nil(&self, t: &Type) -> bool {
+        t.is_nullable() && self.tuple_elems(t).is_none()
+    }
+
     /// Converts `e` to type `want` or reports a mismatch. Handles the only
     /// implicit conversions the language has: `nil` to a nullable type and a
     /// struct to a trait it implements.
@@ -520,7 +535,7 @@ impl<'a> Checker<'a> {
             return e;
         }
         match (&e.ty, want) {
-            (Type::Nil, w) if w.is_nullable() => {
+            (Type::Nil, w) if self.admits_nil(w) => {
                 e.ty = w.clone();
                 // A nil literal typed by context; nested nil-typed values
                 // (like an `if` whose branches are both nil) keep their

@@ -198,7 +198,7 @@ impl Checker<'_> {
                 Pat::Bool(b)
             }
             ast::PatternKind::Nil => {
-                if !ty.is_nullable() {
+                if !self.admits_nil(ty) {
                     let msg = format!("{} is never `nil`", self.show(ty));
                     self.error(p.span, msg);
                 }

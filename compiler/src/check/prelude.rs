@@ -1,5 +1,6 @@
 //! The prelude written in the language (`stdlib/prelude.src`): `Option`,
-//! `Result`, their methods, `parse_int_opt`, `parse_float_opt`.
+//! `Result`, their methods, `parse_int_opt`, `parse_float_opt`, and the
+//! formatting functions string interpolation calls (`check::interp`).
 //!
 //! It is declared before every program (and once per REPL session) as a
 //! source of its own. Every function and method of it is a template, even
@@ -217,6 +218,14 @@ mod tests {
         let shown: Vec<String> = c.diags.iter().map(|d| d.message.clone()).collect();
         assert!(shown.is_empty(), "{shown:#?}");
         assert!(c.env.templates.len() > 20);
+        // What string interpolation calls is there.
+        for name in [
+            super::super::interp::PAD,
+            super::super::interp::ZERO_PAD,
+            super::super::interp::RADIX,
+        ] {
+            assert!(c.env.generic_functions.contains_key(name), "{name}");
+        }
         // It adds no function and no concrete type by itself.
         assert!(c.env.sigs.is_empty());
         assert!(c

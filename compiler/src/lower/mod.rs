@@ -13,6 +13,9 @@
 //!   registers of given types; those blocks are pooled by signature.
 //! - Big array literals are built with `push` rather than one register per
 //!   element.
+//! - Strings that are appended to are built from their pieces
+//!   (`crate::appends`, applied to each function and, for globals, to the
+//!   whole program before lowering).
 //!
 //! The checker has already rejected every invalid program, so lowering
 //! reports only limits of the bytecode (registers and instructions per
@@ -39,6 +42,10 @@ use std::collections::HashMap;
 
 /// Lowers a checked program. Errors are only limits of the bytecode format.
 pub fn lower(p: &tir::Program, file_name: &str) -> Result<Module, Vec<Diagnostic>> {
+    // Appended globals get their hidden pieces (`crate::appends`); only a
+    // whole program can, since every function that reads them must.
+    let rewritten = crate::appends::rewrite_program(p);
+    let p = rewritten.as_ref().unwrap_or(p);
     let mut l = Lowering::new(file_name);
     l.declare(&p.structs, &p.enums, &p.traits, &p.impls, &p.globals);
     let bodies = Bodies {
@@ -260,6 +267,9 @@ impl Lowering {
     }
 
     fn function(&mut self, bodies: &Bodies, f: &tir::Function) -> Result<Function, Diagnostic> {
+        // Appended locals get their hidden pieces (`crate::appends`).
+        let rewritten = crate::appends::rewrite_function(f);
+        let f = rewritten.as_ref().unwrap_or(f);
         let mut fl = FnLower::new(&mut self.mb, bodies, f);
         fl.body();
         if fl.code.len() > MAX_INSTRUCTIONS {

@@ -209,3 +209,49 @@ fn generic_program_holds_only_concrete_types() {
         assert!(!listing.contains(word), "`{word}` in:\n{listing}");
     }
 }
+
+#[test]
+fn structural_equality_is_one_generated_function_per_type() {
+    use lang_bytecode::Instr;
+    let m = compile_verified(
+        "enum E { A(int, E), B }
+         struct S { x: int }
+         fn main() {
+             println((1, \"a\") == (1, \"a\"));
+             println((2, \"b\") != (1, \"a\"));
+             println(E::B == E::A(1, E::B));
+             println(Some(1) == None);
+             let s = S { x: 1 };
+             println(s == s);
+             println([(1, \"a\")].contains((1, \"a\")));
+             println([s].contains(s));
+         }",
+    );
+    let mut eqs: Vec<&str> = m
+        .functions
+        .iter()
+        .map(|f| f.name.as_str())
+        .filter(|n| n.starts_with("=="))
+        .collect();
+    eqs.sort_unstable();
+    // One each for the tuple type, the enum and the prelude's instance;
+    // the struct compares by identity.
+    assert_eq!(eqs, ["==<(int, str)>", "==<E>", "==<Option<int>>"]);
+    // Searching an array of tuples uses a generated search; an array of
+    // structs keeps the native.
+    let searches = m
+        .functions
+        .iter()
+        .filter(|f| f.name.starts_with("index_of<"))
+        .count();
+    assert_eq!(searches, 1);
+    // Structs compare with the identity instruction, in `main`.
+    let main = m.functions.iter().find(|f| f.name == "main");
+    let refs = main.map_or(0, |f| {
+        f.code
+            .iter()
+            .filter(|i| matches!(i, Instr::EqR { .. }))
+            .count()
+    });
+    assert_eq!(refs, 1);
+}

@@ -196,6 +196,43 @@ fn diagnostics_count_lines_from_the_input() {
 }
 
 #[test]
+fn type_of_shows_generic_types_tuples_and_signatures() {
+    let mut s = Session::new("<repl>");
+    ok(
+        &mut s,
+        "struct Stack<T> { items: [T] }
+         impl<T> Stack<T> { fn new() -> Stack<T> { return Stack { items: [] }; } }
+         trait Named { fn name(self) -> str; }
+         fn largest<T>(xs: [T], less: fn(T, T) -> bool) -> T { return xs[0]; }
+         fn names<T: Named>(xs: [T]) -> [str] { return []; }",
+    );
+    ok(&mut s, "let st: Stack<str> = Stack::new();");
+    assert_eq!(s.type_of("st").unwrap(), "Stack<str>");
+    assert_eq!(s.type_of("st.items").unwrap(), "[str]");
+    assert_eq!(
+        s.type_of("(1, \"a\", [2.5])").unwrap(),
+        "(int, str, [float])"
+    );
+    assert_eq!(s.type_of("Some((1, \"x\"))").unwrap(), "Option<(int, str)>");
+    assert_eq!(s.type_of("()").unwrap(), "()");
+    assert_eq!(s.type_of("parse_int_opt(\"1\")").unwrap(), "Option<int>");
+    assert_eq!(
+        s.type_of("largest([1], fn(a: int, b: int) -> bool { return a < b; })")
+            .unwrap(),
+        "int"
+    );
+    // Generic functions are not values, but `:type` shows them.
+    assert_eq!(
+        s.type_of("largest").unwrap(),
+        "fn<T>([T], fn(T, T) -> bool) -> T"
+    );
+    assert_eq!(s.type_of("names").unwrap(), "fn<T: Named>([T]) -> [str]");
+    assert_eq!(s.type_of("Stack::new").unwrap(), "fn<T>() -> Stack<T>");
+    assert_eq!(s.type_of("\"${st.items.len():>3}\"").unwrap(), "str");
+    assert!(s.type_of("nothing_here").is_err());
+}
+
+#[test]
 fn type_of_checks_without_changing_anything() {
     let mut s = Session::new("<repl>");
     ok(

@@ -325,7 +325,11 @@ fn header(f: &FuncLines, index: usize, types: &TypeNames) -> Result<Function, As
         let message = format!("this is function f{index}, but its comment says `{comment}`");
         return at(f.line, Err(message));
     }
-    let Some((shown, rest)) = sig.split_once('(') else {
+    // The parameter list opens at the first `(` outside brackets: an
+    // instance's name may hold a tuple type (`id<(int, int)>`).
+    let open = text::scan(sig).find(|&(_, c, depth)| c == '(' && depth == 0);
+    let Some((shown, rest)) = open.and_then(|(i, _, _)| Some((sig.get(..i)?, sig.get(i + 1..)?)))
+    else {
         return at(
             f.line,
             Err(format!("function header `{sig}` has no parameter list")),

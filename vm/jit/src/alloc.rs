@@ -7,9 +7,9 @@
 //! object, a plan without a bump allocator, a stress collection due) goes
 //! through `step`, which allocates through the heap and may collect.
 
-use crate::emit::{Emit, NO_ARGS};
+use crate::emit::{flags, Emit, NO_ARGS};
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{Block, InstBuilder, MemFlagsData};
+use cranelift_codegen::ir::{Block, InstBuilder};
 use lang_bytecode::Instr;
 use lang_vm::abi::{self, CompileRequest, FixedObject};
 
@@ -18,12 +18,6 @@ use lang_vm::abi::{self, CompileRequest, FixedObject};
 /// closure has, and few enough stores to keep the code small. Bigger ones
 /// go through the runtime.
 const INLINE_MAX_BYTES: u32 = 256;
-
-/// Loads and stores of the allocator's state and of the fresh object:
-/// aligned and inside memory that exists.
-fn flags() -> MemFlagsData {
-    MemFlagsData::trusted()
-}
 
 /// Translates `ins` at `pc`, which writes the new object `obj` to register
 /// `a` and fills its first slots from registers `b..`, then goes on to

@@ -11,21 +11,15 @@
 //! (`Vm::push_frame`): the same record, the same registers, so stack
 //! traces, the collector and the interpreter see no difference.
 
-use crate::emit::{Emit, NO_ARGS};
+use crate::emit::{flags, Emit, NO_ARGS};
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, BlockArg, InstBuilder, MemFlagsData, Value};
+use cranelift_codegen::ir::{types, BlockArg, InstBuilder, Value};
 use lang_vm::abi::{self, CompileRequest};
 
 /// Registers past the arguments that a call zeroes with one store each;
 /// a bigger frame is zeroed by a loop. Sixteen stores are about as much
 /// code as the loop and its set-up, and most frames are smaller.
 const UNROLLED_ZEROES: u32 = 16;
-
-/// Loads and stores of frame records and registers: aligned and inside
-/// memory the checks before them proved to exist.
-fn flags() -> MemFlagsData {
-    MemFlagsData::trusted()
-}
 
 /// Translates `call a, f, b, n` at `pc`: R[a] := f(R[b], ..., R[b+n-1]).
 pub(crate) fn direct(

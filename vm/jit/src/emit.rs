@@ -79,10 +79,10 @@ pub(crate) struct Emit<'a, 'b> {
     pub ref_regs: Vec<u16>,
 }
 
-/// Loads and stores of registers, slots and the context: aligned, never
-/// trapping (the verifier and the checks before them guarantee the
-/// addresses).
-fn flags() -> MemFlagsData {
+/// Loads and stores of registers, slots, frame records, the context and
+/// the allocator's state: aligned, never trapping (the verifier and the
+/// checks before them guarantee the addresses).
+pub(crate) fn flags() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 

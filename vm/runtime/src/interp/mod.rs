@@ -75,6 +75,12 @@ impl<'p> Vm<'p> {
         // The reciprocal of the last `divk.i`/`remk.i` divisor (see
         // `ops::reciprocal`); 0 is never a divisor.
         let mut recip: (i32, u64, u32) = (0, 0, 0);
+        // Whether backward branches count toward on-stack replacement: a
+        // local, not `self.tiers.enabled`, so that the test needs no load
+        // (the flag does not change while this loop runs, except to be
+        // cleared when the compiler cannot start, after which
+        // `enter_loop` finds nothing to enter).
+        let osr = self.tiers.enabled;
         // The index of the running frame's record. Only failures need it:
         // everywhere else the running frame is the innermost one, but a
         // native that called back into a failing closure leaves the
@@ -284,7 +290,7 @@ impl<'p> Vm<'p> {
                     }
                     // A hot loop continues in compiled code, which runs the
                     // frame to its return (see `Vm::enter_loop`).
-                    if self.tiers.enabled {
+                    if osr {
                         match self.enter_loop($target as usize) {
                             Ok(None) => {}
                             Ok(Some((to, v))) => {

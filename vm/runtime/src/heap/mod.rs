@@ -483,13 +483,6 @@ impl Heap {
         self.collect(self.stress_collections.is_multiple_of(STRESS_FULL_EVERY));
     }
 
-    /// A new object with header `header` and `slots` nil/zero body slots.
-    #[inline]
-    pub fn alloc_object(&mut self, header: u64, slots: usize) -> Result<u64, OutOfMemory> {
-        let body = slots.checked_mul(object::SLOT_BYTES).ok_or(OutOfMemory)?;
-        self.alloc_raw(object::object_bytes_for(body), header)
-    }
-
     /// A new object of a fixed shape with `slots` nil/zero body slots.
     #[inline]
     pub fn alloc_fixed(&mut self, shape: u32, aux: u32, slots: usize) -> Result<u64, OutOfMemory> {

@@ -100,10 +100,8 @@ impl<'p> Vm<'p> {
                 ins.mnemonic()
             )));
         };
-        let o = self
-            .state
-            .heap
-            .alloc_object(obj.header, obj.slots as usize)?;
+        // `obj.bytes` is the object's size, already worked out.
+        let o = self.state.heap.alloc_raw(obj.bytes as usize, obj.header)?;
         // Each operand register has its slot's type (the verifier checked),
         // so its register type decides the barrier.
         self.fill_slots(o, f, base, b, obj.fill);

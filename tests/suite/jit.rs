@@ -44,13 +44,14 @@ pub fn trials(root: &Path) -> Vec<Trial> {
             }));
         }
     }
-    let cli: [(&str, CliTrial); 6] = [
+    let cli: [(&str, CliTrial); 7] = [
         ("bad_modes_are_usage_errors", bad_modes),
         ("a_hot_loop_in_main_runs_compiled", hot_loop_in_main),
         ("bad_thresholds_are_usage_errors", bad_thresholds),
         ("the_environment_picks_the_mode", environment_mode),
         ("stats_report_what_was_compiled", stats_report),
         ("off_compiles_nothing", off_compiles_nothing),
+        ("small_trait_methods_are_inlined", trait_methods_inlined),
     ];
     for (name, test) in cli {
         trials.push(Trial::test(format!("jit-cli::{name}"), test));
@@ -160,6 +161,22 @@ fn stats_report() -> Result<(), Failed> {
         return Err(format!("exit {}:\n{}", out.code, out.stderr).into());
     }
     Ok(())
+}
+
+/// The dispatch benchmark's trait call site, which sees four structs,
+/// dispatches inline and inlines each of the four `area` methods (they
+/// only read), printing what the interpreter prints.
+fn trait_methods_inlined() -> Result<(), Failed> {
+    let program = "bench/dispatch/dispatch.src";
+    let interpreted = lang_in_root(&["run", "--jit=off", program, "3"])?;
+    let out = lang_in_root(&["run", "--jit=always", "--jit-stats", program, "3"])?;
+    if out.code != 0 || out.stdout != interpreted.stdout || interpreted.code != 0 {
+        return Err(format!("exit {}:\n{}{}", out.code, out.stdout, out.stderr).into());
+    }
+    match stat(&out.stderr, "calls inlined") {
+        Some(n) if n >= 4 => Ok(()),
+        _ => Err(format!("fewer than four calls inlined:\n{}", out.stderr).into()),
+    }
 }
 
 /// Under `--jit=on`, `main`'s loop, in a function called only once, is

@@ -7,13 +7,19 @@
 //! stack, the native stack's reserve) goes through the runtime's `call`
 //! helper, which does exactly what the interpreter does, errors included.
 //!
+//! Trait calls (`call.t`) select the receiver's implementation inline and
+//! call it the same way. A small callee is inlined instead (see
+//! `inline`).
+//!
 //! The frame pushed here is the one the interpreter would push
 //! (`Vm::push_frame`): the same record, the same registers, so stack
 //! traces, the collector and the interpreter see no difference.
 
 use crate::emit::{flags, Emit, NO_ARGS};
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, BlockArg, InstBuilder, Value};
+use cranelift_codegen::ir::{types, Block, BlockArg, InstBuilder, Value};
+use cranelift_frontend::Switch;
+use lang_bytecode::Instr;
 use lang_vm::abi::{self, CompileRequest};
 
 /// Registers past the arguments that a call zeroes with one store each;
@@ -31,36 +37,124 @@ pub(crate) fn direct(
     b: u16,
     n: u16,
 ) -> Result<(), String> {
-    let ins = lang_bytecode::Instr::Call { a, f: callee, b, n };
-    let next = e
-        .blocks
+    let ins = Instr::Call { a, f: callee, b, n };
+    let next = next_block(e, pc)?;
+    let slow = e.b.create_block();
+    e.b.set_cold_block(slow);
+    known_callee(e, req, pc, Site { a, b, n }, callee, slow, next)?;
+    generic(e, pc, ins, slow, next);
+    Ok(())
+}
+
+/// Receivers of more structs than this at one trait call site are
+/// dispatched by the runtime: a longer compare chain would cost about as
+/// much as the helper, and each implementation adds a copy of the call.
+const MAX_INLINE_DISPATCH: usize = 8;
+
+/// Translates `call.t a, t, m, b, n` at `pc`: method `m` of trait `t` on
+/// receiver R[b]. The receiver's struct selects one of the method's
+/// implementations inline (the verifier proved the receiver is of the
+/// trait, so the program's implementations are all it can be), and each is
+/// called as a known function; nil and anything unexpected take the
+/// runtime's generic call, which raises the error.
+pub(crate) fn trait_call(
+    e: &mut Emit<'_, '_>,
+    req: &CompileRequest<'_>,
+    pc: usize,
+    ins: Instr,
+    (t, m): (u32, u16),
+    site: Site,
+) -> Result<(), String> {
+    let next = next_block(e, pc)?;
+    let slow = e.b.create_block();
+    e.b.set_cold_block(slow);
+    let impls = (req.trait_impls)(t, m);
+    if impls.is_empty() || impls.len() > MAX_INLINE_DISPATCH {
+        e.b.ins().jump(slow, &NO_ARGS);
+        generic(e, pc, ins, slow, next);
+        return Ok(());
+    }
+    let recv = e.ld(site.b);
+    let dispatch = e.b.create_block();
+    e.b.ins().brif(recv, dispatch, &NO_ARGS, slow, &NO_ARGS);
+    e.b.switch_to_block(dispatch);
+    let index =
+        e.b.ins()
+            .uload32(flags(), recv, abi::OBJECT_AUX_OFFSET as i32);
+    let mut switch = Switch::new();
+    let arms: Vec<(Block, u32)> = impls
+        .iter()
+        .map(|imp| {
+            let arm = e.b.create_block();
+            switch.set_entry(u128::from(imp.struct_index), arm);
+            (arm, imp.func)
+        })
+        .collect();
+    switch.emit(&mut e.b, index, slow);
+    for (arm, func) in arms {
+        e.b.switch_to_block(arm);
+        known_callee(e, req, pc, site, func, slow, next)?;
+    }
+    generic(e, pc, ins, slow, next);
+    Ok(())
+}
+
+/// The registers of a call: result `a`, arguments `b..b+n`.
+#[derive(Clone, Copy)]
+pub(crate) struct Site {
+    pub a: u16,
+    pub b: u16,
+    pub n: u16,
+}
+
+/// The block of the instruction after the call at `pc`.
+fn next_block(e: &Emit<'_, '_>, pc: usize) -> Result<Block, String> {
+    e.blocks
         .get(pc + 1)
         .copied()
-        .ok_or("a call is the last instruction")?;
+        .ok_or_else(|| "a call is the last instruction".into())
+}
+
+/// Fills `slow`, the generic path of the call instruction `ins` at `pc`:
+/// the runtime's `call` helper, which does whatever the interpreter does
+/// (errors included), then on to `next`.
+fn generic(e: &mut Emit<'_, '_>, pc: usize, ins: Instr, slow: Block, next: Block) {
+    e.b.switch_to_block(slow);
+    let status = e.call_pc(e.helpers.call, pc);
+    e.reload_after(ins);
+    e.check_status(status, next);
+}
+
+/// Calls function `callee`, known at compile time, from the call at `pc`,
+/// going on to `next`, or to `slow` (the generic call) when it cannot:
+/// inline when the callee is small enough (see `inline`), else by pushing
+/// its frame and calling its compiled code directly.
+fn known_callee(
+    e: &mut Emit<'_, '_>,
+    req: &CompileRequest<'_>,
+    pc: usize,
+    site: Site,
+    callee: u32,
+    slow: Block,
+    next: Block,
+) -> Result<(), String> {
     let (Some(me), Some(target)) = (
         req.funcs.get(req.func as usize),
         req.funcs.get(callee as usize),
     ) else {
         return Err(format!("a call of unknown function {callee}"));
     };
-    let fast = e.b.create_block();
-    let slow = e.b.create_block();
-    e.b.set_cold_block(slow);
-
-    // The checks: compiled code in the entry slot, room for one more frame
-    // record, for the callee's registers on the VM stack, and for its
-    // native frame.
-    let entries = e.ctx_field(abi::CTX_ENTRIES);
-    let slot = e.b.ins().iadd_imm_s(entries, 8 * callee as i64);
-    let code = e.load_at(slot, 0);
-    let has_code = e.b.ins().icmp_imm_s(IntCC::NotEqual, code, 0);
+    let Site { a, b, n } = site;
     let new_frame = e.b.ins().iadd_imm_s(e.frame, abi::FRAME_REC_BYTES as i64);
+    let new_regs = e.b.ins().iadd_imm_s(e.regs, 8 * me.nregs as i64);
+    let regs_end = e.b.ins().iadd_imm_s(new_regs, 8 * target.nregs as i64);
+    // Room for one more frame record, for the callee's registers on the VM
+    // stack, and for its native frame: an inlined call checks them too, so
+    // that it fails with `stack overflow` exactly where a real call would.
     let frames_end = e.ctx_field(abi::CTX_FRAMES_END);
     let frame_fits =
         e.b.ins()
             .icmp(IntCC::UnsignedLessThan, new_frame, frames_end);
-    let new_regs = e.b.ins().iadd_imm_s(e.regs, 8 * me.nregs as i64);
-    let regs_end = e.b.ins().iadd_imm_s(new_regs, 8 * target.nregs as i64);
     let stack_end = e.ctx_field(abi::CTX_STACK_END);
     let regs_fit =
         e.b.ins()
@@ -68,9 +162,23 @@ pub(crate) fn direct(
     let sp = e.b.ins().get_stack_pointer(types::I64);
     let limit = e.ctx_field(abi::CTX_STACK_LIMIT);
     let native_fits = e.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, sp, limit);
-    let ok = e.b.ins().band(has_code, frame_fits);
-    let fits = e.b.ins().band(regs_fit, native_fits);
-    let ok = e.b.ins().band(ok, fits);
+    let fits = e.b.ins().band(frame_fits, regs_fit);
+    let fits = e.b.ins().band(fits, native_fits);
+
+    if let Some(body) = crate::inline::candidate(req, callee) {
+        let inlined = e.b.create_block();
+        e.b.ins().brif(fits, inlined, &NO_ARGS, slow, &NO_ARGS);
+        e.b.switch_to_block(inlined);
+        return crate::inline::emit(e, req, callee, body, site, slow, next);
+    }
+
+    // Compiled code in the callee's entry slot.
+    let entries = e.ctx_field(abi::CTX_ENTRIES);
+    let slot = e.b.ins().iadd_imm_s(entries, 8 * callee as i64);
+    let code = e.load_at(slot, 0);
+    let has_code = e.b.ins().icmp_imm_s(IntCC::NotEqual, code, 0);
+    let ok = e.b.ins().band(has_code, fits);
+    let fast = e.b.create_block();
     e.b.ins().brif(ok, fast, &NO_ARGS, slow, &NO_ARGS);
 
     // The fast path: the interpreter's `push_frame`, inline.
@@ -121,19 +229,14 @@ pub(crate) fn direct(
         .brif(failed, e.trapped, &NO_ARGS, returned, &NO_ARGS);
 
     // The callee returned: pop its frame and take its result. It may have
-    // collected, so the references are read back.
+    // collected, so the references are read back (as after any call).
     e.b.switch_to_block(returned);
     e.b.ins().store(flags(), len, len_at, 0);
-    e.reload_after(ins);
+    e.reload_after(Instr::Call { a, f: callee, b, n });
     if target.returns_value {
         e.st_loaded(a, new_regs, 0);
     }
     e.b.ins().jump(next, &NO_ARGS);
-
-    e.b.switch_to_block(slow);
-    let status = e.call_pc(e.helpers.call, pc);
-    e.reload_after(ins);
-    e.check_status(status, next);
     Ok(())
 }
 

@@ -77,6 +77,16 @@ pub(crate) struct Emit<'a, 'b> {
     /// The registers that hold references: a collection may move what
     /// they point at.
     pub ref_regs: Vec<u16>,
+    /// Whether writes of registers also store them to their slots: true
+    /// for the function's own registers, false for those of a callee
+    /// inlined into it, which live in variables alone (see `inline`).
+    pub write_through: bool,
+    /// While an inlined callee is translated: where every failing check
+    /// goes instead of the instruction's own slow path (the call's generic
+    /// path, which makes the call again for real).
+    pub bailout: Option<Block>,
+    /// Calls inlined so far (for `--jit-stats`).
+    pub inlined_calls: u32,
 }
 
 /// Loads and stores of registers, slots, frame records, the context and
@@ -165,7 +175,9 @@ impl Emit<'_, '_> {
         match self.var(r) {
             Some((var, ty)) => {
                 let v = self.as_type(v, ty);
-                self.b.ins().store(flags(), v, self.regs, reg_offset(r));
+                if self.write_through {
+                    self.b.ins().store(flags(), v, self.regs, reg_offset(r));
+                }
                 self.b.def_var(var, v);
             }
             None => {
@@ -221,9 +233,12 @@ impl Emit<'_, '_> {
         self.b.ins().load(types::I64, flags(), base, offset)
     }
 
-    /// A field of the context.
+    /// A field of the context. Every field but the VM's own pointer is
+    /// set before compiled code first runs and never changes during the
+    /// run, so the load may be hoisted and merged with others.
     pub fn ctx_field(&mut self, offset: i32) -> Value {
-        self.load_at(self.ctx, offset)
+        let fixed = flags().with_readonly().with_can_move();
+        self.b.ins().load(types::I64, fixed, self.ctx, offset)
     }
 
     /// Calls helper `addr` with `(ctx, pc)`; gives its status.
@@ -263,7 +278,10 @@ impl Emit<'_, '_> {
     /// Continues in a new block when `ok` (an i8 condition) holds, else
     /// takes the instruction's slow path, which `finish_slow` fills.
     pub fn guard(&mut self, ok: Value) {
-        let slow = *self.slow.get_or_insert_with(|| self.b.create_block());
+        let slow = match self.bailout {
+            Some(bailout) => bailout,
+            None => *self.slow.get_or_insert_with(|| self.b.create_block()),
+        };
         let fast = self.b.create_block();
         self.b.ins().brif(ok, fast, &NO_ARGS, slow, &NO_ARGS);
         self.b.switch_to_block(fast);

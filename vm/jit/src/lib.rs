@@ -14,7 +14,9 @@
 //! - `alloc`: fixed-size objects allocated inline from the heap's bump
 //!   pointer, with the runtime as the slow path.
 //! - `call`: direct calls from compiled code to compiled code, frame push
-//!   and pop inline, with the runtime's `call` helper as the slow path.
+//!   and pop inline, with the runtime's `call` helper as the slow path;
+//!   trait calls dispatched inline on the receiver's struct.
+//! - `inline`: small callees that only read, copied into their callers.
 //!
 //! **Invariant:** the JIT compiles only functions of a verified module, and
 //! trusts exactly what the verifier proved, as the interpreter does.
@@ -22,6 +24,7 @@
 mod alloc;
 mod call;
 mod emit;
+mod inline;
 mod translate;
 
 use cranelift_codegen::settings::{self, Configurable};
@@ -88,7 +91,8 @@ impl Compiler for Jit {
         let sig = translate::entry_signature(&self.module);
         self.ctx.func.signature = sig.clone();
         let config = self.module.target_config();
-        translate::translate(req, &mut self.ctx.func, &mut self.builder_ctx, config)?;
+        let inlined_calls =
+            translate::translate(req, &mut self.ctx.func, &mut self.builder_ctx, config)?;
         // A function may be compiled twice: for calls and for entry at a
         // loop; each code has its own name.
         let name = match req.entry_pc {
@@ -116,6 +120,10 @@ impl Compiler for Jit {
             .finalize_definitions()
             .map_err(|e| format!("cranelift: {e}"))?;
         let entry = self.module.get_finalized_function(id);
-        Ok(CompiledCode { entry, code_bytes })
+        Ok(CompiledCode {
+            entry,
+            code_bytes,
+            inlined_calls,
+        })
     }
 }

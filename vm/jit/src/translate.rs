@@ -31,13 +31,14 @@ pub(crate) fn entry_signature(module: &cranelift_jit::JITModule) -> ir::Signatur
     sig
 }
 
-/// Translates function `req.func` into `func` (whose signature is set).
+/// Translates function `req.func` into `func` (whose signature is set);
+/// gives the number of calls it inlined.
 pub(crate) fn translate(
     req: &CompileRequest<'_>,
     func: &mut ir::Function,
     builder_ctx: &mut FunctionBuilderContext,
     config: cranelift_codegen::isa::TargetFrontendConfig,
-) -> Result<(), String> {
+) -> Result<u32, String> {
     let code = req.code;
     if code.is_empty() {
         return Err("a function without code".into());
@@ -68,6 +69,9 @@ pub(crate) fn translate(
             .filter(|&r| req.reg_is_ref[r])
             .filter_map(|r| u16::try_from(r).ok())
             .collect(),
+        write_through: true,
+        bailout: None,
+        inlined_calls: 0,
     };
     // A call starts the function in a fresh frame (registers past the
     // parameters zero); entry at a loop takes over a running frame, whose
@@ -97,8 +101,9 @@ pub(crate) fn translate(
     let status = e.int(abi::STATUS_TRAPPED as i64);
     e.b.ins().return_(&[status]);
     e.b.seal_all_blocks();
+    let inlined_calls = e.inlined_calls;
     e.b.finalize(config);
-    Ok(())
+    Ok(inlined_calls)
 }
 
 /// A float constant of the module.
@@ -116,7 +121,7 @@ fn is_ref(req: &CompileRequest<'_>, r: u16) -> bool {
 
 /// Translates instruction `pc` into blocks that end in jumps to the
 /// instructions it continues at (or in returns).
-fn instruction(
+pub(crate) fn instruction(
     e: &mut Emit<'_, '_>,
     req: &CompileRequest<'_>,
     pc: usize,
@@ -501,7 +506,12 @@ fn instruction(
             crate::call::direct(e, req, pc, a, f, b, n)?;
             return Ok(());
         }
-        Instr::CallClosure { .. } | Instr::CallTrait { .. } => {
+        Instr::CallTrait { a, t, m, b, n } => {
+            let site = crate::call::Site { a, b, n };
+            crate::call::trait_call(e, req, pc, ins, (t, m), site)?;
+            return Ok(());
+        }
+        Instr::CallClosure { .. } => {
             let status = e.call_pc(e.helpers.call, pc);
             e.reload_after(ins);
             let next = next(e).ok_or("a call is the last instruction")?;

@@ -169,7 +169,28 @@ pub struct FixedObject {
     pub bytes: u32,
 }
 
+/// Another function of the program, as compiled code that inlines it
+/// needs to see it.
+#[derive(Clone, Copy)]
+pub struct FunctionBody<'a> {
+    /// Its verified code.
+    pub code: &'a [Instr],
+    /// Per register: whether it holds a reference.
+    pub reg_is_ref: &'a [bool],
+    /// Per register: whether it holds a float.
+    pub reg_is_float: &'a [bool],
+}
+
+/// One implementation of a trait method: receivers of struct `struct_index`
+/// (the aux word of their header) run function `func`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraitImpl {
+    pub struct_index: u32,
+    pub func: u32,
+}
+
 /// One function to compile.
+#[derive(Clone, Copy)]
 pub struct CompileRequest<'a> {
     /// The function's id.
     pub func: u32,
@@ -195,6 +216,13 @@ pub struct CompileRequest<'a> {
     /// the interpreter hands a running frame over (on-stack replacement),
     /// with every register as the interpreter left it.
     pub entry_pc: u32,
+    /// Function `f`'s code and register types (for inlining it); `None`
+    /// for an id outside the program.
+    pub body: &'a dyn Fn(u32) -> Option<FunctionBody<'a>>,
+    /// The implementations of method `m` of trait type `t` (`call.t`'s
+    /// operands), in struct order: a trait call compiled with them
+    /// dispatches inline on the receiver's struct.
+    pub trait_impls: &'a dyn Fn(u32, u16) -> Vec<TraitImpl>,
 }
 
 /// Machine code for one function.
@@ -204,6 +232,8 @@ pub struct CompiledCode {
     pub entry: *const u8,
     /// Bytes of machine code.
     pub code_bytes: usize,
+    /// Calls whose callee was copied into the code (`lang-jit`'s inlining).
+    pub inlined_calls: u32,
 }
 
 /// A compiler from verified bytecode to machine code (`lang-jit`). Its

@@ -7,7 +7,10 @@
 //! interpreter (and is counted in the statistics): compiled code is an
 //! optimisation, never a requirement.
 
-use crate::abi::{CalleeFacts, CompileRequest, Compiler, CompilerFactory, Helpers, JitCtx};
+use crate::abi::{
+    CalleeFacts, CompileRequest, Compiler, CompilerFactory, FunctionBody, Helpers, JitCtx,
+    TraitImpl,
+};
 use crate::program::{Program, TypeInfo};
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -93,6 +96,9 @@ pub struct JitStats {
     pub instructions: u64,
     /// Bytes of machine code.
     pub code_bytes: u64,
+    /// Call sites compiled with their callee inlined (a trait call counts
+    /// once per implementation inlined).
+    pub inlined_calls: u64,
     /// Time spent compiling.
     pub compile_time: Duration,
     /// Why the first function that failed to compile failed.
@@ -123,6 +129,7 @@ impl fmt::Display for JitStats {
             self.instructions
         )?;
         writeln!(f, "jit: machine code bytes: {}", self.code_bytes)?;
+        writeln!(f, "jit: calls inlined: {}", self.inlined_calls)?;
         writeln!(
             f,
             "jit: compile time: {}.{:03} ms",
@@ -170,6 +177,9 @@ pub(crate) struct Tiers {
     helpers: Helpers,
     /// Per function: what compiled code calling it directly needs.
     callees: Vec<CalleeFacts>,
+    /// Per function, per register: whether it holds a float (what the
+    /// compiler needs of a function besides its code).
+    reg_is_float: Vec<Vec<bool>>,
 }
 
 impl Tiers {
@@ -200,6 +210,7 @@ impl Tiers {
             stats: JitStats::default(),
             helpers: super::helpers::table(),
             callees: Vec::new(),
+            reg_is_float: Vec::new(),
         }
     }
 
@@ -223,6 +234,16 @@ impl Tiers {
                 nregs: u32::try_from(f.nregs).unwrap_or(u32::MAX),
                 params: u32::try_from(f.params).unwrap_or(u32::MAX),
                 returns_value: f.returns_value,
+            })
+            .collect();
+        t.reg_is_float = prog
+            .funcs
+            .iter()
+            .map(|f| {
+                f.reg_types
+                    .iter()
+                    .map(|&t| matches!(prog.ty(t), TypeInfo::Float))
+                    .collect()
             })
             .collect();
         let first = if opts.mode == JitMode::Always {
@@ -328,21 +349,28 @@ impl Tiers {
         }
         let compiler = self.compiler.as_mut()?;
         let info = prog.funcs.get(f as usize)?;
-        let reg_is_float: Vec<bool> = info
-            .reg_types
-            .iter()
-            .map(|&t| matches!(prog.ty(t), TypeInfo::Float))
-            .collect();
+        let float_regs = &self.reg_is_float;
+        let body = |g: u32| {
+            let callee = prog.funcs.get(g as usize)?;
+            Some(FunctionBody {
+                code: &callee.code,
+                reg_is_ref: &callee.reg_is_ref,
+                reg_is_float: float_regs.get(g as usize)?,
+            })
+        };
+        let trait_impls = |t: u32, m: u16| trait_impls(prog, t, m);
         let req = CompileRequest {
             func: f,
             code: &info.code,
             consts: &prog.module.consts,
             reg_is_ref: &info.reg_is_ref,
-            reg_is_float: &reg_is_float,
+            reg_is_float: float_regs.get(f as usize)?,
             helpers: &self.helpers,
             funcs: &self.callees,
             fixed_object: &|ins| prog.fixed_object(info, ins),
             entry_pc,
+            body: &body,
+            trait_impls: &trait_impls,
         };
         let started = Instant::now();
         let result = compiler.compile(&req);
@@ -352,6 +380,7 @@ impl Tiers {
                 self.stats.functions += 1;
                 self.stats.instructions += info.code.len() as u64;
                 self.stats.code_bytes += code.code_bytes as u64;
+                self.stats.inlined_calls += u64::from(code.inlined_calls);
                 Some(code.entry)
             }
             Err(why) => {
@@ -369,6 +398,32 @@ impl Tiers {
             }
         }
     }
+}
+
+/// The implementations of method `m` of trait type `t`, in struct order.
+fn trait_impls(prog: &Program, t: u32, m: u16) -> Vec<TraitImpl> {
+    let TypeInfo::Trait(ti) = *prog.ty(t) else {
+        return Vec::new();
+    };
+    let Some(vt) = prog.vtables.get(ti as usize) else {
+        return Vec::new();
+    };
+    if usize::from(m) >= vt.methods {
+        return Vec::new();
+    }
+    vt.funcs
+        .iter()
+        .skip(usize::from(m))
+        .step_by(vt.methods)
+        .enumerate()
+        .filter(|&(_, &f)| f != crate::program::NO_METHOD)
+        .filter_map(|(s, &func)| {
+            Some(TraitImpl {
+                struct_index: u32::try_from(s).ok()?,
+                func,
+            })
+        })
+        .collect()
 }
 
 /// How much of the native stack compiled code leaves unused: 256 KiB, room

@@ -95,9 +95,7 @@ impl Vm<'_> {
             | N::Assert
             | N::Clock
             | N::EPrint
-            | N::EPrintln => {
-                self.native_io(nat, c)
-            }
+            | N::EPrintln => self.native_io(nat, c),
             N::ParseInt
             | N::ParseFloat
             | N::Sqrt

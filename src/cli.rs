@@ -13,7 +13,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Compile (if source) and run FILE, `.src` or `.bc`; the rest goes to args().
+    /// Compile (if source) and run FILE, `.src` or `.bc` (`-`: read it from stdin); the rest goes to args().
     Run {
         #[command(flatten)]
         gc: GcArgs,
@@ -151,7 +151,7 @@ pub fn split_program(program: Vec<std::ffi::OsString>) -> (PathBuf, Vec<String>)
 /// would have, rather than "cannot read --heap-mx".
 pub fn mistyped_option(file: &std::path::Path) -> Option<crate::load::Failure> {
     let word = file.to_string_lossy();
-    if !word.starts_with('-') || file.exists() {
+    if !word.starts_with('-') || crate::load::is_stdin(file) || file.exists() {
         return None;
     }
     Some(crate::load::Failure {

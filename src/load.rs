@@ -36,6 +36,9 @@ pub const MAX_INPUT_BYTES: u64 = 64 << 20;
 /// another file between the check and the read cannot slip past them, and
 /// the read itself stops one byte past the limit in case the file grows.
 pub fn read(path: &Path) -> Result<Vec<u8>, Failure> {
+    if is_stdin(path) {
+        return read_stdin();
+    }
     let cannot = |why: String| {
         Failure::new(
             exit::NO_INPUT,
@@ -83,6 +86,42 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Failure> {
     Ok(bytes)
 }
 
+/// The file name that stands for the program read from stdin: `lang run -`.
+pub const STDIN_PATH: &str = "-";
+
+/// The name diagnostics, stack traces and `args()[0]` give a program read
+/// from stdin.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Whether `path` is `-`, the program on stdin.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == STDIN_PATH
+}
+
+/// Reads the whole program from stdin, within the same limit as a file
+/// (`MAX_INPUT_BYTES`): the read stops one byte past it.
+fn read_stdin() -> Result<Vec<u8>, Failure> {
+    let cannot = |why: String| {
+        Failure::new(
+            exit::NO_INPUT,
+            format!("error: cannot read the program from stdin: {why}"),
+        )
+    };
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::io::stdin().lock(), MAX_INPUT_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(|e| cannot(lang_vm::os_reason(&e)))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(cannot(format!(
+            "it is larger than {} MiB, the most lang reads",
+            MAX_INPUT_BYTES >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
 /// What a file that is not a regular file is, for the message refusing it.
 fn kind_of(t: &std::fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
@@ -102,6 +141,9 @@ fn kind_of(t: &std::fs::FileType) -> &'static str {
 /// The name diagnostics and stack traces show for a file: the path as the
 /// user typed it.
 pub fn display_name(path: &Path) -> String {
+    if is_stdin(path) {
+        return STDIN_NAME.to_string();
+    }
     path.display().to_string()
 }
 
@@ -123,6 +165,9 @@ pub fn compile_source(path: &Path, bytes: &[u8], color: bool) -> Result<Module, 
 /// depend only on the source; diagnostics, which are never stored, keep the
 /// path as typed.
 pub fn module_name(path: &Path) -> String {
+    if is_stdin(path) {
+        return STDIN_NAME.to_string();
+    }
     match path.file_name() {
         Some(name) => name.to_string_lossy().into_owned(),
         None => display_name(path),
@@ -137,7 +182,10 @@ pub fn load(path: &Path, color: bool) -> Result<Verified, Failure> {
     startup_trace::mark("read program");
     let module = if has_magic(&bytes) {
         let module = lang_bytecode::decode(&bytes).map_err(|e| {
-            Failure::new(exit::DATA_ERROR, format!("error: {}: {e}", path.display()))
+            Failure::new(
+                exit::DATA_ERROR,
+                format!("error: {}: {e}", display_name(path)),
+            )
         })?;
         startup_trace::mark("decode");
         module
@@ -146,8 +194,12 @@ pub fn load(path: &Path, color: bool) -> Result<Verified, Failure> {
         startup_trace::mark("compile");
         module
     };
-    let verified = lang_bytecode::verify(module)
-        .map_err(|e| Failure::new(exit::DATA_ERROR, format!("error: {}: {e}", path.display())));
+    let verified = lang_bytecode::verify(module).map_err(|e| {
+        Failure::new(
+            exit::DATA_ERROR,
+            format!("error: {}: {e}", display_name(path)),
+        )
+    });
     startup_trace::mark("verify");
     verified
 }

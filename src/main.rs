@@ -104,6 +104,16 @@ fn dispatch(cli: Cli) -> i32 {
                 Ok(mode) => mode,
                 Err(f) => return report(Err(f)),
             };
+            if kvm.kvm && load::is_stdin(&file) {
+                // The guest reads its program from a file the host grants
+                // it; stdin is the program's own input there.
+                return report(Err(Failure {
+                    message:
+                        "error: --kvm cannot run a program read from stdin (`-`); save it to a file"
+                            .into(),
+                    code: exit::USAGE,
+                }));
+            }
             if kvm.kvm {
                 kvm::run(&kvm::KvmRun {
                     file: &file,
@@ -212,7 +222,16 @@ fn build(file: &Path, output: Option<PathBuf>, color: bool) -> Result<i32, Failu
         ),
         code: exit::DATA_ERROR,
     })?;
-    let out = output.unwrap_or_else(|| file.with_extension("bc"));
+    let out = match output {
+        Some(out) => out,
+        None if load::is_stdin(file) => {
+            return Err(Failure {
+                message: "error: `lang build -` needs -o FILE: a program from stdin has no name to derive one from".into(),
+                code: exit::USAGE,
+            })
+        }
+        None => file.with_extension("bc"),
+    };
     std::fs::write(&out, lang_bytecode::encode(&module)).map_err(|e| Failure {
         message: format!("error: cannot write {}: {e}", out.display()),
         code: exit::CANT_CREATE,

@@ -422,8 +422,10 @@ pub struct Lexer<'s> {
 
 impl<'s> Lexer<'s> {
     pub fn new(source: &'s str) -> Self {
+        let mut inner = Tok::lexer(source);
+        inner.bump(shebang_len(source));
         Lexer {
-            inner: Tok::lexer(source),
+            inner,
             pending: VecDeque::new(),
             errors: Vec::new(),
         }
@@ -530,6 +532,17 @@ impl<'s> Iterator for Lexer<'s> {
     }
 }
 
+/// How many bytes of `source` a `#!` first line takes (0 without one), so
+/// that a program can be an executable script (`#!/usr/bin/env lang run`).
+/// The newline ending it stays, so line numbers are unchanged.
+fn shebang_len(source: &str) -> usize {
+    if source.starts_with("#!") {
+        source.find('\n').unwrap_or(source.len())
+    } else {
+        0
+    }
+}
+
 /// Lexes a whole source into tokens and errors; used by tests and tools.
 pub fn tokenize(source: &str) -> (Vec<Tok<'_>>, Vec<(Range<usize>, String)>) {
     let mut lexer = Lexer::new(source);
@@ -569,6 +582,15 @@ mod tests {
             toks("2.71.to_fixed"),
             vec![Tok::Float(2.71), Tok::Dot, Tok::Ident("to_fixed")]
         );
+    }
+
+    #[test]
+    fn shebang_first_line_is_skipped() {
+        assert_eq!(toks("#!/usr/bin/env lang run\n42"), vec![Tok::Int(42)]);
+        assert_eq!(toks("#!only"), vec![]);
+        // Only a first line: `#!` later is a lexical error as before.
+        let (_, e) = tokenize("1\n#!x");
+        assert!(!e.is_empty());
     }
 
     #[test]

@@ -157,6 +157,17 @@ impl Session {
         })
     }
 
+    /// Compiles a file's text as one input (the REPL's `:load`), like
+    /// [`Session::compile_input`], except that its diagnostics name
+    /// `file_name`, the file the errors are in, instead of the session's
+    /// own name.
+    pub fn compile_file(&mut self, source: &str, file_name: &str) -> Result<Input, Diagnostics> {
+        let session_name = std::mem::replace(&mut self.file_name, file_name.to_string());
+        let result = self.compile_input(source);
+        self.file_name = session_name;
+        result
+    }
+
     /// Parses and checks an input against a copy of the environment.
     fn check(
         &self,

@@ -173,7 +173,7 @@ impl Repl<'_> {
     fn handle(&mut self, text: &str) -> Option<i32> {
         let trimmed = text.trim();
         let Some(command) = trimmed.strip_prefix(':') else {
-            return self.compile_and_run(text);
+            return self.compile_and_run(text, None);
         };
         let (name, arg) = command
             .split_once(char::is_whitespace)
@@ -191,7 +191,7 @@ impl Repl<'_> {
                 // A file that is not UTF-8 gets the compiler's diagnostic,
                 // which marks the first bad byte.
                 Ok(bytes) => match lang_compiler::source_text(arg, &bytes) {
-                    Ok(source) => return self.compile_and_run(source),
+                    Ok(source) => return self.compile_and_run(source, Some(arg)),
                     Err(d) => eprint!("{}", d.render(self.err_style.on)),
                 },
                 Err(f) => self.error(f.message.trim_start_matches("error: ")),
@@ -226,8 +226,13 @@ impl Repl<'_> {
         }
     }
 
-    fn compile_and_run(&mut self, text: &str) -> Option<i32> {
-        let compiled = self.session.borrow_mut().compile_input(text);
+    /// Compiles and runs one input: a line typed, or the text of the file
+    /// `:load` read (`file`, which its diagnostics then name).
+    fn compile_and_run(&mut self, text: &str, file: Option<&str>) -> Option<i32> {
+        let compiled = match file {
+            Some(name) => self.session.borrow_mut().compile_file(text, name),
+            None => self.session.borrow_mut().compile_input(text),
+        };
         let input = match compiled {
             Ok(input) => input,
             Err(d) => {

@@ -26,6 +26,7 @@ pub fn trials() -> Vec<Trial> {
         ),
         Trial::test("cli::a_failed_stdout_write_is_exit_74", failed_stdout_write),
         Trial::test("cli::a_closed_stdout_ends_the_run_quietly", closed_stdout),
+        Trial::test("cli::run_dash_reads_the_program_from_stdin", run_from_stdin),
     ]
 }
 
@@ -345,4 +346,30 @@ fn closed_stdout() -> Result<(), Failed> {
         .into());
     }
     Ok(())
+}
+
+/// `lang run -` compiles the program on stdin; its name in `args()[0]` and
+/// in stack traces is `<stdin>`, and a `#!` first line is skipped. `lang
+/// build -` needs `-o`, and `--kvm` refuses `-`.
+fn run_from_stdin() -> Result<(), Failed> {
+    let dir = tempdir()?;
+    let program = b"#!/usr/bin/env -S lang run\nfn main() {\n    println(args()[0]);\n    println(args()[1]);\n    let a = [1];\n    println(a[2]);\n}\n";
+    let out = run_bounded(&["run", "-", "x"], &dir, program)?;
+    expect(&out, 70, "at main (<stdin>:6)", "run -")?;
+    if out.stdout != "<stdin>\nx\n" {
+        return Err(format!("run -: stdout {:?}", out.stdout).into());
+    }
+    let out = run_bounded(&["build", "-"], &dir, program)?;
+    expect(&out, 2, "needs -o FILE", "build - without -o")?;
+    let out = run_bounded(&["build", "-", "-o", "p.bc"], &dir, program)?;
+    expect(&out, 0, "", "build - -o p.bc")?;
+    let out = run_bounded(&["run", "p.bc", "y"], &dir, b"")?;
+    expect(&out, 70, "at main (<stdin>:6)", "run p.bc")?;
+    let out = run_bounded(&["run", "--kvm", "-"], &dir, program)?;
+    expect(
+        &out,
+        2,
+        "cannot run a program read from stdin",
+        "run --kvm -",
+    )
 }

@@ -219,6 +219,11 @@ natives! {
     StrLen = "len", Str, [Str], Int;
     /// Appends x; same as `push`.
     ArrPush = "push", Array, [ArrayT, T], none;
+    /// Writes the string to stderr (after flushing stdout, so the two
+    /// streams interleave as the program wrote them).
+    EPrint = "eprint", None, [Str], none;
+    /// Writes the string and a newline to stderr, like `eprint`.
+    EPrintln = "eprintln", None, [Str], none;
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! Input, output and process natives: `read_line`, `args`, `exit`, `panic`,
-//! `assert`, `clock`.
+//! `assert`, `clock`, `eprint`, `eprintln`.
 
 use super::Args;
 use crate::interp::Vm;
@@ -45,6 +45,20 @@ impl Vm<'_> {
             Native::Clock => {
                 let t = self.host.started.elapsed().as_secs_f64();
                 self.set_result(c, t.to_bits());
+                Ok(())
+            }
+            Native::EPrint | Native::EPrintln => {
+                // What the program printed to stdout before comes first, as
+                // it would on an unbuffered terminal. A failed stderr write
+                // is ignored: there is nowhere left to report it.
+                self.host.out.flush();
+                let mut text = self.arg_string(c, 0).to_string();
+                if nat == Native::EPrintln {
+                    text.push('\n');
+                }
+                let mut err = std::io::stderr().lock();
+                let _ = std::io::Write::write_all(&mut err, text.as_bytes());
+                let _ = std::io::Write::flush(&mut err);
                 Ok(())
             }
             _ => Err(internal(format!(

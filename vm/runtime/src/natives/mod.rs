@@ -88,9 +88,14 @@ impl Vm<'_> {
     pub(crate) fn call_native(&mut self, nat: Native, c: &Args) -> Result<(), Trap> {
         use Native as N;
         match nat {
-            N::ReadLine | N::Args | N::Exit | N::Panic | N::Assert | N::Clock => {
-                self.native_io(nat, c)
-            }
+            N::ReadLine
+            | N::Args
+            | N::Exit
+            | N::Panic
+            | N::Assert
+            | N::Clock
+            | N::EPrint
+            | N::EPrintln => self.native_io(nat, c),
             N::ParseInt
             | N::ParseFloat
             | N::Sqrt

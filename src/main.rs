@@ -175,6 +175,7 @@ fn run(
             threshold,
             compiler: Some(lang_jit::factory()),
         },
+        snapshot: None,
     };
     let report = lang_vm::run(module, opts);
     // The statistics come after everything the program printed, and after

@@ -175,7 +175,13 @@ pub fn run_with_io(
         .map(|_| lang_bytecode::encode(module.module()));
     let prog = Program::load(module);
     startup_trace::mark("program tables");
-    run_program(&prog, opts, code, Host::new(stdout, stdin, Vec::new()), start)
+    run_program(
+        &prog,
+        opts,
+        code,
+        Host::new(stdout, stdin, Vec::new()),
+        start,
+    )
 }
 
 /// Resumes the run saved in `image` (its bytes) with the given output sink
@@ -242,7 +248,11 @@ fn run_program(
     // A run that may snapshot is interpreted only, so that every frame is
     // an interpreter frame at its safepoints (see `snapshot`).
     let plain = JitOptions::default();
-    let jit = if opts.snapshot.is_some() { &plain } else { &opts.jit };
+    let jit = if opts.snapshot.is_some() {
+        &plain
+    } else {
+        &opts.jit
+    };
     let mut tiers = match compiled::Tiers::new(jit, prog) {
         Ok(tiers) => tiers,
         Err(message) => return RunReport::unstarted(message),

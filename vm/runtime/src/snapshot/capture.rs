@@ -193,7 +193,9 @@ pub fn capture(state: &VmState<'_>, code: &[u8], host: HostState) -> Result<Imag
             _ => s > shape::SHAPE_BUFFER,
         };
         if !agrees {
-            return Err(format!("an object's header (shape {s}) disagrees with its type"));
+            return Err(format!(
+                "an object's header (shape {s}) disagrees with its type"
+            ));
         }
         objects.push(obj);
     }

@@ -73,9 +73,7 @@ impl Checker<'_> {
             | (TypeInfo::Map { .. }, Object::Map { ty: t, .. })
             | (TypeInfo::Cell { .. }, Object::Cell { ty: t, .. }) => *t == ty,
             (TypeInfo::Struct(s), Object::Struct { index, .. }) => s == index,
-            (TypeInfo::Trait(t), Object::Struct { index, .. }) => {
-                self.implements(*index, *t)
-            }
+            (TypeInfo::Trait(t), Object::Struct { index, .. }) => self.implements(*index, *t),
             (TypeInfo::Enum(e), Object::Variant { index, .. }) => e == index,
             (TypeInfo::Func, Object::Closure { func, .. }) => self.signature_fits(*func, ty),
             _ => false,
@@ -83,10 +81,7 @@ impl Checker<'_> {
         if fits {
             Ok(())
         } else {
-            Err(format!(
-                "object {} is not of the slot's type {ty}",
-                v - 1
-            ))
+            Err(format!("object {} is not of the slot's type {ty}", v - 1))
         }
     }
 
@@ -139,7 +134,8 @@ impl Checker<'_> {
             Object::Array { ty, elems } => match prog.types.get(*ty as usize) {
                 Some(TypeInfo::Array { elem, .. }) => {
                     for (i, &v) in elems.iter().enumerate() {
-                        self.value(v, *elem).map_err(|e| format!("element {i}: {e}"))?;
+                        self.value(v, *elem)
+                            .map_err(|e| format!("element {i}: {e}"))?;
                     }
                     Ok(())
                 }
@@ -220,13 +216,18 @@ impl Checker<'_> {
                 .ok_or_else(|| err(format!("unknown function {}", fr.func)))?;
             slots = slots.saturating_add(f.nregs);
             if slots > VM_STACK_SLOTS {
-                return Err(err(format!("the frames need more than {VM_STACK_SLOTS} stack slots")));
+                return Err(err(format!(
+                    "the frames need more than {VM_STACK_SLOTS} stack slots"
+                )));
             }
-            self.values(&fr.regs, &f.reg_types, "register").map_err(err)?;
+            self.values(&fr.regs, &f.reg_types, "register")
+                .map_err(err)?;
             let closure = self.target(fr.closure).map_err(err)?;
             match closure {
                 None if f.ncaptures > 0 => {
-                    return Err(err("a function with captures runs without its closure".into()))
+                    return Err(err(
+                        "a function with captures runs without its closure".into()
+                    ))
                 }
                 Some(Object::Closure { func, .. }) if *func == fr.func => {}
                 Some(_) => return Err(err("its closure is not a closure of its function".into())),
@@ -296,8 +297,8 @@ impl Checker<'_> {
 /// target of a backward branch (a loop head).
 pub fn is_resumable(code: &[Instr], pc: u32) -> bool {
     pc == 0
-        || code
-            .iter()
-            .enumerate()
-            .any(|(i, ins)| ins.branch_target().is_some_and(|t| t == pc && (t as usize) <= i))
+        || code.iter().enumerate().any(|(i, ins)| {
+            ins.branch_target()
+                .is_some_and(|t| t == pc && (t as usize) <= i)
+        })
 }

@@ -56,11 +56,20 @@ pub struct Frame {
 pub enum Object {
     Str(Vec<u8>),
     /// An array of type `ty` with its elements.
-    Array { ty: u32, elems: Vec<u64> },
+    Array {
+        ty: u32,
+        elems: Vec<u64>,
+    },
     /// A map of type `ty` with its live entries in insertion order.
-    Map { ty: u32, entries: Vec<(u64, u64)> },
+    Map {
+        ty: u32,
+        entries: Vec<(u64, u64)>,
+    },
     /// A struct by its index, with its fields in layout order.
-    Struct { index: u32, fields: Vec<u64> },
+    Struct {
+        index: u32,
+        fields: Vec<u64>,
+    },
     /// An enum value: enum index, variant and payload.
     Variant {
         index: u32,
@@ -68,9 +77,15 @@ pub enum Object {
         fields: Vec<u64>,
     },
     /// A closure of function `func` with its captures.
-    Closure { func: u32, captures: Vec<u64> },
+    Closure {
+        func: u32,
+        captures: Vec<u64>,
+    },
     /// A cell of type `ty` holding one value.
-    Cell { ty: u32, value: u64 },
+    Cell {
+        ty: u32,
+        value: u64,
+    },
 }
 
 /// Object kind bytes in the `OBJS` section.
@@ -286,7 +301,8 @@ impl Image {
                 .take()
                 .ok_or_else(|| format!("section {} is missing", show_tag(tags[i])))
         };
-        let (mut c, mut hs, mut g, mut fr, mut ob) = (take(0)?, take(1)?, take(2)?, take(3)?, take(4)?);
+        let (mut c, mut hs, mut g, mut fr, mut ob) =
+            (take(0)?, take(1)?, take(2)?, take(3)?, take(4)?);
         let code = c.rest().to_vec();
         let host = HostState {
             stdout_bytes: hs.u64()?,
@@ -387,7 +403,11 @@ struct In<'a> {
 
 impl<'a> In<'a> {
     fn new(bytes: &'a [u8], base: usize) -> In<'a> {
-        In { bytes, pos: 0, base }
+        In {
+            bytes,
+            pos: 0,
+            base,
+        }
     }
     fn offset(&self) -> usize {
         self.base + self.pos
@@ -404,7 +424,10 @@ impl<'a> In<'a> {
         if self.done() {
             Ok(())
         } else {
-            Err(format!("byte {}: trailing bytes in a section", self.offset()))
+            Err(format!(
+                "byte {}: trailing bytes in a section",
+                self.offset()
+            ))
         }
     }
     fn take(&mut self, n: usize) -> Result<&'a [u8], String> {

@@ -26,7 +26,11 @@ pub fn restore(heap: &mut Heap, prog: &Program, img: &Image) -> Result<(), Strin
             }
             Object::Map { .. } => map::new(heap).map_err(oom)?,
             Object::Struct { index, fields } => {
-                let shape = prog.struct_shapes.get(*index as usize).copied().unwrap_or(0);
+                let shape = prog
+                    .struct_shapes
+                    .get(*index as usize)
+                    .copied()
+                    .unwrap_or(0);
                 heap.alloc_fixed(shape, *index, fields.len()).map_err(oom)?
             }
             Object::Variant {
@@ -40,11 +44,16 @@ pub fn restore(heap: &mut Heap, prog: &Program, img: &Image) -> Result<(), Strin
                     .and_then(|v| v.get(*variant as usize))
                     .copied()
                     .unwrap_or(0);
-                heap.alloc_fixed(shape, *variant, fields.len()).map_err(oom)?
+                heap.alloc_fixed(shape, *variant, fields.len())
+                    .map_err(oom)?
             }
             Object::Closure { func, captures } => {
-                let shape = prog.funcs.get(*func as usize).map_or(0, |f| f.closure_shape);
-                heap.alloc_fixed(shape, *func, captures.len()).map_err(oom)?
+                let shape = prog
+                    .funcs
+                    .get(*func as usize)
+                    .map_or(0, |f| f.closure_shape);
+                heap.alloc_fixed(shape, *func, captures.len())
+                    .map_err(oom)?
             }
             Object::Cell { ty, .. } => {
                 let shape = match prog.ty(*ty) {

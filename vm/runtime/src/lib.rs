@@ -236,7 +236,6 @@ fn run_program(
     mut host: Host,
     begin: impl FnOnce(&mut Vm<'_>) -> Result<(), Trap>,
 ) -> RunReport {
-    let prog = prog;
     host.args = opts.args.clone();
     let mut roots = Roots::new(VM_STACK_SLOTS, MAX_FRAMES);
     attach_program(&mut roots, prog);

@@ -185,6 +185,7 @@ fn run(
             threshold,
             compiler: Some(lang_jit::factory()),
         },
+        snapshot: None,
     };
     let report = lang_vm::run(module, opts);
     // The statistics come after everything the program printed, and after

@@ -49,6 +49,7 @@ mod objects;
 mod print;
 mod program;
 mod session;
+pub mod snapshot;
 pub mod startup_trace;
 mod state;
 mod trap;
@@ -94,6 +95,8 @@ pub struct VmOptions {
     pub gc_stress: Option<u64>,
     /// Whether and how functions are compiled to machine code.
     pub jit: JitOptions,
+    /// A snapshot to take (the run is then interpreted only).
+    pub snapshot: Option<snapshot::SnapshotRequest>,
 }
 
 /// Starts the heap (MMTk) for a run with `plan`, GC worker `threads` and
@@ -164,17 +167,92 @@ pub fn run_with_io(
     stdin: Box<dyn BufRead>,
 ) -> RunReport {
     let _one_at_a_time = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    // The image embeds the module's bytes, taken before the program
+    // tables take the module apart.
+    let code = opts
+        .snapshot
+        .as_ref()
+        .map(|_| lang_bytecode::encode(module.module()));
     let prog = Program::load(module);
     startup_trace::mark("program tables");
+    run_program(
+        &prog,
+        opts,
+        code,
+        Host::new(stdout, stdin, Vec::new()),
+        start,
+    )
+}
 
+/// Resumes the run saved in `image` (its bytes) with the given output sink
+/// and input: the program's output continues where it stopped, and the
+/// lines the saved run had read are skipped from `stdin`, which is to be
+/// the saved run's input again.
+pub fn resume_with_io(
+    image: &[u8],
+    opts: VmOptions,
+    stdout: Box<dyn Write>,
+    stdin: Box<dyn BufRead>,
+) -> RunReport {
+    let _one_at_a_time = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let img = match snapshot::Image::decode(image) {
+        Ok(img) => img,
+        Err(e) => return RunReport::unstarted(format!("bad image: {e}")),
+    };
+    let module = match lang_bytecode::decode(&img.code).map_err(|e| e.to_string()) {
+        Ok(m) => m,
+        Err(e) => return RunReport::unstarted(format!("bad image: its code: {e}")),
+    };
+    let verified = match lang_bytecode::verify(module) {
+        Ok(v) => v,
+        Err(e) => return RunReport::unstarted(format!("bad image: its code: {e}")),
+    };
+    let code = opts.snapshot.as_ref().map(|_| img.code.clone());
+    let prog = Program::load(verified);
+    if let Err(e) = snapshot::check(&img, &prog) {
+        return RunReport::unstarted(format!("bad image: {e}"));
+    }
+    let mut host = Host::new(stdout, stdin, Vec::new());
+    host.out.set_total(img.host.stdout_bytes);
+    host.continue_clock(img.host.clock_nanos);
+    for _ in 0..img.host.stdin_lines {
+        host::output::read_line(&mut *host.input);
+    }
+    host.lines_read = img.host.stdin_lines;
+    run_program(&prog, opts, code, host, |vm| {
+        make_string_constants(vm, 0)?;
+        snapshot::restore(&mut vm.state.heap, vm.state.prog, &img)
+            .map_err(|e| trap::internal(format!("bad image: {e}")))?;
+        vm.execute(0).map(|_| ())
+    })
+}
+
+/// Runs `prog` from `begin` (a fresh start or a resume) with `host`;
+/// `code` is the module's bytes when the run may take a snapshot.
+fn run_program(
+    prog: &Program,
+    opts: VmOptions,
+    code: Option<Vec<u8>>,
+    mut host: Host,
+    begin: impl FnOnce(&mut Vm<'_>) -> Result<(), Trap>,
+) -> RunReport {
+    host.args = opts.args.clone();
     let mut roots = Roots::new(VM_STACK_SLOTS, MAX_FRAMES);
-    attach_program(&mut roots, &prog);
+    attach_program(&mut roots, prog);
     let config = HeapConfig {
         plan: opts.gc_plan,
         max_bytes: opts.heap_max.unwrap_or(DEFAULT_HEAP_BYTES),
         threads: opts.gc_threads,
     };
-    let mut tiers = match compiled::Tiers::new(&opts.jit, &prog) {
+    // A run that may snapshot is interpreted only, so that every frame is
+    // an interpreter frame at its safepoints (see `snapshot`).
+    let plain = JitOptions::default();
+    let jit = if opts.snapshot.is_some() {
+        &plain
+    } else {
+        &opts.jit
+    };
+    let mut tiers = match compiled::Tiers::new(jit, prog) {
         Ok(tiers) => tiers,
         Err(message) => return RunReport::unstarted(message),
     };
@@ -195,13 +273,22 @@ pub fn run_with_io(
         .records_address()
         .wrapping_add(roots.frames.capacity()) as *const u8;
     tiers.ctx.stack_end = roots.stack.as_ptr().wrapping_add(roots.stack.len()) as *const u8;
+    let snapshot = match (opts.snapshot, code) {
+        (Some(request), Some(code)) => Some(Box::new(snapshot::SnapshotPlan {
+            countdown: request.at_safepoint.max(1),
+            request,
+            code,
+        })),
+        _ => None,
+    };
     let mut vm = Vm {
-        state: VmState { prog: &prog, heap },
-        host: Host::new(stdout, stdin, opts.args),
+        state: VmState { prog, heap },
+        host,
         native_depth: 0,
         tiers,
+        snapshot,
     };
-    let result = start(&mut vm);
+    let result = begin(&mut vm);
     vm.host.out.flush();
     startup_trace::mark("run");
     let gc_stats = Some(vm.state.heap.stats());
@@ -213,7 +300,7 @@ pub fn run_with_io(
         (Ok(()) | Err(Trap::Exit(_) | Trap::Stdout), Some(failure)) => {
             Ok(RunOutcome::Stdout(failure))
         }
-        (result, _) => Trap::outcome(result, &prog, || vm.trace())
+        (result, _) => Trap::outcome(result, prog, || vm.trace())
             .map(|code| RunOutcome::Exit(code.unwrap_or(0))),
     };
     RunReport {

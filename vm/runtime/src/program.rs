@@ -70,6 +70,10 @@ pub struct FuncInfo {
     pub returns_value: bool,
     /// How many parameters it takes (registers `0..params`).
     pub params: usize,
+    /// The types of a closure's captures (what a snapshot checks them by).
+    pub captures: Vec<TypeId>,
+    /// The return type, `None` for functions returning nothing.
+    pub ret: Option<TypeId>,
 }
 
 /// Method table of one trait: `funcs[struct_index * methods + m]`, or
@@ -222,6 +226,8 @@ impl Program {
                     ncaptures: f.captures.len(),
                     returns_value: f.ret.is_some(),
                     params: f.params.len(),
+                    captures: f.captures,
+                    ret: f.ret,
                     name: f.name,
                     code: f.code,
                     lines: f.lines,

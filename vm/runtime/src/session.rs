@@ -88,6 +88,7 @@ impl Session {
             },
             host: parts.host,
             native_depth: 0,
+            snapshot: None,
             tiers: crate::compiled::Tiers::off(),
         };
         let result =

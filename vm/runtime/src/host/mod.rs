@@ -17,8 +17,11 @@ pub struct Host {
     pub input: Box<dyn BufRead>,
     /// What `args()` returns.
     pub args: Vec<String>,
-    /// When the run started: `clock()` counts from here.
+    /// When the run started: `clock()` counts from here (a resumed run's
+    /// start is moved back by the clock of the run it continues).
     pub started: Instant,
+    /// Lines `read_line` has returned (a snapshot records it).
+    pub lines_read: u64,
 }
 
 impl Host {
@@ -30,6 +33,21 @@ impl Host {
             input: stdin,
             args,
             started: Instant::now(),
+            lines_read: 0,
+        }
+    }
+
+    /// What `clock()` reads now, in nanoseconds.
+    pub fn clock_nanos(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// Makes `clock()` go on from `nanos`: it never goes backwards across
+    /// a resume.
+    pub fn continue_clock(&mut self, nanos: u64) {
+        let back = std::time::Duration::from_nanos(nanos);
+        if let Some(t) = Instant::now().checked_sub(back) {
+            self.started = t;
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct Output {
     broken: bool,
     /// The first write error.
     failure: Option<StdoutFailure>,
+    /// Bytes the program has printed (a snapshot records it).
+    total: u64,
 }
 
 impl Output {
@@ -36,7 +38,19 @@ impl Output {
             sink,
             broken: false,
             failure: None,
+            total: 0,
         }
+    }
+
+    /// Bytes the program has printed so far, counting those of the run a
+    /// resumed run continues.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Starts the count at `n` (a resumed run's earlier output).
+    pub fn set_total(&mut self, n: u64) {
+        self.total = n;
     }
 
     /// Flushes if the bytes just added filled the buffer.
@@ -52,6 +66,7 @@ impl Output {
     /// written: a piece at least that large goes to the sink directly.
     /// Gives false once output is broken (nothing written is read any more).
     pub fn write(&mut self, bytes: &[u8]) -> bool {
+        self.total = self.total.saturating_add(bytes.len() as u64);
         if bytes.len() >= FLUSH_AT {
             self.flush();
             if !self.broken {

@@ -62,6 +62,8 @@ pub struct Vm<'p> {
     pub native_depth: usize,
     /// Compiled code: which functions have it, and the JIT of the run.
     pub(crate) tiers: crate::compiled::Tiers,
+    /// The snapshot this run is to take, if any (see `snapshot`).
+    pub(crate) snapshot: Option<Box<crate::snapshot::SnapshotPlan>>,
 }
 
 impl<'p> Vm<'p> {
@@ -81,6 +83,9 @@ impl<'p> Vm<'p> {
         // cleared when the compiler cannot start, after which
         // `enter_loop` finds nothing to enter).
         let osr = self.tiers.enabled;
+        // Whether back edges are safepoints where a snapshot may be due: a
+        // local for the same reason as `osr`.
+        let snap = self.snapshot.is_some();
         // The index of the running frame's record. Only failures need it:
         // everywhere else the running frame is the innermost one, but a
         // native that called back into a failing closure leaves the
@@ -287,6 +292,13 @@ impl<'p> Vm<'p> {
                     if INTERRUPT.load(Ordering::Relaxed) {
                         INTERRUPT.store(false, Ordering::Relaxed);
                         fail!(Trap::error(TrapKind::Interrupted));
+                    }
+                    if snap {
+                        // The frame resumes at the loop head.
+                        cur!().pc = $target as u32;
+                        let r = self.at_safepoint();
+                        sync!();
+                        r?;
                     }
                     // A hot loop continues in compiled code, which runs the
                     // frame to its return (see `Vm::enter_loop`).

@@ -17,6 +17,7 @@ impl Vm<'_> {
                     return Err(Trap::Stdout);
                 }
                 let line = crate::host::output::read_line(&mut *self.host.input);
+                self.host.lines_read += 1;
                 self.result_str(c, line.as_bytes())
             }
             Native::Args => {

@@ -54,6 +54,7 @@ fn a_state_resumes_under_a_new_host() {
         state: VmState { prog: &prog, heap },
         host: host(&first),
         native_depth: 0,
+        snapshot: None,
         tiers: crate::compiled::Tiers::off(),
     };
     call_entry(&mut vm, entry).expect("the first run ends normally");
@@ -64,6 +65,7 @@ fn a_state_resumes_under_a_new_host() {
         state: vm.state,
         host: host(&second),
         native_depth: 0,
+        snapshot: None,
         tiers: crate::compiled::Tiers::off(),
     };
     vm.state.heap.roots.frames.clear();

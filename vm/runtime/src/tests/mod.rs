@@ -13,6 +13,7 @@ mod host_split;
 mod objects;
 mod print_size;
 mod printing;
+mod snapshot;
 mod traps;
 
 use crate::{run_with_io, RunOutcome, RuntimeError, VmOptions};

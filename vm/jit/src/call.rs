@@ -38,9 +38,7 @@ pub(crate) fn direct(
     n: u16,
 ) -> Result<(), String> {
     let ins = Instr::Call { a, f: callee, b, n };
-    let next = next_block(e, pc)?;
-    let slow = e.b.create_block();
-    e.b.set_cold_block(slow);
+    let (next, slow) = exits(e, pc)?;
     known_callee(e, req, pc, Site { a, b, n }, callee, slow, next)?;
     generic(e, pc, ins, slow, next);
     Ok(())
@@ -65,15 +63,11 @@ pub(crate) fn trait_call(
     (t, m): (u32, u16),
     site: Site,
 ) -> Result<(), String> {
-    let next = next_block(e, pc)?;
-    let slow = e.b.create_block();
-    e.b.set_cold_block(slow);
     let impls = (req.trait_impls)(t, m);
     if impls.is_empty() || impls.len() > MAX_INLINE_DISPATCH {
-        e.b.ins().jump(slow, &NO_ARGS);
-        generic(e, pc, ins, slow, next);
-        return Ok(());
+        return through_runtime(e, pc, ins);
     }
+    let (next, slow) = exits(e, pc)?;
     let recv = e.ld(site.b);
     let dispatch = e.b.create_block();
     e.b.ins().brif(recv, dispatch, &NO_ARGS, slow, &NO_ARGS);
@@ -107,12 +101,26 @@ pub(crate) struct Site {
     pub n: u16,
 }
 
-/// The block of the instruction after the call at `pc`.
-fn next_block(e: &Emit<'_, '_>, pc: usize) -> Result<Block, String> {
-    e.blocks
+/// The exits of the call at `pc`: the next instruction's block, and a new
+/// cold block for the generic path (which `generic` fills).
+fn exits(e: &mut Emit<'_, '_>, pc: usize) -> Result<(Block, Block), String> {
+    let next = e
+        .blocks
         .get(pc + 1)
         .copied()
-        .ok_or_else(|| "a call is the last instruction".into())
+        .ok_or("a call is the last instruction")?;
+    let slow = e.b.create_block();
+    e.b.set_cold_block(slow);
+    Ok((next, slow))
+}
+
+/// Translates a call at `pc` that compiled code always leaves to the
+/// runtime (`call.c`): the generic path alone.
+pub(crate) fn through_runtime(e: &mut Emit<'_, '_>, pc: usize, ins: Instr) -> Result<(), String> {
+    let (next, slow) = exits(e, pc)?;
+    e.b.ins().jump(slow, &NO_ARGS);
+    generic(e, pc, ins, slow, next);
+    Ok(())
 }
 
 /// Fills `slow`, the generic path of the call instruction `ins` at `pc`:

@@ -512,10 +512,7 @@ pub(crate) fn instruction(
             return Ok(());
         }
         Instr::CallClosure { .. } => {
-            let status = e.call_pc(e.helpers.call, pc);
-            e.reload_after(ins);
-            let next = next(e).ok_or("a call is the last instruction")?;
-            e.check_status(status, next);
+            crate::call::through_runtime(e, pc, ins)?;
             return Ok(());
         }
         Instr::CallNative { a, native, b, .. } if native == Native::Sqrt as u16 => {

@@ -21,6 +21,8 @@ pub enum Command {
         kvm: KvmArgs,
         #[command(flatten)]
         jit: JitArgs,
+        #[command(flatten)]
+        snapshot: SnapshotArgs,
         /// The program (source text or bytecode, told apart by its first
         /// bytes), then the arguments for its `args()`. Every word after
         /// FILE belongs to the program, even one that looks like an option
@@ -47,6 +49,113 @@ pub enum Command {
     Disasm { file: PathBuf },
     /// The interactive REPL (also what `lang` alone starts).
     Repl,
+    /// Continue a run saved in a snapshot image (`lang run --snapshot-to`),
+    /// on this machine or any other, under any GC plan and JIT mode.
+    Resume {
+        #[command(flatten)]
+        gc: GcArgs,
+        #[command(flatten)]
+        jit: JitArgs,
+        #[command(flatten)]
+        snapshot: SnapshotArgs,
+        /// The image to resume.
+        image: PathBuf,
+    },
+    /// Inspect snapshot images.
+    Image {
+        #[command(subcommand)]
+        action: ImageCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImageCommand {
+    /// Describe an image: format, code, heap by kind, frames, where it stopped.
+    Info { image: PathBuf },
+    /// Check an image as a resume would (format, checksum, code, every
+    /// value and frame), and that it re-encodes to the same bytes.
+    Verify { image: PathBuf },
+}
+
+/// Snapshots of the running program (`spec/snapshot.md`); options go
+/// before FILE.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct SnapshotArgs {
+    /// Write a snapshot image of the running program to FILE, when
+    /// --snapshot-at or --checkpoint-every says; `lang resume FILE`
+    /// continues it. Such a run is interpreted only (no JIT).
+    #[arg(long = "snapshot-to", value_name = "FILE")]
+    pub to: Option<PathBuf>,
+    /// When to write the image: `safepoint:N` (at the Nth safepoint: a loop
+    /// back edge, a function entry or a wait for input; 0 is where the run
+    /// or resume starts; then exit 0),
+    /// `first-read` (just before the program first reads stdin; then exit
+    /// 0), `signal` (SIGUSR1 writes one and the run goes on, SIGUSR2 writes
+    /// one and exits 0).
+    #[arg(long = "snapshot-at", value_name = "WHEN", value_parser = parse_snapshot_at, requires = "to")]
+    pub at: Option<lang_vm::snapshot::SnapshotWhen>,
+    /// Write the image every SECS seconds as the program runs, each one
+    /// replacing the last atomically (the last good image survives a
+    /// crash); from 0.01 to 1000000.
+    #[arg(long = "checkpoint-every", value_name = "SECS", value_parser = parse_period, requires = "to", conflicts_with = "at")]
+    pub every: Option<std::time::Duration>,
+}
+
+impl SnapshotArgs {
+    /// The request these options make, or a usage error when `--snapshot-to`
+    /// says where but nothing says when.
+    pub fn request(
+        &self,
+    ) -> Result<Option<lang_vm::snapshot::SnapshotRequest>, crate::load::Failure> {
+        let Some(path) = self.to.clone() else {
+            return Ok(None);
+        };
+        let when = match (self.at, self.every) {
+            (Some(at), _) => at,
+            (None, Some(period)) => lang_vm::snapshot::SnapshotWhen::Every(period),
+            (None, None) => {
+                return Err(crate::load::Failure {
+                    message: "error: --snapshot-to needs --snapshot-at WHEN or --checkpoint-every SECS to say when".into(),
+                    code: crate::exit::USAGE,
+                })
+            }
+        };
+        Ok(Some(lang_vm::snapshot::SnapshotRequest { path, when }))
+    }
+}
+
+/// `safepoint:N`, `first-read` or `signal`.
+fn parse_snapshot_at(s: &str) -> Result<lang_vm::snapshot::SnapshotWhen, String> {
+    use lang_vm::snapshot::SnapshotWhen;
+    match s {
+        "first-read" => Ok(SnapshotWhen::FirstRead),
+        "signal" => Ok(SnapshotWhen::Signal),
+        _ => match s.strip_prefix("safepoint:").map(str::parse::<u64>) {
+            Some(Ok(n)) => Ok(SnapshotWhen::Safepoint(n)),
+            Some(_) => {
+                Err("expected safepoint:N with N a whole number (0: where the run starts)".into())
+            }
+            None => Err("expected safepoint:N, first-read or signal".into()),
+        },
+    }
+}
+
+/// The shortest `--checkpoint-every` period: writing images more often
+/// than a hundred times a second would be most of what the run does.
+const MIN_CHECKPOINT_SECS: f64 = 0.01;
+
+/// `--checkpoint-every SECS`.
+fn parse_period(s: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| "expected a number of seconds, such as 60 or 0.5".to_string())?;
+    if !(secs.is_finite() && (MIN_CHECKPOINT_SECS..=MAX_TIMEOUT_SECS).contains(&secs)) {
+        return Err(format!(
+            "the period is from {MIN_CHECKPOINT_SECS} to {MAX_TIMEOUT_SECS} seconds"
+        ));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 /// Host mode: running the program inside a minimal KVM virtual machine.
@@ -317,6 +426,28 @@ mod tests {
             assert!(parse_timeout(bad).is_err(), "{bad}");
         }
         assert!(parse_timeout("1e19").unwrap_err().contains("at most"));
+    }
+
+    #[test]
+    fn snapshot_points_parse() {
+        use lang_vm::snapshot::SnapshotWhen;
+        assert_eq!(
+            parse_snapshot_at("safepoint:3"),
+            Ok(SnapshotWhen::Safepoint(3))
+        );
+        assert_eq!(parse_snapshot_at("first-read"), Ok(SnapshotWhen::FirstRead));
+        assert_eq!(parse_snapshot_at("signal"), Ok(SnapshotWhen::Signal));
+        assert_eq!(
+            parse_snapshot_at("safepoint:0"),
+            Ok(SnapshotWhen::Safepoint(0))
+        );
+        for bad in ["safepoint:", "safepoint:-1", "safepoint:x", "soon", ""] {
+            assert!(parse_snapshot_at(bad).is_err(), "{bad}");
+        }
+        assert!(parse_period("0.5").is_ok());
+        for bad in ["0", "0.001", "-1", "nan", "1e9", "x"] {
+            assert!(parse_period(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 mod build_id;
 mod cli;
 mod exit;
+mod image_cmd;
 mod kvm;
 mod load;
 mod repl;
@@ -36,6 +37,9 @@ fn main() {
     startup_trace::mark("parse arguments");
     let heap_to_prestart = match &cli.command {
         Some(Command::Run { gc, kvm, .. }) if !kvm.kvm => {
+            Some((gc.plan.unwrap_or_default(), gc.threads, gc.heap_max))
+        }
+        Some(Command::Resume { gc, .. }) => {
             Some((gc.plan.unwrap_or_default(), gc.threads, gc.heap_max))
         }
         _ => None,
@@ -94,6 +98,7 @@ fn dispatch(cli: Cli) -> i32 {
             gc,
             kvm,
             jit,
+            snapshot,
             program,
         }) => {
             let (file, args) = cli::split_program(program);
@@ -104,6 +109,16 @@ fn dispatch(cli: Cli) -> i32 {
                 Ok(mode) => mode,
                 Err(f) => return report(Err(f)),
             };
+            let snapshot = match snapshot.request() {
+                Ok(request) => request,
+                Err(f) => return report(Err(f)),
+            };
+            if kvm.kvm && snapshot.is_some() {
+                return report(Err(Failure {
+                    message: "error: --kvm cannot take snapshots yet; run without --kvm to use --snapshot-to".into(),
+                    code: exit::USAGE,
+                }));
+            }
             if kvm.kvm && load::is_stdin(&file) {
                 // The guest reads its program from a file the host grants
                 // it; stdin is the program's own input there.
@@ -132,10 +147,21 @@ fn dispatch(cli: Cli) -> i32 {
                     args,
                     &gc,
                     (jit_mode, jit.jit_stats, jit.threshold),
+                    snapshot,
                     color,
                 )
             }
         }
+        Some(Command::Resume {
+            gc,
+            jit,
+            snapshot,
+            image,
+        }) => resume(&image, &gc, &jit, &snapshot),
+        Some(Command::Image { action }) => match action {
+            cli::ImageCommand::Info { image } => image_cmd::info(&image),
+            cli::ImageCommand::Verify { image } => image_cmd::verify(&image),
+        },
         Some(Command::Build { file, output }) => build(&file, output, color),
         Some(Command::Check { file }) => check(&file, color),
         Some(Command::Disasm { file }) => disasm(&file, color),
@@ -169,6 +195,7 @@ fn run(
     args: Vec<String>,
     gc: &cli::GcArgs,
     (jit_mode, jit_stats, threshold): (lang_vm::JitMode, bool, Option<u32>),
+    snapshot: Option<lang_vm::snapshot::SnapshotRequest>,
     color: bool,
 ) -> Result<i32, Failure> {
     let module = load::load(file, color)?;
@@ -185,13 +212,46 @@ fn run(
             threshold,
             compiler: Some(lang_jit::factory()),
         },
-        snapshot: None,
+        snapshot,
     };
-    let report = lang_vm::run(module, opts);
+    finish(lang_vm::run(module, opts), gc.stats, jit_stats)
+}
+
+/// `lang resume IMAGE`: the saved run goes on with this process's stdin and
+/// stdout, under the GC plan and JIT mode given here.
+fn resume(
+    image: &Path,
+    gc: &cli::GcArgs,
+    jit: &cli::JitArgs,
+    snapshot: &cli::SnapshotArgs,
+) -> Result<i32, Failure> {
+    let jit_mode = jit.resolved_mode()?;
+    let snapshot = snapshot.request()?;
+    let (_, loaded) = image_cmd::load(image)?;
+    let opts = lang_vm::VmOptions {
+        // The saved run's `args()` are in its heap if it read them.
+        args: Vec::new(),
+        heap_max: gc.heap_max,
+        gc_plan: gc.plan.unwrap_or_default(),
+        gc_threads: gc.threads,
+        gc_stress: gc.stress,
+        jit: lang_vm::JitOptions {
+            mode: jit_mode,
+            threshold: jit.threshold,
+            compiler: Some(lang_jit::factory()),
+        },
+        snapshot,
+    };
+    finish(lang_vm::resume(loaded, opts), gc.stats, jit.jit_stats)
+}
+
+/// The exit of a run from its report, with the statistics asked for.
+fn finish(report: lang_vm::RunReport, gc_stats: bool, jit_stats: bool) -> Result<i32, Failure> {
+    let gc = gc_stats;
     // The statistics come after everything the program printed, and after
     // its runtime error if it failed.
     let mut stats = match report.gc_stats {
-        Some(s) if gc.stats => s.to_string(),
+        Some(s) if gc => s.to_string(),
         _ => String::new(),
     };
     if let (Some(s), true) = (report.jit_stats, jit_stats) {

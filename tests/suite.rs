@@ -48,6 +48,8 @@ mod kvm;
 mod listing;
 #[path = "suite/repl.rs"]
 mod repl;
+#[path = "suite/snapshot.rs"]
+mod snapshot;
 #[path = "suite/startup.rs"]
 mod startup;
 
@@ -152,6 +154,7 @@ fn main() {
     }
     trials.extend(jit::trials(root));
     trials.extend(kvm::trials(root));
+    trials.extend(snapshot::trials(root));
     trials.extend(diagnostics::trials());
     trials.extend(repl::trials());
     trials.extend(cli::trials());

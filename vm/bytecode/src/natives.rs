@@ -224,6 +224,9 @@ natives! {
     EPrint = "eprint", None, [Str], none;
     /// Writes the string and a newline to stderr, like `eprint`.
     EPrintln = "eprintln", None, [Str], none;
+    /// Writes a snapshot image of the running program to the path: false
+    /// in the run that wrote it, true in a run resumed from it.
+    Checkpoint = "checkpoint", None, [Str], Bool;
 }
 
 #[cfg(test)]

@@ -169,10 +169,9 @@ pub fn run_with_io(
     let _one_at_a_time = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     // The image embeds the module's bytes, taken before the program
     // tables take the module apart.
-    let code = opts
-        .snapshot
-        .as_ref()
-        .map(|_| lang_bytecode::encode(module.module()));
+    let code = (opts.snapshot.is_some()
+        || snapshot::calls_checkpoint(module.module().functions.iter().map(|f| &f.code[..])))
+    .then(|| lang_bytecode::encode(module.module()));
     let prog = Program::load(module);
     startup_trace::mark("program tables");
     run_program(
@@ -184,45 +183,91 @@ pub fn run_with_io(
     )
 }
 
+/// Where a resumed run's stdin continues from (`spec/snapshot.md`,
+/// "Resuming").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StdinResume {
+    /// The given stdin is what comes after the saved run's input (a pipe, a
+    /// terminal, nothing): the bytes the saved run had read ahead come
+    /// first, then it.
+    Continues,
+    /// The given stdin is the saved run's input again, positioned at the
+    /// byte the saved run had consumed up to (a regular file, seeked).
+    Repositioned,
+}
+
+/// Resumes the run saved in `image` (its bytes) with the process's stdin
+/// and stdout. When stdin is a regular file it is taken to be the saved
+/// run's input again, and reading goes on at the byte the saved run had
+/// consumed up to; otherwise (a pipe, a terminal) it is what comes next.
+pub fn resume(image: snapshot::Loaded, opts: VmOptions) -> RunReport {
+    let stdout: Box<dyn Write> = Box::new(std::io::stdout().lock());
+    let stdin: Box<dyn BufRead> = Box::new(std::io::stdin().lock());
+    let how = match reposition_stdin(image.img.host.stdin_consumed) {
+        Ok(how) => how,
+        Err(message) => return RunReport::unstarted(message),
+    };
+    resume_with_io(image, opts, stdout, stdin, how)
+}
+
+/// Seeks the process's stdin to `consumed` when it is a regular file.
+fn reposition_stdin(consumed: u64) -> Result<StdinResume, String> {
+    use std::io::{Seek, SeekFrom};
+    use std::os::fd::AsFd;
+    let Ok(fd) = std::io::stdin().as_fd().try_clone_to_owned() else {
+        return Ok(StdinResume::Continues);
+    };
+    let mut file = std::fs::File::from(fd);
+    match file.metadata() {
+        Ok(m) if m.is_file() => {
+            if m.len() < consumed {
+                return Err(format!(
+                    "cannot resume: stdin is a file of {} bytes, but the saved run had read {consumed} bytes of its input; give the resumed run the same input file (or a pipe, whose bytes come after what was read)",
+                    m.len()
+                ));
+            }
+            // The duplicate shares the file offset with stdin itself.
+            file.seek(SeekFrom::Start(consumed))
+                .map_err(|e| format!("cannot resume: cannot seek stdin: {}", os_reason(&e)))?;
+            Ok(StdinResume::Repositioned)
+        }
+        _ => Ok(StdinResume::Continues),
+    }
+}
+
 /// Resumes the run saved in `image` (its bytes) with the given output sink
-/// and input: the program's output continues where it stopped, and the
-/// lines the saved run had read are skipped from `stdin`, which is to be
-/// the saved run's input again.
+/// and input: the program's output continues where it stopped, `clock()`
+/// from its saved value, and stdin as `how` says.
 pub fn resume_with_io(
-    image: &[u8],
+    image: snapshot::Loaded,
     opts: VmOptions,
     stdout: Box<dyn Write>,
     stdin: Box<dyn BufRead>,
+    how: StdinResume,
 ) -> RunReport {
     let _one_at_a_time = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let img = match snapshot::Image::decode(image) {
-        Ok(img) => img,
-        Err(e) => return RunReport::unstarted(format!("bad image: {e}")),
-    };
-    let module = match lang_bytecode::decode(&img.code).map_err(|e| e.to_string()) {
-        Ok(m) => m,
-        Err(e) => return RunReport::unstarted(format!("bad image: its code: {e}")),
-    };
-    let verified = match lang_bytecode::verify(module) {
-        Ok(v) => v,
-        Err(e) => return RunReport::unstarted(format!("bad image: its code: {e}")),
-    };
-    let code = opts.snapshot.as_ref().map(|_| img.code.clone());
-    let prog = Program::load(verified);
-    if let Err(e) = snapshot::check(&img, &prog) {
-        return RunReport::unstarted(format!("bad image: {e}"));
-    }
-    let mut host = Host::new(stdout, stdin, Vec::new());
+    let snapshot::Loaded { img, prog } = image;
+    // The saved run's arguments are the resumed run's.
+    let mut opts = opts;
+    opts.args = img.host.args.clone();
+    let code = (opts.snapshot.is_some()
+        || snapshot::calls_checkpoint(prog.funcs.iter().map(|f| &f.code[..])))
+    .then(|| img.code.clone());
+    let mut host = Host::new(stdout, Box::new(std::io::empty()), Vec::new());
     host.out.set_total(img.host.stdout_bytes);
     host.continue_clock(img.host.clock_nanos);
-    for _ in 0..img.host.stdin_lines {
-        host::output::read_line(&mut *host.input);
-    }
-    host.lines_read = img.host.stdin_lines;
+    let unread = match how {
+        StdinResume::Continues => img.host.stdin_unread.clone(),
+        StdinResume::Repositioned => Vec::new(),
+    };
+    host.input =
+        host::input::Input::resumed(stdin, unread, img.host.stdin_consumed, img.host.stdin_lines);
     run_program(&prog, opts, code, host, |vm| {
         make_string_constants(vm, 0)?;
         snapshot::restore(&mut vm.state.heap, vm.state.prog, &img)
             .map_err(|e| trap::internal(format!("bad image: {e}")))?;
+        vm.at_start()?;
+        vm.return_from_checkpoint();
         vm.execute(0).map(|_| ())
     })
 }
@@ -247,11 +292,7 @@ fn run_program(
     // A run that may snapshot is interpreted only, so that every frame is
     // an interpreter frame at its safepoints (see `snapshot`).
     let plain = JitOptions::default();
-    let jit = if opts.snapshot.is_some() {
-        &plain
-    } else {
-        &opts.jit
-    };
+    let jit = if code.is_some() { &plain } else { &opts.jit };
     let mut tiers = match compiled::Tiers::new(jit, prog) {
         Ok(tiers) => tiers,
         Err(message) => return RunReport::unstarted(message),
@@ -273,14 +314,36 @@ fn run_program(
         .records_address()
         .wrapping_add(roots.frames.capacity()) as *const u8;
     tiers.ctx.stack_end = roots.stack.as_ptr().wrapping_add(roots.stack.len()) as *const u8;
-    let snapshot = match (opts.snapshot, code) {
-        (Some(request), Some(code)) => Some(Box::new(snapshot::SnapshotPlan {
-            countdown: request.at_safepoint.max(1),
-            request,
-            code,
-        })),
-        _ => None,
-    };
+    // What asks for images from outside lives as long as the run.
+    let mut _timer = None;
+    match opts.snapshot.as_ref().map(|r| r.when) {
+        Some(snapshot::SnapshotWhen::Signal) => {
+            if let Err(e) = snapshot::signals::install_handlers() {
+                return RunReport::unstarted(format!(
+                    "cannot install the snapshot signal handlers: {}",
+                    os_reason(&e)
+                ));
+            }
+        }
+        Some(snapshot::SnapshotWhen::Every(period)) => {
+            match snapshot::signals::Timer::start(period) {
+                Ok(t) => _timer = Some(t),
+                Err(e) => {
+                    return RunReport::unstarted(format!(
+                        "cannot start the checkpoint timer: {}",
+                        os_reason(&e)
+                    ))
+                }
+            }
+        }
+        _ => {}
+    }
+    snapshot::signals::DUE.store(
+        snapshot::signals::NONE,
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    let snapshot =
+        code.map(|code| Box::new(snapshot::SnapshotPlan::new(opts.snapshot.clone(), code)));
     let mut vm = Vm {
         state: VmState { prog, heap },
         host,
@@ -380,6 +443,7 @@ fn call_entry(vm: &mut Vm<'_>, entry: lang_bytecode::FuncId) -> Result<(), Trap>
     }) {
         return Err(interp::overflow());
     }
+    vm.at_start()?;
     vm.run_pushed(entry, 0)?;
     Ok(())
 }

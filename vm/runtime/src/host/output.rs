@@ -1,7 +1,7 @@
 //! Program output and input: stdout is buffered and flushed at exit, on a
 //! runtime error and before `read_line` blocks.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 
 /// Flush the buffer to the sink once it holds this much: large enough that
 /// printing in a loop makes few system calls, small enough to stay in cache.
@@ -131,19 +131,6 @@ impl Drop for Output {
     }
 }
 
-/// Reads the next line with its `\n` (`""` at end of input or on a read
-/// error). Bytes that are not UTF-8 become U+FFFD: input never panics.
-pub fn read_line(input: &mut dyn BufRead) -> String {
-    let mut bytes = Vec::new();
-    if input.read_until(b'\n', &mut bytes).is_err() {
-        bytes.clear();
-    }
-    match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -169,14 +156,5 @@ pub(crate) mod tests {
         out.flush();
         assert!(out.broken);
         assert_eq!(out.failure(), Some(&StdoutFailure::Closed));
-    }
-
-    #[test]
-    fn read_line_keeps_newlines_and_replaces_bad_utf8() {
-        let mut input = std::io::Cursor::new(b"a\n\xffb\nlast".to_vec());
-        assert_eq!(read_line(&mut input), "a\n");
-        assert_eq!(read_line(&mut input), "\u{fffd}b\n");
-        assert_eq!(read_line(&mut input), "last");
-        assert_eq!(read_line(&mut input), "");
     }
 }

@@ -83,9 +83,10 @@ impl<'p> Vm<'p> {
         // cleared when the compiler cannot start, after which
         // `enter_loop` finds nothing to enter).
         let osr = self.tiers.enabled;
-        // Whether back edges are safepoints where a snapshot may be due: a
-        // local for the same reason as `osr`.
-        let snap = self.snapshot.is_some();
+        // Whether back edges and function entries are safepoints where a
+        // snapshot may be due: a local for the same reason as `osr`. A run
+        // that only calls `checkpoint()` has no safepoints to watch.
+        let snap = self.snapshot.as_ref().is_some_and(|p| p.request.is_some());
         // The index of the running frame's record. Only failures need it:
         // everywhere else the running frame is the innermost one, but a
         // native that called back into a failing closure leaves the
@@ -254,6 +255,12 @@ impl<'p> Vm<'p> {
                 ip = f.code.as_ptr();
                 base = $nb;
                 sync!();
+                if snap {
+                    // The new frame resumes at its first instruction.
+                    let r = self.at_safepoint(crate::snapshot::Safepoint::Entry);
+                    sync!();
+                    r?;
+                }
             }};
         }
         // Runs a just-pushed callee's frame in compiled code when it has
@@ -296,7 +303,7 @@ impl<'p> Vm<'p> {
                     if snap {
                         // The frame resumes at the loop head.
                         cur!().pc = $target as u32;
-                        let r = self.at_safepoint();
+                        let r = self.at_safepoint(crate::snapshot::Safepoint::BackEdge);
                         sync!();
                         r?;
                     }

@@ -10,14 +10,14 @@ impl Vm<'_> {
     pub(super) fn native_io(&mut self, nat: Native, c: &Args) -> Result<(), Trap> {
         match nat {
             Native::ReadLine => {
+                self.at_safepoint(crate::snapshot::Safepoint::Read)?;
                 // The prompt the program printed must be visible before the
                 // program waits for its answer.
                 self.host.out.flush();
                 if self.host.out.is_broken() {
                     return Err(Trap::Stdout);
                 }
-                let line = crate::host::output::read_line(&mut *self.host.input);
-                self.host.lines_read += 1;
+                let line = self.host.input.read_line();
                 self.result_str(c, line.as_bytes())
             }
             Native::Args => {
@@ -44,7 +44,7 @@ impl Vm<'_> {
                 }
             }
             Native::Clock => {
-                let t = self.host.started.elapsed().as_secs_f64();
+                let t = self.host.read_clock() as f64 / 1e9;
                 self.set_result(c, t.to_bits());
                 Ok(())
             }
@@ -60,6 +60,12 @@ impl Vm<'_> {
                 let mut err = std::io::stderr().lock();
                 let _ = std::io::Write::write_all(&mut err, text.as_bytes());
                 let _ = std::io::Write::flush(&mut err);
+                Ok(())
+            }
+            Native::Checkpoint => {
+                let path = self.arg_string(c, 0).to_string();
+                let resumed = self.checkpoint(&path)?;
+                self.set_result(c, resumed as u64);
                 Ok(())
             }
             _ => Err(internal(format!(

@@ -95,7 +95,8 @@ impl Vm<'_> {
             | N::Assert
             | N::Clock
             | N::EPrint
-            | N::EPrintln => self.native_io(nat, c),
+            | N::EPrintln
+            | N::Checkpoint => self.native_io(nat, c),
             N::ParseInt
             | N::ParseFloat
             | N::Sqrt

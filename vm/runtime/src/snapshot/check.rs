@@ -7,7 +7,7 @@
 use super::image::{Image, Object};
 use crate::interp::{MAX_FRAMES, VM_STACK_SLOTS};
 use crate::program::{Program, TypeInfo, NO_METHOD};
-use lang_bytecode::{Instr, Type, TypeId};
+use lang_bytecode::{Instr, Native, Type, TypeId};
 
 /// Checks `img` against `prog`; the error says what is wrong.
 pub fn check(img: &Image, prog: &Program) -> Result<(), String> {
@@ -269,14 +269,17 @@ impl Checker<'_> {
                     ),
             ),
             Instr::CallTrait { a, t, m, b, .. } => {
+                // `t` is the trait's type id; its vtable is by trait index.
+                let vtable = match self.prog.types.get(t as usize) {
+                    Some(&TypeInfo::Trait(ti)) => self.prog.vtables.get(ti as usize),
+                    _ => None,
+                };
                 let dispatched = match self.target(reg(b))? {
-                    Some(Object::Struct { index, .. }) => {
-                        self.prog.vtables.get(t as usize).and_then(|vt| {
-                            vt.funcs
-                                .get(*index as usize * vt.methods + m as usize)
-                                .copied()
-                        })
-                    }
+                    Some(Object::Struct { index, .. }) => vtable.and_then(|vt| {
+                        vt.funcs
+                            .get(*index as usize * vt.methods + m as usize)
+                            .copied()
+                    }),
                     _ => None,
                 };
                 (a, dispatched == Some(callee.func) && callee.closure == 0)
@@ -293,10 +296,14 @@ impl Checker<'_> {
     }
 }
 
-/// Whether `pc` is where a snapshot can stop: a function's entry or the
-/// target of a backward branch (a loop head).
+/// Whether `pc` is where a snapshot can stop: a function's entry, the
+/// target of a backward branch (a loop head), or a call of `read_line`
+/// (which a resume runs again) or `checkpoint` (which a resume returns
+/// true from).
 pub fn is_resumable(code: &[Instr], pc: u32) -> bool {
+    let waits = |n: u16| n == Native::ReadLine as u16 || n == Native::Checkpoint as u16;
     pc == 0
+        || matches!(code.get(pc as usize), Some(Instr::CallNative { native, .. }) if waits(*native))
         || code.iter().enumerate().any(|(i, ins)| {
             ins.branch_target()
                 .is_some_and(|t| t == pc && (t as usize) <= i)

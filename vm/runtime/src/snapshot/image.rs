@@ -35,8 +35,17 @@ pub struct HostState {
     pub stdout_bytes: u64,
     /// Lines the program had read from stdin.
     pub stdin_lines: u64,
-    /// What `clock()` read at the safepoint, in nanoseconds.
+    /// Bytes of stdin the program had consumed (its lines, with their
+    /// newlines).
+    pub stdin_consumed: u64,
+    /// Bytes read from stdin ahead of the program, not yet consumed: a
+    /// resumed run reads them first.
+    pub stdin_unread: Vec<u8>,
+    /// The latest `clock()` the program had read, in nanoseconds.
     pub clock_nanos: u64,
+    /// What `args()` returns: the saved run's arguments, which a resumed
+    /// run keeps.
+    pub args: Vec<String>,
 }
 
 /// One frame, outermost first. Register values are raw bits for ints,
@@ -155,7 +164,15 @@ impl Image {
         let mut host = Out::default();
         host.u64(self.host.stdout_bytes);
         host.u64(self.host.stdin_lines);
+        host.u64(self.host.stdin_consumed);
+        host.len(self.host.stdin_unread.len());
+        host.0.extend_from_slice(&self.host.stdin_unread);
         host.u64(self.host.clock_nanos);
+        host.len(self.host.args.len());
+        for a in &self.host.args {
+            host.len(a.len());
+            host.0.extend_from_slice(a.as_bytes());
+        }
         payload.section(TAG_HOST, host);
 
         let mut globals = Out::default();
@@ -307,7 +324,23 @@ impl Image {
         let host = HostState {
             stdout_bytes: hs.u64()?,
             stdin_lines: hs.u64()?,
+            stdin_consumed: hs.u64()?,
+            stdin_unread: {
+                let n = hs.count(1)?;
+                hs.take(n)?.to_vec()
+            },
             clock_nanos: hs.u64()?,
+            args: {
+                // An argument takes at least its 8-byte length.
+                let n = hs.count(8)?;
+                let mut args = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let len = hs.count(1)?;
+                    let bytes = hs.take(len)?.to_vec();
+                    args.push(String::from_utf8(bytes).map_err(|_| "an argument is not UTF-8")?);
+                }
+                args
+            },
         };
         hs.end()?;
         let globals = g.words()?;

@@ -32,7 +32,8 @@ pub fn trials(root: &Path) -> Vec<Trial> {
             every_point(&src)
         }));
     }
-    let cli: [(&str, CliTrial); 8] = [
+    let cli: [(&str, CliTrial); 9] = [
+        ("checkpoint_every_keeps_an_image", checkpoint_every),
         ("snapshot_to_needs_a_when", needs_a_when),
         ("bad_snapshot_points_are_usage_errors", bad_points),
         (
@@ -573,6 +574,36 @@ fn signals() -> Result<(), Failed> {
                 return Err(format!("resume after SIGUSR2: {}{}", r.stdout, r.stderr).into());
             }
         }
+    }
+    Ok(())
+}
+
+fn checkpoint_every() -> Result<(), Failed> {
+    // The program runs for at least 0.5 s of its own clock, ten periods.
+    let (dir, src) = program(
+        "fn main() {\n    println(\"start\");\n    let t = clock();\n    var spin = 0;\n    while clock() - t < 0.5 { spin = spin + 1; }\n    println(\"end\");\n}\n",
+    )?;
+    let img = dir.join("every.img");
+    let first = lang_with(
+        &[
+            "run".as_ref(),
+            "--snapshot-to".as_ref(),
+            os(&img),
+            "--checkpoint-every".as_ref(),
+            "0.05".as_ref(),
+            os(&src),
+        ],
+        Input::Pipe(b""),
+    )?;
+    if first.stdout != "start\nend\n" || first.code != 0 || !img.exists() {
+        return Err(format!("run: exit {}: {}{}", first.code, first.stdout, first.stderr).into());
+    }
+    if dir.join("every.img.tmp").exists() {
+        return Err("a temporary image was left behind".into());
+    }
+    let r = lang_with(&["resume".as_ref(), os(&img)], Input::Pipe(b""))?;
+    if r.stdout != "end\n" || r.code != 0 {
+        return Err(format!("resume: exit {}: {}{}", r.code, r.stdout, r.stderr).into());
     }
     Ok(())
 }

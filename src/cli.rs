@@ -45,6 +45,14 @@ pub enum Command {
     },
     /// Report every compile error in FILE.src without running anything.
     Check { file: PathBuf },
+    /// Rewrite FILES in the canonical style (`-`: read stdin, write stdout).
+    Fmt {
+        /// Change nothing: list the files that are not formatted, exit 1 if any.
+        #[arg(long = "check")]
+        check: bool,
+        #[arg(required = true, value_name = "FILES")]
+        files: Vec<PathBuf>,
+    },
     /// Print a readable listing of the bytecode of FILE (`.src` or `.bc`).
     Disasm { file: PathBuf },
     /// The interactive REPL (also what `lang` alone starts).

@@ -7,6 +7,7 @@
 mod build_id;
 mod cli;
 mod exit;
+mod fmt_cmd;
 mod image_cmd;
 mod kvm;
 mod load;
@@ -165,6 +166,7 @@ fn dispatch(cli: Cli) -> i32 {
         Some(Command::Build { file, output }) => build(&file, output, color),
         Some(Command::Check { file }) => check(&file, color),
         Some(Command::Disasm { file }) => disasm(&file, color),
+        Some(Command::Fmt { check, files }) => fmt_cmd::run(&files, check, color),
         Some(Command::Repl) | None => Ok(repl::run(lang_vm::VmOptions::default())),
     };
     report(result)

@@ -26,6 +26,7 @@
 //!   allocations, or every N for a program with a `<name>.stress` file
 //!   holding N) and must meet the same expectations. `gc-cli::` trials
 //!   check the GC options of `lang run`.
+//! - `fmt::`, `fmt-golden::`, `fmt-cli::`: `lang fmt`, see `suite/fmt.rs`.
 //! - The JIT (`jit::`, `jit-stress-*::`, `jit-cli::`): see `suite/jit.rs`.
 //! - Host mode (`kvm::`, `kvm-bench::`, `kvm-cli::`): see `suite/kvm.rs`.
 //! - `differential::seed-N`: a random program from `lang-progen` run under
@@ -40,6 +41,8 @@ mod cli;
 mod diagnostics;
 #[path = "suite/differential.rs"]
 mod differential;
+#[path = "suite/fmt.rs"]
+mod fmt;
 #[path = "suite/jit.rs"]
 mod jit;
 #[path = "suite/kvm.rs"]
@@ -152,6 +155,7 @@ fn main() {
             example_runs(&src)
         }));
     }
+    trials.extend(fmt::trials(root));
     trials.extend(jit::trials(root));
     trials.extend(kvm::trials(root));
     trials.extend(snapshot::trials(root));

@@ -16,6 +16,7 @@ mod appends;
 pub mod ast;
 pub mod check;
 pub mod diag;
+pub mod fmt;
 mod inline;
 pub mod lexer;
 pub mod limits;

@@ -164,10 +164,7 @@ pub fn compile_source(path: &Path, bytes: &[u8], color: bool) -> Result<Module, 
 /// Compiles the program whose main file is `path` (holding `text`), with
 /// the modules it imports read beside it (relative to the current
 /// directory for a program read from stdin).
-pub fn compile_with_imports(
-    path: &Path,
-    text: &str,
-) -> Result<Module, lang_compiler::Diagnostics> {
+pub fn compile_with_imports(path: &Path, text: &str) -> Result<Module, lang_compiler::Diagnostics> {
     let dir = match path.parent() {
         Some(d) if !is_stdin(path) => d.to_path_buf(),
         _ => std::path::PathBuf::new(),

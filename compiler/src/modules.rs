@@ -116,7 +116,7 @@ pub fn compile_program(
         mut errors,
         ..
     } = loader;
-    let texts = names::check_and_rewrite(&files, &mut errors);
+    let texts = names::check_and_rewrite(&files, &order, &mut errors);
     // Joined in load order, each file on fresh lines.
     let mut joined = String::new();
     let mut bases = vec![0usize; files.len()];
@@ -226,8 +226,10 @@ impl Loader<'_, '_> {
         let rel = format!("{dir}{}.src", import.path.join("/"));
         if let Some(&g) = self.by_rel.get(&rel) {
             if let Some(at) = self.stack.iter().position(|&s| s == g) {
-                let mut cycle: Vec<&str> =
-                    self.stack[at..].iter().map(|&s| self.files[s].rel.as_str()).collect();
+                let mut cycle: Vec<&str> = self.stack[at..]
+                    .iter()
+                    .map(|&s| self.files[s].rel.as_str())
+                    .collect();
                 cycle.push(&self.files[g].rel);
                 self.errors.push((
                     f,
@@ -241,14 +243,18 @@ impl Loader<'_, '_> {
         if self.files.len() >= MAX_MODULES {
             self.errors.push((
                 f,
-                error(format!("the program imports more than {MAX_MODULES} modules, the limit")),
+                error(format!(
+                    "the program imports more than {MAX_MODULES} modules, the limit"
+                )),
             ));
             return None;
         }
         if self.stack.len() >= MAX_IMPORT_DEPTH {
             self.errors.push((
                 f,
-                error(format!("imports are nested more than {MAX_IMPORT_DEPTH} deep, the limit")),
+                error(format!(
+                    "imports are nested more than {MAX_IMPORT_DEPTH} deep, the limit"
+                )),
             ));
             return None;
         }
@@ -257,8 +263,13 @@ impl Loader<'_, '_> {
             Err(why) => {
                 self.errors.push((
                     f,
-                    error(format!("cannot find module `{path}`: cannot read {}{rel}: {why}", self.shown_dir))
-                        .with_note(format!("`import {path};` reads {rel} relative to the main file's directory")),
+                    error(format!(
+                        "cannot find module `{path}`: cannot read {}{rel}: {why}",
+                        self.shown_dir
+                    ))
+                    .with_note(format!(
+                        "`import {path};` reads {rel} relative to the main file's directory"
+                    )),
                 ));
                 return None;
             }

@@ -180,7 +180,8 @@ fn skip_to_semi(tokens: &[Token<'_>], mut k: usize, h: &mut Header, start: usize
         }
         k += 1;
     }
-    h.blank.push(Span::new(start, tokens.last().map_or(start, |t| t.2)));
+    h.blank
+        .push(Span::new(start, tokens.last().map_or(start, |t| t.2)));
     k
 }
 
@@ -189,7 +190,11 @@ fn skip_to_semi(tokens: &[Token<'_>], mut k: usize, h: &mut Header, start: usize
 pub fn blanked(text: &str, spans: &[Span]) -> String {
     let mut bytes = text.as_bytes().to_vec();
     for s in spans {
-        for b in bytes.get_mut(s.start..s.end.min(text.len())).into_iter().flatten() {
+        for b in bytes
+            .get_mut(s.start..s.end.min(text.len()))
+            .into_iter()
+            .flatten()
+        {
             if *b != b'\n' {
                 *b = b' ';
             }

@@ -22,12 +22,25 @@ use std::collections::HashMap;
 /// Checks every file's uses of other modules' names and returns each
 /// file's text as the compiler must see it (headers blanked, `m::`
 /// prefixes removed), by file index.
-pub(super) fn check_and_rewrite(files: &[File], errors: &mut Errors) -> Vec<String> {
-    // Every top-level name: the first module that defines it.
+pub(super) fn check_and_rewrite(
+    files: &[File],
+    order: &[usize],
+    errors: &mut Errors,
+) -> Vec<String> {
+    // Every top-level name: the first module, in load order, that defines
+    // it; a later one gets the error.
     let mut owner: HashMap<&str, (usize, &TopName)> = HashMap::new();
-    for (f, file) in files.iter().enumerate() {
+    for &f in order {
+        let Some(file) = files.get(f) else { continue };
         for n in &file.header.names {
+            // A name imported one by one has its own error (in `rewrite`).
+            let imports_it = file
+                .header
+                .imports
+                .iter()
+                .any(|i| i.names.iter().any(|(m, _)| *m == n.name));
             match owner.get(n.name.as_str()) {
+                Some(_) if imports_it => {}
                 Some(&(g, first)) if g != f => {
                     let (l, c) = line_col(&files[g].text, first.span.start);
                     errors.push((
@@ -63,7 +76,10 @@ fn private(files: &[File], g: usize, item: &TopName, span: Span) -> Diagnostic {
             item.name, files[g].rel, files[g].shown
         ),
     )
-    .with_note(format!("mark it `pub` in {} to use it from other modules", files[g].rel))
+    .with_note(format!(
+        "mark it `pub` in {} to use it from other modules",
+        files[g].rel
+    ))
 }
 
 fn rewrite(
@@ -128,7 +144,10 @@ fn rewrite(
                 match find(g, item) {
                     None => errors.push((
                         f,
-                        Diagnostic::error(whole, format!("module {} has no item `{item}`", files[g].rel)),
+                        Diagnostic::error(
+                            whole,
+                            format!("module {} has no item `{item}`", files[g].rel),
+                        ),
                     )),
                     Some(it) if !it.public => errors.push((f, private(files, g, it, whole))),
                     Some(_) => {}

@@ -24,7 +24,11 @@ fn file_table_lists_imported_files_first() {
         ("g.src", "pub fn f() -> int {\n  return 1;\n}\n"),
     ])
     .expect("compiles");
-    let names: Vec<(&str, u32)> = m.files.iter().map(|f| (f.name.as_str(), f.first_line)).collect();
+    let names: Vec<(&str, u32)> = m
+        .files
+        .iter()
+        .map(|f| (f.name.as_str(), f.first_line))
+        .collect();
     assert_eq!(names, vec![("g.src", 1), ("main.src", 5)]);
     assert_eq!(m.file_line(6), ("main.src", 2));
     assert_eq!(m.file_line(2), ("g.src", 2));
@@ -42,11 +46,21 @@ fn errors_name_their_own_file() {
 
 #[test]
 fn private_cycle_and_missing_are_errors() {
-    let e = build(&[("main.src", "import g;\ng::h();\n"), ("g.src", "fn h() {}\n")])
-        .expect_err("private");
-    assert!(e.contains("`h` is private to g.src (defined at g.src:1:4)"), "{e}");
-    let e = build(&[("main.src", "import a;\n"), ("a.src", "import b;\n"), ("b.src", "import a;\n")])
-        .expect_err("cycle");
+    let e = build(&[
+        ("main.src", "import g;\ng::h();\n"),
+        ("g.src", "fn h() {}\n"),
+    ])
+    .expect_err("private");
+    assert!(
+        e.contains("`h` is private to g.src (defined at g.src:1:4)"),
+        "{e}"
+    );
+    let e = build(&[
+        ("main.src", "import a;\n"),
+        ("a.src", "import b;\n"),
+        ("b.src", "import a;\n"),
+    ])
+    .expect_err("cycle");
     assert!(e.contains("import cycle: a.src -> b.src -> a.src"), "{e}");
     let e = build(&[("main.src", "import nowhere;\n")]).expect_err("missing");
     assert!(e.contains("cannot find module `nowhere`"), "{e}");

@@ -139,7 +139,7 @@ impl Module {
     pub fn file_line(&self, line: u32) -> (&str, u32) {
         let at = self.files.partition_point(|f| f.first_line <= line);
         match at.checked_sub(1).and_then(|i| self.files.get(i)) {
-            Some(f) => (&f.name, line - f.first_line + 1),
+            Some(f) => (&f.name, line.saturating_sub(f.first_line).saturating_add(1)),
             None => (&self.source_name, line),
         }
     }

@@ -20,6 +20,7 @@
 
 mod header;
 mod names;
+mod stdlib;
 
 use crate::ast::Span;
 use crate::diag::{Diagnostic, Diagnostics};
@@ -215,15 +216,26 @@ impl Loader<'_, '_> {
     fn import(&mut self, f: usize, dir: &str, import: &header::Import) -> Option<usize> {
         let path = import.path.join("::");
         let error = |message: String| Diagnostic::error(import.span, message);
-        if import.path.first().map(String::as_str) == Some("std") {
+        let library = import.path.first().map(String::as_str) == Some("std");
+        let library_source = match import.path.as_slice() {
+            [_, name] if library => stdlib::source(name),
+            _ => None,
+        };
+        if library && library_source.is_none() {
             self.errors.push((
                 f,
-                error(format!("unknown library module `{path}`"))
-                    .with_note("no library module is compiled into this build yet"),
+                error(format!("unknown library module `{path}`")).with_note(format!(
+                    "the library modules are std::{}",
+                    stdlib::names().join(", std::")
+                )),
             ));
             return None;
         }
-        let rel = format!("{dir}{}.src", import.path.join("/"));
+        // A library module has one name whoever imports it.
+        let rel = match library_source {
+            Some(_) => format!("{}.src", import.path.join("/")),
+            None => format!("{dir}{}.src", import.path.join("/")),
+        };
         if let Some(&g) = self.by_rel.get(&rel) {
             if let Some(at) = self.stack.iter().position(|&s| s == g) {
                 let mut cycle: Vec<&str> = self.stack[at..]
@@ -258,7 +270,11 @@ impl Loader<'_, '_> {
             ));
             return None;
         }
-        let bytes = match (self.read)(&rel) {
+        let read = match library_source {
+            Some(text) => Ok(text.as_bytes().to_vec()),
+            None => (self.read)(&rel),
+        };
+        let bytes = match read {
             Ok(b) => b,
             Err(why) => {
                 self.errors.push((
@@ -298,7 +314,10 @@ impl Loader<'_, '_> {
         let header = header::scan(&text, &mut diags);
         self.errors.extend(diags.into_iter().map(|d| (g, d)));
         self.files.push(File {
-            shown: format!("{}{rel}", self.shown_dir),
+            shown: match library_source {
+                Some(_) => rel.clone(),
+                None => format!("{}{rel}", self.shown_dir),
+            },
             rel: rel.clone(),
             text,
             header,

@@ -139,6 +139,13 @@ pub fn compile_program(
     if !errors.is_empty() {
         return Err(split(errors));
     }
+    // A program of one file compiles exactly as that file alone: no file
+    // table, and no line added at its end.
+    if files.len() == 1 {
+        return crate::compile(&files[0].shown, texts.first().map_or("", |t| t.as_str())).map_err(
+            |d| split_diagnostics(&files, d.items().iter().map(|d| (0, d.clone())).collect()),
+        );
+    }
     match crate::compile(&files[0].shown, &joined) {
         Ok(mut module) => {
             module.files = table;

@@ -39,12 +39,17 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Failure> {
     if is_stdin(path) {
         return read_stdin();
     }
-    let cannot = |why: String| {
+    read_regular(path).map_err(|why| {
         Failure::new(
             exit::NO_INPUT,
             format!("error: cannot read {}: {why}", path.display()),
         )
-    };
+    })
+}
+
+/// Reads a regular file within `MAX_INPUT_BYTES`, or says why it cannot
+/// (for `read`, and for the modules a program imports).
+fn read_regular(path: &Path) -> Result<Vec<u8>, String> {
     // Opened without blocking: opening a FIFO for reading would otherwise
     // wait for a writer for ever, before the file's kind can be checked.
     // Reads of a regular file ignore the flag.
@@ -52,21 +57,19 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Failure> {
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(path)
-        .map_err(|e| cannot(lang_vm::os_reason(&e)))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| cannot(lang_vm::os_reason(&e)))?;
+        .map_err(|e| lang_vm::os_reason(&e))?;
+    let meta = file.metadata().map_err(|e| lang_vm::os_reason(&e))?;
     if !meta.is_file() {
-        return Err(cannot(format!(
+        return Err(format!(
             "{}; lang reads programs from regular files only",
             kind_of(&meta.file_type())
-        )));
+        ));
     }
     let too_large = || {
-        cannot(format!(
+        format!(
             "the file is larger than {} MiB, the most lang reads",
             MAX_INPUT_BYTES >> 20
-        ))
+        )
     };
     if meta.len() > MAX_INPUT_BYTES {
         return Err(too_large());
@@ -79,7 +82,7 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Failure> {
         &mut std::io::Read::take(file, MAX_INPUT_BYTES + 1),
         &mut bytes,
     )
-    .map_err(|e| cannot(lang_vm::os_reason(&e)))?;
+    .map_err(|e| lang_vm::os_reason(&e))?;
     if bytes.len() as u64 > MAX_INPUT_BYTES {
         return Err(too_large());
     }
@@ -153,9 +156,26 @@ pub fn compile_source(path: &Path, bytes: &[u8], color: bool) -> Result<Module, 
     let name = display_name(path);
     let rendered = |d: lang_compiler::Diagnostics| Failure::new(exit::DATA_ERROR, d.render(color));
     let text = lang_compiler::source_text(&name, bytes).map_err(rendered)?;
-    let mut module = lang_compiler::compile(&name, text).map_err(rendered)?;
+    let mut module = compile_with_imports(path, text).map_err(rendered)?;
     module.source_name = module_name(path);
     Ok(module)
+}
+
+/// Compiles the program whose main file is `path` (holding `text`), with
+/// the modules it imports read beside it (relative to the current
+/// directory for a program read from stdin).
+pub fn compile_with_imports(path: &Path, text: &str) -> Result<Module, lang_compiler::Diagnostics> {
+    let dir = match path.parent() {
+        Some(d) if !is_stdin(path) => d.to_path_buf(),
+        _ => std::path::PathBuf::new(),
+    };
+    let mut read_module = |rel: &str| read_regular(&dir.join(rel));
+    lang_compiler::compile_program(
+        &display_name(path),
+        &module_name(path),
+        text,
+        &mut read_module,
+    )
 }
 
 /// The name a compiled module records for its source, which stack traces

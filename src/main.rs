@@ -310,7 +310,7 @@ fn check(file: &Path, color: bool) -> Result<i32, Failure> {
         code: exit::DATA_ERROR,
     };
     let text = lang_compiler::source_text(&name, &bytes).map_err(rendered)?;
-    lang_compiler::check(&name, text).map_err(rendered)?;
+    load::compile_with_imports(file, text).map_err(rendered)?;
     Ok(0)
 }
 

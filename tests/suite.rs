@@ -167,11 +167,17 @@ fn main() {
     libtest_mimic::run(&args, trials).exit();
 }
 
-/// Every `.src` file below `dir`, sorted so that trial order is stable.
+/// Every program below `dir`, sorted so that trial order is stable: each
+/// `.src` file, except that a folder holding a `main.src` is one program
+/// spanning files (its `main.src`, which imports the others).
 fn sources(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
+        if d.join("main.src").is_file() {
+            out.push(d.join("main.src"));
+            continue;
+        }
         let Ok(entries) = std::fs::read_dir(&d) else {
             continue;
         };
@@ -466,7 +472,7 @@ fn snapshot(name: &str, body: String) -> Result<(), Failed> {
 fn error_snapshot(src: &Path) -> Result<(), Failed> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let rel = repo_relative(src);
-    let text = std::fs::read_to_string(src).map_err(|e| e.to_string())?;
+    let text = program_text(src)?;
     let out = run_lang(&["check".as_ref(), rel.as_os_str()], None, Some(root))?;
     if out.code != 65 {
         return Err(format!(
@@ -482,10 +488,41 @@ fn error_snapshot(src: &Path) -> Result<(), Failed> {
         );
     }
     let name = relative_name(root, src, "tests/errors");
+    let name = name.trim_end_matches("/main");
     snapshot(
         &format!("errors__{name}"),
         format!("{text}\n----- diagnostics -----\n{}", out.stderr),
     )
+}
+
+/// The text of a program for its snapshot: the file, or for a program
+/// spanning files (a folder's `main.src`) every `.src` file of the folder,
+/// each under a `// ----- NAME -----` line, in name order.
+fn program_text(src: &Path) -> Result<String, Failed> {
+    let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| Failed::from(e.to_string()));
+    if src.file_name().is_none_or(|n| n != "main.src") {
+        return read(src);
+    }
+    let dir = src.parent().unwrap_or(Path::new("."));
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).map_err(|e| e.to_string())?.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "src") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let mut text = String::new();
+    for f in files {
+        let name = f.strip_prefix(dir).unwrap_or(&f).display().to_string();
+        text.push_str(&format!("// ----- {name} -----\n{}", read(&f)?));
+    }
+    Ok(text)
 }
 
 fn disasm_snapshot(src: &Path) -> Result<(), Failed> {

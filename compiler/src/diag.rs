@@ -49,6 +49,9 @@ pub struct Diagnostics {
     /// Byte offsets where the source's lines start (the first is 0).
     line_starts: Vec<usize>,
     items: Vec<Diagnostic>,
+    /// The errors of the other files of a program that spans files
+    /// (`modules`), each rendered with its own file; empty for one file.
+    others: Vec<Diagnostics>,
 }
 
 impl Diagnostics {
@@ -61,7 +64,13 @@ impl Diagnostics {
             source: source.to_string(),
             line_starts: line_starts(source),
             items,
+            others: Vec::new(),
         }
+    }
+
+    /// Adds the errors of other files, rendered after this file's.
+    pub(crate) fn append_files(&mut self, others: Vec<Diagnostics>) {
+        self.others.extend(others);
     }
 
     /// The one error of a file that is not UTF-8: it marks the first byte
@@ -83,14 +92,16 @@ impl Diagnostics {
         Diagnostics::new(file_name, &text, vec![d])
     }
 
+    /// How many errors, in every file.
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.items.len() + self.others.iter().map(Diagnostics::len).sum::<usize>()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.len() == 0
     }
 
+    /// The errors of the first file (see `others` for the rest).
     pub fn items(&self) -> &[Diagnostic] {
         &self.items
     }
@@ -130,6 +141,7 @@ impl Diagnostics {
                 at = at.max(offset);
                 format!("{}:{}:{}: {}", self.file_name, line, col, d.message)
             })
+            .chain(self.others.iter().flat_map(Diagnostics::short))
             .collect()
     }
 
@@ -168,7 +180,11 @@ impl Diagnostics {
             let errors = if rest == 1 { "error" } else { "errors" };
             buffer_push(&mut buffer, &format!("... and {rest} more {errors}\n"));
         }
-        String::from_utf8_lossy(buffer.as_slice()).into_owned()
+        let mut out = String::from_utf8_lossy(buffer.as_slice()).into_owned();
+        for other in &self.others {
+            out.push_str(&other.render(color));
+        }
+        out
     }
 }
 

@@ -21,12 +21,14 @@ mod inline;
 pub mod lexer;
 pub mod limits;
 pub mod lower;
+pub mod modules;
 pub mod parser;
 pub mod session;
 pub mod tir;
 pub mod types;
 
 pub use diag::{Diagnostic, Diagnostics};
+pub use modules::compile_program;
 pub use session::{input_is_incomplete, Input, Session};
 
 /// Parses and checks `source`, returning the typed program or every error.

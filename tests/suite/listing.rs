@@ -12,7 +12,9 @@ use std::path::Path;
 pub fn round_trip(src: &Path) -> Result<(), Failed> {
     let text = std::fs::read_to_string(src).map_err(|e| e.to_string())?;
     let name = src.file_name().unwrap_or_default().to_string_lossy();
-    let Ok(module) = lang_compiler::compile(&name, &text) else {
+    let dir = src.parent().unwrap_or(Path::new("")).to_path_buf();
+    let mut read = |rel: &str| std::fs::read(dir.join(rel)).map_err(|e| e.to_string());
+    let Ok(module) = lang_compiler::compile_program(&name, &name, &text, &mut read) else {
         return Ok(());
     };
     let listing = disassemble(&module);

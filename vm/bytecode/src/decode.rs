@@ -53,7 +53,7 @@ pub fn decode(bytes: &[u8]) -> Result<Module, DecodeError> {
     if version != FORMAT_VERSION {
         return Err(err(
             4,
-            format!("format version {version} is not supported (this build reads version {FORMAT_VERSION})"),
+            format!("format version {version} is not supported (this build reads version {FORMAT_VERSION}); build the .bc again from its source with this lang"),
         ));
     }
     let flags = header.u16()?;
@@ -181,6 +181,23 @@ impl<'a> Reader<'a> {
 
 fn decode_payload(r: &mut Reader) -> Result<Module, DecodeError> {
     let source_name = r.str()?;
+    let n = r.count(8)?;
+    let mut files: Vec<crate::SourceFile> = Vec::with_capacity(n);
+    for _ in 0..n {
+        let at = r.pos;
+        let name = r.str()?;
+        let first_line = r.u32()?;
+        // Strictly increasing from line 1: every file has a line, and one
+        // table has one encoding.
+        let expected_min = files.last().map_or(1, |f| f.first_line.saturating_add(1));
+        if first_line < expected_min || (files.is_empty() && first_line != 1) {
+            return Err(DecodeError {
+                offset: at,
+                message: format!("file table entry {name:?} starts at line {first_line}; entries must start at line 1 and increase"),
+            });
+        }
+        files.push(crate::SourceFile { name, first_line });
+    }
     let n = r.count(1)?;
     let types = (0..n)
         .map(|_| decode_type(r))
@@ -254,6 +271,7 @@ fn decode_payload(r: &mut Reader) -> Result<Module, DecodeError> {
     let entry = r.u32()?;
     Ok(Module {
         source_name,
+        files,
         types,
         structs,
         enums,

@@ -226,6 +226,9 @@ fn const_text(c: &Const) -> String {
 
 fn write_tables(m: &Module, names: &FuncNames, out: &mut String) {
     let _ = writeln!(out, "module {:?}", m.source_name);
+    for f in &m.files {
+        let _ = writeln!(out, "file {:?} {}", f.name, f.first_line);
+    }
     let _ = writeln!(out, "entry {}", names.get(m.entry as i64));
     out.push_str("\ntypes:\n");
     for i in 0..m.types.len() {

@@ -93,6 +93,11 @@ impl Writer {
 
 fn encode_payload(m: &Module, w: &mut Writer) {
     w.str(&m.source_name);
+    w.count(m.files.len());
+    for f in &m.files {
+        w.str(&f.name);
+        w.u32(f.first_line);
+    }
     w.count(m.types.len());
     for t in &m.types {
         encode_type(t, w);

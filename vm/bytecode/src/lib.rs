@@ -54,8 +54,8 @@ pub use decode::{decode, DecodeError};
 pub use encode::encode;
 pub use instr::{Instr, Opcode, Reg};
 pub use module::{
-    Const, EnumDef, Field, FuncId, Function, ImplDef, Module, StructDef, TraitDef, TraitMethod,
-    Variant,
+    Const, EnumDef, Field, FuncId, Function, ImplDef, Module, SourceFile, StructDef, TraitDef,
+    TraitMethod, Variant,
 };
 pub use natives::Native;
 pub use types::{Type, TypeId};
@@ -67,4 +67,5 @@ pub const MAGIC: [u8; 4] = [0x7F, b'L', b'B', b'C'];
 
 /// The `.bc` format version this build reads and writes. Bump it whenever the
 /// encoding, the opcode list or the native list changes incompatibly.
-pub const FORMAT_VERSION: u16 = 1;
+/// Version 2 added the file table (`Module::files`).
+pub const FORMAT_VERSION: u16 = 2;

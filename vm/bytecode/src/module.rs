@@ -99,11 +99,27 @@ pub struct Function {
     pub lines: Vec<u32>,
 }
 
+/// One entry of a module's file table: a source file of a program that
+/// spans files, and the first line (of the line tables' numbering) that
+/// belongs to it. Line tables count through the program's files one after
+/// another, so line `l` belongs to the last file whose `first_line <= l`
+/// and is line `l - first_line + 1` of that file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceFile {
+    /// The file's path relative to the main file's directory.
+    pub name: String,
+    pub first_line: u32,
+}
+
 /// A whole program.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Module {
     /// The source file's name as given to the compiler, for stack traces.
     pub source_name: String,
+    /// The file table of a program that spans files, in line order (see
+    /// [`SourceFile`]); empty for a single file, whose lines are all
+    /// `source_name`'s.
+    pub files: Vec<SourceFile>,
     /// Interned types; starts with `types::builtin_types()`.
     pub types: Vec<Type>,
     pub structs: Vec<StructDef>,
@@ -119,10 +135,20 @@ pub struct Module {
 }
 
 impl Module {
+    /// The file and the line within it of line `line` of the line tables.
+    pub fn file_line(&self, line: u32) -> (&str, u32) {
+        let at = self.files.partition_point(|f| f.first_line <= line);
+        match at.checked_sub(1).and_then(|i| self.files.get(i)) {
+            Some(f) => (&f.name, line.saturating_sub(f.first_line).saturating_add(1)),
+            None => (&self.source_name, line),
+        }
+    }
+
     /// An empty module whose type table holds the built-in types.
     pub fn new(source_name: impl Into<String>) -> Self {
         Module {
             source_name: source_name.into(),
+            files: Vec::new(),
             types: crate::types::builtin_types(),
             structs: Vec::new(),
             enums: Vec::new(),

@@ -30,6 +30,8 @@ pub struct FuncLines<'a> {
 #[derive(Default)]
 pub struct Layout<'a> {
     pub module: Option<Numbered<'a>>,
+    /// `file "NAME" FIRST_LINE` lines: the file table, in order.
+    pub files: Vec<Numbered<'a>>,
     pub entry: Option<Numbered<'a>>,
     pub types: Vec<Numbered<'a>>,
     pub structs: Vec<Numbered<'a>>,
@@ -181,6 +183,10 @@ impl<'a> Layout<'a> {
         let slot = match word {
             "module" => &mut self.module,
             "entry" => &mut self.entry,
+            "file" => {
+                self.files.push((line, rest));
+                return Ok(Section::None);
+            }
             "fn" => {
                 self.functions.push(FuncLines {
                     line,

@@ -111,6 +111,15 @@ pub fn assemble(listing: &str) -> Result<Module, AsmError> {
         message: "the listing has no `module \"NAME\"` line".to_string(),
     })?;
     m.source_name = at(line, quoted_whole(name))?;
+    for (line, text) in &layout.files {
+        let bad = || AsmError {
+            line: *line,
+            message: "expected `file \"NAME\" FIRST_LINE`".to_string(),
+        };
+        let (name, first) = at(*line, parse_quoted(text.trim()))?;
+        let first_line: u32 = first.trim().parse().map_err(|_| bad())?;
+        m.files.push(crate::SourceFile { name, first_line });
+    }
 
     let mut type_names = TypeNames::default();
     for (i, (_, text)) in layout.types.iter().enumerate() {

@@ -129,17 +129,21 @@ impl<'p> Vm<'p> {
 
     /// The stack trace of the current frames, innermost first.
     pub(crate) fn trace(&self) -> Vec<TraceFrame> {
-        let file = &self.state.prog.module.source_name;
+        let module = &self.state.prog.module;
         let frames = &self.state.heap.roots.frames;
-        let entry = |fr: &FrameRec| TraceFrame {
-            function: self
-                .state
-                .prog
-                .funcs
-                .get(fr.func as usize)
-                .map_or_else(|| "?".to_string(), |f| f.name.clone()),
-            file: file.clone(),
-            line: self.state.prog.line(fr.func, fr.pc),
+        let entry = |fr: &FrameRec| {
+            // The file table turns the program-wide line into a file's own.
+            let (file, line) = module.file_line(self.state.prog.line(fr.func, fr.pc));
+            TraceFrame {
+                function: self
+                    .state
+                    .prog
+                    .funcs
+                    .get(fr.func as usize)
+                    .map_or_else(|| "?".to_string(), |f| f.name.clone()),
+                file: file.to_string(),
+                line,
+            }
         };
         let n = frames.len();
         if n <= TRACE_INNER + TRACE_OUTER + 1 {
@@ -149,7 +153,7 @@ impl<'p> Vm<'p> {
         let elided = n - TRACE_INNER - TRACE_OUTER;
         out.push(TraceFrame {
             function: ELIDED.to_string(),
-            file: file.clone(),
+            file: module.source_name.clone(),
             line: u32::try_from(elided).unwrap_or(u32::MAX),
         });
         out.extend(frames[..TRACE_OUTER].iter().rev().map(entry));

@@ -18,7 +18,7 @@
 //! Top-level names share one namespace across the program: two modules
 //! defining the same name is an error naming both places (see `names`).
 
-mod header;
+pub(crate) mod header;
 mod names;
 mod stdlib;
 

@@ -25,11 +25,25 @@ const KEPT_AS_WRITTEN: &[&str] = &[
     "tests/conformance/compile_errors/generic_param_ops.src",
 ];
 
+/// Whether a file uses modules (`import`, `pub`), which `lang fmt` does not
+/// format yet: it refuses such files and leaves them alone.
+fn uses_modules(src: &Path) -> bool {
+    std::fs::read_to_string(src).is_ok_and(|t| {
+        t.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with("import ") || l.starts_with("pub ")
+        })
+    })
+}
+
 pub fn trials(root: &Path) -> Vec<Trial> {
     let mut trials = Vec::new();
     let mut programs = sources(&root.join("tests/conformance"));
     programs.extend(sources(&root.join("examples")));
     for src in programs {
+        if uses_modules(&src) {
+            continue;
+        }
         let name = crate::relative_name(root, &src, "");
         trials.push(Trial::test(format!("fmt::{name}"), move || {
             fixed_point_and_same_behaviour(&src)
@@ -176,7 +190,7 @@ fn repository_is_formatted() -> Result<(), Failed> {
     for f in &files {
         let rel = crate::repo_relative(f);
         let skipped = NOT_FORMATTED.iter().chain(KEPT_AS_WRITTEN);
-        if !skipped.clone().any(|n| Path::new(n) == rel) {
+        if !skipped.clone().any(|n| Path::new(n) == rel) && !uses_modules(f) {
             cmd.arg(rel);
         }
     }

@@ -203,19 +203,7 @@ fn run(
     let module = load::load(file, color)?;
     let mut program_args = vec![load::display_name(file)];
     program_args.extend(args);
-    let opts = lang_vm::VmOptions {
-        args: program_args,
-        heap_max: gc.heap_max,
-        gc_plan: gc.plan.unwrap_or_default(),
-        gc_threads: gc.threads,
-        gc_stress: gc.stress,
-        jit: lang_vm::JitOptions {
-            mode: jit_mode,
-            threshold,
-            compiler: Some(lang_jit::factory()),
-        },
-        snapshot,
-    };
+    let opts = vm_options(program_args, gc, (jit_mode, threshold), snapshot);
     finish(lang_vm::run(module, opts), gc.stats, jit_stats)
 }
 
@@ -230,30 +218,39 @@ fn resume(
     let jit_mode = jit.resolved_mode()?;
     let snapshot = snapshot.request()?;
     let (_, loaded) = image_cmd::load(image)?;
-    let opts = lang_vm::VmOptions {
-        // The saved run's `args()` are in its heap if it read them.
-        args: Vec::new(),
+    // The saved run's arguments come with its image.
+    let opts = vm_options(Vec::new(), gc, (jit_mode, jit.threshold), snapshot);
+    finish(lang_vm::resume(loaded, opts), gc.stats, jit.jit_stats)
+}
+
+/// The runtime's options for a run or a resume from the command line's.
+fn vm_options(
+    args: Vec<String>,
+    gc: &cli::GcArgs,
+    (mode, threshold): (lang_vm::JitMode, Option<u32>),
+    snapshot: Option<lang_vm::snapshot::SnapshotRequest>,
+) -> lang_vm::VmOptions {
+    lang_vm::VmOptions {
+        args,
         heap_max: gc.heap_max,
         gc_plan: gc.plan.unwrap_or_default(),
         gc_threads: gc.threads,
         gc_stress: gc.stress,
         jit: lang_vm::JitOptions {
-            mode: jit_mode,
-            threshold: jit.threshold,
+            mode,
+            threshold,
             compiler: Some(lang_jit::factory()),
         },
         snapshot,
-    };
-    finish(lang_vm::resume(loaded, opts), gc.stats, jit.jit_stats)
+    }
 }
 
 /// The exit of a run from its report, with the statistics asked for.
 fn finish(report: lang_vm::RunReport, gc_stats: bool, jit_stats: bool) -> Result<i32, Failure> {
-    let gc = gc_stats;
     // The statistics come after everything the program printed, and after
     // its runtime error if it failed.
     let mut stats = match report.gc_stats {
-        Some(s) if gc => s.to_string(),
+        Some(s) if gc_stats => s.to_string(),
         _ => String::new(),
     };
     if let (Some(s), true) = (report.jit_stats, jit_stats) {

@@ -215,7 +215,7 @@ pub struct JitArgs {
     /// Compile functions to machine code: `off` (interpret everything),
     /// `on` (compile a function once it is called often), `always`
     /// (compile every function at its first call). Without it, the
-    /// environment variable LANG_JIT decides, then the default, `off`.
+    /// environment variable LANG_JIT decides, then the default, `on`.
     #[arg(long = "jit", value_name = "MODE", value_parser = parse_jit_mode)]
     pub mode: Option<lang_vm::JitMode>,
     /// Print the JIT's statistics to stderr when the program ends.
@@ -232,14 +232,14 @@ pub struct JitArgs {
 pub const JIT_ENV: &str = "LANG_JIT";
 
 impl JitArgs {
-    /// The mode of this run: `--jit`, else `LANG_JIT`, else off. A
+    /// The mode of this run: `--jit`, else `LANG_JIT`, else on. A
     /// `LANG_JIT` that names no mode is a usage error.
     pub fn resolved_mode(&self) -> Result<lang_vm::JitMode, crate::load::Failure> {
         if let Some(mode) = self.mode {
             return Ok(mode);
         }
         match std::env::var(JIT_ENV) {
-            Err(_) => Ok(lang_vm::JitMode::Off),
+            Err(_) => Ok(lang_vm::JitMode::On),
             Ok(word) => parse_jit_mode(&word).map_err(|why| crate::load::Failure {
                 message: format!("error: invalid value '{word}' of {JIT_ENV}: {why}"),
                 code: crate::exit::USAGE,

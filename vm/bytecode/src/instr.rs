@@ -96,6 +96,35 @@ impl Operands {
     }
 }
 
+impl Instr {
+    /// The registers the instruction may read: each of its register
+    /// operands (the written one too: an instruction that may leave it
+    /// untouched, such as a call of a function returning nothing, keeps
+    /// its old value), and `R[B], ..., R[B+N-1]` for one with operands
+    /// `b: R` and `n: U` (calls, closures, new structs, enum values and
+    /// arrays: the list's only register ranges). A compiler that keeps
+    /// registers out of their slots stores these before the runtime
+    /// carries the instruction out.
+    pub fn regs_read(&self) -> Vec<Reg> {
+        let ops = self.operands();
+        let ops = ops.as_slice();
+        let mut regs: Vec<Reg> = ops
+            .iter()
+            .filter(|o| o.kind == OperandKind::R)
+            .filter_map(|o| Reg::try_from(o.value).ok())
+            .collect();
+        let find = |name: &str, kind: OperandKind| {
+            ops.iter()
+                .find(|o| o.name == name && o.kind == kind)
+                .map(|o| o.value)
+        };
+        if let (Some(b), Some(n)) = (find("b", OperandKind::R), find("n", OperandKind::U)) {
+            regs.extend((b..b.saturating_add(n)).filter_map(|r| Reg::try_from(r).ok()));
+        }
+        regs
+    }
+}
+
 /// Why an instruction could not be decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InstrDecodeError {
@@ -885,6 +914,41 @@ mod tests {
                 assert_eq!(kind_of(w), Some(OperandKind::R), "{name}: {w}");
             }
         }
+    }
+
+    /// `regs_read` covers every register an effect line reads: the
+    /// operands, and the ranges written `R[B], ..., R[B+N-1]`, which only
+    /// instructions with operands `b: R` and `n: U` have.
+    #[test]
+    fn the_registers_read_include_every_range() {
+        for op in ALL_OPCODES {
+            let (doc, name) = (op.doc(), op.mnemonic());
+            let instr = op.with_zero_operands();
+            let ops = instr.operands();
+            let has =
+                |n: &str, k: OperandKind| ops.as_slice().iter().any(|o| o.name == n && o.kind == k);
+            assert_eq!(
+                doc.contains("R[B+N-1]"),
+                has("b", OperandKind::R) && has("n", OperandKind::U),
+                "{name}: a register range against `{doc}`"
+            );
+        }
+        let call = Instr::Call {
+            a: 1,
+            f: 0,
+            b: 4,
+            n: 3,
+        };
+        assert_eq!(call.regs_read(), vec![1, 4, 4, 5, 6]);
+        let add = Instr::AddI { a: 2, b: 3, c: 7 };
+        assert_eq!(add.regs_read(), vec![2, 3, 7]);
+        let none = Instr::NewArray {
+            a: 0,
+            t: 1,
+            b: 9,
+            n: 0,
+        };
+        assert_eq!(none.regs_read(), vec![0, 9]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Direct calls (`call`) from compiled code: when the callee has compiled
 //! code in its entry slot and its frame fits, the caller pushes the
-//! callee's frame itself (arguments copied, the other registers zeroed, the
-//! record written just past its own), calls the entry and pops the frame
+//! callee's frame itself (arguments copied, its reference registers zeroed,
+//! the record written just past its own), calls the entry and pops the frame
 //! again, all without leaving machine code. Anything else (a callee still
 //! interpreted or not yet compiled, the frame limit, the end of the VM
 //! stack, the native stack's reserve) goes through the runtime's `call`
@@ -17,7 +17,7 @@
 
 use crate::emit::{flags, Emit, NO_ARGS};
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, Block, BlockArg, InstBuilder, Value};
+use cranelift_codegen::ir::{types, Block, BlockArg, FuncRef, InstBuilder, Value};
 use cranelift_frontend::Switch;
 use lang_bytecode::Instr;
 use lang_vm::abi::{self, CompileRequest};
@@ -128,6 +128,7 @@ pub(crate) fn through_runtime(e: &mut Emit<'_, '_>, pc: usize, ins: Instr) -> Re
 /// (errors included), then on to `next`.
 fn generic(e: &mut Emit<'_, '_>, pc: usize, ins: Instr, slow: Block, next: Block) {
     e.b.switch_to_block(slow);
+    e.flush_for(ins);
     let status = e.call_pc(e.helpers.call, pc);
     e.reload_after(ins);
     e.check_status(status, next);
@@ -180,14 +181,24 @@ fn known_callee(
         return crate::inline::emit(e, req, callee, body, site, slow, next);
     }
 
-    // Compiled code in the callee's entry slot.
-    let entries = e.ctx_field(abi::CTX_ENTRIES);
-    let slot = e.b.ins().iadd_imm_s(entries, 8 * callee as i64);
-    let code = e.load_at(slot, 0);
-    let has_code = e.b.ins().icmp_imm_s(IntCC::NotEqual, code, 0);
-    let ok = e.b.ins().band(has_code, fits);
+    // Compiled code in the callee's entry slot; a function calling itself
+    // calls the code being compiled, which is that entry.
     let fast = e.b.create_block();
-    e.b.ins().brif(ok, fast, &NO_ARGS, slow, &NO_ARGS);
+    let code = match e.self_ref {
+        Some(me_ref) if callee == req.func => {
+            e.b.ins().brif(fits, fast, &NO_ARGS, slow, &NO_ARGS);
+            Callee::Direct(me_ref)
+        }
+        _ => {
+            let entries = e.ctx_field(abi::CTX_ENTRIES);
+            let slot = e.b.ins().iadd_imm_s(entries, 8 * callee as i64);
+            let code = e.load_at(slot, 0);
+            let has_code = e.b.ins().icmp_imm_s(IntCC::NotEqual, code, 0);
+            let ok = e.b.ins().band(has_code, fits);
+            e.b.ins().brif(ok, fast, &NO_ARGS, slow, &NO_ARGS);
+            Callee::Indirect(code)
+        }
+    };
 
     // The fast path: the interpreter's `push_frame`, inline.
     e.b.switch_to_block(fast);
@@ -199,22 +210,40 @@ fn known_callee(
         let v = e.ld(b + i as u16);
         e.b.ins().store(flags(), v, new_regs, 8 * i as i32);
     }
-    zero_registers(e, new_regs, nargs, target.nregs, regs_end);
+    // Only the callee's references need zero slots (the collector reads
+    // them before the callee first stores them); its compiled code starts
+    // every other register at zero in its variable (`declare_registers`).
+    match (req.body)(callee) {
+        Some(body) => {
+            for r in nargs..target.nregs {
+                if body.reg_is_ref.get(r as usize).copied().unwrap_or(true) {
+                    let zero = e.int(0);
+                    e.b.ins().store(flags(), zero, new_regs, 8 * r as i32);
+                }
+            }
+        }
+        None => zero_registers(e, new_regs, nargs, target.nregs, regs_end),
+    }
+    // The callee may collect: the caller's references go to their slots.
+    e.flush_refs();
+    // The record in three word stores: (function, base), (pc 0, result
+    // register and padding), closure nil.
     let base =
         e.b.ins()
             .uload32(flags(), e.frame, abi::FRAME_BASE_OFFSET as i32);
     let new_base = e.b.ins().iadd_imm_s(base, me.nregs as i64);
+    let high = e.b.ins().ishl_imm_u(new_base, 32);
+    let func_and_base = e.b.ins().bor_imm_u(high, i64::from(callee));
+    e.b.ins().store(
+        flags(),
+        func_and_base,
+        new_frame,
+        abi::FRAME_FUNC_OFFSET as i32,
+    );
+    let pc_and_dest = e.int(i64::from(a) << 32);
     e.b.ins()
-        .istore32(flags(), new_base, new_frame, abi::FRAME_BASE_OFFSET as i32);
-    let func = e.int(callee as i64);
-    e.b.ins()
-        .istore32(flags(), func, new_frame, abi::FRAME_FUNC_OFFSET as i32);
+        .store(flags(), pc_and_dest, new_frame, abi::FRAME_PC_OFFSET as i32);
     let zero = e.int(0);
-    e.b.ins()
-        .istore32(flags(), zero, new_frame, abi::FRAME_PC_OFFSET as i32);
-    let dest = e.int(a as i64);
-    e.b.ins()
-        .istore16(flags(), dest, new_frame, abi::FRAME_DEST_OFFSET as i32);
     e.b.ins()
         .store(flags(), zero, new_frame, abi::FRAME_CLOSURE_OFFSET as i32);
     let len_at = e.ctx_field(abi::CTX_FRAMES_LEN);
@@ -222,9 +251,11 @@ fn known_callee(
     let pushed = e.b.ins().iadd_imm_s(len, 1);
     e.b.ins().store(flags(), pushed, len_at, 0);
 
-    let call =
-        e.b.ins()
-            .call_indirect(e.sigs.entry, code, &[e.ctx, new_regs, new_frame]);
+    let args = [e.ctx, new_regs, new_frame];
+    let call = match code {
+        Callee::Direct(f) => e.b.ins().call(f, &args),
+        Callee::Indirect(code) => e.b.ins().call_indirect(e.sigs.entry, code, &args),
+    };
     let status = e.b.inst_results(call)[0];
     let failed = e.b.ins().icmp_imm_u(
         IntCC::UnsignedGreaterThanOrEqual,
@@ -240,13 +271,30 @@ fn known_callee(
     // collected, so the references are read back (as after any call).
     e.b.switch_to_block(returned);
     e.b.ins().store(flags(), len, len_at, 0);
-    e.reload_after(Instr::Call { a, f: callee, b, n });
+    e.reload_refs();
     if target.returns_value {
         e.st_loaded(a, new_regs, 0);
     }
     e.b.ins().jump(next, &NO_ARGS);
     Ok(())
 }
+
+/// How a direct call reaches its callee's code.
+enum Callee {
+    /// The function being compiled, calling itself.
+    Direct(FuncRef),
+    /// The code read from the callee's entry slot.
+    Indirect(Value),
+}
+
+// The frame record is written as three little-endian words: the function
+// with the base above it, then the pc with the result register above it
+// (the two bytes after `dest` are padding), then the closure.
+const _: () = assert!(abi::FRAME_BASE_OFFSET == abi::FRAME_FUNC_OFFSET + 4);
+const _: () = assert!(abi::FRAME_DEST_OFFSET == abi::FRAME_PC_OFFSET + 4);
+const _: () = assert!(abi::FRAME_PC_OFFSET == abi::FRAME_FUNC_OFFSET + 8);
+const _: () = assert!(abi::FRAME_CLOSURE_OFFSET == abi::FRAME_PC_OFFSET + 8);
+const _: () = assert!(abi::FRAME_REC_BYTES == abi::FRAME_CLOSURE_OFFSET + 8);
 
 /// Zeroes registers `from..to` of the frame whose register 0 is at `regs`
 /// (and which ends at `regs_end`), as `push_frame` does: one store each

@@ -3,13 +3,18 @@
 //! through `step`, branches with their interrupt check, and the write
 //! barrier's inline fast path.
 //!
-//! Registers are cranelift variables, written through: every write of a
-//! register also stores it to its VM-stack slot, so the slots are always
-//! up to date (for the collector, stack traces and the helpers), while
-//! reads use the value in a machine register and never wait for memory.
-//! After a helper that may collect (which moves objects) or that writes a
-//! register itself, the registers it may have changed are read back from
-//! their slots (`reload_after`).
+//! Registers are cranelift variables, kept in machine registers and
+//! stored to their VM-stack slots only where something else reads the
+//! slots: before the runtime carries an instruction out (`step`, the
+//! generic call), the registers that instruction reads; before anything
+//! that may collect (a helper that allocates, a call), every register that
+//! holds a reference, for the collector to find and move. Nothing else
+//! reads a compiled frame's registers: stack traces read frame records
+//! alone, and compiled code never hands a running frame back to the
+//! interpreter (runs that may take a snapshot are interpreted only). After
+//! a helper that may collect or that writes a register itself, the
+//! registers it may have changed are read back from their slots
+//! (`reload_after`).
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
@@ -77,16 +82,20 @@ pub(crate) struct Emit<'a, 'b> {
     /// The registers that hold references: a collection may move what
     /// they point at.
     pub ref_regs: Vec<u16>,
-    /// Whether writes of registers also store them to their slots: true
-    /// for the function's own registers, false for those of a callee
-    /// inlined into it, which live in variables alone (see `inline`).
-    pub write_through: bool,
     /// While an inlined callee is translated: where every failing check
     /// goes instead of the instruction's own slow path (the call's generic
     /// path, which makes the call again for real).
     pub bailout: Option<Block>,
     /// Calls inlined so far (for `--jit-stats`).
     pub inlined_calls: u32,
+    /// Per register: whether it is known not to be nil (or zero) here,
+    /// because a check on every path to this point found so and nothing
+    /// has written the register since (`facts`); its next check is left
+    /// out.
+    pub nonnil: Vec<bool>,
+    /// The function being compiled, for calls of itself; `None` for code
+    /// entered at a loop, which is not the function's entry.
+    pub self_ref: Option<cranelift_codegen::ir::FuncRef>,
 }
 
 /// Loads and stores of registers, slots, frame records, the context and
@@ -116,6 +125,7 @@ impl Emit<'_, '_> {
             let ty = if float { types::F64 } else { types::I64 };
             let var = self.b.declare_var(ty);
             self.vars.push((var, ty));
+            self.nonnil.push(false);
             let v = if (r as u64) < u64::from(params) {
                 self.b
                     .ins()
@@ -170,14 +180,13 @@ impl Emit<'_, '_> {
         self.as_type(v, types::F64)
     }
 
-    /// R[r] := v (an i64 or an f64), in its variable and its slot.
+    /// R[r] := v (an i64 or an f64), in its variable (its slot is written
+    /// when something needs it there: `flush`).
     pub fn st(&mut self, r: u16, v: Value) {
+        self.forget(r);
         match self.var(r) {
             Some((var, ty)) => {
                 let v = self.as_type(v, ty);
-                if self.write_through {
-                    self.b.ins().store(flags(), v, self.regs, reg_offset(r));
-                }
                 self.b.def_var(var, v);
             }
             None => {
@@ -191,6 +200,66 @@ impl Emit<'_, '_> {
         let ty = self.var(r).map_or(types::I64, |(_, ty)| ty);
         let v = self.b.ins().load(ty, flags(), base, offset);
         self.st(r, v);
+    }
+
+    /// Forgets what was known of register `r`'s value.
+    fn forget(&mut self, r: u16) {
+        if let Some(known) = self.nonnil.get_mut(r as usize) {
+            *known = false;
+        }
+    }
+
+    /// Starts translating an instruction, before which the registers
+    /// `known` are known not nil.
+    pub fn begin_instruction(&mut self, known: Option<&crate::facts::Known>) {
+        for (r, k) in self.nonnil.iter_mut().enumerate() {
+            *k = known.is_some_and(|set| crate::facts::contains(set, r as u16));
+        }
+    }
+
+    /// R[r], taking the slow path if it is nil (an object) or zero (an
+    /// int), unless a check before found it is not.
+    pub fn ld_nonnil(&mut self, r: u16) -> Value {
+        let v = self.ld(r);
+        match self.nonnil.get_mut(r as usize) {
+            Some(true) => {}
+            Some(known) => {
+                *known = true;
+                self.guard_not_nil(v);
+            }
+            None => self.guard_not_nil(v),
+        }
+        v
+    }
+
+    /// Stores the registers `regs` to their slots, from their variables.
+    pub fn flush(&mut self, regs: impl IntoIterator<Item = u16>) {
+        for r in regs {
+            if let Some((var, _)) = self.var(r) {
+                let v = self.b.use_var(var);
+                self.b.ins().store(flags(), v, self.regs, reg_offset(r));
+            }
+        }
+    }
+
+    /// Stores every register that holds a reference, before something
+    /// that may collect: the collector reads and updates them in their
+    /// slots.
+    pub fn flush_refs(&mut self) {
+        let refs = std::mem::take(&mut self.ref_regs);
+        self.flush(refs.iter().copied());
+        self.ref_regs = refs;
+    }
+
+    /// Stores what the runtime reads when it carries `ins` out: the
+    /// registers the instruction reads, and every reference if it may
+    /// collect.
+    pub fn flush_for(&mut self, ins: lang_bytecode::Instr) {
+        self.flush(ins.regs_read());
+        let op = ins.opcode();
+        if op.may_alloc() || op.is_call() {
+            self.flush_refs();
+        }
     }
 
     /// Reads register `r` back from its slot, after a helper changed it.
@@ -207,12 +276,19 @@ impl Emit<'_, '_> {
     pub fn reload_after(&mut self, ins: lang_bytecode::Instr) {
         let op = ins.opcode();
         if op.may_alloc() || op.is_call() {
-            for i in 0..self.ref_regs.len() {
-                let r = self.ref_regs[i];
-                self.reload(r);
-            }
+            self.reload_refs();
         }
         if let Some(r) = ins.written_reg() {
+            self.forget(r);
+            self.reload(r);
+        }
+    }
+
+    /// Reads every reference register back from its slot, after
+    /// something that may have collected (and moved what they point at).
+    pub fn reload_refs(&mut self) {
+        for i in 0..self.ref_regs.len() {
+            let r = self.ref_regs[i];
             self.reload(r);
         }
     }
@@ -270,6 +346,7 @@ impl Emit<'_, '_> {
     /// Carries instruction `ins` at `pc` out through the runtime (`step`)
     /// and goes on to `next`.
     pub fn step(&mut self, pc: usize, ins: lang_bytecode::Instr, next: Block) {
+        self.flush_for(ins);
         let status = self.call_pc(self.helpers.step, pc);
         self.reload_after(ins);
         self.check_status(status, next);

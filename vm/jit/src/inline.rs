@@ -154,6 +154,7 @@ struct Caller {
     blocks: Vec<Block>,
     ref_regs: Vec<u16>,
     slow: Option<Block>,
+    nonnil: Vec<bool>,
 }
 
 /// Translates the call at `site` of `callee` (whose body `candidate` gave)
@@ -189,17 +190,19 @@ pub(crate) fn emit<'a>(
         blocks: std::mem::replace(&mut e.blocks, blocks),
         ref_regs: std::mem::take(&mut e.ref_regs),
         slow: e.slow.take(),
+        nonnil: std::mem::take(&mut e.nonnil),
     };
-    e.write_through = false;
     e.bailout = Some(slow);
     declare_inlined_registers(e, body.reg_is_float, &args);
     let done = e.b.create_block();
     let result = returns_value.then(|| e.b.append_block_param(done, types::I64));
     e.b.ins().jump(first, &NO_ARGS);
 
+    let known = crate::facts::nonnil_before(body.code, 0);
     let translated = (|| {
         for (pc, &ins) in body.code.iter().enumerate() {
             e.b.switch_to_block(e.blocks[pc]);
+            e.begin_instruction(known.get(pc));
             match ins {
                 Instr::Ret { a } if returns_value => {
                     let v = e.ld(a);
@@ -221,7 +224,7 @@ pub(crate) fn emit<'a>(
     e.blocks = caller.blocks;
     e.ref_regs = caller.ref_regs;
     e.slow = caller.slow;
-    e.write_through = true;
+    e.nonnil = caller.nonnil;
     e.bailout = None;
     translated?;
     e.inlined_calls = e.inlined_calls.saturating_add(1);
@@ -241,6 +244,7 @@ fn declare_inlined_registers(e: &mut Emit<'_, '_>, is_float: &[bool], args: &[Va
         let ty = if float { types::F64 } else { types::I64 };
         let var = e.b.declare_var(ty);
         e.vars.push((var, ty));
+        e.nonnil.push(false);
         let v = match args.get(r) {
             Some(&arg) if e.b.func.dfg.value_type(arg) == ty => arg,
             Some(&arg) => {

@@ -17,6 +17,8 @@
 //!   and pop inline, with the runtime's `call` helper as the slow path;
 //!   trait calls dispatched inline on the receiver's struct.
 //! - `inline`: small callees that only read, copied into their callers.
+//! - `facts`: the registers known not nil before each instruction, whose
+//!   checks are left out.
 //!
 //! **Invariant:** the JIT compiles only functions of a verified module, and
 //! trusts exactly what the verifier proved, as the interpreter does.
@@ -24,6 +26,7 @@
 mod alloc;
 mod call;
 mod emit;
+mod facts;
 mod inline;
 mod translate;
 
@@ -74,6 +77,10 @@ impl Jit {
         if ptr != ir::types::I64 {
             return Err("the JIT needs a 64-bit target".into());
         }
+        // Frame records are written as little-endian words (`call`).
+        if isa.endianness() != ir::Endianness::Little {
+            return Err("the JIT needs a little-endian target".into());
+        }
         let builder = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
         let module = JITModule::new(builder);
         Ok(Jit {
@@ -91,8 +98,6 @@ impl Compiler for Jit {
         let sig = translate::entry_signature(&self.module);
         self.ctx.func.signature = sig.clone();
         let config = self.module.target_config();
-        let inlined_calls =
-            translate::translate(req, &mut self.ctx.func, &mut self.builder_ctx, config)?;
         // A function may be compiled twice: for calls and for entry at a
         // loop; each code has its own name.
         let name = match req.entry_pc {
@@ -103,6 +108,16 @@ impl Compiler for Jit {
             .module
             .declare_function(&name, Linkage::Local, &sig)
             .map_err(|e| format!("cranelift: {e}"))?;
+        // The code for calls may call itself directly.
+        let self_ref =
+            (req.entry_pc == 0).then(|| self.module.declare_func_in_func(id, &mut self.ctx.func));
+        let inlined_calls = translate::translate(
+            req,
+            &mut self.ctx.func,
+            &mut self.builder_ctx,
+            config,
+            self_ref,
+        )?;
         self.ctx.set_disasm(self.dump);
         self.module
             .define_function(id, &mut self.ctx)

@@ -1,11 +1,8 @@
 //! Tier 1: one bytecode function to one cranelift function, instruction by
 //! instruction.
 //!
-//! Registers are cranelift variables written through to their VM-stack
-//! slots (see `emit`): each instruction stores its result to the frame as
-//! well, so every value is where the collector, stack traces and the
-//! interpreter expect it whenever a helper runs, while operands come from
-//! machine registers. Arithmetic, comparisons, branches, moves, globals,
+//! Registers are cranelift variables, stored to their VM-stack slots only
+//! where the collector or a helper reads them (see `emit`). Arithmetic, comparisons, branches, moves, globals,
 //! fields, captures, cells, enum tags and payloads, array reads and writes
 //! (with their bounds checks) and the write barrier's fast path are inline;
 //! calls go through the runtime's `call` helper; everything else, and the
@@ -32,12 +29,14 @@ pub(crate) fn entry_signature(module: &cranelift_jit::JITModule) -> ir::Signatur
 }
 
 /// Translates function `req.func` into `func` (whose signature is set);
-/// gives the number of calls it inlined.
+/// gives the number of calls it inlined. `self_ref`, when given, is `func`
+/// itself, for direct calls of the function from its own code.
 pub(crate) fn translate(
     req: &CompileRequest<'_>,
     func: &mut ir::Function,
     builder_ctx: &mut FunctionBuilderContext,
     config: cranelift_codegen::isa::TargetFrontendConfig,
+    self_ref: Option<ir::FuncRef>,
 ) -> Result<u32, String> {
     let code = req.code;
     if code.is_empty() {
@@ -69,9 +68,10 @@ pub(crate) fn translate(
             .filter(|&r| req.reg_is_ref[r])
             .filter_map(|r| u16::try_from(r).ok())
             .collect(),
-        write_through: true,
         bailout: None,
         inlined_calls: 0,
+        nonnil: Vec::new(),
+        self_ref,
     };
     // A call starts the function in a fresh frame (registers past the
     // parameters zero); entry at a loop takes over a running frame, whose
@@ -92,8 +92,10 @@ pub(crate) fn translate(
         .ok_or("entry past the end of the code")?;
     e.b.ins().jump(first, &NO_ARGS);
 
+    let known = crate::facts::nonnil_before(code, start);
     for (pc, ins) in code.iter().enumerate() {
         e.b.switch_to_block(e.blocks[pc]);
+        e.begin_instruction(known.get(pc));
         instruction(&mut e, req, pc, *ins)?;
     }
 
@@ -259,8 +261,7 @@ pub(crate) fn instruction(
         Instr::SubI { a, b, c } => int_bin!(a, b, c, isub),
         Instr::MulI { a, b, c } => int_bin!(a, b, c, imul),
         Instr::DivI { a, b, c } | Instr::RemI { a, b, c } => {
-            let d = e.ld(c);
-            e.guard_not_nil(d);
+            let d = e.ld_nonnil(c);
             let x = e.ld(b);
             let v = checked_division(e, x, d, matches!(ins, Instr::DivI { .. }));
             e.st(a, v);
@@ -523,8 +524,7 @@ pub(crate) fn instruction(
         Instr::CallNative { a, native, b, .. } if native == Native::StrByte as u16 => {
             // In range: 0 <= i < len, as one unsigned comparison; nil
             // reads as the empty string (and so fails on the slow path).
-            let s = e.ld(b);
-            e.guard_not_nil(s);
+            let s = e.ld_nonnil(b);
             let i = e.ld(b + 1);
             let len = e.load_at(s, abi::STR_LEN_OFFSET as i32);
             let ok = e.b.ins().icmp(IntCC::UnsignedLessThan, i, len);
@@ -559,52 +559,46 @@ pub(crate) fn instruction(
             e.st_loaded(a, clo, slot_offset(i as u32));
         }
         Instr::CellGet { a, b } => {
-            let cell = e.ld(b);
-            e.guard_not_nil(cell);
+            let cell = e.ld_nonnil(b);
             e.st_loaded(a, cell, slot_offset(0));
         }
         Instr::CellSet { a, b } => {
-            let cell = e.ld(a);
-            e.guard_not_nil(cell);
+            let cell = e.ld_nonnil(a);
             let v = e.ld_raw(b);
             let zero = e.int(0);
             e.store_slot(cell, zero, v, is_ref(req, b));
         }
         Instr::GetField { a, b, i } => {
-            let o = e.ld(b);
-            e.guard_not_nil(o);
+            let o = e.ld_nonnil(b);
             e.st_loaded(a, o, slot_offset(i as u32));
         }
         Instr::SetField { a, i, b } => {
-            let o = e.ld(a);
-            e.guard_not_nil(o);
+            let o = e.ld_nonnil(a);
             let v = e.ld_raw(b);
             let i = e.int(i as i64);
             e.store_slot(o, i, v, is_ref(req, b));
         }
         Instr::EnumTag { a, b } => {
-            let o = e.ld(b);
-            e.guard_not_nil(o);
+            let o = e.ld_nonnil(b);
             let tag = aux_word(e, o);
             e.st(a, tag);
         }
         Instr::GetPayload { a, b, v, i } => {
-            let o = e.ld(b);
-            e.guard_not_nil(o);
+            let o = e.ld_nonnil(b);
             let tag = aux_word(e, o);
             let ok = e.b.ins().icmp_imm_s(IntCC::Equal, tag, v as i64);
             e.guard(ok);
             e.st_loaded(a, o, slot_offset(i as u32));
         }
         Instr::ArrGet { a, b, c } => {
-            let arr = e.ld(b);
+            let arr = e.ld_nonnil(b);
             let i = e.ld(c);
             let buf = checked_element(e, arr, i);
             let at = element_address(e, buf, i);
             e.st_loaded(a, at, abi::BUFFER_ELEMENTS_OFFSET as i32);
         }
         Instr::ArrSet { a, b, c } => {
-            let arr = e.ld(a);
+            let arr = e.ld_nonnil(a);
             let i = e.ld(b);
             let buf = checked_element(e, arr, i);
             let v = e.ld_raw(c);
@@ -613,8 +607,7 @@ pub(crate) fn instruction(
             e.store_slot(buf, slot, v, is_ref(req, c));
         }
         Instr::ArrLen { a, b } => {
-            let arr = e.ld(b);
-            e.guard_not_nil(arr);
+            let arr = e.ld_nonnil(b);
             let n = e.load_at(arr, abi::ARRAY_LEN_OFFSET as i32);
             e.st(a, n);
         }
@@ -683,10 +676,9 @@ fn aux_word(e: &mut Emit<'_, '_>, o: Value) -> Value {
     )
 }
 
-/// Checks that array `arr` is not nil and `i` is inside it (taking the slow
-/// path otherwise); gives its element buffer.
+/// Checks that `i` is inside array `arr` (not nil: checked before), taking
+/// the slow path otherwise; gives its element buffer.
 fn checked_element(e: &mut Emit<'_, '_>, arr: Value, i: Value) -> Value {
-    e.guard_not_nil(arr);
     let len = e.load_at(arr, abi::ARRAY_LEN_OFFSET as i32);
     // One unsigned comparison covers i < 0 too.
     let ok = e.b.ins().icmp(IntCC::UnsignedLessThan, i, len);

@@ -13,18 +13,23 @@
 //! A function is entered at its first instruction, in a frame just pushed
 //! as the interpreter pushes one: registers `0..params` hold the arguments
 //! and every other register is zero (compiled code relies on this instead
-//! of reading them). Code compiled for entry at a loop header (on-stack
+//! of reading them; a compiled caller pushing a compiled callee's frame
+//! zeroes only the slots of its reference registers, which the collector
+//! may read before the callee stores them). Code compiled for entry at a loop header (on-stack
 //! replacement, `CompileRequest::entry_pc`) is entered there instead, in
 //! the frame the interpreter was running, and reads every register. It returns one of the `STATUS_*` codes; a returned value is left in
 //! `regs[0]`, where the caller picks it up after it pops the frame.
 //!
-//! Registers stay in their slots: every register an instruction writes is
-//! stored before the next instruction runs, so at every call of a helper
-//! (any of which may collect, and so move objects) every live reference is
-//! in a slot the collector scans, and compiled code reads it back from
-//! there afterwards. Stack traces, root scanning and a later hand-over to
-//! the interpreter therefore see a compiled frame exactly as they see an
-//! interpreted one.
+//! Registers are in their slots where the runtime reads them: before a
+//! helper carries an instruction out, the registers it reads
+//! (`Instr::regs_read`) are stored; before anything that may collect (and
+//! so move objects), every reference register is, so the collector scans
+//! and updates every live reference, and compiled code reads them back
+//! afterwards. Elsewhere a compiled frame's other slots may be stale: only
+//! the collector (references) and the helpers (their instruction's
+//! registers) read a running compiled frame's slots, and stack traces read
+//! frame records alone. Compiled code never hands a running frame to the
+//! interpreter (runs that may take a snapshot are interpreted only).
 //!
 //! Everything else a compiled function needs (calls, allocation, printing,
 //! natives, runtime errors, the write barrier's slow path) it gets from the
@@ -145,7 +150,8 @@ pub struct CalleeFacts {
     /// Its register count: the size of its frame on the VM stack.
     pub nregs: u32,
     /// Its parameter count: registers `0..params` hold the arguments when
-    /// it is entered, and every other register is zero.
+    /// it is entered, and every other register is zero (see the module's
+    /// notes for compiled callers).
     pub params: u32,
     /// Whether it returns a value (left in its register 0).
     pub returns_value: bool,

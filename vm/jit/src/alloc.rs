@@ -83,7 +83,7 @@ pub(crate) fn fixed(
     );
     let o = cursor;
     let header = e.int(obj.header as i64);
-    e.b.ins().store(flags(), header, o, 0);
+    e.b.ins().store(e.mem.meta, header, o, 0);
     for i in 0..obj.fill {
         let r = b + i;
         let v = e.ld_raw(r);
@@ -94,7 +94,7 @@ pub(crate) fn fixed(
     let zero = e.int(0);
     let mut offset = abi::slot_offset(obj.fill as usize) as i64;
     while offset < bytes {
-        e.b.ins().store(flags(), zero, o, offset as i32);
+        e.b.ins().store(e.mem.body, zero, o, offset as i32);
         offset += abi::SLOT_BYTES as i64;
     }
     e.st(a, o);

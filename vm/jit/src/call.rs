@@ -74,7 +74,7 @@ pub(crate) fn trait_call(
     e.b.switch_to_block(dispatch);
     let index =
         e.b.ins()
-            .uload32(flags(), recv, abi::OBJECT_AUX_OFFSET as i32);
+            .uload32(e.mem.meta, recv, abi::OBJECT_AUX_OFFSET as i32);
     let mut switch = Switch::new();
     let arms: Vec<(Block, u32)> = impls
         .iter()
@@ -204,11 +204,11 @@ fn known_callee(
     e.b.switch_to_block(fast);
     let pc_value = e.int(pc as i64);
     e.b.ins()
-        .istore32(flags(), pc_value, e.frame, abi::FRAME_PC_OFFSET as i32);
+        .istore32(e.mem.frame, pc_value, e.frame, abi::FRAME_PC_OFFSET as i32);
     let nargs = u32::from(n).min(target.nregs);
     for i in 0..nargs {
         let v = e.ld(b + i as u16);
-        e.b.ins().store(flags(), v, new_regs, 8 * i as i32);
+        e.b.ins().store(e.mem.frame, v, new_regs, 8 * i as i32);
     }
     // Only the callee's references need zero slots (the collector reads
     // them before the callee first stores them); its compiled code starts
@@ -218,7 +218,7 @@ fn known_callee(
             for r in nargs..target.nregs {
                 if body.reg_is_ref.get(r as usize).copied().unwrap_or(true) {
                     let zero = e.int(0);
-                    e.b.ins().store(flags(), zero, new_regs, 8 * r as i32);
+                    e.b.ins().store(e.mem.frame, zero, new_regs, 8 * r as i32);
                 }
             }
         }
@@ -230,22 +230,30 @@ fn known_callee(
     // register and padding), closure nil.
     let base =
         e.b.ins()
-            .uload32(flags(), e.frame, abi::FRAME_BASE_OFFSET as i32);
+            .uload32(e.mem.frame, e.frame, abi::FRAME_BASE_OFFSET as i32);
     let new_base = e.b.ins().iadd_imm_s(base, me.nregs as i64);
     let high = e.b.ins().ishl_imm_u(new_base, 32);
     let func_and_base = e.b.ins().bor_imm_u(high, i64::from(callee));
     e.b.ins().store(
-        flags(),
+        e.mem.frame,
         func_and_base,
         new_frame,
         abi::FRAME_FUNC_OFFSET as i32,
     );
     let pc_and_dest = e.int(i64::from(a) << 32);
-    e.b.ins()
-        .store(flags(), pc_and_dest, new_frame, abi::FRAME_PC_OFFSET as i32);
+    e.b.ins().store(
+        e.mem.frame,
+        pc_and_dest,
+        new_frame,
+        abi::FRAME_PC_OFFSET as i32,
+    );
     let zero = e.int(0);
-    e.b.ins()
-        .store(flags(), zero, new_frame, abi::FRAME_CLOSURE_OFFSET as i32);
+    e.b.ins().store(
+        e.mem.frame,
+        zero,
+        new_frame,
+        abi::FRAME_CLOSURE_OFFSET as i32,
+    );
     let len_at = e.ctx_field(abi::CTX_FRAMES_LEN);
     let len = e.load_at(len_at, 0);
     let pushed = e.b.ins().iadd_imm_s(len, 1);
@@ -273,7 +281,7 @@ fn known_callee(
     e.b.ins().store(flags(), len, len_at, 0);
     e.reload_refs();
     if target.returns_value {
-        e.st_loaded(a, new_regs, 0);
+        e.st_loaded(a, e.mem.frame, new_regs, 0);
     }
     e.b.ins().jump(next, &NO_ARGS);
     Ok(())
@@ -306,7 +314,7 @@ fn zero_registers(e: &mut Emit<'_, '_>, regs: Value, from: u32, to: u32, regs_en
     let zero = e.int(0);
     if to - from <= UNROLLED_ZEROES {
         for i in from..to {
-            e.b.ins().store(flags(), zero, regs, 8 * i as i32);
+            e.b.ins().store(e.mem.frame, zero, regs, 8 * i as i32);
         }
         return;
     }
@@ -320,7 +328,7 @@ fn zero_registers(e: &mut Emit<'_, '_>, regs: Value, from: u32, to: u32, regs_en
     let more = e.b.ins().icmp(IntCC::UnsignedLessThan, at, regs_end);
     e.b.ins().brif(more, body, &NO_ARGS, done, &NO_ARGS);
     e.b.switch_to_block(body);
-    e.b.ins().store(flags(), zero, at, 0);
+    e.b.ins().store(e.mem.frame, zero, at, 0);
     let step = e.b.ins().iadd_imm_s(at, 8);
     e.b.ins().jump(head, &[BlockArg::Value(step)]);
     e.b.switch_to_block(done);

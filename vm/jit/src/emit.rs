@@ -18,7 +18,8 @@
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    types, AbiParam, Block, BlockArg, InstBuilder, MemFlagsData, SigRef, Signature, Type, Value,
+    types, AbiParam, AliasRegionData, Block, BlockArg, InstBuilder, MemFlagsData, SigRef,
+    Signature, Type, Value,
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, Variable};
@@ -96,13 +97,51 @@ pub(crate) struct Emit<'a, 'b> {
     /// The function being compiled, for calls of itself; `None` for code
     /// entered at a loop, which is not the function's entry.
     pub self_ref: Option<cranelift_codegen::ir::FuncRef>,
+    /// The flags of each kind of memory compiled code reads and writes.
+    pub mem: Mem,
 }
 
-/// Loads and stores of registers, slots, frame records, the context and
-/// the allocator's state: aligned, never trapping (the verifier and the
-/// checks before them guarantee the addresses).
+/// Loads and stores of everything else: the context, the allocator's
+/// state, globals, the barrier's table. Aligned, never trapping (the
+/// verifier and the checks before them guarantee the addresses).
 pub(crate) fn flags() -> MemFlagsData {
     MemFlagsData::trusted()
+}
+
+/// The kinds of memory that compiled code reads and writes and that never
+/// overlap, each its own cranelift alias region, so that a store of one
+/// kind does not make cranelift read another kind again: storing an array
+/// element leaves the array's length and buffer known, storing a register
+/// leaves an object's fields known. Every address belongs to one kind
+/// only. Calls of helpers and of compiled code may change any of them.
+#[derive(Clone, Copy)]
+pub(crate) struct Mem {
+    /// Register slots on the VM stack and frame records.
+    pub frame: MemFlagsData,
+    /// Object headers, array lengths and element buffers, string lengths
+    /// and bytes: written only by the runtime (and by the inline allocator
+    /// for a new object's header).
+    pub meta: MemFlagsData,
+    /// Body slots: fields, captures, cells, array elements.
+    pub body: MemFlagsData,
+}
+
+impl Mem {
+    /// The three regions, declared in `func`.
+    pub fn declare(func: &mut cranelift_codegen::ir::Function) -> Mem {
+        let mut region = |user_id: u32, description: &'static str| {
+            let r = func.dfg.alias_regions.insert(AliasRegionData {
+                user_id,
+                description: description.into(),
+            });
+            MemFlagsData::trusted().with_alias_region(Some(r))
+        };
+        Mem {
+            frame: region(1, "frame"),
+            meta: region(2, "object meta"),
+            body: region(3, "object body"),
+        }
+    }
 }
 
 /// The byte offset of register `r` in its frame.
@@ -129,7 +168,7 @@ impl Emit<'_, '_> {
             let v = if (r as u64) < u64::from(params) {
                 self.b
                     .ins()
-                    .load(ty, flags(), self.regs, reg_offset(r as u16))
+                    .load(ty, self.mem.frame, self.regs, reg_offset(r as u16))
             } else if float {
                 self.b.ins().f64const(0.0)
             } else {
@@ -164,7 +203,7 @@ impl Emit<'_, '_> {
             None => self
                 .b
                 .ins()
-                .load(types::I64, flags(), self.regs, reg_offset(r)),
+                .load(types::I64, self.mem.frame, self.regs, reg_offset(r)),
         }
     }
 
@@ -190,15 +229,18 @@ impl Emit<'_, '_> {
                 self.b.def_var(var, v);
             }
             None => {
-                self.b.ins().store(flags(), v, self.regs, reg_offset(r));
+                self.b
+                    .ins()
+                    .store(self.mem.frame, v, self.regs, reg_offset(r));
             }
         }
     }
 
-    /// R[r] := the 64-bit word at `base + offset`, loaded as R[r]'s type.
-    pub fn st_loaded(&mut self, r: u16, base: Value, offset: i32) {
+    /// R[r] := the 64-bit word at `base + offset` (memory of kind
+    /// `mem`), loaded as R[r]'s type.
+    pub fn st_loaded(&mut self, r: u16, mem: MemFlagsData, base: Value, offset: i32) {
         let ty = self.var(r).map_or(types::I64, |(_, ty)| ty);
-        let v = self.b.ins().load(ty, flags(), base, offset);
+        let v = self.b.ins().load(ty, mem, base, offset);
         self.st(r, v);
     }
 
@@ -237,7 +279,9 @@ impl Emit<'_, '_> {
         for r in regs {
             if let Some((var, _)) = self.var(r) {
                 let v = self.b.use_var(var);
-                self.b.ins().store(flags(), v, self.regs, reg_offset(r));
+                self.b
+                    .ins()
+                    .store(self.mem.frame, v, self.regs, reg_offset(r));
             }
         }
     }
@@ -265,7 +309,10 @@ impl Emit<'_, '_> {
     /// Reads register `r` back from its slot, after a helper changed it.
     fn reload(&mut self, r: u16) {
         if let Some((var, ty)) = self.var(r) {
-            let v = self.b.ins().load(ty, flags(), self.regs, reg_offset(r));
+            let v = self
+                .b
+                .ins()
+                .load(ty, self.mem.frame, self.regs, reg_offset(r));
             self.b.def_var(var, v);
         }
     }
@@ -304,9 +351,14 @@ impl Emit<'_, '_> {
         self.b.ins().iconst(types::I64, x)
     }
 
-    /// A 64-bit load at `base + offset`.
+    /// A 64-bit load at `base + offset` of memory of no kind in `Mem`.
     pub fn load_at(&mut self, base: Value, offset: i32) -> Value {
         self.b.ins().load(types::I64, flags(), base, offset)
+    }
+
+    /// A 64-bit load at `base + offset` of an object's meta data (`Mem`).
+    pub fn load_meta(&mut self, base: Value, offset: i32) -> Value {
+        self.b.ins().load(types::I64, self.mem.meta, base, offset)
     }
 
     /// A field of the context. Every field but the VM's own pointer is
@@ -371,13 +423,17 @@ impl Emit<'_, '_> {
     }
 
     /// Fills the slow path of instruction `pc`, if a guard made one: the
-    /// runtime carries the instruction out (raising its error), then
-    /// control goes on to `next`.
-    pub fn finish_slow(&mut self, pc: usize, ins: lang_bytecode::Instr, next: Block) {
+    /// runtime carries the instruction out, which raises its error
+    /// (`Helpers::fail`), and the function returns. The slow path never
+    /// comes back, so nothing it called out to can change what the code
+    /// after the instruction knows (values, loads, machine registers).
+    pub fn finish_slow(&mut self, pc: usize, ins: lang_bytecode::Instr) {
         if let Some(slow) = self.slow.take() {
             self.b.switch_to_block(slow);
             self.b.set_cold_block(slow);
-            self.step(pc, ins, next);
+            self.flush_for(ins);
+            self.call_pc(self.helpers.fail, pc);
+            self.b.ins().jump(self.trapped, &NO_ARGS);
         }
     }
 
@@ -420,7 +476,7 @@ impl Emit<'_, '_> {
     /// when `is_ref`.
     pub fn store_slot(&mut self, o: Value, i: Value, v: Value, is_ref: bool) {
         let addr = self.slot_address(o, i);
-        self.b.ins().store(flags(), v, addr, 0);
+        self.b.ins().store(self.mem.body, v, addr, 0);
         if is_ref {
             self.barrier(o, addr, v);
         }

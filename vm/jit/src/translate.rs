@@ -50,6 +50,7 @@ pub(crate) fn translate(
     let trapped = b.create_block();
     b.set_cold_block(trapped);
     let sigs = Sigs::import(&mut b, call_conv);
+    let mem = crate::emit::Mem::declare(b.func);
 
     b.switch_to_block(entry);
     let params = b.block_params(entry).to_vec();
@@ -72,6 +73,7 @@ pub(crate) fn translate(
         inlined_calls: 0,
         nonnil: Vec::new(),
         self_ref,
+        mem,
     };
     // A call starts the function in a fresh frame (registers past the
     // parameters zero); entry at a loop takes over a running frame, whose
@@ -248,13 +250,13 @@ pub(crate) fn instruction(
         Instr::GetGlobal { a, g } => {
             let globals = e.ctx_field(abi::CTX_GLOBALS);
             let at = e.b.ins().iadd_imm_s(globals, 8 * g as i64);
-            e.st_loaded(a, at, 0);
+            e.st_loaded(a, crate::emit::flags(), at, 0);
         }
         Instr::SetGlobal { g, b } => {
             let globals = e.ctx_field(abi::CTX_GLOBALS);
             let at = e.b.ins().iadd_imm_s(globals, 8 * g as i64);
             let v = e.ld_raw(b);
-            e.b.ins().store(ir::MemFlagsData::trusted(), v, at, 0);
+            e.b.ins().store(crate::emit::flags(), v, at, 0);
         }
 
         Instr::AddI { a, b, c } => int_bin!(a, b, c, iadd),
@@ -372,7 +374,7 @@ pub(crate) fn instruction(
             e.st(a, zero);
             e.b.ins().brif(s, has, &NO_ARGS, done, &NO_ARGS);
             e.b.switch_to_block(has);
-            let n = e.load_at(s, abi::STR_LEN_OFFSET as i32);
+            let n = e.load_meta(s, abi::STR_LEN_OFFSET as i32);
             e.st(a, n);
             e.b.ins().jump(done, &NO_ARGS);
             e.b.switch_to_block(done);
@@ -526,23 +528,20 @@ pub(crate) fn instruction(
             // reads as the empty string (and so fails on the slow path).
             let s = e.ld_nonnil(b);
             let i = e.ld(b + 1);
-            let len = e.load_at(s, abi::STR_LEN_OFFSET as i32);
+            let len = e.load_meta(s, abi::STR_LEN_OFFSET as i32);
             let ok = e.b.ins().icmp(IntCC::UnsignedLessThan, i, len);
             e.guard(ok);
             let at = e.b.ins().iadd(s, i);
-            let byte = e.b.ins().uload8(
-                types::I64,
-                ir::MemFlagsData::trusted(),
-                at,
-                abi::STR_BYTES_OFFSET as i32,
-            );
+            let byte =
+                e.b.ins()
+                    .uload8(types::I64, e.mem.meta, at, abi::STR_BYTES_OFFSET as i32);
             e.st(a, byte);
         }
         Instr::Ret { a } => {
             // The result goes to slot 0 for the caller; register 0 itself
             // is dead from here on.
             let v = e.ld_raw(a);
-            e.b.ins().store(ir::MemFlagsData::trusted(), v, e.regs, 0);
+            e.b.ins().store(e.mem.frame, v, e.regs, 0);
             let status = e.int(abi::STATUS_RETURNED_VALUE as i64);
             e.b.ins().return_(&[status]);
             return Ok(());
@@ -554,13 +553,18 @@ pub(crate) fn instruction(
         }
 
         Instr::GetCapture { a, i } => {
-            let clo = e.load_at(e.frame, abi::FRAME_CLOSURE_OFFSET as i32);
+            let clo = e.b.ins().load(
+                types::I64,
+                e.mem.frame,
+                e.frame,
+                abi::FRAME_CLOSURE_OFFSET as i32,
+            );
             e.guard_not_nil(clo);
-            e.st_loaded(a, clo, slot_offset(i as u32));
+            e.st_loaded(a, e.mem.body, clo, slot_offset(i as u32));
         }
         Instr::CellGet { a, b } => {
             let cell = e.ld_nonnil(b);
-            e.st_loaded(a, cell, slot_offset(0));
+            e.st_loaded(a, e.mem.body, cell, slot_offset(0));
         }
         Instr::CellSet { a, b } => {
             let cell = e.ld_nonnil(a);
@@ -570,7 +574,7 @@ pub(crate) fn instruction(
         }
         Instr::GetField { a, b, i } => {
             let o = e.ld_nonnil(b);
-            e.st_loaded(a, o, slot_offset(i as u32));
+            e.st_loaded(a, e.mem.body, o, slot_offset(i as u32));
         }
         Instr::SetField { a, i, b } => {
             let o = e.ld_nonnil(a);
@@ -588,14 +592,14 @@ pub(crate) fn instruction(
             let tag = aux_word(e, o);
             let ok = e.b.ins().icmp_imm_s(IntCC::Equal, tag, v as i64);
             e.guard(ok);
-            e.st_loaded(a, o, slot_offset(i as u32));
+            e.st_loaded(a, e.mem.body, o, slot_offset(i as u32));
         }
         Instr::ArrGet { a, b, c } => {
             let arr = e.ld_nonnil(b);
             let i = e.ld(c);
             let buf = checked_element(e, arr, i);
             let at = element_address(e, buf, i);
-            e.st_loaded(a, at, abi::BUFFER_ELEMENTS_OFFSET as i32);
+            e.st_loaded(a, e.mem.body, at, abi::BUFFER_ELEMENTS_OFFSET as i32);
         }
         Instr::ArrSet { a, b, c } => {
             let arr = e.ld_nonnil(a);
@@ -608,7 +612,7 @@ pub(crate) fn instruction(
         }
         Instr::ArrLen { a, b } => {
             let arr = e.ld_nonnil(b);
-            let n = e.load_at(arr, abi::ARRAY_LEN_OFFSET as i32);
+            let n = e.load_meta(arr, abi::ARRAY_LEN_OFFSET as i32);
             e.st(a, n);
         }
 
@@ -646,7 +650,7 @@ pub(crate) fn instruction(
     // path, if a guard made one.
     let next = next(e).ok_or("control runs off the end of the code")?;
     e.b.ins().jump(next, &NO_ARGS);
-    e.finish_slow(pc, ins, next);
+    e.finish_slow(pc, ins);
     Ok(())
 }
 
@@ -669,21 +673,18 @@ fn checked_division(e: &mut Emit<'_, '_>, x: Value, d: Value, is_div: bool) -> V
 /// The aux word of object `o`'s header (an enum value's variant), as an
 /// i64.
 fn aux_word(e: &mut Emit<'_, '_>, o: Value) -> Value {
-    e.b.ins().uload32(
-        ir::MemFlagsData::trusted(),
-        o,
-        abi::OBJECT_AUX_OFFSET as i32,
-    )
+    e.b.ins()
+        .uload32(e.mem.meta, o, abi::OBJECT_AUX_OFFSET as i32)
 }
 
 /// Checks that `i` is inside array `arr` (not nil: checked before), taking
 /// the slow path otherwise; gives its element buffer.
 fn checked_element(e: &mut Emit<'_, '_>, arr: Value, i: Value) -> Value {
-    let len = e.load_at(arr, abi::ARRAY_LEN_OFFSET as i32);
+    let len = e.load_meta(arr, abi::ARRAY_LEN_OFFSET as i32);
     // One unsigned comparison covers i < 0 too.
     let ok = e.b.ins().icmp(IntCC::UnsignedLessThan, i, len);
     e.guard(ok);
-    e.load_at(arr, abi::ARRAY_BUFFER_OFFSET as i32)
+    e.load_meta(arr, abi::ARRAY_BUFFER_OFFSET as i32)
 }
 
 /// The address of element `i` of element buffer `buf`, less

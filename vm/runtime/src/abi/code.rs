@@ -127,6 +127,14 @@ pub struct Helpers {
     /// with its exact message (inline checks that fail call it on the same
     /// instruction). Gives `STATUS_RETURNED` or `STATUS_TRAPPED`.
     pub step: usize,
+    /// `fn(ctx, pc) -> status`: carries out the instruction at `pc` after
+    /// one of its inline checks failed (a nil object, an index out of
+    /// bounds, a zero divisor, ...), which the interpreter always answers
+    /// with a runtime error: raises that error as `step` would. Should the
+    /// instruction succeed after all, that is an internal error. Always
+    /// `STATUS_TRAPPED`, so compiled code never continues after it, and
+    /// what it knew before the check still holds after it.
+    pub fail: usize,
     /// `fn(ctx, frame, pc) -> status`: the program was interrupted
     /// (Ctrl-C) at the backward branch at `pc`: clears the request and
     /// fails with `interrupted`. Always `STATUS_TRAPPED`.

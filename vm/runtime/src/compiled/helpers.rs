@@ -17,6 +17,7 @@ pub(crate) fn table() -> Helpers {
     Helpers {
         call: jit_call as extern "C" fn(*mut JitCtx, u64) -> u64 as usize,
         step: jit_step as extern "C" fn(*mut JitCtx, u64) -> u64 as usize,
+        fail: jit_fail as extern "C" fn(*mut JitCtx, u64) -> u64 as usize,
         interrupt: jit_interrupt as extern "C" fn(*mut JitCtx, u64) -> u64 as usize,
         barrier: jit_barrier as extern "C" fn(*mut JitCtx, u64, u64, u64) as usize,
         str_cmp: jit_str_cmp as extern "C" fn(u64, u64) -> i64 as usize,
@@ -57,6 +58,18 @@ extern "C" fn jit_step(ctx: *mut JitCtx, pc: u64) -> u64 {
     // SAFETY: as for `jit_call`.
     let vm = unsafe { vm_of(ctx) };
     let r = vm.step(pc as usize);
+    status(vm, r)
+}
+
+extern "C" fn jit_fail(ctx: *mut JitCtx, pc: u64) -> u64 {
+    // SAFETY: as for `jit_call`.
+    let vm = unsafe { vm_of(ctx) };
+    let r = match vm.step(pc as usize) {
+        Err(t) => Err(t),
+        Ok(()) => Err(crate::trap::internal(format!(
+            "compiled code's check failed at instruction {pc}, but the instruction did not"
+        ))),
+    };
     status(vm, r)
 }
 

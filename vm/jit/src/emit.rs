@@ -118,9 +118,10 @@ pub(crate) fn flags() -> MemFlagsData {
 pub(crate) struct Mem {
     /// Register slots on the VM stack and frame records.
     pub frame: MemFlagsData,
-    /// Object headers, array lengths and element buffers, string lengths
-    /// and bytes: written only by the runtime (and by the inline allocator
-    /// for a new object's header).
+    /// Object headers, array lengths and buffer pointers, buffer
+    /// capacities, string lengths and bytes: written by the runtime, by
+    /// the inline allocator (a new object's header) and by an inline push
+    /// (an array's length).
     pub meta: MemFlagsData,
     /// Body slots: fields, captures, cells, array elements.
     pub body: MemFlagsData,

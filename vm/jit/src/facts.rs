@@ -51,7 +51,10 @@ pub(crate) fn checks(ins: &Instr) -> Option<u16> {
         | Instr::GetPayload { b, .. }
         | Instr::ArrGet { b, .. }
         | Instr::ArrLen { b, .. } => Some(b),
-        Instr::SetField { a, .. } | Instr::CellSet { a, .. } | Instr::ArrSet { a, .. } => Some(a),
+        Instr::SetField { a, .. }
+        | Instr::CellSet { a, .. }
+        | Instr::ArrSet { a, .. }
+        | Instr::ArrPush { a, .. } => Some(a),
         Instr::DivI { c, .. } | Instr::RemI { c, .. } => Some(c),
         Instr::CallNative { native, b, .. } if native == Native::StrByte as u16 => Some(b),
         _ => None,

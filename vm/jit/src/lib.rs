@@ -69,6 +69,18 @@ impl Jit {
         flags
             .set("is_pic", "false")
             .map_err(|e| format!("cranelift flag: {e}"))?;
+        // Cranelift's IR verifier checks every function before it is
+        // compiled: a test of this crate's translation, which debug builds
+        // (and so the test suite) keep; release builds skip its cost, a
+        // tenth or more of each compilation.
+        let verify = if cfg!(debug_assertions) {
+            "true"
+        } else {
+            "false"
+        };
+        flags
+            .set("enable_verifier", verify)
+            .map_err(|e| format!("cranelift flag: {e}"))?;
         let isa = cranelift_native::builder()
             .map_err(|e| format!("this machine is not supported by cranelift: {e}"))?
             .finish(settings::Flags::new(flags))

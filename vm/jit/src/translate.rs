@@ -616,6 +616,38 @@ pub(crate) fn instruction(
             e.st(a, n);
         }
 
+        // Appending: inline while the element buffer has room; growing it
+        // (which allocates) is the runtime's.
+        Instr::ArrPush { a, b } => {
+            let next = next(e).ok_or("an instruction falls off the end")?;
+            let arr = e.ld_nonnil(a);
+            let len = e.load_meta(arr, abi::ARRAY_LEN_OFFSET as i32);
+            let buf = e.load_meta(arr, abi::ARRAY_BUFFER_OFFSET as i32);
+            let grow = e.b.create_block();
+            e.b.set_cold_block(grow);
+            let has_buffer = e.b.create_block();
+            let room = e.b.create_block();
+            e.b.ins().brif(buf, has_buffer, &NO_ARGS, grow, &NO_ARGS);
+            e.b.switch_to_block(has_buffer);
+            let cap = e.load_meta(buf, abi::BUFFER_CAPACITY_OFFSET as i32);
+            let fits = e.b.ins().icmp(IntCC::UnsignedLessThan, len, cap);
+            e.b.ins().brif(fits, room, &NO_ARGS, grow, &NO_ARGS);
+            e.b.switch_to_block(room);
+            let v = e.ld_raw(b);
+            // Body slot 0 of a buffer is its capacity; element i is slot i + 1.
+            let slot = e.b.ins().iadd_imm_s(len, 1);
+            e.store_slot(buf, slot, v, is_ref(req, b));
+            let new_len = e.b.ins().iadd_imm_s(len, 1);
+            let meta = e.mem.meta;
+            e.b.ins()
+                .store(meta, new_len, arr, abi::ARRAY_LEN_OFFSET as i32);
+            e.b.ins().jump(next, &NO_ARGS);
+            e.b.switch_to_block(grow);
+            e.step(pc, ins, next);
+            e.finish_slow(pc, ins);
+            return Ok(());
+        }
+
         // Fixed-size objects: inline when the allocator has room.
         Instr::MakeClosure { a, b, .. }
         | Instr::NewCell { a, b }
@@ -637,7 +669,6 @@ pub(crate) fn instruction(
         | Instr::Print { .. }
         | Instr::NewArray { .. }
         | Instr::NewArrayFill { .. }
-        | Instr::ArrPush { .. }
         | Instr::NewMap { .. }
         | Instr::MapGet { .. }
         | Instr::MapSet { .. } => {

@@ -44,8 +44,9 @@ pub fn trials(root: &Path) -> Vec<Trial> {
             }));
         }
     }
-    let cli: [(&str, CliTrial); 7] = [
+    let cli: [(&str, CliTrial); 8] = [
         ("bad_modes_are_usage_errors", bad_modes),
+        ("the_default_mode_is_on", default_mode_on),
         ("a_hot_loop_in_main_runs_compiled", hot_loop_in_main),
         ("bad_thresholds_are_usage_errors", bad_thresholds),
         ("the_environment_picks_the_mode", environment_mode),
@@ -198,6 +199,34 @@ fn hot_loop_in_main() -> Result<(), Failed> {
         .contains("jit: of them, compiled for entry at a hot loop: 1")
     {
         return Err(format!("no loop entry compiled:\n{}", out.stderr).into());
+    }
+    Ok(())
+}
+
+/// Without `--jit` or `LANG_JIT`, `lang run` compiles what gets hot: a hot
+/// loop in `main` is entered compiled, printing what the interpreter
+/// prints.
+fn default_mode_on() -> Result<(), Failed> {
+    let program = "bench/loop/loop.src";
+    let interpreted = lang_in_root(&["run", "--jit=off", program, "20000"])?;
+    let mut c = super::lang();
+    c.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .env_remove("LANG_JIT")
+        .args(["run", "--jit-stats", program, "20000"]);
+    let out = c.output().map_err(|e| e.to_string())?;
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    if out.status.code() != Some(0) || stdout != interpreted.stdout {
+        return Err(format!(
+            "{:?}:\n{stdout}\nwanted:\n{}",
+            out.status, interpreted.stdout
+        )
+        .into());
+    }
+    if !stderr.contains("jit: of them, compiled for entry at a hot loop: 1") {
+        return Err(format!("the default mode compiled no loop:\n{stderr}").into());
     }
     Ok(())
 }

@@ -97,6 +97,11 @@ pub(crate) struct Emit<'a, 'b> {
     /// The function being compiled, for calls of itself; `None` for code
     /// entered at a loop, which is not the function's entry.
     pub self_ref: Option<cranelift_codegen::ir::FuncRef>,
+    /// The registers that may be read after the function's instruction
+    /// being translated (`facts::live_after`); still the caller's while an
+    /// inlined callee is translated, whose own references are never
+    /// stored.
+    pub live_out: crate::facts::Known,
     /// The flags of each kind of memory compiled code reads and writes.
     pub mem: Mem,
 }
@@ -290,9 +295,24 @@ impl Emit<'_, '_> {
     /// Stores every register that holds a reference, before something
     /// that may collect: the collector reads and updates them in their
     /// slots.
+    /// A reference that is dead after the instruction is left out: its
+    /// slot keeps an older value, which the collector keeps valid, and
+    /// nothing reads the register before writing it again.
     pub fn flush_refs(&mut self) {
+        self.flush_refs_but(None);
+    }
+
+    /// `flush_refs`, leaving out `written`, the register the instruction
+    /// is about to write: live after it, it may be dead before it, and its
+    /// variable stale.
+    fn flush_refs_but(&mut self, written: Option<u16>) {
         let refs = std::mem::take(&mut self.ref_regs);
-        self.flush(refs.iter().copied());
+        let live = self.live_out;
+        self.flush(
+            refs.iter()
+                .copied()
+                .filter(|&r| Some(r) != written && crate::facts::is_live(&live, r)),
+        );
         self.ref_regs = refs;
     }
 
@@ -300,10 +320,12 @@ impl Emit<'_, '_> {
     /// registers the instruction reads, and every reference if it may
     /// collect.
     pub fn flush_for(&mut self, ins: lang_bytecode::Instr) {
-        self.flush(ins.regs_read());
+        self.flush(crate::facts::reads(&ins));
         let op = ins.opcode();
         if op.may_alloc() || op.is_call() {
-            self.flush_refs();
+            // A call's result register is one it reads (`facts::reads`).
+            let written = ins.written_reg().filter(|_| !op.is_call());
+            self.flush_refs_but(written);
         }
     }
 
@@ -334,10 +356,13 @@ impl Emit<'_, '_> {
 
     /// Reads every reference register back from its slot, after
     /// something that may have collected (and moved what they point at).
+    /// Dead references are left out (see `flush_refs`).
     pub fn reload_refs(&mut self) {
         for i in 0..self.ref_regs.len() {
             let r = self.ref_regs[i];
-            self.reload(r);
+            if crate::facts::is_live(&self.live_out, r) {
+                self.reload(r);
+            }
         }
     }
 

@@ -73,6 +73,7 @@ pub(crate) fn translate(
         inlined_calls: 0,
         nonnil: Vec::new(),
         self_ref,
+        live_out: [u64::MAX; crate::facts::TRACKED_REGS / 64],
         mem,
     };
     // A call starts the function in a fresh frame (registers past the
@@ -95,9 +96,13 @@ pub(crate) fn translate(
     e.b.ins().jump(first, &NO_ARGS);
 
     let known = crate::facts::nonnil_before(code, start);
+    let live = crate::facts::live_after(code);
     for (pc, ins) in code.iter().enumerate() {
         e.b.switch_to_block(e.blocks[pc]);
         e.begin_instruction(known.get(pc));
+        if let Some(l) = live.get(pc) {
+            e.live_out = *l;
+        }
         instruction(&mut e, req, pc, *ins)?;
     }
 

@@ -32,7 +32,7 @@ pub fn trials(root: &Path) -> Vec<Trial> {
             every_point(&src)
         }));
     }
-    let cli: [(&str, CliTrial); 9] = [
+    let cli: [(&str, CliTrial); 10] = [
         ("checkpoint_every_keeps_an_image", checkpoint_every),
         ("snapshot_to_needs_a_when", needs_a_when),
         ("bad_snapshot_points_are_usage_errors", bad_points),
@@ -45,6 +45,10 @@ pub fn trials(root: &Path) -> Vec<Trial> {
         ("first_read_saves_before_the_first_read", first_read),
         ("damaged_images_are_refused_clearly", damaged_images),
         ("signals_save_and_go_on_or_exit", signals),
+        (
+            "checkpoint_inside_a_sort_by_comparison",
+            checkpoint_in_comparison,
+        ),
     ];
     for (name, test) in cli {
         trials.push(Trial::test(format!("snapshot-cli::{name}"), test));
@@ -375,6 +379,33 @@ fn checkpoint_false_then_true() -> Result<(), Failed> {
     let third = lang_with(&["resume".as_ref(), os(&img)], Input::Pipe(b""))?;
     if third.stdout != second.stdout {
         return Err("a second resume differs".into());
+    }
+    Ok(())
+}
+
+/// `checkpoint()` called from a `sort_by` comparison saves the sort half
+/// done: `sort_by` is bytecode of the prelude, so every frame of the sort
+/// is in the image, and the resumed run finishes it.
+fn checkpoint_in_comparison() -> Result<(), Failed> {
+    let (dir, src) = program(
+        "fn main() {\n    var saved = false;\n    let xs = [3, 1, 2, 5, 4];\n    xs.sort_by(fn(a: int, b: int) -> bool {\n        if !saved {\n            saved = true;\n            println(\"resumed: \" + str(checkpoint(args()[1])));\n        }\n        return a < b;\n    });\n    println(xs);\n}\n",
+    )?;
+    let img = dir.join("c.img");
+    let first = lang_with(&["run".as_ref(), os(&src), os(&img)], Input::Pipe(b""))?;
+    if first.stdout != "resumed: false\n[1, 2, 3, 4, 5]\n" || first.code != 0 {
+        return Err(format!(
+            "first run: exit {}: {}{}",
+            first.code, first.stdout, first.stderr
+        )
+        .into());
+    }
+    let second = lang_with(&["resume".as_ref(), os(&img)], Input::Pipe(b""))?;
+    if second.stdout != "resumed: true\n[1, 2, 3, 4, 5]\n" || second.code != 0 {
+        return Err(format!(
+            "resume: exit {}: {}{}",
+            second.code, second.stdout, second.stderr
+        )
+        .into());
     }
     Ok(())
 }

@@ -296,6 +296,11 @@ impl Checker<'_> {
             }
             _ => {}
         }
+        if native == Native::ArrSortBy {
+            // Written in the language (the prelude), so that the runtime
+            // never calls the comparison from a native.
+            return self.sort_by(recv, vals, span, line);
+        }
         let mut all = vec![recv];
         all.extend(vals);
         match self.structural_search(native, all, line) {

@@ -13,16 +13,23 @@
 //! `Err(e)`) in expressions and patterns (`Env::prelude_variants`), and
 //! `e?` unwraps an `Option` or `Result` or returns its `None`/`Err` from
 //! the function (`try_expr`).
+//!
+//! Array methods that call back into the program (`sort_by`) are
+//! functions of the prelude too (`sort_by` below), so that no native of
+//! the runtime runs the program's code on the Rust stack.
 
 use super::expr::mk;
 use super::{Checker, TypeDecl};
 use crate::ast::{self, Span};
 use crate::tir::{self, ExprKind as K, Pat};
-use crate::types::{DeclId, Type};
+use crate::types::{display, DeclId, Type};
 use std::sync::Arc;
 
 /// The prelude's source text.
 pub const PRELUDE: &str = include_str!("../../../stdlib/prelude.src");
+
+/// The prelude function that `xs.sort_by(less)` calls.
+const SORT_BY: &str = "prelude_sort_by";
 
 impl<'a> Checker<'a> {
     /// Declares the prelude's types and templates; with `check`, also
@@ -62,6 +69,67 @@ impl<'a> Checker<'a> {
             self.check_templates(templates);
         }
         self.switch_source(home);
+    }
+
+    /// `recv.sort_by(less)`, its arguments checked: a call of the
+    /// prelude's `prelude_sort_by<T>`, whose instance is named
+    /// `[T]::sort_by` (the name a stack trace shows). The template is found
+    /// among the prelude's own, so a program's function of the same name
+    /// does not replace it.
+    pub(super) fn sort_by(
+        &mut self,
+        recv: tir::Expr,
+        args: Vec<tir::Expr>,
+        span: Span,
+        line: u32,
+    ) -> tir::Expr {
+        let Type::Array(elem) = &recv.ty else {
+            return self.err_expr(line);
+        };
+        let elem = (**elem).clone();
+        if args.len() != 1 || args.iter().any(|a| a.ty.is_error()) || elem.is_error() {
+            return self.err_expr(line);
+        }
+        let prelude = self.env.prelude_source;
+        let Some(tid) = self
+            .env
+            .templates
+            .iter()
+            .position(|t| t.name == SORT_BY && Some(t.source) == prelude)
+            .and_then(|t| u32::try_from(t).ok())
+        else {
+            // The prelude declares it (its own unit test checks it); should
+            // it be missing, the program must not compile silently.
+            self.error(
+                span,
+                format!("internal error: the prelude has no `{SORT_BY}`"),
+            );
+            return self.err_expr(line);
+        };
+        let func = if self.dry_run {
+            // Checking a generic declaration itself: the code is thrown
+            // away.
+            0
+        } else {
+            let f = self.instantiate(tid, vec![elem.clone()], span);
+            // Only a real instance is renamed: a failed one is 0.
+            let made = self
+                .env
+                .templates
+                .get(tid as usize)
+                .and_then(|t| t.instances.get(std::slice::from_ref(&elem)))
+                == Some(&f);
+            if made {
+                let name = format!("{}::sort_by", display(&recv.ty, &self.env));
+                if let Some(sig) = self.env.sigs.get_mut(f as usize) {
+                    sig.name = name;
+                }
+            }
+            f
+        };
+        let mut all = vec![recv];
+        all.extend(args);
+        mk(K::Call(func, all), Type::Void, line)
     }
 
     /// Whether the source being checked is the prelude.

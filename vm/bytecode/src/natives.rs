@@ -197,7 +197,8 @@ natives! {
     ArrContains = "contains", Array, [ArrayT, T], Bool;
     /// Sorts ints, floats (total order) or strings (bytewise) ascending.
     ArrSort = "sort", Array, [Sortable], none;
-    /// Stable sort with a less-than function.
+    /// Retired: `sort_by` is the prelude's `[T]::sort_by`, and the verifier
+    /// refuses this id. Its patterns still check the method's arguments.
     ArrSortBy = "sort_by", Array, [ArrayT, LessFn], none;
     /// Joins strings with a separator.
     ArrJoin = "join", Array, [ArrayStr, Str], Str;

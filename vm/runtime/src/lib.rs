@@ -347,7 +347,6 @@ fn run_program(
     let mut vm = Vm {
         state: VmState { prog, heap },
         host,
-        native_depth: 0,
         tiers,
         snapshot,
     };

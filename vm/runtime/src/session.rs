@@ -87,7 +87,6 @@ impl Session {
                 heap: parts.heap,
             },
             host: parts.host,
-            native_depth: 0,
             snapshot: None,
             tiers: crate::compiled::Tiers::off(),
         };

@@ -97,8 +97,6 @@ pub enum TrapKind {
     Panic(Box<str>),
     /// `assert(false, message)`.
     AssertionFailed(Box<str>),
-    /// Natives re-entered the interpreter more than `max` levels deep.
-    NativeNesting { max: u64 },
 }
 
 impl Trap {
@@ -245,10 +243,6 @@ impl fmt::Display for TrapMessage<'_> {
             ),
             K::Panic(message) => f.write_str(message),
             K::AssertionFailed(message) => write!(f, "assertion failed: {message}"),
-            K::NativeNesting { max } => write!(
-                f,
-                "native calls nested too deeply (more than {max} levels of sort_by)"
-            ),
         }
     }
 }

@@ -28,6 +28,13 @@ pub(super) fn check_native(cx: &Cx, a: Reg, id: u16, b: Reg, n: u16) -> Result<(
         Native::from_id(id).ok_or_else(|| cx.err(format!("native {id} does not exist")))?;
     let pats = native.params();
     let name = native_name(native);
+    if native == Native::ArrSortBy {
+        // Its comparison would have to run inside the native, on the Rust
+        // stack; the prelude's `[T]::sort_by` does the same in bytecode.
+        return Err(cx.err(format!(
+            "native `{name}` is retired: `sort_by` is compiled from the prelude; build the program again from its source"
+        )));
+    }
     if n as usize != pats.len() {
         return Err(cx.err(format!(
             "native `{name}` takes {} arguments but {n} are passed",

@@ -2,7 +2,7 @@
 //! stack, how natives call back into the language, and how a stack trace is
 //! read off the frame records.
 
-use super::{Vm, MAX_NATIVE_NESTING};
+use super::Vm;
 use crate::error::{TraceFrame, ELIDED};
 use crate::heap::roots::FrameRec;
 use crate::program::{FuncInfo, Program};
@@ -83,48 +83,6 @@ impl<'p> Vm<'p> {
             return Err(overflow());
         }
         Ok(cf)
-    }
-
-    /// The first free stack slot above the innermost frame.
-    pub(crate) fn stack_top(&self) -> usize {
-        match self.state.heap.roots.frames.last() {
-            Some(f) => {
-                f.base as usize
-                    + self
-                        .state
-                        .prog
-                        .funcs
-                        .get(f.func as usize)
-                        .map_or(0, |x| x.nregs)
-            }
-            None => 0,
-        }
-    }
-
-    /// Calls closure `clo` with `args` from native code and returns its result
-    /// (0 for functions returning nothing). Runs a nested interpreter loop;
-    /// the nesting is bounded so that it cannot overflow the Rust stack.
-    pub(crate) fn call_closure(&mut self, clo: u64, args: &[u64]) -> Result<u64, Trap> {
-        if clo == 0 {
-            return Err(crate::trap::nil_error());
-        }
-        if self.native_depth >= MAX_NATIVE_NESTING {
-            return Err(Trap::error(TrapKind::NativeNesting {
-                max: MAX_NATIVE_NESTING as u64,
-            }));
-        }
-        let fid = self.state.heap.aux(clo);
-        let base = self.stack_top();
-        let roots = &mut *self.state.heap.roots;
-        if base + args.len() > roots.stack.len() {
-            return Err(overflow());
-        }
-        roots.stack[base..base + args.len()].copy_from_slice(args);
-        self.push_frame(fid, base, base, args.len(), 0, clo)?;
-        self.native_depth += 1;
-        let r = self.run_pushed(fid, base);
-        self.native_depth -= 1;
-        Ok(r?.unwrap_or(0))
     }
 
     /// The stack trace of the current frames, innermost first.

@@ -44,13 +44,6 @@ pub const VM_STACK_SLOTS: usize = 1 << 20;
 /// reserved once.
 pub const MAX_FRAMES: usize = 1 << 17;
 
-/// How deeply natives may re-enter the interpreter (`sort_by` calling a
-/// comparison that itself calls `sort_by`...). Each level costs a Rust
-/// interpreter frame plus the native's own, tens of KiB in unoptimised
-/// builds; 16 levels stay far below the smallest thread stack we run on
-/// (2 MiB for test threads) and are more than any real program nests.
-pub const MAX_NATIVE_NESTING: usize = 16;
-
 /// A running program: the interpreter over the program's state and its
 /// host environment, which are kept apart (see `state` and `host`).
 pub struct Vm<'p> {
@@ -58,8 +51,6 @@ pub struct Vm<'p> {
     pub state: VmState<'p>,
     /// Stdin, stdout, clock and arguments.
     pub host: Host,
-    /// Current nesting of natives calling back into the interpreter.
-    pub native_depth: usize,
     /// Compiled code: which functions have it, and the JIT of the run.
     pub(crate) tiers: crate::compiled::Tiers,
     /// The snapshot this run is to take, if any (see `snapshot`).
@@ -89,8 +80,8 @@ impl<'p> Vm<'p> {
         let snap = self.snapshot.as_ref().is_some_and(|p| p.request.is_some());
         // The index of the running frame's record. Only failures need it:
         // everywhere else the running frame is the innermost one, but a
-        // native that called back into a failing closure leaves the
-        // closure's frames above it for the trace.
+        // call into compiled code that failed leaves the callee's frames
+        // above it for the trace.
         let mut fi = self.state.heap.roots.frames.len() - 1;
         let fr = self.state.heap.roots.frames[fi];
         let mut f = &prog.funcs[fr.func as usize];

@@ -1,5 +1,7 @@
 //! Array natives: `pop insert remove slice reverse clear index_of contains
-//! sort sort_by join len push`.
+//! sort join len push`. `sort_by`, which calls the program back, is
+//! written in the language (`stdlib/prelude.src`), and the verifier
+//! refuses its retired native.
 
 use super::Args;
 use crate::interp::Vm;
@@ -112,7 +114,11 @@ impl Vm<'_> {
                     array::set(&mut self.state.heap, a, i, v, elem_ref);
                 }
             }
-            Native::ArrSortBy => self.sort_by(c, elem_ref)?,
+            Native::ArrSortBy => {
+                return Err(internal(
+                    "the retired native `array.sort_by` reached the runtime",
+                ))
+            }
             Native::ArrJoin => {
                 let n = array::len(&self.state.heap, a);
                 let sep = self.state.heap.str_len(self.arg(c, 1));
@@ -158,86 +164,5 @@ impl Vm<'_> {
             TypeInfo::Bool => (x != 0) == (y != 0),
             _ => x == y,
         }
-    }
-
-    /// `a.sort_by(less)`: a stable bottom-up merge sort that calls the
-    /// program's `less` function. It sorts a private copy (two scratch
-    /// buffers, rooted, since every comparison can allocate and collect),
-    /// so a `less` that changes the array cannot corrupt the sort; the
-    /// result is written back over the array's current elements.
-    fn sort_by(&mut self, c: &Args, elem_ref: bool) -> Result<(), Trap> {
-        let a = self.arg_obj(c, 0)?;
-        let less = self.arg_obj(c, 1)?;
-        let n = array::len(&self.state.heap, a);
-        if n < 2 {
-            return Ok(());
-        }
-        let mark = self.state.heap.root_mark();
-        let r = self.sort_by_rooted(a, less, n, elem_ref);
-        self.state.heap.truncate_roots(mark);
-        r
-    }
-
-    fn sort_by_rooted(&mut self, a: u64, less: u64, n: usize, elem_ref: bool) -> Result<(), Trap> {
-        let ai = self.state.heap.push_root(a);
-        let li = self.state.heap.push_root(less);
-        let aux = array::elem_aux(elem_ref);
-        let first = self.state.heap.alloc_buffer(n, aux)?;
-        let mut src = self.state.heap.push_root(first);
-        let second = self.state.heap.alloc_buffer(n, aux)?;
-        let mut dst = self.state.heap.push_root(second);
-        {
-            let a = self.state.heap.root(ai);
-            let from = self.state.heap.load(a, array::BUF);
-            let to = self.state.heap.root(src);
-            self.state.heap.copy_slots(from, 1, to, 1, n);
-        }
-        let mut width = 1;
-        while width < n {
-            let mut lo = 0;
-            while lo < n {
-                let mid = (lo + width).min(n);
-                let hi = (lo + 2 * width).min(n);
-                let (mut i, mut j, mut k) = (lo, mid, lo);
-                while i < mid && j < hi {
-                    let s = self.state.heap.root(src);
-                    let (x, y) = (
-                        self.state.heap.load(s, 1 + i),
-                        self.state.heap.load(s, 1 + j),
-                    );
-                    // Stable: the right element goes first only if it is
-                    // strictly less than the left one.
-                    let right_first = self.call_closure(self.state.heap.root(li), &[y, x])? != 0;
-                    // The call may have collected: re-read everything.
-                    let (s, d) = (self.state.heap.root(src), self.state.heap.root(dst));
-                    let from = if right_first { j } else { i };
-                    self.state.heap.copy_slots(s, 1 + from, d, 1 + k, 1);
-                    if right_first {
-                        j += 1;
-                    } else {
-                        i += 1;
-                    }
-                    k += 1;
-                }
-                let (s, d) = (self.state.heap.root(src), self.state.heap.root(dst));
-                self.state.heap.copy_slots(s, 1 + i, d, 1 + k, mid - i);
-                self.state
-                    .heap
-                    .copy_slots(s, 1 + j, d, 1 + k + (mid - i), hi - j);
-                lo = hi;
-            }
-            std::mem::swap(&mut src, &mut dst);
-            width = width.saturating_mul(2);
-        }
-        let a = self.state.heap.root(ai);
-        let keep = n.min(array::len(&self.state.heap, a));
-        if keep > 0 {
-            let (s, to) = (
-                self.state.heap.root(src),
-                self.state.heap.load(a, array::BUF),
-            );
-            self.state.heap.copy_slots(s, 1, to, 1, keep);
-        }
-        Ok(())
     }
 }

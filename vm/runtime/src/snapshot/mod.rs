@@ -136,16 +136,6 @@ impl Vm<'_> {
 
     #[cold]
     fn safepoint_slow(&mut self, kind: Safepoint, counted: bool) -> Result<(), Trap> {
-        if self.native_depth > 0 {
-            // Not here: the native's own Rust frame is not in the image.
-            // A counted safepoint waits for the next one outside it.
-            if let Some(plan) = self.snapshot.as_mut() {
-                if counted {
-                    plan.countdown = 1;
-                }
-            }
-            return Ok(());
-        }
         let Some(plan) = self.snapshot.as_ref() else {
             return Ok(());
         };
@@ -232,11 +222,6 @@ impl Vm<'_> {
     /// stopped at this call (a resume returns true from it, see
     /// `return_from_checkpoint`), and returns false.
     pub(crate) fn checkpoint(&mut self, path: &str) -> Result<bool, Trap> {
-        if self.native_depth > 0 {
-            return Err(Trap::error(TrapKind::Panic(
-                "checkpoint() cannot be called from inside a callback of a built-in (such as sort_by's comparison)".into(),
-            )));
-        }
         self.write_image(Path::new(path))?;
         Ok(false)
     }

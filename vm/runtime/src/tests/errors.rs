@@ -353,62 +353,6 @@ fn huge_frames_overflow_the_vm_stack() {
     assert_eq!(frames, 1 + crate::interp::VM_STACK_SLOTS / 60_000);
 }
 
-/// An error inside a `sort_by` comparison shows the whole stack, through
-/// the native.
-#[test]
-fn errors_inside_callbacks_keep_the_full_trace() {
-    let mut a = Asm::new();
-    let arr = a.ty(Type::Array(I));
-    let less_t = a.ty(Type::Func {
-        params: vec![I, I],
-        ret: Some(B),
-    });
-    let bad = a.declare("<lambda>");
-    a.define(
-        bad,
-        &[I, I],
-        Some(B),
-        &[],
-        &[I, I, I, B],
-        40,
-        vec![
-            Instr::LoadInt { a: 2, imm: 0 },
-            Instr::DivI { a: 2, b: 0, c: 2 },
-            Instr::LtI { a: 3, b: 0, c: 1 },
-            Instr::Ret { a: 3 },
-        ],
-    );
-    a.entry(
-        &[arr, less_t, I, I, I],
-        vec![
-            Instr::LoadInt { a: 2, imm: 2 },
-            Instr::LoadInt { a: 3, imm: 1 },
-            Instr::NewArray {
-                a: 0,
-                t: arr,
-                b: 2,
-                n: 2,
-            },
-            Instr::MakeClosure {
-                a: 1,
-                f: bad,
-                b: 0,
-                n: 0,
-            },
-            Instr::CallNative {
-                a: 4,
-                native: Native::ArrSortBy as u16,
-                b: 0,
-                n: 2,
-            },
-            Instr::RetVoid {},
-        ],
-    );
-    let (e, _) = run_err(a.finish());
-    assert_eq!(e.message, "division by zero");
-    assert_eq!(e.trace, vec![frame("<lambda>", 41), frame("<main>", 5)]);
-}
-
 /// A state the verifier rules out, met anyway, is an internal error: its
 /// own kind (which the CLI gives its own exit code), a message that asks
 /// for a report, and never a runtime error of the program. An entry id past

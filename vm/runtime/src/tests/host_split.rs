@@ -53,7 +53,6 @@ fn a_state_resumes_under_a_new_host() {
     let mut vm = Vm {
         state: VmState { prog: &prog, heap },
         host: host(&first),
-        native_depth: 0,
         snapshot: None,
         tiers: crate::compiled::Tiers::off(),
     };
@@ -64,7 +63,6 @@ fn a_state_resumes_under_a_new_host() {
     let mut vm = Vm {
         state: vm.state,
         host: host(&second),
-        native_depth: 0,
         snapshot: None,
         tiers: crate::compiled::Tiers::off(),
     };

@@ -88,10 +88,6 @@ fn cases() -> Vec<(TrapKind, &'static str)> {
             K::AssertionFailed("x > 0".into()),
             "assertion failed: x > 0",
         ),
-        (
-            K::NativeNesting { max: 16 },
-            "native calls nested too deeply (more than 16 levels of sort_by)",
-        ),
     ]
 }
 

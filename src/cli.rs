@@ -53,6 +53,19 @@ pub enum Command {
         #[arg(required = true, value_name = "FILES")]
         files: Vec<PathBuf>,
     },
+    /// Run the test functions (`test fn name() { ... }`) of PATH: a source
+    /// file, or every `.src` file under a directory (default: the current
+    /// one), each test in a run of its own.
+    Test {
+        /// Run only the tests whose full name (`FILE::name`) contains
+        /// SUBSTRING.
+        #[arg(long = "filter", value_name = "SUBSTRING")]
+        filter: Option<String>,
+        path: Option<PathBuf>,
+    },
+    /// Run the one test NAME of FILE: what `lang test` starts for each test.
+    #[command(name = "run-test", hide = true)]
+    RunTest { file: PathBuf, name: String },
     /// Print a readable listing of the bytecode of FILE (`.src` or `.bc`).
     Disasm { file: PathBuf },
     /// The interactive REPL (also what `lang` alone starts).

@@ -153,10 +153,21 @@ pub fn display_name(path: &Path) -> String {
 /// Compiles source bytes, rendering every diagnostic on failure (a file
 /// that is not UTF-8 gets one, marking the first bad byte).
 pub fn compile_source(path: &Path, bytes: &[u8], color: bool) -> Result<Module, Failure> {
+    compile_source_with(path, bytes, color, lang_compiler::Entry::Main)
+}
+
+/// Compiles source bytes as `compile_source` does, the program's entry
+/// running `entry` (a test, for `lang test`).
+pub fn compile_source_with(
+    path: &Path,
+    bytes: &[u8],
+    color: bool,
+    entry: lang_compiler::Entry,
+) -> Result<Module, Failure> {
     let name = display_name(path);
     let rendered = |d: lang_compiler::Diagnostics| Failure::new(exit::DATA_ERROR, d.render(color));
     let text = lang_compiler::source_text(&name, bytes).map_err(rendered)?;
-    let mut module = compile_with_imports(path, text).map_err(rendered)?;
+    let mut module = compile_with_entry(path, text, entry).map_err(rendered)?;
     module.source_name = module_name(path);
     Ok(module)
 }
@@ -165,16 +176,27 @@ pub fn compile_source(path: &Path, bytes: &[u8], color: bool) -> Result<Module, 
 /// the modules it imports read beside it (relative to the current
 /// directory for a program read from stdin).
 pub fn compile_with_imports(path: &Path, text: &str) -> Result<Module, lang_compiler::Diagnostics> {
+    compile_with_entry(path, text, lang_compiler::Entry::Main)
+}
+
+/// Compiles a program as `compile_with_imports` does, its entry running
+/// `entry`.
+pub fn compile_with_entry(
+    path: &Path,
+    text: &str,
+    entry: lang_compiler::Entry,
+) -> Result<Module, lang_compiler::Diagnostics> {
     let dir = match path.parent() {
         Some(d) if !is_stdin(path) => d.to_path_buf(),
         _ => std::path::PathBuf::new(),
     };
     let mut read_module = |rel: &str| read_regular(&dir.join(rel));
-    lang_compiler::compile_program(
+    lang_compiler::compile_program_with(
         &display_name(path),
         &module_name(path),
         text,
         &mut read_module,
+        entry,
     )
 }
 

@@ -12,6 +12,8 @@ mod image_cmd;
 mod kvm;
 mod load;
 mod repl;
+mod test_cmd;
+mod test_files;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -166,6 +168,10 @@ fn dispatch(cli: Cli) -> i32 {
         Some(Command::Build { file, output }) => build(&file, output, color),
         Some(Command::Check { file }) => check(&file, color),
         Some(Command::Disasm { file }) => disasm(&file, color),
+        Some(Command::Test { filter, path }) => {
+            test_cmd::run(path.as_deref(), filter.as_deref(), color)
+        }
+        Some(Command::RunTest { file, name }) => run_test(&file, &name, color),
         Some(Command::Fmt { check, files }) => fmt_cmd::run(&files, check, color),
         Some(Command::Repl) | None => Ok(repl::run(lang_vm::VmOptions::default())),
     };
@@ -205,6 +211,26 @@ fn run(
     program_args.extend(args);
     let opts = vm_options(program_args, gc, (jit_mode, threshold), snapshot);
     finish(lang_vm::run(module, opts), gc.stats, jit_stats)
+}
+
+/// `lang run-test FILE NAME`: runs the test NAME of FILE after the
+/// program's top-level statements, as `lang run` runs `main`; `lang test`
+/// starts one such process per test, so that each is isolated.
+fn run_test(file: &Path, name: &str, color: bool) -> Result<i32, Failure> {
+    let bytes = load::read(file)?;
+    let module = load::compile_source_with(file, &bytes, color, lang_compiler::Entry::Test(name))?;
+    let verified = lang_bytecode::verify(module).map_err(|e| Failure {
+        message: format!("error: {}: {e}", load::display_name(file)),
+        code: exit::DATA_ERROR,
+    })?;
+    let jit = cli::JitArgs::default();
+    let opts = vm_options(
+        vec![load::display_name(file)],
+        &cli::GcArgs::default(),
+        (jit.resolved_mode()?, None),
+        None,
+    );
+    finish(lang_vm::run(verified, opts), false, false)
 }
 
 /// `lang resume IMAGE`: the saved run goes on with this process's stdin and

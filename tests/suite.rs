@@ -32,6 +32,7 @@
 //! - `differential::seed-N`: a random program from `lang-progen` run under
 //!   every execution configuration, which must all agree; see
 //!   `suite/differential.rs` (`LANG_DIFF_PROGRAMS`, `LANG_DIFF_SEED_START`).
+//! - `test-cli::`: `lang test`, see `suite/test_cmd.rs`.
 //! - Start-up (`startup::`): the `LANG_TRACE_STARTUP=1` report, GC worker
 //!   threads started only by a collection; see `suite/startup.rs`.
 
@@ -55,6 +56,8 @@ mod repl;
 mod snapshot;
 #[path = "suite/startup.rs"]
 mod startup;
+#[path = "suite/test_cmd.rs"]
+mod test_cmd;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::{Path, PathBuf};
@@ -162,6 +165,7 @@ fn main() {
     trials.extend(diagnostics::trials());
     trials.extend(repl::trials());
     trials.extend(cli::trials());
+    trials.extend(test_cmd::trials());
     trials.extend(differential::trials());
     trials.extend(startup::trials());
     libtest_mimic::run(&args, trials).exit();

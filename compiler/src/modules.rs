@@ -85,6 +85,18 @@ pub fn compile_program(
     main_text: &str,
     read: &mut ReadModule<'_>,
 ) -> Result<Module, Diagnostics> {
+    compile_program_with(main_shown, main_rel, main_text, read, crate::Entry::Main)
+}
+
+/// Compiles a program as `compile_program` does, its entry function
+/// running `entry` after the top-level statements.
+pub fn compile_program_with(
+    main_shown: &str,
+    main_rel: &str,
+    main_text: &str,
+    read: &mut ReadModule<'_>,
+    entry: crate::Entry,
+) -> Result<Module, Diagnostics> {
     let shown_dir = match main_shown.rfind('/') {
         Some(i) => main_shown[..=i].to_string(),
         None => String::new(),
@@ -142,11 +154,12 @@ pub fn compile_program(
     // A program of one file compiles exactly as that file alone: no file
     // table, and no line added at its end.
     if files.len() == 1 {
-        return crate::compile(&files[0].shown, texts.first().map_or("", |t| t.as_str())).map_err(
-            |d| split_diagnostics(&files, d.items().iter().map(|d| (0, d.clone())).collect()),
-        );
+        let text = texts.first().map_or("", |t| t.as_str());
+        return crate::compile_with(&files[0].shown, text, entry).map_err(|d| {
+            split_diagnostics(&files, d.items().iter().map(|d| (0, d.clone())).collect())
+        });
     }
-    match crate::compile(&files[0].shown, &joined) {
+    match crate::compile_with(&files[0].shown, &joined, entry) {
         Ok(mut module) => {
             module.files = table;
             Ok(module)

@@ -22,6 +22,7 @@
 //! appended, and a function of an earlier input may get a new body under
 //! its old index.
 
+mod asserts;
 mod builtins;
 mod decls;
 mod equality;
@@ -37,6 +38,7 @@ mod tuples;
 pub(crate) use builtins::prelude_names;
 mod pattern;
 mod stmt;
+mod test_fns;
 
 use crate::ast::{self, Span};
 use crate::diag::Diagnostic;
@@ -230,6 +232,10 @@ pub struct Checker<'a> {
     first_func: FuncIdx,
     /// Functions of earlier inputs whose bodies this input replaces.
     replaced: Vec<FuncIdx>,
+    /// The test functions declared (`test fn`).
+    tests: Vec<test_fns::TestFn>,
+    /// The test the entry function runs instead of `main` (`lang test`).
+    test_entry: Option<String>,
 }
 
 /// What checking one REPL input found (see `Checker::input`).
@@ -295,8 +301,20 @@ pub fn check_program<'p>(
     source: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> tir::Program {
+    check_program_with(program, source, None, diags)
+}
+
+/// Checks a parsed program whose entry function runs the test function
+/// `test` (when given) instead of `main`, appending errors to `diags`.
+pub fn check_program_with<'p>(
+    program: &'p ast::Program<'p>,
+    source: &str,
+    test: Option<&str>,
+    diags: &mut Vec<Diagnostic>,
+) -> tir::Program {
     let arena = bumpalo::Bump::new();
     let mut c = Checker::new(source, &arena);
+    c.test_entry = test.map(str::to_string);
     c.load_prelude(false);
     c.program(program);
     diags.append(&mut c.diags);
@@ -339,6 +357,8 @@ impl<'a> Checker<'a> {
             repl: false,
             first_func: 0,
             replaced: Vec::new(),
+            tests: Vec::new(),
+            test_entry: None,
         }
     }
 
@@ -709,7 +729,9 @@ impl<'a> Checker<'a> {
             }
         }
         let end_line = self.line(Span::new(self.source.len(), self.source.len()));
-        if let Some(&main) = self.env.functions.get("main") {
+        if let Some(test) = self.test_entry.clone() {
+            stmts.extend(self.call_of_test(&test));
+        } else if let Some(&main) = self.env.functions.get("main") {
             let sig = &self.env.sigs[main as usize];
             let span = p
                 .items
@@ -1110,3 +1132,5 @@ impl FnState {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_of_tests;

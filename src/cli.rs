@@ -43,8 +43,14 @@ pub enum Command {
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
     },
-    /// Report every compile error in FILE.src without running anything.
-    Check { file: PathBuf },
+    /// Report every compile error and warning in FILE.src without running
+    /// anything.
+    Check {
+        file: PathBuf,
+        /// Treat warnings as errors: report them as errors and exit 65.
+        #[arg(long = "deny-warnings")]
+        deny_warnings: bool,
+    },
     /// Rewrite FILES in the canonical style (`-`: read stdin, write stdout).
     Fmt {
         /// Change nothing: list the files that are not formatted, exit 1 if any.

@@ -83,12 +83,15 @@ fn test_file(me: &Path, file: &Path, filter: Option<&str>, color: bool, tally: &
     }
     // Compiled once here, so that a file that does not compile is reported
     // once rather than by every test's run.
-    if let Err(d) = load::compile_with_imports(file, text) {
-        say!("test {shown} ... FAILED (does not compile)");
-        let _ = std::io::stdout().flush();
-        eprint!("{}", d.render(color));
-        tally.failed += selected.len();
-        return;
+    match load::compile_warned(file, text, lang_compiler::Entry::Main) {
+        Ok((_, warnings)) => load::Warnings::Print.report(&warnings, color),
+        Err(d) => {
+            say!("test {shown} ... FAILED (does not compile)");
+            let _ = std::io::stdout().flush();
+            eprint!("{}", d.render(color));
+            tally.failed += selected.len();
+            return;
+        }
     }
     for test in &selected {
         let name = full_name(&shown, &test.name);

@@ -29,7 +29,7 @@ pub mod tir;
 pub mod types;
 
 pub use diag::{Diagnostic, Diagnostics};
-pub use modules::{compile_program, compile_program_with};
+pub use modules::{compile_program, compile_program_warned, compile_program_with};
 pub use session::{input_is_incomplete, Input, Session};
 
 /// What the entry function runs after the top-level statements.
@@ -43,18 +43,24 @@ pub enum Entry<'t> {
     Test(&'t str),
 }
 
-/// Parses and checks `source`, returning the typed program or every error.
-fn front_end(file_name: &str, source: &str, entry: Entry) -> Result<tir::Program, Diagnostics> {
+/// Parses and checks `source`, returning the typed program with its
+/// warnings, or every error.
+fn front_end(
+    file_name: &str,
+    source: &str,
+    entry: Entry,
+) -> Result<(tir::Program, Vec<Diagnostic>), Diagnostics> {
     let arena = bumpalo::Bump::new();
     let mut diags = Vec::new();
+    let mut warnings = Vec::new();
     let program = parser::parse(&arena, source, &mut diags);
     let test = match entry {
         Entry::Main => None,
         Entry::Test(name) => Some(name),
     };
-    let typed = check::check_program_with(&program, source, test, &mut diags);
+    let typed = check::check_program_with(&program, source, test, &mut diags, &mut warnings);
     if diags.is_empty() {
-        Ok(typed)
+        Ok((typed, warnings))
     } else {
         Err(Diagnostics::new(file_name, source, diags))
     }
@@ -87,8 +93,20 @@ pub fn compile_with(
     source: &str,
     entry: Entry,
 ) -> Result<lang_bytecode::Module, Diagnostics> {
-    let program = front_end(file_name, source, entry)?;
-    lower::lower(&program, file_name).map_err(|errs| Diagnostics::new(file_name, source, errs))
+    compile_warned(file_name, source, entry).map(|(module, _)| module)
+}
+
+/// Compiles `source` as `compile_with` does, returning the warnings too
+/// (empty when there are none).
+pub fn compile_warned(
+    file_name: &str,
+    source: &str,
+    entry: Entry,
+) -> Result<(lang_bytecode::Module, Diagnostics), Diagnostics> {
+    let (program, warnings) = front_end(file_name, source, entry)?;
+    let module = lower::lower(&program, file_name)
+        .map_err(|errs| Diagnostics::new(file_name, source, errs))?;
+    Ok((module, Diagnostics::new(file_name, source, warnings)))
 }
 
 #[cfg(test)]

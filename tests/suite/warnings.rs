@@ -3,7 +3,8 @@
 //! (regenerated with `LANG_BLESS=1`, like the error goldens); `lang build`
 //! prints the same, `lang check --deny-warnings` makes them errors (exit
 //! 65), and `lang run` with stderr not a terminal prints none of them.
-//! `warnings-cli::` trials: programs spanning files, and clean programs.
+//! `warnings-cli::` trials: programs spanning files, clean programs, and
+//! `lang run` on a terminal (a pseudo-terminal, through rexpect).
 
 use crate::{relative_name, repo_relative, run_lang, snapshot, sources, tempdir, Output};
 use libtest_mimic::{Failed, Trial};
@@ -25,6 +26,10 @@ pub fn trials(root: &Path) -> Vec<Trial> {
     trials.push(Trial::test(
         "warnings-cli::a_clean_program_prints_nothing",
         clean,
+    ));
+    trials.push(Trial::test(
+        "warnings-cli::run_prints_them_on_a_terminal",
+        run_on_a_terminal,
     ));
     trials
 }
@@ -136,5 +141,36 @@ fn clean() -> Result<(), Failed> {
             return Err(format!("{args:?}: exit {}:\n{}", out.code, out.stderr).into());
         }
     }
+    Ok(())
+}
+
+/// On a terminal `lang run` shows the warnings, then runs the program.
+fn run_on_a_terminal() -> Result<(), Failed> {
+    use rexpect::reader::Options;
+    let dir = tempdir()?;
+    std::fs::write(
+        dir.join("p.src"),
+        "fn main() {\n    let spare = 1;\n    println(\"ran\");\n}\n",
+    )
+    .map_err(|e| e.to_string())?;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_lang"));
+    cmd.args(["run", "p.src"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1");
+    let mut p = rexpect::session::spawn_with_options(
+        cmd,
+        Options::new()
+            .timeout_ms(Some(20_000))
+            .strip_ansi_escape_codes(true),
+    )
+    .map_err(|e| format!("cannot start lang in a terminal: {e}"))?;
+    let fail = |step: &str, e: rexpect::error::Error| Failed::from(format!("{step}: {e}"));
+    p.exp_string("warning: unused variable `spare`")
+        .map_err(|e| fail("the warning", e))?;
+    p.exp_string("1 warning")
+        .map_err(|e| fail("the count", e))?;
+    p.exp_string("ran")
+        .map_err(|e| fail("the program's output", e))?;
+    p.exp_eof().map_err(|e| fail("the end", e))?;
     Ok(())
 }

@@ -43,8 +43,14 @@ pub enum Command {
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
     },
-    /// Report every compile error in FILE.src without running anything.
-    Check { file: PathBuf },
+    /// Report every compile error and warning in FILE.src without running
+    /// anything.
+    Check {
+        file: PathBuf,
+        /// Treat warnings as errors: report them as errors and exit 65.
+        #[arg(long = "deny-warnings")]
+        deny_warnings: bool,
+    },
     /// Rewrite FILES in the canonical style (`-`: read stdin, write stdout).
     Fmt {
         /// Change nothing: list the files that are not formatted, exit 1 if any.
@@ -53,6 +59,19 @@ pub enum Command {
         #[arg(required = true, value_name = "FILES")]
         files: Vec<PathBuf>,
     },
+    /// Run the test functions (`test fn name() { ... }`) of PATH: a source
+    /// file, or every `.src` file under a directory (default: the current
+    /// one), each test in a run of its own.
+    Test {
+        /// Run only the tests whose full name (`FILE::name`) contains
+        /// SUBSTRING.
+        #[arg(long = "filter", value_name = "SUBSTRING")]
+        filter: Option<String>,
+        path: Option<PathBuf>,
+    },
+    /// Run the one test NAME of FILE: what `lang test` starts for each test.
+    #[command(name = "run-test", hide = true)]
+    RunTest { file: PathBuf, name: String },
     /// Print a readable listing of the bytecode of FILE (`.src` or `.bc`).
     Disasm { file: PathBuf },
     /// The interactive REPL (also what `lang` alone starts).

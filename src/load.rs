@@ -150,31 +150,89 @@ pub fn display_name(path: &Path) -> String {
     path.display().to_string()
 }
 
+/// What a compile does with the program's warnings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Warnings {
+    /// Prints them to stderr, then how many (`lang build`, `lang test`).
+    Print,
+    /// Prints them only when stderr is a terminal (`lang run`): a person
+    /// running a program sees them, while a script, a pipe or a test that
+    /// compares the program's stderr gets the program's own output alone.
+    IfTerminal,
+    /// Drops them (`lang disasm`, the runs `lang test` starts).
+    Quiet,
+}
+
+impl Warnings {
+    /// Reports `warnings` as this policy says.
+    pub fn report(self, warnings: &lang_compiler::Diagnostics, color: bool) {
+        use std::io::IsTerminal;
+        let shown = match self {
+            Warnings::Print => true,
+            Warnings::IfTerminal => std::io::stderr().is_terminal(),
+            Warnings::Quiet => false,
+        };
+        if shown && !warnings.is_empty() {
+            eprint!("{}{}", warnings.render(color), count_line(warnings.len()));
+        }
+    }
+}
+
+/// `1 warning`, `3 warnings`: the line after the warnings.
+pub fn count_line(n: usize) -> String {
+    format!("{n} warning{}\n", if n == 1 { "" } else { "s" })
+}
+
 /// Compiles source bytes, rendering every diagnostic on failure (a file
-/// that is not UTF-8 gets one, marking the first bad byte).
-pub fn compile_source(path: &Path, bytes: &[u8], color: bool) -> Result<Module, Failure> {
+/// that is not UTF-8 gets one, marking the first bad byte) and reporting
+/// warnings as `warnings` says.
+pub fn compile_source(
+    path: &Path,
+    bytes: &[u8],
+    color: bool,
+    warnings: Warnings,
+) -> Result<Module, Failure> {
+    compile_source_with(path, bytes, color, lang_compiler::Entry::Main, warnings)
+}
+
+/// Compiles source bytes as `compile_source` does, the program's entry
+/// running `entry` (a test, for `lang test`).
+pub fn compile_source_with(
+    path: &Path,
+    bytes: &[u8],
+    color: bool,
+    entry: lang_compiler::Entry,
+    warnings: Warnings,
+) -> Result<Module, Failure> {
     let name = display_name(path);
     let rendered = |d: lang_compiler::Diagnostics| Failure::new(exit::DATA_ERROR, d.render(color));
     let text = lang_compiler::source_text(&name, bytes).map_err(rendered)?;
-    let mut module = compile_with_imports(path, text).map_err(rendered)?;
+    let (mut module, found) = compile_warned(path, text, entry).map_err(rendered)?;
+    warnings.report(&found, color);
     module.source_name = module_name(path);
     Ok(module)
 }
 
 /// Compiles the program whose main file is `path` (holding `text`), with
 /// the modules it imports read beside it (relative to the current
-/// directory for a program read from stdin).
-pub fn compile_with_imports(path: &Path, text: &str) -> Result<Module, lang_compiler::Diagnostics> {
+/// directory for a program read from stdin), its entry running `entry`;
+/// returns its warnings too.
+pub fn compile_warned(
+    path: &Path,
+    text: &str,
+    entry: lang_compiler::Entry,
+) -> Result<(Module, lang_compiler::Diagnostics), lang_compiler::Diagnostics> {
     let dir = match path.parent() {
         Some(d) if !is_stdin(path) => d.to_path_buf(),
         _ => std::path::PathBuf::new(),
     };
     let mut read_module = |rel: &str| read_regular(&dir.join(rel));
-    lang_compiler::compile_program(
+    lang_compiler::compile_program_warned(
         &display_name(path),
         &module_name(path),
         text,
         &mut read_module,
+        entry,
     )
 }
 
@@ -197,7 +255,7 @@ pub fn module_name(path: &Path) -> String {
 /// Loads a file as a verified module: bytecode is decoded, source compiled;
 /// either way the verifier runs before anything executes, and only its
 /// `Verified` can be run.
-pub fn load(path: &Path, color: bool) -> Result<Verified, Failure> {
+pub fn load(path: &Path, color: bool, warnings: Warnings) -> Result<Verified, Failure> {
     let bytes = read(path)?;
     startup_trace::mark("read program");
     let module = if has_magic(&bytes) {
@@ -210,7 +268,7 @@ pub fn load(path: &Path, color: bool) -> Result<Verified, Failure> {
         startup_trace::mark("decode");
         module
     } else {
-        let module = compile_source(path, &bytes, color)?;
+        let module = compile_source(path, &bytes, color, warnings)?;
         startup_trace::mark("compile");
         module
     };

@@ -12,6 +12,8 @@ mod image_cmd;
 mod kvm;
 mod load;
 mod repl;
+mod test_cmd;
+mod test_files;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -164,8 +166,15 @@ fn dispatch(cli: Cli) -> i32 {
             cli::ImageCommand::Verify { image } => image_cmd::verify(&image),
         },
         Some(Command::Build { file, output }) => build(&file, output, color),
-        Some(Command::Check { file }) => check(&file, color),
+        Some(Command::Check {
+            file,
+            deny_warnings,
+        }) => check(&file, deny_warnings, color),
         Some(Command::Disasm { file }) => disasm(&file, color),
+        Some(Command::Test { filter, path }) => {
+            test_cmd::run(path.as_deref(), filter.as_deref(), color)
+        }
+        Some(Command::RunTest { file, name }) => run_test(&file, &name, color),
         Some(Command::Fmt { check, files }) => fmt_cmd::run(&files, check, color),
         Some(Command::Repl) | None => Ok(repl::run(lang_vm::VmOptions::default())),
     };
@@ -200,11 +209,32 @@ fn run(
     snapshot: Option<lang_vm::snapshot::SnapshotRequest>,
     color: bool,
 ) -> Result<i32, Failure> {
-    let module = load::load(file, color)?;
+    let module = load::load(file, color, load::Warnings::IfTerminal)?;
     let mut program_args = vec![load::display_name(file)];
     program_args.extend(args);
     let opts = vm_options(program_args, gc, (jit_mode, threshold), snapshot);
     finish(lang_vm::run(module, opts), gc.stats, jit_stats)
+}
+
+/// `lang run-test FILE NAME`: runs the test NAME of FILE after the
+/// program's top-level statements, as `lang run` runs `main`; `lang test`
+/// starts one such process per test, so that each is isolated.
+fn run_test(file: &Path, name: &str, color: bool) -> Result<i32, Failure> {
+    let bytes = load::read(file)?;
+    let entry = lang_compiler::Entry::Test(name);
+    let module = load::compile_source_with(file, &bytes, color, entry, load::Warnings::Quiet)?;
+    let verified = lang_bytecode::verify(module).map_err(|e| Failure {
+        message: format!("error: {}: {e}", load::display_name(file)),
+        code: exit::DATA_ERROR,
+    })?;
+    let jit = cli::JitArgs::default();
+    let opts = vm_options(
+        vec![load::display_name(file)],
+        &cli::GcArgs::default(),
+        (jit.resolved_mode()?, None),
+        None,
+    );
+    finish(lang_vm::run(verified, opts), false, false)
 }
 
 /// `lang resume IMAGE`: the saved run goes on with this process's stdin and
@@ -275,7 +305,7 @@ fn finish(report: lang_vm::RunReport, gc_stats: bool, jit_stats: bool) -> Result
 
 fn build(file: &Path, output: Option<PathBuf>, color: bool) -> Result<i32, Failure> {
     let bytes = load::read(file)?;
-    let module = load::compile_source(file, &bytes, color)?;
+    let module = load::compile_source(file, &bytes, color, load::Warnings::Print)?;
     lang_bytecode::check(&module).map_err(|e| Failure {
         message: format!(
             "error: internal compiler error: the compiled module does not verify: {e}"
@@ -299,7 +329,9 @@ fn build(file: &Path, output: Option<PathBuf>, color: bool) -> Result<i32, Failu
     Ok(0)
 }
 
-fn check(file: &Path, color: bool) -> Result<i32, Failure> {
+/// `lang check FILE`: every compile error, then the warnings and how many;
+/// with `--deny-warnings` the warnings are errors (exit 65).
+fn check(file: &Path, deny_warnings: bool, color: bool) -> Result<i32, Failure> {
     let bytes = load::read(file)?;
     let name = load::display_name(file);
     let rendered = |d: lang_compiler::Diagnostics| Failure {
@@ -307,12 +339,28 @@ fn check(file: &Path, color: bool) -> Result<i32, Failure> {
         code: exit::DATA_ERROR,
     };
     let text = lang_compiler::source_text(&name, &bytes).map_err(rendered)?;
-    load::compile_with_imports(file, text).map_err(rendered)?;
+    let (_, warnings) =
+        load::compile_warned(file, text, lang_compiler::Entry::Main).map_err(rendered)?;
+    if warnings.is_empty() {
+        return Ok(0);
+    }
+    if deny_warnings {
+        let n = warnings.len();
+        return Err(Failure {
+            message: format!(
+                "{}error: {} denied by --deny-warnings",
+                warnings.denied().render(color),
+                load::count_line(n).trim_end()
+            ),
+            code: exit::DATA_ERROR,
+        });
+    }
+    load::Warnings::Print.report(&warnings, color);
     Ok(0)
 }
 
 fn disasm(file: &Path, color: bool) -> Result<i32, Failure> {
-    let module = load::load(file, color)?;
+    let module = load::load(file, color, load::Warnings::Quiet)?;
     let listing = lang_bytecode::disasm::disassemble(module.module());
     let mut out = std::io::stdout().lock();
     match out.write_all(listing.as_bytes()).and_then(|()| out.flush()) {

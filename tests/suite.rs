@@ -32,6 +32,10 @@
 //! - `differential::seed-N`: a random program from `lang-progen` run under
 //!   every execution configuration, which must all agree; see
 //!   `suite/differential.rs` (`LANG_DIFF_PROGRAMS`, `LANG_DIFF_SEED_START`).
+//! - `test-cli::`: `lang test`, see `suite/test_cmd.rs`.
+//! - `warnings::`, `warnings-cli::`: `tests/warnings/<name>.src` compile
+//!   with warnings, snapshotted with what `lang check` prints; see
+//!   `suite/warnings.rs`.
 //! - Start-up (`startup::`): the `LANG_TRACE_STARTUP=1` report, GC worker
 //!   threads started only by a collection; see `suite/startup.rs`.
 
@@ -55,6 +59,10 @@ mod repl;
 mod snapshot;
 #[path = "suite/startup.rs"]
 mod startup;
+#[path = "suite/test_cmd.rs"]
+mod test_cmd;
+#[path = "suite/warnings.rs"]
+mod warnings;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::{Path, PathBuf};
@@ -162,6 +170,8 @@ fn main() {
     trials.extend(diagnostics::trials());
     trials.extend(repl::trials());
     trials.extend(cli::trials());
+    trials.extend(test_cmd::trials());
+    trials.extend(warnings::trials(root));
     trials.extend(differential::trials());
     trials.extend(startup::trials());
     libtest_mimic::run(&args, trials).exit();

@@ -72,6 +72,9 @@ pub struct FnSig<'a> {
 pub struct FnDecl<'a> {
     pub sig: FnSig<'a>,
     pub body: &'a Block<'a>,
+    /// The span of `test` before `fn`: a test function, which `lang test`
+    /// runs and nothing can call.
+    pub test: Option<Span>,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -8,13 +8,15 @@ use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
 use codespan_reporting::term::{self, termcolor};
 use excerpt::Excerpt;
 
-/// One compile error.
+/// One compile error, or a warning.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
     pub span: Span,
     pub message: String,
     /// Further explanation shown under the marked line.
     pub notes: Vec<String>,
+    /// A warning: reported, but the program still compiles.
+    pub warning: bool,
 }
 
 impl Diagnostic {
@@ -23,6 +25,13 @@ impl Diagnostic {
             span,
             message,
             notes: Vec::new(),
+            warning: false,
+        }
+    }
+    pub fn warning(span: Span, message: String) -> Diagnostic {
+        Diagnostic {
+            warning: true,
+            ..Diagnostic::error(span, message)
         }
     }
     pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
@@ -66,6 +75,16 @@ impl Diagnostics {
             items,
             others: Vec::new(),
         }
+    }
+
+    /// The same diagnostics with every warning made an error
+    /// (`lang check --deny-warnings`).
+    pub fn denied(mut self) -> Diagnostics {
+        for d in &mut self.items {
+            d.warning = false;
+        }
+        self.others = self.others.into_iter().map(Diagnostics::denied).collect();
+        self
     }
 
     /// Adds the errors of other files, rendered after this file's.
@@ -161,7 +180,12 @@ impl Diagnostics {
             let end = clamp_to_char(&self.source, d.span.end.max(d.span.start));
             let (file, label) =
                 Excerpt::new(&self.file_name, &self.source, &self.line_starts, start..end);
-            let diag = CsDiagnostic::error()
+            let head = if d.warning {
+                CsDiagnostic::warning()
+            } else {
+                CsDiagnostic::error()
+            };
+            let diag = head
                 .with_message(d.message.clone())
                 .with_labels(vec![Label::primary((), label)])
                 .with_notes(d.notes.clone());
@@ -171,7 +195,12 @@ impl Diagnostics {
                 let (l, c) = self.line_col(start);
                 buffer_push(
                     &mut buffer,
-                    &format!("error: {}\n  at {}:{l}:{c}\n", d.message, self.file_name),
+                    &format!(
+                        "{}: {}\n  at {}:{l}:{c}\n",
+                        if d.warning { "warning" } else { "error" },
+                        d.message,
+                        self.file_name
+                    ),
                 );
             }
         }

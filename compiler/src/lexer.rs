@@ -97,6 +97,10 @@ pub enum Tok<'s> {
 
     #[token("fn")]
     Fn,
+    /// `test` right before `fn`: a test function (`lang test`). Anywhere
+    /// else `test` is an ordinary identifier, so `Lexer` makes this token
+    /// from the identifier when the next token is `fn`.
+    Test,
     #[token("let")]
     Let,
     #[token("var")]
@@ -250,6 +254,7 @@ impl Tok<'_> {
             Tok::FmtSpec(_) => "format spec",
             Tok::Ident(_) => "identifier",
             Tok::Fn => "fn",
+            Tok::Test => "test",
             Tok::Let => "let",
             Tok::Var => "var",
             Tok::If => "if",
@@ -417,6 +422,9 @@ pub struct Lexer<'s> {
     inner: logos::Lexer<'s, Tok<'s>>,
     /// Tokens of an interpolating string literal not yet handed out.
     pending: VecDeque<(usize, Tok<'s>, usize)>,
+    /// The token after an identifier `test`, read to tell the keyword
+    /// (`test fn`) from the identifier.
+    peeked: Option<(usize, Tok<'s>, usize)>,
     pub errors: Vec<(Range<usize>, String)>,
 }
 
@@ -427,6 +435,7 @@ impl<'s> Lexer<'s> {
         Lexer {
             inner,
             pending: VecDeque::new(),
+            peeked: None,
             errors: Vec::new(),
         }
     }
@@ -444,6 +453,7 @@ impl<'s> Lexer<'s> {
         Lexer {
             inner,
             pending: VecDeque::new(),
+            peeked: None,
             errors: Vec::new(),
         }
     }
@@ -505,9 +515,26 @@ impl<'s> Iterator for Lexer<'s> {
     type Item = Result<(usize, Tok<'s>, usize), crate::parser::Never>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        let tok = match self.peeked.take() {
+            Some(tok) => tok,
+            None => self.advance()?,
+        };
+        if let (start, Tok::Ident("test"), end) = tok {
+            self.peeked = self.advance();
+            if matches!(self.peeked, Some((_, Tok::Fn, _))) {
+                return Some(Ok((start, Tok::Test, end)));
+            }
+        }
+        Some(Ok(tok))
+    }
+}
+
+impl<'s> Lexer<'s> {
+    /// The next token of the stream, before `test fn` is recognised.
+    fn advance(&mut self) -> Option<(usize, Tok<'s>, usize)> {
         loop {
             if let Some(tok) = self.pending.pop_front() {
-                return Some(Ok(tok));
+                return Some(tok);
             }
             let next = self.inner.next();
             self.errors.append(&mut self.inner.extras.errors);
@@ -516,7 +543,7 @@ impl<'s> Iterator for Lexer<'s> {
             match tok {
                 Ok(Tok::BlockComment) => continue,
                 Ok(Tok::Literal(parts)) => self.literal(parts, span),
-                Ok(t) => return Some(Ok((span.start, t, span.end))),
+                Ok(t) => return Some((span.start, t, span.end)),
                 Err(e) => {
                     let message = if e.message.is_empty() {
                         let text = self.inner.slice();
@@ -667,6 +694,27 @@ mod tests {
         // A bad escape inside a nested literal is reported once.
         let (_, e) = tokenize(r#""${f("\q")}""#);
         assert_eq!(e, vec![(6..8, "unknown escape `\\q` in string".into())]);
+    }
+
+    #[test]
+    fn test_is_a_keyword_only_before_fn() {
+        assert_eq!(
+            toks("test fn t() test: fn(str) test"),
+            vec![
+                Tok::Test,
+                Tok::Fn,
+                Tok::Ident("t"),
+                Tok::LParen,
+                Tok::RParen,
+                Tok::Ident("test"),
+                Tok::Colon,
+                Tok::Fn,
+                Tok::LParen,
+                Tok::Ident("str"),
+                Tok::RParen,
+                Tok::Ident("test"),
+            ]
+        );
     }
 
     #[test]

@@ -24,21 +24,43 @@ pub mod lower;
 pub mod modules;
 pub mod parser;
 pub mod session;
+pub mod test_names;
 pub mod tir;
 pub mod types;
 
 pub use diag::{Diagnostic, Diagnostics};
-pub use modules::compile_program;
+pub use modules::{compile_program, compile_program_warned, compile_program_with};
 pub use session::{input_is_incomplete, Input, Session};
 
-/// Parses and checks `source`, returning the typed program or every error.
-fn front_end(file_name: &str, source: &str) -> Result<tir::Program, Diagnostics> {
+/// What the entry function runs after the top-level statements.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Entry<'t> {
+    /// `main`, when the program declares it: `lang run`, `lang build`.
+    #[default]
+    Main,
+    /// The test function of that name instead (`lang test`); a program
+    /// without it does not compile.
+    Test(&'t str),
+}
+
+/// Parses and checks `source`, returning the typed program with its
+/// warnings, or every error.
+fn front_end(
+    file_name: &str,
+    source: &str,
+    entry: Entry,
+) -> Result<(tir::Program, Vec<Diagnostic>), Diagnostics> {
     let arena = bumpalo::Bump::new();
     let mut diags = Vec::new();
+    let mut warnings = Vec::new();
     let program = parser::parse(&arena, source, &mut diags);
-    let typed = check::check_program(&program, source, &mut diags);
+    let test = match entry {
+        Entry::Main => None,
+        Entry::Test(name) => Some(name),
+    };
+    let typed = check::check_program_with(&program, source, test, &mut diags, &mut warnings);
     if diags.is_empty() {
-        Ok(typed)
+        Ok((typed, warnings))
     } else {
         Err(Diagnostics::new(file_name, source, diags))
     }
@@ -62,8 +84,29 @@ pub fn check(file_name: &str, source: &str) -> Result<(), Diagnostics> {
 /// Compiles `source` to a bytecode module, or returns every compile error.
 /// `file_name` is what diagnostics and the module's line tables name.
 pub fn compile(file_name: &str, source: &str) -> Result<lang_bytecode::Module, Diagnostics> {
-    let program = front_end(file_name, source)?;
-    lower::lower(&program, file_name).map_err(|errs| Diagnostics::new(file_name, source, errs))
+    compile_with(file_name, source, Entry::Main)
+}
+
+/// Compiles `source` as `compile` does, its entry function running `entry`.
+pub fn compile_with(
+    file_name: &str,
+    source: &str,
+    entry: Entry,
+) -> Result<lang_bytecode::Module, Diagnostics> {
+    compile_warned(file_name, source, entry).map(|(module, _)| module)
+}
+
+/// Compiles `source` as `compile_with` does, returning the warnings too
+/// (empty when there are none).
+pub fn compile_warned(
+    file_name: &str,
+    source: &str,
+    entry: Entry,
+) -> Result<(lang_bytecode::Module, Diagnostics), Diagnostics> {
+    let (program, warnings) = front_end(file_name, source, entry)?;
+    let module = lower::lower(&program, file_name)
+        .map_err(|errs| Diagnostics::new(file_name, source, errs))?;
+    Ok((module, Diagnostics::new(file_name, source, warnings)))
 }
 
 #[cfg(test)]

@@ -85,6 +85,32 @@ pub fn compile_program(
     main_text: &str,
     read: &mut ReadModule<'_>,
 ) -> Result<Module, Diagnostics> {
+    compile_program_with(main_shown, main_rel, main_text, read, crate::Entry::Main)
+}
+
+/// Compiles a program as `compile_program` does, its entry function
+/// running `entry` after the top-level statements.
+pub fn compile_program_with(
+    main_shown: &str,
+    main_rel: &str,
+    main_text: &str,
+    read: &mut ReadModule<'_>,
+    entry: crate::Entry,
+) -> Result<Module, Diagnostics> {
+    compile_program_warned(main_shown, main_rel, main_text, read, entry).map(|(m, _)| m)
+}
+
+/// Compiles a program as `compile_program_with` does, returning its
+/// warnings too, per file. The library modules (`std::`) get none, and a
+/// function is reported unused only in the main file: another module's
+/// functions are its interface.
+pub fn compile_program_warned(
+    main_shown: &str,
+    main_rel: &str,
+    main_text: &str,
+    read: &mut ReadModule<'_>,
+    entry: crate::Entry,
+) -> Result<(Module, Diagnostics), Diagnostics> {
     let shown_dir = match main_shown.rfind('/') {
         Some(i) => main_shown[..=i].to_string(),
         None => String::new(),
@@ -142,32 +168,57 @@ pub fn compile_program(
     // A program of one file compiles exactly as that file alone: no file
     // table, and no line added at its end.
     if files.len() == 1 {
-        return crate::compile(&files[0].shown, texts.first().map_or("", |t| t.as_str())).map_err(
-            |d| split_diagnostics(&files, d.items().iter().map(|d| (0, d.clone())).collect()),
-        );
+        let text = texts.first().map_or("", |t| t.as_str());
+        let per_file = |d: Diagnostics| {
+            let found = d.items().iter().map(|d| (0, d.clone()));
+            split_diagnostics(
+                &files,
+                found.filter(|(f, d)| !interface(&files[*f], d)).collect(),
+            )
+        };
+        return crate::compile_warned(&files[0].shown, text, entry)
+            .map(|(module, warnings)| (module, per_file(warnings)))
+            .map_err(per_file);
     }
-    match crate::compile(&files[0].shown, &joined) {
-        Ok(mut module) => {
+    let per_file = |d: Diagnostics| {
+        let found = d
+            .items()
+            .iter()
+            .map(|d| {
+                let f = file_at(&order, &bases, d.span.start);
+                let mut d = d.clone();
+                d.span = Span::new(
+                    d.span.start.saturating_sub(bases[f]),
+                    d.span.end.saturating_sub(bases[f]),
+                );
+                (f, d)
+            })
+            .filter(|(f, d)| {
+                let library = files[*f].rel.starts_with("std/");
+                let unused_fn = d.message.starts_with("unused function");
+                !d.warning || !(library || interface(&files[*f], d) || *f != 0 && unused_fn)
+            })
+            .collect();
+        split(found)
+    };
+    match crate::compile_warned(&files[0].shown, &joined, entry) {
+        Ok((mut module, warnings)) => {
             module.files = table;
-            Ok(module)
+            Ok((module, per_file(warnings)))
         }
-        Err(d) => {
-            let found = d
-                .items()
-                .iter()
-                .map(|d| {
-                    let f = file_at(&order, &bases, d.span.start);
-                    let mut d = d.clone();
-                    d.span = Span::new(
-                        d.span.start.saturating_sub(bases[f]),
-                        d.span.end.saturating_sub(bases[f]),
-                    );
-                    (f, d)
-                })
-                .collect();
-            Err(split(found))
-        }
+        Err(d) => Err(per_file(d)),
     }
+}
+
+/// Whether `d` is the warning that a `pub` function of `file` is unused:
+/// it is the module's interface, for other programs to use.
+fn interface(file: &File, d: &Diagnostic) -> bool {
+    d.warning
+        && file
+            .header
+            .names
+            .iter()
+            .any(|n| n.public && !n.is_type && d.message == format!("unused function `{}`", n.name))
 }
 
 /// The file whose part of the joined text holds `offset`.

@@ -14,7 +14,7 @@ use lang_bytecode::natives::{Pat, Receiver, ALL_NATIVES};
 use lang_bytecode::Native;
 
 /// Built-ins that are not natives.
-const SPECIAL: &[&str] = &["print", "println", "str", "int", "float"];
+const SPECIAL: &[&str] = &["print", "println", "str", "int", "float", "assert_eq"];
 
 /// Whether `name` is a prelude function (a user declaration may shadow it).
 pub(super) fn is_prelude(name: &str) -> bool {
@@ -85,6 +85,11 @@ impl Checker<'_> {
         span: Span,
         line: u32,
     ) -> tir::Expr {
+        match (name, args) {
+            ("assert_eq", _) => return self.assert_eq_call(args, span, line),
+            ("assert", [cond]) => return self.assert_quoting(cond, line),
+            _ => {}
+        }
         match name {
             "print" | "println" => {
                 let nl = name == "println";

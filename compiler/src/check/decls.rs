@@ -248,6 +248,7 @@ impl Checker<'_> {
         let mut bodies = Vec::new();
         for (item_index, item) in p.items.iter().enumerate() {
             match item {
+                ast::Item::Fn(f) if f.test.is_some() => self.declare_test(f, &mut bodies),
                 ast::Item::Fn(f) => {
                     if let Some(span) = f.sig.self_param {
                         self.error(span, "`self` is only allowed in methods of `impl` blocks");

@@ -830,7 +830,10 @@ impl Checker<'_> {
             .push(super::FnState::new(idx, ret.clone(), false));
         for (p, t) in f.sig.params.iter().zip(&params) {
             self.check_param_name(p);
-            self.declare_local(p.name.name, t.clone(), true, "", p.name.span);
+            let id = self.declare_local(p.name.name, t.clone(), true, "", p.name.span);
+            // A closure's parameters are often fixed by the function it is
+            // passed to.
+            self.cur().locals[id as usize].lint = super::lints::Lint::Quiet;
         }
         let body = self.fn_body(f.body, &ret, "");
         let end = self.line(Span::new(

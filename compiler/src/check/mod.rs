@@ -22,6 +22,7 @@
 //! appended, and a function of an earlier input may get a new body under
 //! its old index.
 
+mod asserts;
 mod builtins;
 mod decls;
 mod equality;
@@ -30,6 +31,7 @@ mod format_spec;
 mod generic_calls;
 pub mod generics;
 mod interp;
+mod lints;
 mod loops;
 pub mod prelude;
 mod tuples;
@@ -37,6 +39,7 @@ mod tuples;
 pub(crate) use builtins::prelude_names;
 mod pattern;
 mod stmt;
+mod test_fns;
 
 use crate::ast::{self, Span};
 use crate::diag::Diagnostic;
@@ -156,6 +159,10 @@ struct LocalState {
     kind: &'static str,
     captured: bool,
     assigned: bool,
+    /// Read somewhere (an assignment to it is not a read).
+    used: bool,
+    /// Which warnings it may get.
+    lint: lints::Lint,
     /// Where it is declared.
     span: Span,
 }
@@ -230,6 +237,16 @@ pub struct Checker<'a> {
     first_func: FuncIdx,
     /// Functions of earlier inputs whose bodies this input replaces.
     replaced: Vec<FuncIdx>,
+    /// The test functions declared (`test fn`).
+    tests: Vec<test_fns::TestFn>,
+    /// The test the entry function runs instead of `main` (`lang test`).
+    test_entry: Option<String>,
+    /// Warnings found so far (`lints`).
+    warnings: Vec<Diagnostic>,
+    /// The named functions some code refers to.
+    used_fns: std::collections::HashSet<FuncIdx>,
+    /// Resolving the target of an assignment, which does not read it.
+    resolving_place: bool,
 }
 
 /// What checking one REPL input found (see `Checker::input`).
@@ -295,11 +312,26 @@ pub fn check_program<'p>(
     source: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> tir::Program {
+    check_program_with(program, source, None, diags, &mut Vec::new())
+}
+
+/// Checks a parsed program whose entry function runs the test function
+/// `test` (when given) instead of `main`, appending errors to `diags` and
+/// warnings to `warnings`.
+pub fn check_program_with<'p>(
+    program: &'p ast::Program<'p>,
+    source: &str,
+    test: Option<&str>,
+    diags: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) -> tir::Program {
     let arena = bumpalo::Bump::new();
     let mut c = Checker::new(source, &arena);
+    c.test_entry = test.map(str::to_string);
     c.load_prelude(false);
     c.program(program);
     diags.append(&mut c.diags);
+    warnings.append(&mut c.finish_warnings());
     c.finish()
 }
 
@@ -339,6 +371,11 @@ impl<'a> Checker<'a> {
             repl: false,
             first_func: 0,
             replaced: Vec::new(),
+            tests: Vec::new(),
+            test_entry: None,
+            warnings: Vec::new(),
+            used_fns: std::collections::HashSet::new(),
+            resolving_place: false,
         }
     }
 
@@ -616,6 +653,8 @@ impl<'a> Checker<'a> {
             kind,
             captured: false,
             assigned: false,
+            used: false,
+            lint: lints::Lint::for_name(name),
             span,
         });
         if let Some(scope) = f.scopes.last_mut() {
@@ -635,7 +674,10 @@ impl<'a> Checker<'a> {
                 .rev()
                 .find_map(|s| s.get(name).copied());
             let Some(id) = found else { continue };
-            let ty = self.stack[level].locals[id as usize].ty.clone();
+            let reading = !self.resolving_place;
+            let local = &mut self.stack[level].locals[id as usize];
+            local.used |= reading;
+            let ty = local.ty.clone();
             if level + 1 == top {
                 return Resolved::Local(id, ty);
             }
@@ -669,6 +711,7 @@ impl<'a> Checker<'a> {
             return Resolved::Global(g, ty);
         }
         if let Some(&f) = self.env.functions.get(name) {
+            self.used_fns.insert(f);
             return Resolved::Function(f);
         }
         Resolved::None
@@ -709,7 +752,9 @@ impl<'a> Checker<'a> {
             }
         }
         let end_line = self.line(Span::new(self.source.len(), self.source.len()));
-        if let Some(&main) = self.env.functions.get("main") {
+        if let Some(test) = self.test_entry.clone() {
+            stmts.extend(self.call_of_test(&test));
+        } else if let Some(&main) = self.env.functions.get("main") {
             let sig = &self.env.sigs[main as usize];
             let span = p
                 .items
@@ -745,6 +790,7 @@ impl<'a> Checker<'a> {
         }
         self.check_templates(templates);
         self.drain_instances();
+        self.lint_functions(p);
     }
 
     /// Checks one input of a REPL session against the environment so far.
@@ -910,7 +956,16 @@ impl<'a> Checker<'a> {
         }
         for (p, t) in decl.sig.params.iter().zip(types) {
             self.check_param_name(p);
-            self.declare_local(p.name.name, t.clone(), true, "", p.name.span);
+            let id = self.declare_local(p.name.name, t.clone(), true, "", p.name.span);
+            let l = &mut self.cur().locals[id as usize];
+            if l.lint == lints::Lint::Variable {
+                // Methods' parameters are often fixed by a trait.
+                l.lint = if self_ty.is_none() {
+                    lints::Lint::Param
+                } else {
+                    lints::Lint::Quiet
+                };
+            }
         }
         let body = self.fn_body(decl.body, &sig.ret, &sig.name);
         let end = self.line(Span::new(
@@ -980,6 +1035,7 @@ impl<'a> Checker<'a> {
     /// Pops the current function state and stores its typed body.
     fn finish_function(&mut self, body: tir::Block, end_line: u32, span: Span) -> FuncIdx {
         let Some(f) = self.stack.pop() else { return 0 };
+        self.lint_locals(&f.locals);
         let sig = &self.env.sigs[f.idx as usize];
         let params = u32::try_from(sig.params.len()).unwrap_or(0);
         let locals = f
@@ -1109,4 +1165,8 @@ impl FnState {
 }
 
 #[cfg(test)]
+mod lint_tests;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_of_tests;

@@ -259,6 +259,8 @@ impl Checker<'_> {
             kind: "pattern binding",
             captured: false,
             assigned: false,
+            used: false,
+            lint: super::lints::Lint::for_name(name),
             span,
         });
         id

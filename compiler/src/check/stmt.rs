@@ -24,7 +24,12 @@ impl Checker<'_> {
         let mut diverges = false;
         let mut value = None;
         let last = b.stmts.len().checked_sub(1);
+        let mut unreachable_reported = false;
         for (i, s) in b.stmts.iter().enumerate() {
+            if diverges && !unreachable_reported {
+                self.lint_unreachable(s.span);
+                unreachable_reported = true;
+            }
             if let ast::StmtKind::Expr {
                 expr,
                 block_like: true,
@@ -52,6 +57,9 @@ impl Checker<'_> {
             }
         }
         if let Some(t) = b.tail {
+            if diverges && !unreachable_reported {
+                self.lint_unreachable(t.span);
+            }
             let e = if want_value {
                 self.expr_in(t, expected, true)
             } else {
@@ -322,11 +330,20 @@ impl Checker<'_> {
         Some(tir::StmtKind::Assign(place, op, v))
     }
 
+    /// What the assigned name `name` means: resolved without counting as a
+    /// read of it.
+    fn resolve_place(&mut self, name: &str) -> super::Resolved {
+        self.resolving_place = true;
+        let found = self.resolve_name(name);
+        self.resolving_place = false;
+        found
+    }
+
     /// Resolves an assignment target; reports targets that are not places or
     /// not assignable.
     fn place(&mut self, target: &ast::Expr) -> Option<(tir::Place, Type)> {
         match target.kind {
-            ast::ExprKind::Name(name) => match self.resolve_name(name) {
+            ast::ExprKind::Name(name) => match self.resolve_place(name) {
                 super::Resolved::Local(id, ty) => {
                     let l = &mut self.cur().locals[id as usize];
                     l.assigned = true;

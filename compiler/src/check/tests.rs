@@ -12,12 +12,12 @@ fn errors(src: &str) -> Vec<String> {
     }
 }
 
-fn ok(src: &str) {
+pub(super) fn ok(src: &str) {
     let e = errors(src);
     assert!(e.is_empty(), "unexpected errors: {e:#?}");
 }
 
-fn err(src: &str, expected: &str) {
+pub(super) fn err(src: &str, expected: &str) {
     let e = errors(src);
     assert!(
         e.iter().any(|m| m == expected),

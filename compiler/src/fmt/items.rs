@@ -16,7 +16,7 @@ impl Printer<'_> {
     /// Where an item starts in the source, its keyword included.
     fn item_start(&self, item: &Item) -> usize {
         match item {
-            Item::Fn(f) => f.sig.span.start,
+            Item::Fn(f) => f.test.map_or(f.sig.span.start, |t| t.start),
             Item::Struct(s) => self.keyword_before(s.name.span.start, "struct"),
             Item::Enum(e) => self.keyword_before(e.name.span.start, "enum"),
             Item::Trait(t) => self.keyword_before(t.name.span.start, "trait"),
@@ -70,7 +70,12 @@ impl Printer<'_> {
 
     fn item(&mut self, item: &Item) {
         match item {
-            Item::Fn(f) => self.fn_decl(f),
+            Item::Fn(f) => {
+                if f.test.is_some() {
+                    self.write("test ");
+                }
+                self.fn_decl(f)
+            }
             Item::Struct(s) => {
                 self.write("struct ");
                 self.write(s.name.name);

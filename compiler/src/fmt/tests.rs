@@ -65,3 +65,12 @@ fn comment_after_a_fields_comma_trails_it() {
     let src = "struct P {\n    x: int, // across\n    y: int,\n}\n";
     assert_eq!(fmt(src), src);
 }
+
+#[test]
+fn keeps_test_functions_and_their_comments() {
+    let src = "// a test\ntest   fn adds( ) {\n    assert_eq(1 + 1, 2); // sum\n}\n";
+    assert_eq!(
+        fmt(src),
+        "// a test\ntest fn adds() {\n    assert_eq(1 + 1, 2); // sum\n}\n"
+    );
+}

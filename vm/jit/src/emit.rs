@@ -89,11 +89,10 @@ pub(crate) struct Emit<'a, 'b> {
     pub bailout: Option<Block>,
     /// Calls inlined so far (for `--jit-stats`).
     pub inlined_calls: u32,
-    /// Per register: whether it is known not to be nil (or zero) here,
-    /// because a check on every path to this point found so and nothing
-    /// has written the register since (`facts`); its next check is left
-    /// out.
-    pub nonnil: Vec<bool>,
+    /// The registers known not to be nil (or zero) here, because a check
+    /// on every path to this point found so and nothing has written them
+    /// since (`facts`); their next checks are left out.
+    pub nonnil: crate::facts::Known,
     /// The function being compiled, for calls of itself; `None` for code
     /// entered at a loop, which is not the function's entry.
     pub self_ref: Option<cranelift_codegen::ir::FuncRef>,
@@ -170,7 +169,6 @@ impl Emit<'_, '_> {
             let ty = if float { types::F64 } else { types::I64 };
             let var = self.b.declare_var(ty);
             self.vars.push((var, ty));
-            self.nonnil.push(false);
             let v = if (r as u64) < u64::from(params) {
                 self.b
                     .ins()
@@ -252,30 +250,22 @@ impl Emit<'_, '_> {
 
     /// Forgets what was known of register `r`'s value.
     fn forget(&mut self, r: u16) {
-        if let Some(known) = self.nonnil.get_mut(r as usize) {
-            *known = false;
-        }
+        crate::facts::remove(&mut self.nonnil, r);
     }
 
     /// Starts translating an instruction, before which the registers
     /// `known` are known not nil.
     pub fn begin_instruction(&mut self, known: Option<&crate::facts::Known>) {
-        for (r, k) in self.nonnil.iter_mut().enumerate() {
-            *k = known.is_some_and(|set| crate::facts::contains(set, r as u16));
-        }
+        self.nonnil = known.copied().unwrap_or_default();
     }
 
     /// R[r], taking the slow path if it is nil (an object) or zero (an
     /// int), unless a check before found it is not.
     pub fn ld_nonnil(&mut self, r: u16) -> Value {
         let v = self.ld(r);
-        match self.nonnil.get_mut(r as usize) {
-            Some(true) => {}
-            Some(known) => {
-                *known = true;
-                self.guard_not_nil(v);
-            }
-            None => self.guard_not_nil(v),
+        if !crate::facts::contains(&self.nonnil, r) {
+            crate::facts::insert(&mut self.nonnil, r);
+            self.guard_not_nil(v);
         }
         v
     }

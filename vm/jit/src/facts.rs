@@ -30,14 +30,14 @@ pub(crate) fn contains(set: &Known, r: u16) -> bool {
     set.get(r / 64).is_some_and(|w| w & (1 << (r % 64)) != 0)
 }
 
-fn insert(set: &mut Known, r: u16) {
+pub(crate) fn insert(set: &mut Known, r: u16) {
     let r = r as usize;
     if let Some(w) = set.get_mut(r / 64) {
         *w |= 1 << (r % 64);
     }
 }
 
-fn remove(set: &mut Known, r: u16) {
+pub(crate) fn remove(set: &mut Known, r: u16) {
     let r = r as usize;
     if let Some(w) = set.get_mut(r / 64) {
         *w &= !(1 << (r % 64));

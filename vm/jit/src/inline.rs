@@ -154,7 +154,7 @@ struct Caller {
     blocks: Vec<Block>,
     ref_regs: Vec<u16>,
     slow: Option<Block>,
-    nonnil: Vec<bool>,
+    nonnil: crate::facts::Known,
 }
 
 /// Translates the call at `site` of `callee` (whose body `candidate` gave)
@@ -244,7 +244,6 @@ fn declare_inlined_registers(e: &mut Emit<'_, '_>, is_float: &[bool], args: &[Va
         let ty = if float { types::F64 } else { types::I64 };
         let var = e.b.declare_var(ty);
         e.vars.push((var, ty));
-        e.nonnil.push(false);
         let v = match args.get(r) {
             Some(&arg) if e.b.func.dfg.value_type(arg) == ty => arg,
             Some(&arg) => {

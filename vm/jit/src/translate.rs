@@ -71,7 +71,7 @@ pub(crate) fn translate(
             .collect(),
         bailout: None,
         inlined_calls: 0,
-        nonnil: Vec::new(),
+        nonnil: Default::default(),
         self_ref,
         live_out: [u64::MAX; crate::facts::TRACKED_REGS / 64],
         mem,

@@ -44,7 +44,7 @@ pub fn trials(root: &Path) -> Vec<Trial> {
             }));
         }
     }
-    let cli: [(&str, CliTrial); 8] = [
+    let cli: [(&str, CliTrial); 9] = [
         ("bad_modes_are_usage_errors", bad_modes),
         ("the_default_mode_is_on", default_mode_on),
         ("a_hot_loop_in_main_runs_compiled", hot_loop_in_main),
@@ -53,6 +53,7 @@ pub fn trials(root: &Path) -> Vec<Trial> {
         ("stats_report_what_was_compiled", stats_report),
         ("off_compiles_nothing", off_compiles_nothing),
         ("small_trait_methods_are_inlined", trait_methods_inlined),
+        ("small_closures_are_inlined", closures_inlined),
     ];
     for (name, test) in cli {
         trials.push(Trial::test(format!("jit-cli::{name}"), test));
@@ -177,6 +178,23 @@ fn trait_methods_inlined() -> Result<(), Failed> {
     match stat(&out.stderr, "calls inlined") {
         Some(n) if n >= 4 => Ok(()),
         _ => Err(format!("fewer than four calls inlined:\n{}", out.stderr).into()),
+    }
+}
+
+/// `bench/sort`'s comparator, a lambda the program passes to `sort_by`,
+/// is copied into the compiled merge loop at both of its closure calls
+/// (the only function of its type the program makes a closure of), and
+/// the sort prints what the interpreter prints.
+fn closures_inlined() -> Result<(), Failed> {
+    let program = "bench/sort/sort.src";
+    let interpreted = lang_in_root(&["run", "--jit=off", program, "300"])?;
+    let out = lang_in_root(&["run", "--jit=always", "--jit-stats", program, "300"])?;
+    if out.code != 0 || out.stdout != interpreted.stdout || interpreted.code != 0 {
+        return Err(format!("exit {}:\n{}{}", out.code, out.stdout, out.stderr).into());
+    }
+    match stat(&out.stderr, "calls inlined") {
+        Some(n) if n >= 2 => Ok(()),
+        _ => Err(format!("fewer than two calls inlined:\n{}", out.stderr).into()),
     }
 }
 

@@ -8,8 +8,9 @@
 //! helper, which does exactly what the interpreter does, errors included.
 //!
 //! Trait calls (`call.t`) select the receiver's implementation inline and
-//! call it the same way. A small callee is inlined instead (see
-//! `inline`).
+//! call it the same way; closure calls (`call.c`) likewise select the
+//! closure's function among those the program makes closures of with the
+//! closure's type. A small callee is inlined instead (see `inline`).
 //!
 //! The frame pushed here is the one the interpreter would push
 //! (`Vm::push_frame`): the same record, the same registers, so stack
@@ -39,7 +40,11 @@ pub(crate) fn direct(
 ) -> Result<(), String> {
     let ins = Instr::Call { a, f: callee, b, n };
     let (next, slow) = exits(e, pc)?;
-    known_callee(e, req, pc, Site { a, b, n }, callee, slow, next)?;
+    let to = Target {
+        func: callee,
+        closure: None,
+    };
+    known_callee(e, req, pc, Site { a, b, n }, to, slow, next)?;
     generic(e, pc, ins, slow, next);
     Ok(())
 }
@@ -87,10 +92,72 @@ pub(crate) fn trait_call(
     switch.emit(&mut e.b, index, slow);
     for (arm, func) in arms {
         e.b.switch_to_block(arm);
-        known_callee(e, req, pc, site, func, slow, next)?;
+        let to = Target {
+            func,
+            closure: None,
+        };
+        known_callee(e, req, pc, site, to, slow, next)?;
     }
     generic(e, pc, ins, slow, next);
     Ok(())
+}
+
+/// Translates `call.c a, c, b, n` at `pc`: the closure in R[c] called with
+/// R[b..b+n]. The closure's function (its header's aux word) selects one
+/// of the functions the program makes closures of with R[c]'s type, and
+/// that one is called as a known function, its frame record holding the
+/// closure (where its `getcap` reads the captures); nil, and more
+/// candidates than `MAX_INLINE_DISPATCH`, take the runtime's generic call.
+pub(crate) fn closure_call(
+    e: &mut Emit<'_, '_>,
+    req: &CompileRequest<'_>,
+    pc: usize,
+    ins: Instr,
+    c: u16,
+    site: Site,
+) -> Result<(), String> {
+    let targets = (req.closure_targets)(req.func, c);
+    if targets.is_empty() || targets.len() > MAX_INLINE_DISPATCH {
+        return through_runtime(e, pc, ins);
+    }
+    let (next, slow) = exits(e, pc)?;
+    let clo = e.ld(c);
+    let dispatch = e.b.create_block();
+    e.b.ins().brif(clo, dispatch, &NO_ARGS, slow, &NO_ARGS);
+    e.b.switch_to_block(dispatch);
+    let func =
+        e.b.ins()
+            .uload32(e.mem.meta, clo, abi::OBJECT_AUX_OFFSET as i32);
+    let mut switch = Switch::new();
+    let arms: Vec<(Block, u32)> = targets
+        .iter()
+        .map(|&f| {
+            let arm = e.b.create_block();
+            switch.set_entry(u128::from(f), arm);
+            (arm, f)
+        })
+        .collect();
+    switch.emit(&mut e.b, func, slow);
+    for (arm, func) in arms {
+        e.b.switch_to_block(arm);
+        let to = Target {
+            func,
+            closure: Some(clo),
+        };
+        known_callee(e, req, pc, site, to, slow, next)?;
+    }
+    generic(e, pc, ins, slow, next);
+    Ok(())
+}
+
+/// The callee of a call compiled as a known function.
+#[derive(Clone, Copy)]
+struct Target {
+    /// Its function id.
+    func: u32,
+    /// The closure being called (for its frame record), or `None` for a
+    /// plain or trait call, whose record's closure is nil.
+    closure: Option<Value>,
 }
 
 /// The registers of a call: result `a`, arguments `b..b+n`.
@@ -143,10 +210,11 @@ fn known_callee(
     req: &CompileRequest<'_>,
     pc: usize,
     site: Site,
-    callee: u32,
+    to: Target,
     slow: Block,
     next: Block,
 ) -> Result<(), String> {
+    let callee = to.func;
     let (Some(me), Some(target)) = (
         req.funcs.get(req.func as usize),
         req.funcs.get(callee as usize),
@@ -174,6 +242,8 @@ fn known_callee(
     let fits = e.b.ins().band(frame_fits, regs_fit);
     let fits = e.b.ins().band(fits, native_fits);
 
+    // An inlined body reads no captures (`inline::candidate` refuses
+    // `getcap`), so a closure's may be inlined like any other.
     if let Some(body) = crate::inline::candidate(req, callee) {
         let inlined = e.b.create_block();
         e.b.ins().brif(fits, inlined, &NO_ARGS, slow, &NO_ARGS);
@@ -227,7 +297,7 @@ fn known_callee(
     // The callee may collect: the caller's references go to their slots.
     e.flush_refs();
     // The record in three word stores: (function, base), (pc 0, result
-    // register and padding), closure nil.
+    // register and padding), the closure (nil for a plain call).
     let base =
         e.b.ins()
             .uload32(e.mem.frame, e.frame, abi::FRAME_BASE_OFFSET as i32);
@@ -247,10 +317,10 @@ fn known_callee(
         new_frame,
         abi::FRAME_PC_OFFSET as i32,
     );
-    let zero = e.int(0);
+    let closure = to.closure.unwrap_or_else(|| e.int(0));
     e.b.ins().store(
         e.mem.frame,
-        zero,
+        closure,
         new_frame,
         abi::FRAME_CLOSURE_OFFSET as i32,
     );

@@ -519,8 +519,9 @@ pub(crate) fn instruction(
             crate::call::trait_call(e, req, pc, ins, (t, m), site)?;
             return Ok(());
         }
-        Instr::CallClosure { .. } => {
-            crate::call::through_runtime(e, pc, ins)?;
+        Instr::CallClosure { a, c, b, n } => {
+            let site = crate::call::Site { a, b, n };
+            crate::call::closure_call(e, req, pc, ins, c, site)?;
             return Ok(());
         }
         Instr::CallNative { a, native, b, .. } if native == Native::Sqrt as u16 => {

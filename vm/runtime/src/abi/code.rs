@@ -237,6 +237,12 @@ pub struct CompileRequest<'a> {
     /// operands), in struct order: a trait call compiled with them
     /// dispatches inline on the receiver's struct.
     pub trait_impls: &'a dyn Fn(u32, u16) -> Vec<TraitImpl>,
+    /// The functions a closure in register `r` of function `f` (the
+    /// arguments, in that order) may run, in function order: every
+    /// function the program makes a closure of whose signature is the
+    /// register's type. A closure call compiled with them dispatches inline
+    /// on the closure's function (its header's aux word).
+    pub closure_targets: &'a dyn Fn(u32, u16) -> Vec<u32>,
 }
 
 /// Machine code for one function.

@@ -180,6 +180,10 @@ pub(crate) struct Tiers {
     /// Per function, per register: whether it holds a float (what the
     /// compiler needs of a function besides its code).
     reg_is_float: Vec<Vec<bool>>,
+    /// The functions the program makes closures of (the `f` of its
+    /// `closure` instructions), in function order without duplicates: all
+    /// that a closure call can run.
+    closure_funcs: Vec<u32>,
 }
 
 impl Tiers {
@@ -211,6 +215,7 @@ impl Tiers {
             helpers: super::helpers::table(),
             callees: Vec::new(),
             reg_is_float: Vec::new(),
+            closure_funcs: Vec::new(),
         }
     }
 
@@ -246,6 +251,18 @@ impl Tiers {
                     .collect()
             })
             .collect();
+        let mut closure_funcs: Vec<u32> = prog
+            .funcs
+            .iter()
+            .flat_map(|f| f.code.iter())
+            .filter_map(|ins| match *ins {
+                lang_bytecode::Instr::MakeClosure { f, .. } => Some(f),
+                _ => None,
+            })
+            .collect();
+        closure_funcs.sort_unstable();
+        closure_funcs.dedup();
+        t.closure_funcs = closure_funcs;
         let first = if opts.mode == JitMode::Always {
             1
         } else {
@@ -359,6 +376,8 @@ impl Tiers {
             })
         };
         let trait_impls = |t: u32, m: u16| trait_impls(prog, t, m);
+        let closure_funcs = &self.closure_funcs;
+        let closure_targets = |g: u32, r: u16| closure_targets(prog, closure_funcs, g, r);
         let req = CompileRequest {
             func: f,
             code: &info.code,
@@ -371,6 +390,7 @@ impl Tiers {
             entry_pc,
             body: &body,
             trait_impls: &trait_impls,
+            closure_targets: &closure_targets,
         };
         let started = Instant::now();
         let result = compiler.compile(&req);
@@ -421,6 +441,35 @@ fn trait_impls(prog: &Program, t: u32, m: u16) -> Vec<TraitImpl> {
             Some(TraitImpl {
                 struct_index: u32::try_from(s).ok()?,
                 func,
+            })
+        })
+        .collect()
+}
+
+/// The functions a closure in register `r` of function `g` may run: those
+/// of `closure_funcs` whose parameter and result types are the register's
+/// function type. A closure of any other function cannot be in that
+/// register (the verifier checked every `closure` against its register's
+/// type), so a call compiled with this list needs its generic path only for
+/// nil.
+fn closure_targets(prog: &Program, closure_funcs: &[u32], g: u32, r: u16) -> Vec<u32> {
+    let Some(ty) = prog
+        .funcs
+        .get(g as usize)
+        .and_then(|f| f.reg_types.get(usize::from(r)))
+        .and_then(|&t| prog.module.type_at(t))
+    else {
+        return Vec::new();
+    };
+    let lang_bytecode::Type::Func { params, ret } = ty else {
+        return Vec::new();
+    };
+    closure_funcs
+        .iter()
+        .copied()
+        .filter(|&f| {
+            prog.funcs.get(f as usize).is_some_and(|callee| {
+                callee.ret == *ret && callee.reg_types.get(..callee.params) == Some(&params[..])
             })
         })
         .collect()

@@ -44,7 +44,7 @@ pub fn trials(root: &Path) -> Vec<Trial> {
             }));
         }
     }
-    let cli: [(&str, CliTrial); 9] = [
+    let cli: [(&str, CliTrial); 10] = [
         ("bad_modes_are_usage_errors", bad_modes),
         ("the_default_mode_is_on", default_mode_on),
         ("a_hot_loop_in_main_runs_compiled", hot_loop_in_main),
@@ -54,6 +54,10 @@ pub fn trials(root: &Path) -> Vec<Trial> {
         ("off_compiles_nothing", off_compiles_nothing),
         ("small_trait_methods_are_inlined", trait_methods_inlined),
         ("small_closures_are_inlined", closures_inlined),
+        (
+            "recursive_calls_are_inlined_with_their_frame",
+            framed_inlining,
+        ),
     ];
     for (name, test) in cli {
         trials.push(Trial::test(format!("jit-cli::{name}"), test));
@@ -189,6 +193,22 @@ fn closures_inlined() -> Result<(), Failed> {
     let program = "bench/sort/sort.src";
     let interpreted = lang_in_root(&["run", "--jit=off", program, "300"])?;
     let out = lang_in_root(&["run", "--jit=always", "--jit-stats", program, "300"])?;
+    if out.code != 0 || out.stdout != interpreted.stdout || interpreted.code != 0 {
+        return Err(format!("exit {}:\n{}{}", out.code, out.stdout, out.stderr).into());
+    }
+    match stat(&out.stderr, "calls inlined") {
+        Some(n) if n >= 2 => Ok(()),
+        _ => Err(format!("fewer than two calls inlined:\n{}", out.stderr).into()),
+    }
+}
+
+/// `bench/fib`'s `fib` calls itself twice; compiled, it copies itself into
+/// both calls, each copy in a frame of its own (`inline::emit_framed`),
+/// and prints what the interpreter prints.
+fn framed_inlining() -> Result<(), Failed> {
+    let program = "bench/fib/fib.src";
+    let interpreted = lang_in_root(&["run", "--jit=off", program, "18"])?;
+    let out = lang_in_root(&["run", "--jit=always", "--jit-stats", program, "18"])?;
     if out.code != 0 || out.stdout != interpreted.stdout || interpreted.code != 0 {
         return Err(format!("exit {}:\n{}{}", out.code, out.stdout, out.stderr).into());
     }

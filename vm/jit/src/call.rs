@@ -203,8 +203,9 @@ fn generic(e: &mut Emit<'_, '_>, pc: usize, ins: Instr, slow: Block, next: Block
 
 /// Calls function `callee`, known at compile time, from the call at `pc`,
 /// going on to `next`, or to `slow` (the generic call) when it cannot:
-/// inline when the callee is small enough (see `inline`), else by pushing
-/// its frame and calling its compiled code directly.
+/// inline when the callee is small enough (see `inline`: without a frame
+/// when it only reads, else in a frame pushed inline), else by pushing its
+/// frame and calling its compiled code directly.
 fn known_callee(
     e: &mut Emit<'_, '_>,
     req: &CompileRequest<'_>,
@@ -221,7 +222,6 @@ fn known_callee(
     ) else {
         return Err(format!("a call of unknown function {callee}"));
     };
-    let Site { a, b, n } = site;
     let new_frame = e.b.ins().iadd_imm_s(e.frame, abi::FRAME_REC_BYTES as i64);
     let new_regs = e.b.ins().iadd_imm_s(e.regs, 8 * me.nregs as i64);
     let regs_end = e.b.ins().iadd_imm_s(new_regs, 8 * target.nregs as i64);
@@ -251,11 +251,19 @@ fn known_callee(
         return crate::inline::emit(e, req, callee, body, site, slow, next);
     }
 
+    if let Some(body) = crate::inline::framed_candidate(e, req, callee) {
+        let framed = e.b.create_block();
+        e.b.ins().brif(fits, framed, &NO_ARGS, slow, &NO_ARGS);
+        e.b.switch_to_block(framed);
+        let pushed = push_frame(e, req, pc, site, to, new_frame, new_regs, regs_end)?;
+        return crate::inline::emit_framed(e, req, callee, body, site, pushed, next);
+    }
+
     // Compiled code in the callee's entry slot; a function calling itself
     // calls the code being compiled, which is that entry.
     let fast = e.b.create_block();
     let code = match e.self_ref {
-        Some(me_ref) if callee == req.func => {
+        Some(me_ref) if callee == e.self_func => {
             e.b.ins().brif(fits, fast, &NO_ARGS, slow, &NO_ARGS);
             Callee::Direct(me_ref)
         }
@@ -270,8 +278,71 @@ fn known_callee(
         }
     };
 
-    // The fast path: the interpreter's `push_frame`, inline.
     e.b.switch_to_block(fast);
+    let pushed = push_frame(e, req, pc, site, to, new_frame, new_regs, regs_end)?;
+    let args = [e.ctx, new_regs, new_frame];
+    let call = match code {
+        Callee::Direct(f) => e.b.ins().call(f, &args),
+        Callee::Indirect(code) => e.b.ins().call_indirect(e.sigs.entry, code, &args),
+    };
+    let (status, value) = match *e.b.inst_results(call) {
+        [status, value] => (status, value),
+        _ => return Err("a compiled entry without its two results".into()),
+    };
+    let failed = e.b.ins().icmp_imm_u(
+        IntCC::UnsignedGreaterThanOrEqual,
+        status,
+        abi::STATUS_TRAPPED as i64,
+    );
+    let returned = e.b.create_block();
+    // On a failure the callee's frames stay for the stack trace.
+    e.b.ins()
+        .brif(failed, e.trapped, &NO_ARGS, returned, &NO_ARGS);
+
+    // The callee returned: pop its frame and take its result. It may have
+    // collected, so the references are read back (as after any call).
+    e.b.switch_to_block(returned);
+    pop_frame(e, pushed);
+    if target.returns_value {
+        e.st(site.a, value);
+    }
+    e.b.ins().jump(next, &NO_ARGS);
+    Ok(())
+}
+
+/// A frame `push_frame` pushed: where its record and registers are, and
+/// the frame count to restore when it is popped.
+#[derive(Clone, Copy)]
+pub(crate) struct Pushed {
+    pub frame: Value,
+    pub regs: Value,
+    len: Value,
+    len_at: Value,
+}
+
+/// The interpreter's `push_frame`, inline: records the caller's pc, puts
+/// the arguments in the callee's first registers and zeroes its reference
+/// registers' slots, stores the caller's references (the callee may
+/// collect), and writes the callee's record at `new_frame`.
+#[allow(clippy::too_many_arguments)]
+fn push_frame(
+    e: &mut Emit<'_, '_>,
+    req: &CompileRequest<'_>,
+    pc: usize,
+    site: Site,
+    to: Target,
+    new_frame: Value,
+    new_regs: Value,
+    regs_end: Value,
+) -> Result<Pushed, String> {
+    let callee = to.func;
+    let (Some(me), Some(target)) = (
+        req.funcs.get(req.func as usize),
+        req.funcs.get(callee as usize),
+    ) else {
+        return Err(format!("a call of unknown function {callee}"));
+    };
+    let Site { a, b, n } = site;
     let pc_value = e.int(pc as i64);
     e.b.ins()
         .istore32(e.mem.frame, pc_value, e.frame, abi::FRAME_PC_OFFSET as i32);
@@ -328,33 +399,20 @@ fn known_callee(
     let len = e.load_at(len_at, 0);
     let pushed = e.b.ins().iadd_imm_s(len, 1);
     e.b.ins().store(flags(), pushed, len_at, 0);
+    Ok(Pushed {
+        frame: new_frame,
+        regs: new_regs,
+        len,
+        len_at,
+    })
+}
 
-    let args = [e.ctx, new_regs, new_frame];
-    let call = match code {
-        Callee::Direct(f) => e.b.ins().call(f, &args),
-        Callee::Indirect(code) => e.b.ins().call_indirect(e.sigs.entry, code, &args),
-    };
-    let status = e.b.inst_results(call)[0];
-    let failed = e.b.ins().icmp_imm_u(
-        IntCC::UnsignedGreaterThanOrEqual,
-        status,
-        abi::STATUS_TRAPPED as i64,
-    );
-    let returned = e.b.create_block();
-    // On a failure the callee's frames stay for the stack trace.
-    e.b.ins()
-        .brif(failed, e.trapped, &NO_ARGS, returned, &NO_ARGS);
-
-    // The callee returned: pop its frame and take its result. It may have
-    // collected, so the references are read back (as after any call).
-    e.b.switch_to_block(returned);
-    e.b.ins().store(flags(), len, len_at, 0);
+/// Pops the frame `pushed` after its function returned, and reads the
+/// caller's references back: the callee may have collected (and moved
+/// what they point at).
+pub(crate) fn pop_frame(e: &mut Emit<'_, '_>, pushed: Pushed) {
+    e.b.ins().store(flags(), pushed.len, pushed.len_at, 0);
     e.reload_refs();
-    if target.returns_value {
-        e.st_loaded(a, e.mem.frame, new_regs, 0);
-    }
-    e.b.ins().jump(next, &NO_ARGS);
-    Ok(())
 }
 
 /// How a direct call reaches its callee's code.

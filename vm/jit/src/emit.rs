@@ -38,7 +38,8 @@ pub(crate) struct Sigs {
     pub cmp: SigRef,
     /// `fn(f64, f64) -> f64`: `fmod`.
     pub fmod: SigRef,
-    /// `fn(ctx, regs, frame) -> status`: compiled code itself.
+    /// `fn(ctx, regs, frame) -> (status, value)`: compiled code itself
+    /// (`translate::entry_signature`).
     pub entry: SigRef,
 }
 
@@ -56,7 +57,12 @@ impl Sigs {
             barrier: sig(&[i, i, i, i], None),
             cmp: sig(&[i, i], Some(i)),
             fmod: sig(&[types::F64, types::F64], Some(types::F64)),
-            entry: sig(&[i, i, i], Some(i)),
+            entry: {
+                let mut s = Signature::new(call_conv);
+                s.params.extend([AbiParam::new(i); 3]);
+                s.returns.extend([AbiParam::new(i); 2]);
+                b.import_signature(s)
+            },
         }
     }
 }
@@ -96,10 +102,19 @@ pub(crate) struct Emit<'a, 'b> {
     /// The function being compiled, for calls of itself; `None` for code
     /// entered at a loop, which is not the function's entry.
     pub self_ref: Option<cranelift_codegen::ir::FuncRef>,
+    /// The id of the function being compiled (what `self_ref` calls):
+    /// while a callee is inlined, `CompileRequest::func` is the callee's.
+    pub self_func: u32,
+    /// Whether a callee inlined with its own frame is being translated
+    /// (`inline::emit_framed`; such inlining does not nest).
+    pub in_framed: bool,
+    /// Calls the function may still inline with a frame of their own
+    /// (`inline::FRAMED_PER_FUNCTION`), which bounds its code's growth.
+    pub framed_left: u32,
     /// The registers that may be read after the function's instruction
-    /// being translated (`facts::live_after`); still the caller's while an
-    /// inlined callee is translated, whose own references are never
-    /// stored.
+    /// being translated (`facts::live_after`); still the caller's while a
+    /// callee is inlined without a frame (its own references are never
+    /// stored), the callee's while one is inlined with its frame.
     pub live_out: crate::facts::Known,
     /// The flags of each kind of memory compiled code reads and writes.
     pub mem: Mem,
@@ -470,7 +485,8 @@ impl Emit<'_, '_> {
             .brif(flag, interrupted, &NO_ARGS, dest, &NO_ARGS);
         self.b.switch_to_block(interrupted);
         let status = self.call_pc(self.helpers.interrupt, pc);
-        self.b.ins().return_(&[status]);
+        let no_value = self.int(0);
+        self.b.ins().return_(&[status, no_value]);
     }
 
     /// Branches from instruction `pc` to `target` when the i8 condition

@@ -17,6 +17,19 @@
 //! Running the callee again is correct because its first run changed
 //! nothing. The call's stack-depth checks are made before the inlined
 //! code, so that an inlined call overflows exactly where a real one would.
+//!
+//! A small callee that does more (calls, allocates, stores, prints) is
+//! inlined *with its frame* (`emit_framed`): the caller pushes the
+//! callee's frame exactly as for a real call (record, arguments, zeroed
+//! reference slots, the caller's references stored), then runs a copy of
+//! the callee's body in that frame instead of calling its code, and pops
+//! the frame at the copy's return. Everything that looks at frames (the
+//! helpers, the collector, stack traces, failures) sees the frame a real
+//! call would have pushed, so the copy needs no way back: a failing check
+//! in it fails as in the callee's own code. What it saves is the native
+//! call: the prologue, the callee-saved registers, the return and the
+//! status test. Recursive functions such as `fib` and `make` are inlined
+//! into themselves once this way, which halves their real calls.
 
 use crate::call::Site;
 use crate::emit::{Emit, NO_ARGS};
@@ -30,6 +43,19 @@ use lang_vm::abi::{CompileRequest, FunctionBody};
 /// of instructions; twenty-four keeps the copies small while covering them.
 const MAX_INLINE_INSTRUCTIONS: usize = 24;
 
+/// Callees of at most this many instructions are inlined with their frame:
+/// enough for the recursive functions of the benchmarks (`fib`, `make`,
+/// `check` are about ten) and small methods that allocate or call, few
+/// enough that a copy stays about the size of the call it replaces plus
+/// the callee's own code.
+const MAX_FRAMED_INSTRUCTIONS: usize = 32;
+
+/// Calls one function may inline with their frame: each copies up to
+/// `MAX_FRAMED_INSTRUCTIONS` instructions, so this bounds the code a
+/// function grows by (to about 8 × 32 instructions) however many calls
+/// it makes.
+pub(crate) const FRAMED_PER_FUNCTION: u32 = 8;
+
 /// Function `callee`'s body, when a call of it is inlined.
 pub(crate) fn candidate<'a>(req: &CompileRequest<'a>, callee: u32) -> Option<FunctionBody<'a>> {
     let body = (req.body)(callee)?;
@@ -42,6 +68,140 @@ pub(crate) fn candidate<'a>(req: &CompileRequest<'a>, callee: u32) -> Option<Fun
         .enumerate()
         .all(|(pc, ins)| reads_only(ins) && ins.branch_target().is_none_or(|t| t as usize > pc));
     inlinable.then_some(body)
+}
+
+/// Function `callee`'s body, when a call of it from the code being
+/// translated is inlined with its frame (`emit_framed`): a short body that
+/// branches only forward (so it has no loop and needs no interrupt check),
+/// outside another such copy (they do not nest), while the function's
+/// budget lasts.
+pub(crate) fn framed_candidate<'a>(
+    e: &Emit<'_, '_>,
+    req: &CompileRequest<'a>,
+    callee: u32,
+) -> Option<FunctionBody<'a>> {
+    if e.in_framed || e.bailout.is_some() || e.framed_left == 0 {
+        return None;
+    }
+    let body = (req.body)(callee)?;
+    let code = body.code;
+    if code.is_empty() || code.len() > MAX_FRAMED_INSTRUCTIONS {
+        return None;
+    }
+    let forward = code
+        .iter()
+        .enumerate()
+        .all(|(pc, ins)| ins.branch_target().is_none_or(|t| t as usize > pc));
+    forward.then_some(body)
+}
+
+/// What the caller's translation keeps while a callee is inlined with its
+/// frame.
+struct FramedCaller {
+    vars: Vec<(cranelift_frontend::Variable, types::Type)>,
+    blocks: Vec<Block>,
+    ref_regs: Vec<u16>,
+    slow: Option<Block>,
+    nonnil: crate::facts::Known,
+    live_out: crate::facts::Known,
+    regs: Value,
+    frame: Value,
+}
+
+/// Translates the call at `site` of `callee` (whose body `framed_candidate`
+/// gave) as a copy of its body running in the frame `pushed` (which
+/// `call::push_frame` pushed), then pops the frame and goes on to `next`.
+pub(crate) fn emit_framed<'a>(
+    e: &mut Emit<'_, '_>,
+    req: &CompileRequest<'a>,
+    callee: u32,
+    body: FunctionBody<'a>,
+    site: Site,
+    pushed: crate::call::Pushed,
+    next: Block,
+) -> Result<(), String> {
+    let returns_value = req
+        .funcs
+        .get(callee as usize)
+        .ok_or("an inlined call of an unknown function")?
+        .returns_value;
+    let callee_req = CompileRequest {
+        func: callee,
+        code: body.code,
+        reg_is_ref: body.reg_is_ref,
+        reg_is_float: body.reg_is_float,
+        entry_pc: 0,
+        ..*req
+    };
+    let args: Vec<Value> = (0..site.n).map(|i| e.ld_raw(site.b + i)).collect();
+    let blocks: Vec<Block> = body.code.iter().map(|_| e.b.create_block()).collect();
+    let first = blocks[0];
+    let callee_refs: Vec<u16> = (0..body.reg_is_ref.len())
+        .filter(|&r| body.reg_is_ref[r])
+        .filter_map(|r| u16::try_from(r).ok())
+        .collect();
+    let caller = FramedCaller {
+        vars: std::mem::take(&mut e.vars),
+        blocks: std::mem::replace(&mut e.blocks, blocks),
+        ref_regs: std::mem::replace(&mut e.ref_regs, callee_refs),
+        slow: e.slow.take(),
+        nonnil: std::mem::take(&mut e.nonnil),
+        live_out: e.live_out,
+        regs: std::mem::replace(&mut e.regs, pushed.regs),
+        frame: std::mem::replace(&mut e.frame, pushed.frame),
+    };
+    e.in_framed = true;
+    e.framed_left -= 1;
+    declare_inlined_registers(e, body.reg_is_float, &args);
+    let done = e.b.create_block();
+    let result = returns_value.then(|| e.b.append_block_param(done, types::I64));
+    e.b.ins().jump(first, &NO_ARGS);
+
+    let known = crate::facts::nonnil_before(body.code, 0);
+    let live = crate::facts::live_after(body.code);
+    let translated = (|| {
+        for (pc, &ins) in body.code.iter().enumerate() {
+            e.b.switch_to_block(e.blocks[pc]);
+            e.begin_instruction(known.get(pc));
+            if let Some(l) = live.get(pc) {
+                e.live_out = *l;
+            }
+            match ins {
+                Instr::Ret { a } if returns_value => {
+                    let v = e.ld(a);
+                    e.b.ins().jump(done, &[BlockArg::Value(v)]);
+                }
+                Instr::RetVoid {} if !returns_value => {
+                    e.b.ins().jump(done, &NO_ARGS);
+                }
+                Instr::Ret { .. } | Instr::RetVoid {} => {
+                    return Err("an inlined function returns unlike its facts say".to_string())
+                }
+                _ => instruction(e, &callee_req, pc, ins)?,
+            }
+        }
+        Ok(())
+    })();
+
+    e.vars = caller.vars;
+    e.blocks = caller.blocks;
+    e.ref_regs = caller.ref_regs;
+    e.slow = caller.slow;
+    e.nonnil = caller.nonnil;
+    e.live_out = caller.live_out;
+    e.regs = caller.regs;
+    e.frame = caller.frame;
+    e.in_framed = false;
+    translated?;
+    e.inlined_calls = e.inlined_calls.saturating_add(1);
+
+    e.b.switch_to_block(done);
+    crate::call::pop_frame(e, pushed);
+    if let Some(v) = result {
+        e.st(site.a, v);
+    }
+    e.b.ins().jump(next, &NO_ARGS);
+    Ok(())
 }
 
 /// Whether instruction `ins` only reads memory and writes its register

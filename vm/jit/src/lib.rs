@@ -123,13 +123,23 @@ impl Compiler for Jit {
         // The code for calls may call itself directly.
         let self_ref =
             (req.entry_pc == 0).then(|| self.module.declare_func_in_func(id, &mut self.ctx.func));
-        let inlined_calls = translate::translate(
+        let translated = translate::translate(
             req,
             &mut self.ctx.func,
             &mut self.builder_ctx,
             config,
             self_ref,
-        )?;
+        );
+        let inlined_calls = match translated {
+            Ok(n) => n,
+            Err(why) => {
+                // A translation abandoned half-way leaves the builder's
+                // context holding its blocks; the next function must not
+                // inherit them.
+                self.builder_ctx = FunctionBuilderContext::new();
+                return Err(why);
+            }
+        };
         self.ctx.set_disasm(self.dump);
         self.module
             .define_function(id, &mut self.ctx)

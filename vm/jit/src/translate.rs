@@ -20,11 +20,13 @@ use cranelift_module::Module as _;
 use lang_bytecode::{Const, Instr, Native};
 use lang_vm::abi::{self, CompileRequest};
 
-/// The signature of every compiled function: `(ctx, regs, frame) -> status`.
+/// The signature of every compiled function: `(ctx, regs, frame) ->
+/// (status, value)`, the value in the second return register
+/// (`abi::EntryResult`).
 pub(crate) fn entry_signature(module: &cranelift_jit::JITModule) -> ir::Signature {
     let mut sig = module.make_signature();
     sig.params.extend([AbiParam::new(types::I64); 3]);
-    sig.returns.push(AbiParam::new(types::I64));
+    sig.returns.extend([AbiParam::new(types::I64); 2]);
     sig
 }
 
@@ -73,6 +75,9 @@ pub(crate) fn translate(
         inlined_calls: 0,
         nonnil: Default::default(),
         self_ref,
+        self_func: req.func,
+        in_framed: false,
+        framed_left: crate::inline::FRAMED_PER_FUNCTION,
         live_out: [u64::MAX; crate::facts::TRACKED_REGS / 64],
         mem,
     };
@@ -108,7 +113,8 @@ pub(crate) fn translate(
 
     e.b.switch_to_block(trapped);
     let status = e.int(abi::STATUS_TRAPPED as i64);
-    e.b.ins().return_(&[status]);
+    let no_value = e.int(0);
+    e.b.ins().return_(&[status, no_value]);
     e.b.seal_all_blocks();
     let inlined_calls = e.inlined_calls;
     e.b.finalize(config);
@@ -544,17 +550,17 @@ pub(crate) fn instruction(
             e.st(a, byte);
         }
         Instr::Ret { a } => {
-            // The result goes to slot 0 for the caller; register 0 itself
-            // is dead from here on.
-            let v = e.ld_raw(a);
-            e.b.ins().store(e.mem.frame, v, e.regs, 0);
+            // The result goes back in an integer register (a float as its
+            // bits), not through a slot.
+            let v = e.ld(a);
             let status = e.int(abi::STATUS_RETURNED_VALUE as i64);
-            e.b.ins().return_(&[status]);
+            e.b.ins().return_(&[status, v]);
             return Ok(());
         }
         Instr::RetVoid {} => {
             let status = e.int(abi::STATUS_RETURNED as i64);
-            e.b.ins().return_(&[status]);
+            let no_value = e.int(0);
+            e.b.ins().return_(&[status, no_value]);
             return Ok(());
         }
 

@@ -5,7 +5,7 @@
 //! bytecode is entered as
 //!
 //! ```text
-//! extern "C" fn(ctx: *mut JitCtx, regs: *mut u64, frame: *mut FrameRec) -> u64
+//! extern "C" fn(ctx: *mut JitCtx, regs: *mut u64, frame: *mut FrameRec) -> EntryResult
 //! ```
 //!
 //! with its frame record already pushed by the caller and its registers at
@@ -17,8 +17,10 @@
 //! zeroes only the slots of its reference registers, which the collector
 //! may read before the callee stores them). Code compiled for entry at a loop header (on-stack
 //! replacement, `CompileRequest::entry_pc`) is entered there instead, in
-//! the frame the interpreter was running, and reads every register. It returns one of the `STATUS_*` codes; a returned value is left in
-//! `regs[0]`, where the caller picks it up after it pops the frame.
+//! the frame the interpreter was running, and reads every register. It returns one of the `STATUS_*` codes and, with
+//! `STATUS_RETURNED_VALUE`, the function's result, in the two return
+//! registers (`EntryResult`): no slot carries a result, so a compiled
+//! caller keeps it in a register.
 //!
 //! Registers are in their slots where the runtime reads them: before a
 //! helper carries an instruction out, the registers it reads
@@ -41,11 +43,23 @@ use std::sync::Arc;
 
 /// A compiled function returned without a value.
 pub const STATUS_RETURNED: u64 = 0;
-/// A compiled function returned a value, left in its `regs[0]`.
+/// A compiled function returned a value (`EntryResult::value`).
 pub const STATUS_RETURNED_VALUE: u64 = 1;
 /// A compiled function (or a helper it called) failed; the failure is
 /// recorded in the VM, and the frames stay in place for the stack trace.
 pub const STATUS_TRAPPED: u64 = 2;
+
+/// What a compiled function returns: a `STATUS_*` code and, with
+/// `STATUS_RETURNED_VALUE`, the result (else 0). Two words in a C struct,
+/// so the platform ABI returns them in two registers (`rax:rdx` on
+/// x86-64, `x0:x1` on AArch64), as cranelift returns a signature's two
+/// results.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct EntryResult {
+    pub status: u64,
+    pub value: u64,
+}
 
 /// The write barrier's unlog table has one bit per granule of this many
 /// bytes, `1 << LOG_GRANULE` (see `Heap::is_unlogged`).

@@ -17,7 +17,11 @@ use crate::trap::{internal, nil_error, Trap, TrapKind};
 use lang_bytecode::Instr;
 
 /// The signature of compiled code (see `abi`).
-type Entry = unsafe extern "C" fn(*mut crate::abi::JitCtx, *mut u64, *mut FrameRec) -> u64;
+type Entry = unsafe extern "C" fn(
+    *mut crate::abi::JitCtx,
+    *mut u64,
+    *mut FrameRec,
+) -> crate::abi::EntryResult;
 
 impl<'p> Vm<'p> {
     /// Records `pc` as the innermost frame's current instruction.
@@ -85,7 +89,7 @@ impl<'p> Vm<'p> {
         // register file, inside the VM stack (`push_frame` checked), and
         // `frame` its record, which stays put (the list never reallocates:
         // its capacity is the frame limit).
-        let status = unsafe {
+        let crate::abi::EntryResult { status, value } = unsafe {
             let entry: Entry = std::mem::transmute::<*const u8, Entry>(code);
             entry(ctx, regs, frame)
         };
@@ -97,8 +101,7 @@ impl<'p> Vm<'p> {
                 .unwrap_or_else(|| internal("compiled code failed without a reason")));
         }
         self.state.heap.roots.frames.pop();
-        Ok((status == STATUS_RETURNED_VALUE)
-            .then(|| self.state.heap.roots.stack.get(base).copied().unwrap_or(0)))
+        Ok((status == STATUS_RETURNED_VALUE).then_some(value))
     }
 
     /// For the interpreter's backward branches: counts the branch to

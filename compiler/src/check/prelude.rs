@@ -3,7 +3,9 @@
 //! formatting functions string interpolation calls (`check::interp`).
 //!
 //! It is declared before every program (and once per REPL session) as a
-//! source of its own. Every function and method of it is a template, even
+//! source of its own: from the interface the binary embeds
+//! (`check::interface`, made when `lang` is built), or, without one, by
+//! parsing it (`parse_prelude`). Every function and method of it is a template, even
 //! without type parameters, so only what a program uses is instantiated:
 //! a program that uses none of it compiles to the same module as without
 //! it. Its code has no line in the program's file: the line tables give

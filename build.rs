@@ -6,6 +6,12 @@
 //! timestamps, git state or the build profile, so a clean clone without
 //! `.git` gets the same identity, and the debug CLI and the static release
 //! guest built from one tree agree.
+//!
+//! It also declares the prelude (`stdlib/prelude.src`) with the compiler
+//! it builds against (a build dependency) and writes its interface to
+//! `OUT_DIR/prelude.interface`, which the binary embeds and installs at
+//! start, so that no run parses or declares the prelude
+//! (`lang_compiler::check::interface`).
 
 use siphasher::sip128::{Hasher128, SipHasher13};
 use std::hash::Hasher;
@@ -45,6 +51,20 @@ fn main() {
         "cargo::rustc-env=LANG_BUILD_ID={:032x}",
         h.finish128().as_u128()
     );
+    write_prelude_interface();
+}
+
+/// Writes the prelude's interface into `OUT_DIR`. The compiler this build
+/// script links is built from the same sources (the same prelude text) as
+/// the one in the binary; the interface records a hash of that text, and
+/// a binary whose prelude differed would parse it instead.
+fn write_prelude_interface() {
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
+    let bytes = lang_compiler::check::interface::build();
+    if let Err(e) = std::fs::write(out.join("prelude.interface"), bytes) {
+        // A build script reports a failure by failing.
+        panic!("cannot write the prelude's interface into OUT_DIR: {e}");
+    }
 }
 
 /// Every source file (`SOURCE_EXTENSIONS`) and `Cargo.toml` below `root/dir`, as paths relative

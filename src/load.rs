@@ -270,6 +270,13 @@ pub fn load(path: &Path, color: bool, warnings: Warnings) -> Result<Verified, Fa
     } else {
         let module = compile_source(path, &bytes, color, warnings)?;
         startup_trace::mark("compile");
+        startup_trace::note(|| {
+            let n = lang_compiler::check::prelude::counts();
+            format!(
+                "prelude: interface loads: {}, whole parses: {}, functions parsed: {}",
+                n.interface_loads, n.whole_parses, n.functions_parsed
+            )
+        });
         module
     };
     let verified = lang_bytecode::verify(module).map_err(|e| {

@@ -28,8 +28,14 @@ use std::path::{Path, PathBuf};
 /// address space, touched only as deep as a program actually nests.
 const WORKER_STACK_BYTES: usize = 256 << 20;
 
+/// The prelude's interface, made by the build script
+/// (`lang_compiler::check::interface`): compiles load it instead of
+/// parsing and declaring the prelude.
+static PRELUDE_INTERFACE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/prelude.interface"));
+
 fn main() {
     startup_trace::begin();
+    lang_compiler::check::interface::install(PRELUDE_INTERFACE);
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -440,6 +440,12 @@ impl<'s> Lexer<'s> {
         }
     }
 
+    /// A lexer of `source[range]` alone, with spans in `source`: one
+    /// declaration of a file (`parser::parse_range`).
+    pub(crate) fn range(source: &'s str, range: Range<usize>) -> Self {
+        Lexer::of_range(source, range, 0)
+    }
+
     /// A lexer of `source[range]` alone, with spans in `source`: the
     /// expression of an interpolation.
     fn of_range(source: &'s str, range: Range<usize>, nesting: usize) -> Self {

@@ -95,6 +95,34 @@ pub fn parse<'a>(arena: &'a Bump, source: &'a str, diags: &mut Vec<Diagnostic>) 
     parse_with_outcome(arena, source, diags).0
 }
 
+/// Parses `source[span]` alone as a file, with spans (and so lines) in
+/// `source`: one declaration of a file whose syntax tree is gone, parsed
+/// again without the rest of the file (`check::generics`, the prelude's
+/// templates). Errors are appended to `diags`.
+pub fn parse_range<'a>(
+    arena: &'a Bump,
+    source: &'a str,
+    span: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Program<'a> {
+    let mut lexer = Lexer::range(source, span.start..span.end);
+    let mut recovered: Vec<ErrorRecovery<usize, Tok<'a>, Never>> = Vec::new();
+    let result = grammar::ProgramParser::new().parse(arena, &mut recovered, &mut lexer);
+    for (span, message) in lexer.errors.drain(..) {
+        diags.push(Diagnostic::error(Span::new(span.start, span.end), message));
+    }
+    for rec in recovered {
+        diags.push(syntax_error(rec.error, source.len()));
+    }
+    match result {
+        Ok(p) => p,
+        Err(e) => {
+            diags.push(syntax_error(e, source.len()));
+            Program { items: &[] }
+        }
+    }
+}
+
 /// How a parse went, beyond its diagnostics: what a REPL needs to tell an
 /// unfinished input from a wrong one.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -2,7 +2,8 @@
 //! read from its `LANG_TRACE_STARTUP=1` report (`lang_vm::startup_trace`),
 //! so that a gain in start-up is kept without timing anything: the phases
 //! are all there and in order, and a program that never collects starts no
-//! GC worker thread, while one that collects starts them all.
+//! GC worker thread, while one that collects starts them all, and the
+//! prelude is loaded as its embedded interface, not parsed.
 
 use crate::{lang, PLAN_NAMES};
 use libtest_mimic::{Failed, Trial};
@@ -25,6 +26,10 @@ pub fn trials() -> Vec<Trial> {
         Trial::test(
             "startup::the_largest_heap_limit_still_runs",
             largest_heap_limit_runs,
+        ),
+        Trial::test(
+            "startup::the_prelude_is_not_compiled_at_start",
+            prelude_not_compiled_at_start,
         ),
     ]
 }
@@ -183,6 +188,33 @@ fn largest_heap_limit_runs() -> Result<(), Failed> {
         )?;
         if code != 0 || stdout.is_empty() {
             return Err(format!("--gc {plan} --heap-max 64G: exit {code}\n{stderr}").into());
+        }
+    }
+    Ok(())
+}
+
+/// The prelude comes precompiled: a run loads its embedded interface and
+/// parses none of it but the functions the program instantiates, one by
+/// one (`lang_compiler::check::interface`).
+fn prelude_not_compiled_at_start() -> Result<(), Failed> {
+    // hello uses nothing of the prelude; parse_opt calls `parse_int_opt`
+    // and `parse_float_opt`, which are parsed when they are instantiated.
+    for (file, uses_prelude) in [
+        ("examples/hello.src", false),
+        ("tests/conformance/prelude/parse_opt.src", true),
+    ] {
+        let (code, _, stderr) = traced_run(&[], file, &[])?;
+        let loads = summary_number(&stderr, "prelude: interface loads:");
+        let whole = summary_number(&stderr, "whole parses:");
+        if code != 0 || loads != Some(1) || whole != Some(0) {
+            return Err(format!(
+                "{file}: the prelude was not loaded from its interface alone (exit {code}):\n{stderr}"
+            )
+            .into());
+        }
+        let parsed = summary_number(&stderr, "functions parsed:");
+        if parsed.is_none() || (parsed == Some(0)) == uses_prelude {
+            return Err(format!("{file}: prelude functions parsed: {parsed:?}:\n{stderr}").into());
         }
     }
     Ok(())

@@ -321,16 +321,7 @@ impl Checker<'_> {
             self.error(f.sig.name.span, msg);
             return;
         }
-        let tid = self.add_template(
-            name.to_string(),
-            params,
-            0,
-            sig,
-            None,
-            item,
-            None,
-            f.sig.name.span,
-        );
+        let tid = self.add_template(name.to_string(), params, 0, sig, None, item, None, f);
         self.env.generic_functions.insert(name.to_string(), tid);
     }
 
@@ -524,7 +515,7 @@ impl Checker<'_> {
             Some(self_ty.clone()),
             item,
             Some(mi),
-            m.sig.name.span,
+            m,
         );
         self.env.generic_statics.insert(key, tid);
         if has_self {

@@ -98,6 +98,10 @@ pub struct FnTemplate {
     pub item: u32,
     pub method: Option<u32>,
     pub span: Span,
+    /// The whole declaration's text in its source, from `fn` to the end of
+    /// its body: the range parsed alone when the source's syntax tree is
+    /// not at hand (`template_decl`).
+    pub syntax: Span,
     /// Instances made so far, by their arguments (in `params` order).
     pub instances: HashMap<Vec<Type>, FuncIdx>,
 }
@@ -207,8 +211,8 @@ impl<'a> Checker<'a> {
             .map_or_else(|| "?".to_string(), |i| i.name.clone())
     }
 
-    /// Registers a generic function or method; `item` and `method` locate
-    /// its syntax in the current source.
+    /// Registers a generic function or method `decl`; `item` and `method`
+    /// locate its syntax in the current source.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn add_template(
         &mut self,
@@ -219,7 +223,7 @@ impl<'a> Checker<'a> {
         owner: Option<Type>,
         item: usize,
         method: Option<usize>,
-        span: Span,
+        decl: &ast::FnDecl,
     ) -> u32 {
         let id = u32::try_from(self.env.templates.len()).unwrap_or(u32::MAX);
         self.env.templates.push(FnTemplate {
@@ -231,7 +235,8 @@ impl<'a> Checker<'a> {
             source: self.cur_source,
             item: u32::try_from(item).unwrap_or(u32::MAX),
             method: method.map(|m| u32::try_from(m).unwrap_or(u32::MAX)),
-            span,
+            span: decl.sig.name.span,
+            syntax: Span::new(decl.sig.span.start, decl.body.span.end),
             instances: HashMap::new(),
         });
         id
@@ -901,14 +906,50 @@ impl<'a> Checker<'a> {
 
     // ------------------------------------------------------------ bodies
 
-    /// The syntax of template `tid`.
-    fn template_decl(&mut self, tid: u32) -> Option<&'a ast::FnDecl<'a>> {
+    /// The syntax of template `tid`: from its source's syntax tree when
+    /// that is at hand, else its declaration parsed alone (the prelude's
+    /// templates when its interface was loaded, an earlier REPL input's),
+    /// else its whole source parsed again.
+    pub(super) fn template_decl(&mut self, tid: u32) -> Option<&'a ast::FnDecl<'a>> {
         let t = self.env.templates.get(tid as usize)?;
-        let (source, item, method) = (t.source, t.item, t.method);
+        let (source, item, method, syntax) = (t.source, t.item, t.method, t.syntax);
+        if !self.programs.contains_key(&source) {
+            if let Some(decl) = self.template_syntax.get(&tid) {
+                return Some(*decl);
+            }
+            if let Some(decl) = self.parse_template(source, syntax) {
+                if self.env.prelude_source == Some(source) {
+                    super::prelude::count_parsed_function();
+                }
+                self.template_syntax.insert(tid, decl);
+                return Some(decl);
+            }
+        }
         let program = self.program_of(source)?;
         match (program.items.get(item as usize)?, method) {
             (ast::Item::Fn(f), None) => Some(f),
             (ast::Item::Impl(i), Some(m)) => i.methods.get(m as usize),
+            _ => None,
+        }
+    }
+
+    /// The function declared at `syntax` in source `id`, parsed alone:
+    /// `None` unless that text is exactly one function that parses without
+    /// errors (the whole source is then parsed again instead).
+    pub(super) fn parse_template(&mut self, id: u32, syntax: Span) -> Option<&'a ast::FnDecl<'a>> {
+        let text = match self.texts.get(&id) {
+            Some(t) => *t,
+            None => {
+                let t: &'a str = self.arena.alloc_str(self.env.sources.get(id as usize)?);
+                self.texts.insert(id, t);
+                t
+            }
+        };
+        text.get(syntax.start..syntax.end)?;
+        let mut diags = Vec::new();
+        let program = crate::parser::parse_range(self.arena, text, syntax, &mut diags);
+        match program.items {
+            [ast::Item::Fn(f)] if diags.is_empty() && f.test.is_none() => Some(*f),
             _ => None,
         }
     }
@@ -918,6 +959,9 @@ impl<'a> Checker<'a> {
     fn program_of(&mut self, id: u32) -> Option<&'a ast::Program<'a>> {
         if let Some(p) = self.programs.get(&id) {
             return Some(*p);
+        }
+        if self.env.prelude_source == Some(id) {
+            super::prelude::count_parsed_whole();
         }
         let text = self.env.sources.get(id as usize)?.clone();
         let text: &'a str = self.arena.alloc_str(&text);

@@ -30,6 +30,7 @@ mod expr;
 mod format_spec;
 mod generic_calls;
 pub mod generics;
+pub mod interface;
 mod interp;
 mod lints;
 mod loops;
@@ -201,6 +202,11 @@ pub struct Checker<'a> {
     arena: &'a bumpalo::Bump,
     /// The syntax trees of sources by id.
     programs: HashMap<u32, &'a ast::Program<'a>>,
+    /// Templates whose source has no syntax tree here, each parsed alone
+    /// (`generics::template_decl`).
+    template_syntax: HashMap<u32, &'a ast::FnDecl<'a>>,
+    /// The text of those sources, copied into `arena` once.
+    texts: HashMap<u32, &'a str>,
     /// What type parameter names mean here: `Param`s while a generic
     /// declaration itself is checked, concrete types in an instance.
     type_scope: Vec<(String, Type)>,
@@ -353,6 +359,8 @@ impl<'a> Checker<'a> {
             cur_source: 0,
             arena,
             programs: HashMap::new(),
+            template_syntax: HashMap::new(),
+            texts: HashMap::new(),
             type_scope: Vec::new(),
             dry_run: false,
             pending: Vec::new(),

@@ -3,7 +3,9 @@
 //! formatting functions string interpolation calls (`check::interp`).
 //!
 //! It is declared before every program (and once per REPL session) as a
-//! source of its own. Every function and method of it is a template, even
+//! source of its own: from the interface the binary embeds
+//! (`check::interface`, made when `lang` is built), or, without one, by
+//! parsing it (`parse_prelude`). Every function and method of it is a template, even
 //! without type parameters, so only what a program uses is instantiated:
 //! a program that uses none of it compiles to the same module as without
 //! it. Its code has no line in the program's file: the line tables give
@@ -31,13 +33,107 @@ pub const PRELUDE: &str = include_str!("../../../stdlib/prelude.src");
 /// The prelude function that `xs.sort_by(less)` calls.
 const SORT_BY: &str = "prelude_sort_by";
 
+/// What one thread has done with the prelude so far: how often it loaded
+/// the embedded interface, parsed the whole prelude, or parsed one of its
+/// functions alone. The CLI reports it under `LANG_TRACE_STARTUP=1`, and
+/// tests check that a compile parses nothing of the prelude it does not
+/// use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PreludeCounts {
+    /// Loads of the embedded interface (`interface`).
+    pub interface_loads: u32,
+    /// Parses of the whole prelude: declaring it without an interface, or
+    /// a template's text that did not parse alone.
+    pub whole_parses: u32,
+    /// Prelude functions parsed alone, to be instantiated.
+    pub functions_parsed: u32,
+}
+
+thread_local! {
+    static COUNTS: std::cell::Cell<PreludeCounts> = const {
+        std::cell::Cell::new(PreludeCounts {
+            interface_loads: 0,
+            whole_parses: 0,
+            functions_parsed: 0,
+        })
+    };
+}
+
+/// What this thread has done with the prelude so far.
+pub fn counts() -> PreludeCounts {
+    COUNTS.with(std::cell::Cell::get)
+}
+
+fn count(f: impl FnOnce(&mut PreludeCounts)) {
+    COUNTS.with(|c| {
+        let mut n = c.get();
+        f(&mut n);
+        c.set(n);
+    });
+}
+
+pub(super) fn count_parsed_whole() {
+    count(|n| n.whole_parses += 1);
+}
+
+pub(super) fn count_parsed_function() {
+    count(|n| n.functions_parsed += 1);
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests set it to declare the prelude from its source even when an
+    /// interface is installed, to compare the two.
+    pub(super) static IGNORE_INTERFACE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 impl<'a> Checker<'a> {
-    /// Declares the prelude's types and templates; with `check`, also
-    /// checks them with their parameters opaque. Compiles skip that check
-    /// (it would cost more than a small program's whole compile, about
-    /// 1.8 million instructions) because a unit test runs it and finds no
-    /// error; its instances are checked as every instance is.
+    /// Declares the prelude's types and templates: from the installed
+    /// interface (`interface`) when there is one, else by parsing it
+    /// (`parse_prelude`). With `check`, the prelude is parsed and its
+    /// templates are also checked with their parameters opaque.
     pub(super) fn load_prelude(&mut self, check: bool) {
+        if !check && self.load_interface() {
+            return;
+        }
+        self.parse_prelude(check);
+    }
+
+    /// Declares the prelude from the installed interface; false (nothing
+    /// changed) without one, or when it does not fit this checker: the
+    /// interface was made with the program's source alone before it.
+    fn load_interface(&mut self) -> bool {
+        #[cfg(test)]
+        if IGNORE_INTERFACE.with(std::cell::Cell::get) {
+            return false;
+        }
+        if self.env.sources.len() != 1 || self.cur_source != 0 {
+            return false;
+        }
+        let Some((mut env, site, sources)) =
+            super::interface::installed().and_then(super::interface::decode)
+        else {
+            return false;
+        };
+        if sources != 2 || env.prelude_source != Some(1) {
+            return false;
+        }
+        env.sources = std::mem::take(&mut self.env.sources);
+        env.sources.push(Arc::from(PRELUDE));
+        self.env = env;
+        self.site = site;
+        count(|n| n.interface_loads += 1);
+        true
+    }
+
+    /// Declares the prelude's types and templates by parsing it; with
+    /// `check`, also checks them with their parameters opaque. Compiles
+    /// skip that check (it would cost more than a small program's whole
+    /// compile, about 1.8 million instructions) because a unit test runs
+    /// it and finds no error; its instances are checked as every instance
+    /// is.
+    pub(super) fn parse_prelude(&mut self, check: bool) {
+        count_parsed_whole();
         let id = u32::try_from(self.env.sources.len()).unwrap_or(u32::MAX);
         self.env.sources.push(Arc::from(PRELUDE));
         self.env.prelude_source = Some(id);

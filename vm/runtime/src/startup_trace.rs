@@ -30,6 +30,9 @@ struct Mark {
 /// The marks so far, in the order they were made.
 static MARKS: Mutex<Vec<Mark>> = Mutex::new(Vec::new());
 
+/// Lines the CLI or the runtime added to the report's summary (`note`).
+static NOTES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
 /// Whether `LANG_TRACE_STARTUP=1` is set (read once).
 pub fn enabled() -> bool {
     match STATE.load(Ordering::Relaxed) {
@@ -62,6 +65,16 @@ pub fn mark(phase: &'static str) {
         .push(Mark { at, phase, thread });
 }
 
+/// Adds a line to the report's summary (after the marks, before the
+/// process's resource use); `text` is only called when the trace is on.
+pub fn note(text: impl FnOnce() -> String) {
+    if !enabled() {
+        return;
+    }
+    let line = text();
+    NOTES.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+}
+
 /// The report of every mark so far and the process's resource use, or
 /// `None` when the trace is off.
 pub fn report() -> Option<String> {
@@ -83,6 +96,9 @@ pub fn report() -> Option<String> {
             m.thread
         );
         previous = Some(m.at);
+    }
+    for line in NOTES.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        let _ = writeln!(out, "startup: {line}");
     }
     let _ = writeln!(
         out,

@@ -18,11 +18,13 @@ use std::hash::Hasher;
 use std::path::{Path, PathBuf};
 
 /// Folders whose sources are compiled into `lang` (`third_party` holds the
-/// patched copy of mmtk-core).
-const SOURCE_DIRS: [&str; 4] = ["src", "compiler", "vm", "third_party"];
+/// patched copy of mmtk-core; `stdlib` the library modules the compiler
+/// embeds, the prelude among them).
+const SOURCE_DIRS: [&str; 5] = ["src", "compiler", "vm", "third_party", "stdlib"];
 /// The kinds of file in those folders that are compiled into the binary:
-/// Rust, and the lalrpop grammar the parser is generated from.
-const SOURCE_EXTENSIONS: [&str; 2] = ["rs", "lalrpop"];
+/// Rust, the lalrpop grammar the parser is generated from, and the
+/// library modules written in the language (`stdlib/*.src`, embedded).
+const SOURCE_EXTENSIONS: [&str; 3] = ["rs", "lalrpop", "src"];
 /// Single files that decide what is compiled.
 const SOURCE_FILES: [&str; 3] = ["Cargo.toml", "Cargo.lock", "build.rs"];
 

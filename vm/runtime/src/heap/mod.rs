@@ -310,10 +310,34 @@ fn log_table(constraints: &mmtk::plan::PlanConstraints) -> usize {
 /// Objects up to this size are zeroed word by word.
 const SMALL_ZEROING_BYTES: usize = 64;
 
-/// Writes the header of a fresh object and zeroes its body.
+/// How a fresh object's body starts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Body {
+    /// Every slot nil/zero: anything the collector may scan.
+    Zeroed,
+    /// Only the first and the last slot zeroed: a string, whose bytes the
+    /// allocating code writes at once and which holds no reference. The
+    /// first slot is its length, and zeroing the last keeps the padding
+    /// after the bytes zero (so images of the heap are the same at every
+    /// run), without writing the rest twice.
+    Unfilled,
+}
+
+/// Writes the header of a fresh object and starts its body as `body` says.
 #[inline(always)]
-fn init_object(o: u64, bytes: usize, header: u64) {
+fn init_object(o: u64, bytes: usize, header: u64, body: Body) {
     object::set_header(o, header);
+    if body == Body::Unfilled && bytes > SMALL_ZEROING_BYTES {
+        let first = o + object::HEADER_BYTES as u64;
+        let last = o + bytes as u64 - object::SLOT_BYTES as u64;
+        // SAFETY: `o` is `bytes` bytes of fresh memory, more than a header
+        // and two slots; both words are 8-aligned words of the body.
+        unsafe {
+            *(first as *mut u64) = 0;
+            *(last as *mut u64) = 0;
+        }
+        return;
+    }
     if bytes <= SMALL_ZEROING_BYTES {
         // Small objects (most of them): a few word stores beat a call to
         // memset.
@@ -411,6 +435,12 @@ impl Heap {
     /// collections, the heap limit) is `alloc_slow`.
     #[inline(always)]
     pub fn alloc_raw(&mut self, bytes: usize, header: u64) -> Result<u64, OutOfMemory> {
+        self.alloc_with(bytes, header, Body::Zeroed)
+    }
+
+    /// `alloc_raw`, with the body started as `body` says.
+    #[inline(always)]
+    fn alloc_with(&mut self, bytes: usize, header: u64, body: Body) -> Result<u64, OutOfMemory> {
         let fast = &mut self.fast;
         fast.stress_left = fast.stress_left.wrapping_sub(1);
         if bytes <= fast.max_bump && fast.stress_left != 0 {
@@ -426,17 +456,17 @@ impl Heap {
                 bp.cursor = unsafe { Address::from_usize(end) };
                 fast.allocated += bytes as u64;
                 let o = start as u64;
-                init_object(o, bytes, header);
+                init_object(o, bytes, header, body);
                 return Ok(o);
             }
         }
-        self.alloc_slow(bytes, header)
+        self.alloc_slow(bytes, header, body)
     }
 
     /// The allocation slow path: through `memory_manager::alloc` (which may
     /// collect) and `post_alloc`.
     #[inline(never)]
-    fn alloc_slow(&mut self, bytes: usize, header: u64) -> Result<u64, OutOfMemory> {
+    fn alloc_slow(&mut self, bytes: usize, header: u64, body: Body) -> Result<u64, OutOfMemory> {
         if self.fast.stress_left == 0 {
             self.fast.stress_left = self.stress_every;
             self.stress_collect();
@@ -458,7 +488,7 @@ impl Heap {
             return Err(OutOfMemory);
         }
         let o = addr.as_usize() as u64;
-        init_object(o, bytes, header);
+        init_object(o, bytes, header, body);
         // SAFETY: `addr` is not zero (checked above).
         let r = unsafe { ObjectReference::from_raw_address_unchecked(addr) };
         mmtk::memory_manager::post_alloc(self.mutator(), r, bytes, semantics);
@@ -493,16 +523,22 @@ impl Heap {
         )
     }
 
-    /// A new string of `len` zero bytes, to be filled through `str_bytes_mut`.
+    /// A new string of `len` bytes, which the caller must all write
+    /// (through `str_bytes_mut` or `copy_str_into`) before the program can
+    /// read them: a long string's bytes are not zeroed first.
     #[inline]
     pub fn alloc_str_uninit(&mut self, len: usize) -> Result<u64, OutOfMemory> {
         let body = len.checked_add(object::SLOT_BYTES).ok_or(OutOfMemory)?;
         if body > isize::MAX as usize / 2 {
             return Err(OutOfMemory);
         }
-        let o = self.alloc_raw(
+        // The caller writes every byte (`alloc_str_uninit`'s contract), so
+        // the body is not zeroed first: joining or concatenating a long
+        // string writes its bytes once.
+        let o = self.alloc_with(
             object::object_bytes_for(body),
             object::make_header(shape::SHAPE_STR, 0),
+            Body::Unfilled,
         )?;
         object::store(o, 0, len as u64);
         Ok(o)

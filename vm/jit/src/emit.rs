@@ -40,6 +40,10 @@ pub(crate) struct Sigs {
     pub fmod: SigRef,
     /// `fn(ctx, regs, frame) -> status`: compiled code itself.
     pub entry: SigRef,
+    /// `fn(ctx, map, key, default) -> value`: `map_get_int`, `map_get_str`.
+    pub map_get: SigRef,
+    /// `fn(ctx, pc, map, key, value, flags) -> status`: `map_set`.
+    pub map_set: SigRef,
 }
 
 impl Sigs {
@@ -57,6 +61,8 @@ impl Sigs {
             cmp: sig(&[i, i], Some(i)),
             fmod: sig(&[types::F64, types::F64], Some(types::F64)),
             entry: sig(&[i, i, i], Some(i)),
+            map_get: sig(&[i, i, i, i], Some(i)),
+            map_set: sig(&[i, i, i, i, i, i], Some(i)),
         }
     }
 }

@@ -9,9 +9,9 @@
 
 use crate::abi::{
     CalleeFacts, CompileRequest, Compiler, CompilerFactory, FunctionBody, Helpers, JitCtx,
-    TraitImpl,
+    MapFacts, TraitImpl,
 };
-use crate::program::{Program, TypeInfo};
+use crate::program::{FuncInfo, KeyKind, Program, TypeInfo};
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -371,6 +371,7 @@ impl Tiers {
             entry_pc,
             body: &body,
             trait_impls: &trait_impls,
+            map_facts: &|r| map_facts(prog, info, r),
         };
         let started = Instant::now();
         let result = compiler.compile(&req);
@@ -397,6 +398,19 @@ impl Tiers {
                 None
             }
         }
+    }
+}
+
+/// What the map helpers need to know of register `r` of function `info`,
+/// if it holds a map.
+fn map_facts(prog: &Program, info: &FuncInfo, r: u16) -> Option<MapFacts> {
+    let t = *info.reg_types.get(usize::from(r))?;
+    match prog.types.get(t as usize)? {
+        &TypeInfo::Map { kind, val_ref, .. } => Some(MapFacts {
+            str_keys: kind == KeyKind::Str,
+            val_ref,
+        }),
+        _ => None,
     }
 }
 

@@ -297,16 +297,33 @@ fn rebuild(heap: &mut Heap, mi: usize, kind: MapKind) -> Result<(), Trap> {
     let m = heap.root(mi);
     let old = heap.load(m, ENTRIES);
     let old_used = used(heap, m);
+    // Live entries move in runs between tombstones, each run one copy (a
+    // map without removals is a single run), and each gets its index slot.
     let mut n = 0;
-    for e in 0..old_used {
-        let at = 1 + e * STRIDE;
-        let h = heap.load(old, at + 2);
-        if h == TOMBSTONE {
+    let mut e = 0;
+    while e < old_used {
+        if heap.load(old, 1 + e * STRIDE + 2) == TOMBSTONE {
+            e += 1;
             continue;
         }
-        heap.copy_slots(old, at, entries, 1 + n * STRIDE, STRIDE);
-        index_insert(heap, index, h, n);
-        n += 1;
+        let start = e;
+        while e < old_used {
+            let h = heap.load(old, 1 + e * STRIDE + 2);
+            if h == TOMBSTONE {
+                break;
+            }
+            index_insert(heap, index, h, n + (e - start));
+            e += 1;
+        }
+        let run = e - start;
+        heap.copy_slots(
+            old,
+            1 + start * STRIDE,
+            entries,
+            1 + n * STRIDE,
+            run * STRIDE,
+        );
+        n += run;
     }
     heap.store_ref(m, ENTRIES, entries);
     heap.store_ref(m, INDEX, index);

@@ -41,28 +41,30 @@ pub(crate) struct Sigs {
     /// `fn(ctx, regs, frame) -> (status, value)`: compiled code itself
     /// (`translate::entry_signature`).
     pub entry: SigRef,
+    /// `fn(ctx, map, key, default) -> value`: `map_get_int`, `map_get_str`.
+    pub map_get: SigRef,
+    /// `fn(ctx, pc, map, key, value, flags) -> status`: `map_set`.
+    pub map_set: SigRef,
 }
 
 impl Sigs {
     pub fn import(b: &mut FunctionBuilder<'_>, call_conv: CallConv) -> Sigs {
-        let mut sig = |params: &[Type], ret: Option<Type>| {
+        let mut sig = |params: &[Type], returns: &[Type]| {
             let mut s = Signature::new(call_conv);
             s.params.extend(params.iter().map(|&t| AbiParam::new(t)));
-            s.returns.extend(ret.map(AbiParam::new));
+            s.returns.extend(returns.iter().map(|&t| AbiParam::new(t)));
             b.import_signature(s)
         };
         let i = types::I64;
+        let f = types::F64;
         Sigs {
-            pc: sig(&[i, i], Some(i)),
-            barrier: sig(&[i, i, i, i], None),
-            cmp: sig(&[i, i], Some(i)),
-            fmod: sig(&[types::F64, types::F64], Some(types::F64)),
-            entry: {
-                let mut s = Signature::new(call_conv);
-                s.params.extend([AbiParam::new(i); 3]);
-                s.returns.extend([AbiParam::new(i); 2]);
-                b.import_signature(s)
-            },
+            pc: sig(&[i, i], &[i]),
+            barrier: sig(&[i, i, i, i], &[]),
+            cmp: sig(&[i, i], &[i]),
+            fmod: sig(&[f, f], &[f]),
+            entry: sig(&[i, i, i], &[i, i]),
+            map_get: sig(&[i, i, i, i], &[i]),
+            map_set: sig(&[i, i, i, i, i, i], &[i]),
         }
     }
 }

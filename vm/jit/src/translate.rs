@@ -666,10 +666,52 @@ pub(crate) fn instruction(
         | Instr::NewStruct { a, b, .. }
         | Instr::NewEnum { a, b, .. } => {
             let next = next(e).ok_or("an instruction falls off the end")?;
-            match (req.fixed_object)(ins) {
+            match (req.fixed_object)(req.func, ins) {
                 Some(obj) => crate::alloc::fixed(e, req, pc, ins, obj, a, b, next),
                 None => e.step(pc, ins, next),
             }
+            return Ok(());
+        }
+
+        // `map.get(key, default)` and `mset` call the map helpers, which
+        // go straight to the map without decoding the instruction: the
+        // lookup neither fails nor allocates, so it needs no registers
+        // stored or reloaded; the store may collect, so it is treated as
+        // `step` would treat it.
+        Instr::CallNative { a, native, b, .. }
+            if native == Native::MapGetOr as u16 && (req.map_facts)(req.func, b).is_some() =>
+        {
+            let str_keys = (req.map_facts)(req.func, b).is_some_and(|f| f.str_keys);
+            let m = e.ld_nonnil(b);
+            let key = e.ld(b + 1);
+            let default = e.ld(b + 2);
+            let helper = if str_keys {
+                e.helpers.map_get_str
+            } else {
+                e.helpers.map_get_int
+            };
+            let ctx = e.ctx;
+            let v = e.call_value(e.sigs.map_get, helper, &[ctx, m, key, default]);
+            e.st(a, v);
+        }
+        Instr::MapSet { a, b, c } if (req.map_facts)(req.func, a).is_some() => {
+            let flags = (req.map_facts)(req.func, a).map_or(0, |f| f.flags());
+            let next = next(e).ok_or("an instruction falls off the end")?;
+            let m = e.ld_nonnil(a);
+            let key = e.ld(b);
+            let val = e.ld(c);
+            e.flush_for(ins);
+            let ctx = e.ctx;
+            let pc_v = e.int(pc as i64);
+            let flags = e.int(flags as i64);
+            let status = e.call_value(
+                e.sigs.map_set,
+                e.helpers.map_set,
+                &[ctx, pc_v, m, key, val, flags],
+            );
+            e.reload_after(ins);
+            e.check_status(status, next);
+            e.finish_slow(pc, ins);
             return Ok(());
         }
 

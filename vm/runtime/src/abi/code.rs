@@ -161,9 +161,47 @@ pub struct Helpers {
     pub str_cmp: usize,
     /// `fn(x, y) -> f64`: the float remainder `x % y` (as C's `fmod`).
     pub fmod: usize,
+    /// `fn(ctx, map, key, default) -> value`: `map.get(key, default)` on a
+    /// map (not nil) with int or bool keys: the key's value, or `default`.
+    /// It neither fails, allocates nor records a pc, so compiled code calls
+    /// it without storing or reloading registers.
+    pub map_get_int: usize,
+    /// As `map_get_int`, for a map with string keys.
+    pub map_get_str: usize,
+    /// `fn(ctx, pc, map, key, value, flags) -> status`: `mset` at `pc` on a
+    /// map (not nil) whose `MapFacts` are `flags` (`MapFacts::flags`):
+    /// stores `value` at `key`. It may allocate (and so collect) and fail
+    /// (`map too large`, out of memory), so compiled code treats it as it
+    /// treats `step` for that instruction. Gives `STATUS_RETURNED` or
+    /// `STATUS_TRAPPED`.
+    pub map_set: usize,
     /// The address of the interrupt flag (a byte, nonzero when set), which
     /// compiled code tests at every backward branch.
     pub interrupt_flag: usize,
+}
+
+/// What compiled code needs to know of a map register to reach a map
+/// through the map helpers instead of `step`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MapFacts {
+    /// Its keys are strings (else ints or bools, which hash and compare
+    /// alike).
+    pub str_keys: bool,
+    /// Its values are references (stored through the write barrier).
+    pub val_ref: bool,
+}
+
+/// `MapFacts::flags` bit: string keys.
+pub const MAP_STR_KEYS: u64 = 1;
+/// `MapFacts::flags` bit: reference values.
+pub const MAP_VAL_REF: u64 = 2;
+
+impl MapFacts {
+    /// The facts as the `flags` word `Helpers::map_set` takes.
+    pub fn flags(self) -> u64 {
+        (if self.str_keys { MAP_STR_KEYS } else { 0 })
+            | (if self.val_ref { MAP_VAL_REF } else { 0 })
+    }
 }
 
 /// What compiled code needs to know of a function it calls directly.
@@ -235,10 +273,11 @@ pub struct CompileRequest<'a> {
     pub helpers: &'a Helpers,
     /// Per function id of the program: what a direct call of it needs.
     pub funcs: &'a [CalleeFacts],
-    /// For an allocation instruction of this function that makes an object
-    /// of fixed size (`new.st`, `new.en`, `cell.new`, `closure`): that
-    /// object. `None` for every other instruction.
-    pub fixed_object: &'a dyn Fn(Instr) -> Option<FixedObject>,
+    /// For an allocation instruction of function `f` (the first argument;
+    /// an inlined callee's instructions are the callee's) that makes an
+    /// object of fixed size (`new.st`, `new.en`, `cell.new`, `closure`):
+    /// that object. `None` for every other instruction.
+    pub fixed_object: &'a dyn Fn(u32, Instr) -> Option<FixedObject>,
     /// Where the code is entered: 0 for a call, which starts the function
     /// in a fresh frame; otherwise the instruction (a loop header) at which
     /// the interpreter hands a running frame over (on-stack replacement),
@@ -257,6 +296,11 @@ pub struct CompileRequest<'a> {
     /// register's type. A closure call compiled with them dispatches inline
     /// on the closure's function (its header's aux word).
     pub closure_targets: &'a dyn Fn(u32, u16) -> Vec<u32>,
+    /// For register `r` of function `f` (the arguments, in that order)
+    /// that holds a map: what the map helpers need to know of it. `None`
+    /// for every other register. (By function, not only this one's: an
+    /// inlined callee's registers are the callee's.)
+    pub map_facts: &'a dyn Fn(u32, u16) -> Option<MapFacts>,
 }
 
 /// Machine code for one function.

@@ -7,8 +7,10 @@
 //! Compiled code calls helpers only from the innermost frame, so the frame
 //! a helper works on is always the last frame record.
 
-use crate::abi::{Helpers, JitCtx, STATUS_RETURNED, STATUS_TRAPPED};
+use crate::abi::{Helpers, JitCtx, MAP_STR_KEYS, MAP_VAL_REF, STATUS_RETURNED, STATUS_TRAPPED};
 use crate::interp::{Vm, INTERRUPT};
+use crate::objects::map;
+use crate::program::KeyKind;
 use crate::trap::{Trap, TrapKind};
 use std::sync::atomic::Ordering;
 
@@ -22,6 +24,11 @@ pub(crate) fn table() -> Helpers {
         barrier: jit_barrier as extern "C" fn(*mut JitCtx, u64, u64, u64) as usize,
         str_cmp: jit_str_cmp as extern "C" fn(u64, u64) -> i64 as usize,
         fmod: jit_fmod as extern "C" fn(f64, f64) -> f64 as usize,
+        map_get_int: jit_map_get::<false> as extern "C" fn(*mut JitCtx, u64, u64, u64) -> u64
+            as usize,
+        map_get_str: jit_map_get::<true> as extern "C" fn(*mut JitCtx, u64, u64, u64) -> u64
+            as usize,
+        map_set: jit_map_set as extern "C" fn(*mut JitCtx, u64, u64, u64, u64, u64) -> u64 as usize,
         interrupt_flag: INTERRUPT.as_ptr() as usize,
     }
 }
@@ -85,6 +92,48 @@ extern "C" fn jit_barrier(ctx: *mut JitCtx, object: u64, slot: u64, value: u64) 
     // SAFETY: as for `jit_call`.
     let vm = unsafe { vm_of(ctx) };
     vm.state.heap.barrier_slow(object, slot, value);
+}
+
+/// `map.get(key, default)` straight from compiled code: the map lookup
+/// alone, without `step`'s decoding of the instruction and its operands'
+/// types (compiled code knows them). `STR` picks the key kind; int and bool
+/// keys hash and compare alike, so one kind serves both.
+extern "C" fn jit_map_get<const STR: bool>(
+    ctx: *mut JitCtx,
+    m: u64,
+    key: u64,
+    default: u64,
+) -> u64 {
+    // SAFETY: as for `jit_call`.
+    let vm = unsafe { vm_of(ctx) };
+    let kind = if STR { KeyKind::Str } else { KeyKind::Int };
+    map::get(&vm.state.heap, m, kind, key).unwrap_or(default)
+}
+
+/// `mset` straight from compiled code, which has checked that the map is
+/// not nil and stored its reference registers (the insertion may collect).
+extern "C" fn jit_map_set(
+    ctx: *mut JitCtx,
+    pc: u64,
+    m: u64,
+    key: u64,
+    val: u64,
+    flags: u64,
+) -> u64 {
+    // SAFETY: as for `jit_call`.
+    let vm = unsafe { vm_of(ctx) };
+    // A failure's stack trace points at this instruction.
+    vm.set_pc(pc as usize);
+    let kind = map::MapKind {
+        key: if flags & MAP_STR_KEYS != 0 {
+            KeyKind::Str
+        } else {
+            KeyKind::Int
+        },
+        val_ref: flags & MAP_VAL_REF != 0,
+    };
+    let r = map::insert(&mut vm.state.heap, m, kind, key, val);
+    status(vm, r)
 }
 
 extern "C" fn jit_str_cmp(a: u64, b: u64) -> i64 {

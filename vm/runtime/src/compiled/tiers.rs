@@ -9,9 +9,9 @@
 
 use crate::abi::{
     CalleeFacts, CompileRequest, Compiler, CompilerFactory, FunctionBody, Helpers, JitCtx,
-    TraitImpl,
+    MapFacts, TraitImpl,
 };
-use crate::program::{Program, TypeInfo};
+use crate::program::{FuncInfo, KeyKind, Program, TypeInfo};
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -386,11 +386,12 @@ impl Tiers {
             reg_is_float: float_regs.get(f as usize)?,
             helpers: &self.helpers,
             funcs: &self.callees,
-            fixed_object: &|ins| prog.fixed_object(info, ins),
+            fixed_object: &|g, ins| prog.fixed_object(prog.funcs.get(g as usize)?, ins),
             entry_pc,
             body: &body,
             trait_impls: &trait_impls,
             closure_targets: &closure_targets,
+            map_facts: &|g, r| map_facts(prog, prog.funcs.get(g as usize)?, r),
         };
         let started = Instant::now();
         let result = compiler.compile(&req);
@@ -417,6 +418,19 @@ impl Tiers {
                 None
             }
         }
+    }
+}
+
+/// What the map helpers need to know of register `r` of function `info`,
+/// if it holds a map.
+fn map_facts(prog: &Program, info: &FuncInfo, r: u16) -> Option<MapFacts> {
+    let t = *info.reg_types.get(usize::from(r))?;
+    match prog.types.get(t as usize)? {
+        &TypeInfo::Map { kind, val_ref, .. } => Some(MapFacts {
+            str_keys: kind == KeyKind::Str,
+            val_ref,
+        }),
+        _ => None,
     }
 }
 

@@ -105,6 +105,42 @@ fn keys_equal(heap: &Heap, kind: KeyKind, a: u64, b: u64) -> bool {
     }
 }
 
+/// Where a probe for a key ended.
+enum Probe {
+    /// The key is at this entry position.
+    Found(usize),
+    /// The key is absent, and this index slot is the empty one its probe
+    /// reached: where an insertion records it.
+    Vacant(usize),
+}
+
+/// Probes index buffer `index` of entries buffer `entries` for `key`,
+/// whose hash is `h`. The table is at most half full, so the probe ends.
+#[inline(always)]
+fn probe(heap: &Heap, entries: u64, index: u64, kind: KeyKind, key: u64, h: u64) -> Probe {
+    let mask = index_mask(heap, index);
+    let mut pos = h as usize & mask;
+    let tag = index_tag(h, mask);
+    loop {
+        let slot = heap.load_u32(index, 1, pos);
+        if slot == 0 {
+            return Probe::Vacant(pos);
+        }
+        if slot & !(mask as u32) == tag {
+            let e = (slot & mask as u32) as usize - 1;
+            let at = e * STRIDE;
+            // The hash comparison also passes over tombstones, whose key
+            // (nil) could equal an int key 0.
+            if heap.load(entries, 1 + at + 2) == h
+                && keys_equal(heap, kind, heap.load(entries, 1 + at), key)
+            {
+                return Probe::Found(e);
+            }
+        }
+        pos = (pos + 1) & mask;
+    }
+}
+
 /// The entry position of `key`, if present.
 #[inline]
 pub fn find(heap: &Heap, m: u64, kind: KeyKind, key: u64) -> Option<usize> {
@@ -113,25 +149,10 @@ pub fn find(heap: &Heap, m: u64, kind: KeyKind, key: u64) -> Option<usize> {
         return None;
     }
     let index = heap.load(m, INDEX);
-    let mask = index_mask(heap, index);
     let h = hash_key(heap, kind, key);
-    let mut pos = h as usize & mask;
-    let tag = index_tag(h, mask);
-    loop {
-        let slot = heap.load_u32(index, 1, pos);
-        if slot == 0 {
-            return None;
-        }
-        if slot & !(mask as u32) == tag {
-            let e = (slot & mask as u32) as usize - 1;
-            let at = e * STRIDE;
-            if heap.load(entries, 1 + at + 2) == h
-                && keys_equal(heap, kind, heap.load(entries, 1 + at), key)
-            {
-                return Some(e);
-            }
-        }
-        pos = (pos + 1) & mask;
+    match probe(heap, entries, index, kind, key, h) {
+        Probe::Found(e) => Some(e),
+        Probe::Vacant(_) => None,
     }
 }
 
@@ -165,24 +186,34 @@ pub fn get(heap: &Heap, m: u64, kind: KeyKind, key: u64) -> Option<u64> {
 }
 
 /// Inserts or replaces `key`'s value. The map, key and value may move.
+///
+/// The key is hashed once, and one probe finds either its entry or the
+/// empty index slot that records a new one, so that the common cases (a
+/// replacement, or an insertion with room left) probe the index once.
 pub fn insert(heap: &mut Heap, m: u64, kind: MapKind, key: u64, val: u64) -> Result<(), Trap> {
-    if let Some(e) = find(heap, m, kind.key, key) {
-        let entries = heap.load(m, ENTRIES);
-        if kind.val_ref {
-            heap.store_ref(entries, 1 + e * STRIDE + 1, val);
-        } else {
-            heap.store(entries, 1 + e * STRIDE + 1, val);
-        }
-        return Ok(());
-    }
     let h = hash_key(heap, kind.key, key);
     let entries = heap.load(m, ENTRIES);
+    let mut vacant = None;
+    if entries != 0 {
+        let index = heap.load(m, INDEX);
+        match probe(heap, entries, index, kind.key, key, h) {
+            Probe::Found(e) => {
+                if kind.val_ref {
+                    heap.store_ref(entries, 1 + e * STRIDE + 1, val);
+                } else {
+                    heap.store(entries, 1 + e * STRIDE + 1, val);
+                }
+                return Ok(());
+            }
+            Probe::Vacant(pos) => vacant = Some(pos),
+        }
+    }
     let cap = if entries == 0 {
         0
     } else {
         heap.load(entries, 0) as usize / STRIDE
     };
-    let (m, key, val) = if used(heap, m) == cap {
+    let (m, key, val, vacant) = if used(heap, m) == cap {
         let mark = heap.root_mark();
         let mi = heap.push_root(m);
         let ki = heap.push_root(if kind.key_ref() { key } else { 0 });
@@ -193,9 +224,10 @@ pub fn insert(heap: &mut Heap, m: u64, kind: MapKind, key: u64, val: u64) -> Res
         let val = if kind.val_ref { heap.root(vi) } else { val };
         heap.truncate_roots(mark);
         r?;
-        (m, key, val)
+        // The rebuilt index has other slots: the probe starts again.
+        (m, key, val, None)
     } else {
-        (m, key, val)
+        (m, key, val, vacant)
     };
     let e = used(heap, m);
     let entries = heap.load(m, ENTRIES);
@@ -211,7 +243,11 @@ pub fn insert(heap: &mut Heap, m: u64, kind: MapKind, key: u64, val: u64) -> Res
         heap.store(entries, at + 1, val);
     }
     heap.store(entries, at + 2, h);
-    index_insert(heap, heap.load(m, INDEX), h, e);
+    let index = heap.load(m, INDEX);
+    match vacant {
+        Some(pos) => index_store(heap, index, pos, h, e),
+        None => index_insert(heap, index, h, e),
+    }
     heap.store(m, USED, e as u64 + 1);
     heap.store(m, LEN, len(heap, m) as u64 + 1);
     Ok(())
@@ -224,6 +260,13 @@ fn index_insert(heap: &mut Heap, index: u64, h: u64, e: usize) {
     while heap.load_u32(index, 1, pos) != 0 {
         pos = (pos + 1) & mask;
     }
+    index_store(heap, index, pos, h, e);
+}
+
+/// Fills empty index slot `pos` with entry position `e`, whose hash is `h`.
+#[inline]
+fn index_store(heap: &mut Heap, index: u64, pos: usize, h: u64, e: usize) {
+    let mask = index_mask(heap, index);
     // `e < MAX_CAPACITY`, and the table has more than `e + 1` slots, so the
     // position fits below the tag.
     heap.store_u32(index, 1, pos, index_tag(h, mask) | (e as u32 + 1));
@@ -254,16 +297,33 @@ fn rebuild(heap: &mut Heap, mi: usize, kind: MapKind) -> Result<(), Trap> {
     let m = heap.root(mi);
     let old = heap.load(m, ENTRIES);
     let old_used = used(heap, m);
+    // Live entries move in runs between tombstones, each run one copy (a
+    // map without removals is a single run), and each gets its index slot.
     let mut n = 0;
-    for e in 0..old_used {
-        let at = 1 + e * STRIDE;
-        let h = heap.load(old, at + 2);
-        if h == TOMBSTONE {
+    let mut e = 0;
+    while e < old_used {
+        if heap.load(old, 1 + e * STRIDE + 2) == TOMBSTONE {
+            e += 1;
             continue;
         }
-        heap.copy_slots(old, at, entries, 1 + n * STRIDE, STRIDE);
-        index_insert(heap, index, h, n);
-        n += 1;
+        let start = e;
+        while e < old_used {
+            let h = heap.load(old, 1 + e * STRIDE + 2);
+            if h == TOMBSTONE {
+                break;
+            }
+            index_insert(heap, index, h, n + (e - start));
+            e += 1;
+        }
+        let run = e - start;
+        heap.copy_slots(
+            old,
+            1 + start * STRIDE,
+            entries,
+            1 + n * STRIDE,
+            run * STRIDE,
+        );
+        n += run;
     }
     heap.store_ref(m, ENTRIES, entries);
     heap.store_ref(m, INDEX, index);

@@ -17,6 +17,7 @@
 //! traces, the collector and the interpreter see no difference.
 
 use crate::emit::{flags, Emit, NO_ARGS};
+use crate::inline::InlineKind;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, BlockArg, FuncRef, InstBuilder, Value};
 use cranelift_frontend::Switch;
@@ -68,38 +69,11 @@ pub(crate) fn trait_call(
     (t, m): (u32, u16),
     site: Site,
 ) -> Result<(), String> {
-    let impls = (req.trait_impls)(t, m);
-    if impls.is_empty() || impls.len() > MAX_INLINE_DISPATCH {
-        return through_runtime(e, pc, ins);
-    }
-    let (next, slow) = exits(e, pc)?;
-    let recv = e.ld(site.b);
-    let dispatch = e.b.create_block();
-    e.b.ins().brif(recv, dispatch, &NO_ARGS, slow, &NO_ARGS);
-    e.b.switch_to_block(dispatch);
-    let index =
-        e.b.ins()
-            .uload32(e.mem.meta, recv, abi::OBJECT_AUX_OFFSET as i32);
-    let mut switch = Switch::new();
-    let arms: Vec<(Block, u32)> = impls
+    let impls: Vec<(u32, u32)> = (req.trait_impls)(t, m)
         .iter()
-        .map(|imp| {
-            let arm = e.b.create_block();
-            switch.set_entry(u128::from(imp.struct_index), arm);
-            (arm, imp.func)
-        })
+        .map(|imp| (imp.struct_index, imp.func))
         .collect();
-    switch.emit(&mut e.b, index, slow);
-    for (arm, func) in arms {
-        e.b.switch_to_block(arm);
-        let to = Target {
-            func,
-            closure: None,
-        };
-        known_callee(e, req, pc, site, to, slow, next)?;
-    }
-    generic(e, pc, ins, slow, next);
-    Ok(())
+    dispatch(e, req, pc, ins, site, (site.b, false), &impls)
 }
 
 /// Translates `call.c a, c, b, n` at `pc`: the closure in R[c] called with
@@ -116,33 +90,53 @@ pub(crate) fn closure_call(
     c: u16,
     site: Site,
 ) -> Result<(), String> {
-    let targets = (req.closure_targets)(req.func, c);
-    if targets.is_empty() || targets.len() > MAX_INLINE_DISPATCH {
+    let targets: Vec<(u32, u32)> = (req.closure_targets)(req.func, c)
+        .iter()
+        .map(|&f| (f, f))
+        .collect();
+    dispatch(e, req, pc, ins, site, (c, true), &targets)
+}
+
+/// Translates the call `ins` at `pc` on the object in register `on.0`
+/// (the closure when `on.1`, else the receiver): its header's aux word
+/// selects, among `arms` (aux word, function), the function to call as a
+/// known one; nil, an aux word not among them, and more arms than
+/// `MAX_INLINE_DISPATCH` take the runtime's generic call.
+fn dispatch(
+    e: &mut Emit<'_, '_>,
+    req: &CompileRequest<'_>,
+    pc: usize,
+    ins: Instr,
+    site: Site,
+    on: (u16, bool),
+    arms: &[(u32, u32)],
+) -> Result<(), String> {
+    if arms.is_empty() || arms.len() > MAX_INLINE_DISPATCH {
         return through_runtime(e, pc, ins);
     }
     let (next, slow) = exits(e, pc)?;
-    let clo = e.ld(c);
-    let dispatch = e.b.create_block();
-    e.b.ins().brif(clo, dispatch, &NO_ARGS, slow, &NO_ARGS);
-    e.b.switch_to_block(dispatch);
-    let func =
+    let obj = e.ld(on.0);
+    let not_nil = e.b.create_block();
+    e.b.ins().brif(obj, not_nil, &NO_ARGS, slow, &NO_ARGS);
+    e.b.switch_to_block(not_nil);
+    let aux =
         e.b.ins()
-            .uload32(e.mem.meta, clo, abi::OBJECT_AUX_OFFSET as i32);
+            .uload32(e.mem.meta, obj, abi::OBJECT_AUX_OFFSET as i32);
     let mut switch = Switch::new();
-    let arms: Vec<(Block, u32)> = targets
+    let blocks: Vec<(Block, u32)> = arms
         .iter()
-        .map(|&f| {
+        .map(|&(key, func)| {
             let arm = e.b.create_block();
-            switch.set_entry(u128::from(f), arm);
-            (arm, f)
+            switch.set_entry(u128::from(key), arm);
+            (arm, func)
         })
         .collect();
-    switch.emit(&mut e.b, func, slow);
-    for (arm, func) in arms {
+    switch.emit(&mut e.b, aux, slow);
+    for (arm, func) in blocks {
         e.b.switch_to_block(arm);
         let to = Target {
             func,
-            closure: Some(clo),
+            closure: on.1.then_some(obj),
         };
         known_callee(e, req, pc, site, to, slow, next)?;
     }
@@ -248,7 +242,7 @@ fn known_callee(
         let inlined = e.b.create_block();
         e.b.ins().brif(fits, inlined, &NO_ARGS, slow, &NO_ARGS);
         e.b.switch_to_block(inlined);
-        return crate::inline::emit(e, req, callee, body, site, slow, next);
+        return crate::inline::emit(e, req, callee, body, site, InlineKind::Pure { slow }, next);
     }
 
     if let Some(body) = crate::inline::framed_candidate(e, req, callee) {
@@ -256,7 +250,7 @@ fn known_callee(
         e.b.ins().brif(fits, framed, &NO_ARGS, slow, &NO_ARGS);
         e.b.switch_to_block(framed);
         let pushed = push_frame(e, req, pc, site, to, new_frame, new_regs, regs_end)?;
-        return crate::inline::emit_framed(e, req, callee, body, site, pushed, next);
+        return crate::inline::emit(e, req, callee, body, site, InlineKind::Framed(pushed), next);
     }
 
     // Compiled code in the callee's entry slot; a function calling itself

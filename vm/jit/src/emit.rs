@@ -108,7 +108,7 @@ pub(crate) struct Emit<'a, 'b> {
     /// while a callee is inlined, `CompileRequest::func` is the callee's.
     pub self_func: u32,
     /// Whether a callee inlined with its own frame is being translated
-    /// (`inline::emit_framed`; such inlining does not nest).
+    /// (`inline::InlineKind::Framed`; such inlining does not nest).
     pub in_framed: bool,
     /// Calls the function may still inline with a frame of their own
     /// (`inline::FRAMED_PER_FUNCTION`), which bounds its code's growth.

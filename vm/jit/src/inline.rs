@@ -19,7 +19,7 @@
 //! code, so that an inlined call overflows exactly where a real one would.
 //!
 //! A small callee that does more (calls, allocates, stores, prints) is
-//! inlined *with its frame* (`emit_framed`): the caller pushes the
+//! inlined *with its frame* (`InlineKind::Framed`): the caller pushes the
 //! callee's frame exactly as for a real call (record, arguments, zeroed
 //! reference slots, the caller's references stored), then runs a copy of
 //! the callee's body in that frame instead of calling its code, and pops
@@ -71,7 +71,7 @@ pub(crate) fn candidate<'a>(req: &CompileRequest<'a>, callee: u32) -> Option<Fun
 }
 
 /// Function `callee`'s body, when a call of it from the code being
-/// translated is inlined with its frame (`emit_framed`): a short body that
+/// translated is inlined with its frame (`InlineKind::Framed`): a short body that
 /// branches only forward (so it has no loop and needs no interrupt check),
 /// outside another such copy (they do not nest), while the function's
 /// budget lasts.
@@ -93,115 +93,6 @@ pub(crate) fn framed_candidate<'a>(
         .enumerate()
         .all(|(pc, ins)| ins.branch_target().is_none_or(|t| t as usize > pc));
     forward.then_some(body)
-}
-
-/// What the caller's translation keeps while a callee is inlined with its
-/// frame.
-struct FramedCaller {
-    vars: Vec<(cranelift_frontend::Variable, types::Type)>,
-    blocks: Vec<Block>,
-    ref_regs: Vec<u16>,
-    slow: Option<Block>,
-    nonnil: crate::facts::Known,
-    live_out: crate::facts::Known,
-    regs: Value,
-    frame: Value,
-}
-
-/// Translates the call at `site` of `callee` (whose body `framed_candidate`
-/// gave) as a copy of its body running in the frame `pushed` (which
-/// `call::push_frame` pushed), then pops the frame and goes on to `next`.
-pub(crate) fn emit_framed<'a>(
-    e: &mut Emit<'_, '_>,
-    req: &CompileRequest<'a>,
-    callee: u32,
-    body: FunctionBody<'a>,
-    site: Site,
-    pushed: crate::call::Pushed,
-    next: Block,
-) -> Result<(), String> {
-    let returns_value = req
-        .funcs
-        .get(callee as usize)
-        .ok_or("an inlined call of an unknown function")?
-        .returns_value;
-    let callee_req = CompileRequest {
-        func: callee,
-        code: body.code,
-        reg_is_ref: body.reg_is_ref,
-        reg_is_float: body.reg_is_float,
-        entry_pc: 0,
-        ..*req
-    };
-    let args: Vec<Value> = (0..site.n).map(|i| e.ld_raw(site.b + i)).collect();
-    let blocks: Vec<Block> = body.code.iter().map(|_| e.b.create_block()).collect();
-    let first = blocks[0];
-    let callee_refs: Vec<u16> = (0..body.reg_is_ref.len())
-        .filter(|&r| body.reg_is_ref[r])
-        .filter_map(|r| u16::try_from(r).ok())
-        .collect();
-    let caller = FramedCaller {
-        vars: std::mem::take(&mut e.vars),
-        blocks: std::mem::replace(&mut e.blocks, blocks),
-        ref_regs: std::mem::replace(&mut e.ref_regs, callee_refs),
-        slow: e.slow.take(),
-        nonnil: std::mem::take(&mut e.nonnil),
-        live_out: e.live_out,
-        regs: std::mem::replace(&mut e.regs, pushed.regs),
-        frame: std::mem::replace(&mut e.frame, pushed.frame),
-    };
-    e.in_framed = true;
-    e.framed_left -= 1;
-    declare_inlined_registers(e, body.reg_is_float, &args);
-    let done = e.b.create_block();
-    let result = returns_value.then(|| e.b.append_block_param(done, types::I64));
-    e.b.ins().jump(first, &NO_ARGS);
-
-    let known = crate::facts::nonnil_before(body.code, 0);
-    let live = crate::facts::live_after(body.code);
-    let translated = (|| {
-        for (pc, &ins) in body.code.iter().enumerate() {
-            e.b.switch_to_block(e.blocks[pc]);
-            e.begin_instruction(known.get(pc));
-            if let Some(l) = live.get(pc) {
-                e.live_out = *l;
-            }
-            match ins {
-                Instr::Ret { a } if returns_value => {
-                    let v = e.ld(a);
-                    e.b.ins().jump(done, &[BlockArg::Value(v)]);
-                }
-                Instr::RetVoid {} if !returns_value => {
-                    e.b.ins().jump(done, &NO_ARGS);
-                }
-                Instr::Ret { .. } | Instr::RetVoid {} => {
-                    return Err("an inlined function returns unlike its facts say".to_string())
-                }
-                _ => instruction(e, &callee_req, pc, ins)?,
-            }
-        }
-        Ok(())
-    })();
-
-    e.vars = caller.vars;
-    e.blocks = caller.blocks;
-    e.ref_regs = caller.ref_regs;
-    e.slow = caller.slow;
-    e.nonnil = caller.nonnil;
-    e.live_out = caller.live_out;
-    e.regs = caller.regs;
-    e.frame = caller.frame;
-    e.in_framed = false;
-    translated?;
-    e.inlined_calls = e.inlined_calls.saturating_add(1);
-
-    e.b.switch_to_block(done);
-    crate::call::pop_frame(e, pushed);
-    if let Some(v) = result {
-        e.st(site.a, v);
-    }
-    e.b.ins().jump(next, &NO_ARGS);
-    Ok(())
 }
 
 /// Whether instruction `ins` only reads memory and writes its register
@@ -315,18 +206,32 @@ struct Caller {
     ref_regs: Vec<u16>,
     slow: Option<Block>,
     nonnil: crate::facts::Known,
+    live_out: crate::facts::Known,
+    regs: Value,
+    frame: Value,
 }
 
-/// Translates the call at `site` of `callee` (whose body `candidate` gave)
-/// as a copy of its body, then goes on to `next`; a failing check goes to
-/// `slow`, the call's generic path. The stack-depth checks are done.
+/// How a callee's body is copied into its caller.
+#[derive(Clone, Copy)]
+pub(crate) enum InlineKind {
+    /// Without a frame (`candidate`): every failing check goes to the
+    /// call's generic path, this block, which makes the call for real.
+    Pure { slow: Block },
+    /// In the frame `call::push_frame` pushed (`framed_candidate`), which
+    /// the copy's return pops.
+    Framed(crate::call::Pushed),
+}
+
+/// Translates the call at `site` of `callee` (whose body `candidate` or
+/// `framed_candidate` gave, as `how` says) as a copy of its body, then goes
+/// on to `next`. The stack-depth checks are done.
 pub(crate) fn emit<'a>(
     e: &mut Emit<'_, '_>,
     req: &CompileRequest<'a>,
     callee: u32,
     body: FunctionBody<'a>,
     site: Site,
-    slow: Block,
+    how: InlineKind,
     next: Block,
 ) -> Result<(), String> {
     let returns_value = req
@@ -345,24 +250,54 @@ pub(crate) fn emit<'a>(
     let args: Vec<Value> = (0..site.n).map(|i| e.ld_raw(site.b + i)).collect();
     let blocks: Vec<Block> = body.code.iter().map(|_| e.b.create_block()).collect();
     let first = blocks[0];
+    // A copy without a frame stores no register (nothing in it collects
+    // or calls out), so it tracks no references and no liveness; a framed
+    // copy's references are the callee's.
+    let callee_refs: Vec<u16> = match how {
+        InlineKind::Pure { .. } => Vec::new(),
+        InlineKind::Framed(_) => (0..body.reg_is_ref.len())
+            .filter(|&r| body.reg_is_ref[r])
+            .filter_map(|r| u16::try_from(r).ok())
+            .collect(),
+    };
+    let (regs, frame) = match how {
+        InlineKind::Pure { .. } => (e.regs, e.frame),
+        InlineKind::Framed(pushed) => (pushed.regs, pushed.frame),
+    };
     let caller = Caller {
         vars: std::mem::take(&mut e.vars),
         blocks: std::mem::replace(&mut e.blocks, blocks),
-        ref_regs: std::mem::take(&mut e.ref_regs),
+        ref_regs: std::mem::replace(&mut e.ref_regs, callee_refs),
         slow: e.slow.take(),
         nonnil: std::mem::take(&mut e.nonnil),
+        live_out: e.live_out,
+        regs: std::mem::replace(&mut e.regs, regs),
+        frame: std::mem::replace(&mut e.frame, frame),
     };
-    e.bailout = Some(slow);
+    match how {
+        InlineKind::Pure { slow } => e.bailout = Some(slow),
+        InlineKind::Framed(_) => {
+            e.in_framed = true;
+            e.framed_left = e.framed_left.saturating_sub(1);
+        }
+    }
     declare_inlined_registers(e, body.reg_is_float, &args);
     let done = e.b.create_block();
     let result = returns_value.then(|| e.b.append_block_param(done, types::I64));
     e.b.ins().jump(first, &NO_ARGS);
 
     let known = crate::facts::nonnil_before(body.code, 0);
+    let live = match how {
+        InlineKind::Pure { .. } => Vec::new(),
+        InlineKind::Framed(_) => crate::facts::live_after(body.code),
+    };
     let translated = (|| {
         for (pc, &ins) in body.code.iter().enumerate() {
             e.b.switch_to_block(e.blocks[pc]);
             e.begin_instruction(known.get(pc));
+            if let Some(l) = live.get(pc) {
+                e.live_out = *l;
+            }
             match ins {
                 Instr::Ret { a } if returns_value => {
                     let v = e.ld(a);
@@ -385,11 +320,18 @@ pub(crate) fn emit<'a>(
     e.ref_regs = caller.ref_regs;
     e.slow = caller.slow;
     e.nonnil = caller.nonnil;
+    e.live_out = caller.live_out;
+    e.regs = caller.regs;
+    e.frame = caller.frame;
     e.bailout = None;
+    e.in_framed = false;
     translated?;
     e.inlined_calls = e.inlined_calls.saturating_add(1);
 
     e.b.switch_to_block(done);
+    if let InlineKind::Framed(pushed) = how {
+        crate::call::pop_frame(e, pushed);
+    }
     if let Some(v) = result {
         e.st(site.a, v);
     }

@@ -2,15 +2,17 @@
 //! (`test fn name() { ... }`) of the source files at PATH, each in a
 //! process of its own (`lang run-test FILE NAME`), so that a test that
 //! fails, crashes or calls `exit` affects no other. A passing test's
-//! output is not shown; a failing one's is, under its name. The exit code
-//! is 1 when any test failed, 0 otherwise.
+//! output is not shown; a failing one's is, under its name, at most
+//! `MAX_SHOWN_BYTES` of each stream (the rest is read and counted, never
+//! kept, so a test that prints without end costs no memory). The exit
+//! code is 1 when any test failed, 0 otherwise.
 
 use crate::load::{self, Failure};
 use crate::test_files;
 use lang_compiler::test_names::{test_names, TestName};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 
 /// `println!` that ignores a failed write: the report of a run whose
 /// reader went away (`lang test | head -1`) is lost, not a panic.
@@ -103,9 +105,9 @@ fn test_file(me: &Path, file: &Path, filter: Option<&str>, color: bool, tally: &
                 tally.passed += 1;
             }
             Ok(out) => {
-                say!("FAILED ({})", how_it_ended(&out));
-                print_indented(&String::from_utf8_lossy(&out.stdout));
-                print_indented(&String::from_utf8_lossy(&out.stderr));
+                say!("FAILED ({})", how_it_ended(&out.status));
+                print_indented(&out.stdout);
+                print_indented(&out.stderr);
                 tally.failed += 1;
             }
             Err(e) => {
@@ -121,20 +123,77 @@ fn full_name(file: &str, test: &str) -> String {
     format!("{file}::{test}")
 }
 
-/// One test's run, in a process of its own, its output captured.
-fn run_one(me: &Path, file: &Path, name: &str) -> std::io::Result<Output> {
-    Command::new(me)
+/// Bytes of a failed test's stdout, and of its stderr, that the report
+/// shows: 64 KiB, far more than a failure's message and trace, small
+/// enough that a test printing without end costs no memory.
+const MAX_SHOWN_BYTES: usize = 64 << 10;
+
+/// What one test's run printed and how it ended.
+struct Captured {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+/// One test's run, in a process of its own, its output captured (each
+/// stream up to `MAX_SHOWN_BYTES`).
+fn run_one(me: &Path, file: &Path, name: &str) -> std::io::Result<Captured> {
+    let mut child = Command::new(me)
         .arg("run-test")
         .arg(file)
         .arg(name)
         .stdin(Stdio::null())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    // Both pipes are drained at once, so the test never blocks on a full
+    // one while the other is read.
+    let err = child.stderr.take();
+    let err = std::thread::spawn(move || err.map(capture).unwrap_or_default());
+    let stdout = child.stdout.take().map(capture).unwrap_or_default();
+    let status = child.wait()?;
+    let stderr = err.join().unwrap_or_default();
+    Ok(Captured {
+        status,
+        stdout,
+        stderr,
+    })
+}
+
+/// Reads `r` to its end, keeping its first `MAX_SHOWN_BYTES` and saying
+/// how many more there were.
+fn capture(mut r: impl Read) -> String {
+    let mut kept = Vec::new();
+    let mut dropped: u64 = 0;
+    let mut buf = [0u8; 8192];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                let chunk = buf.get(..n).unwrap_or_default();
+                let room = MAX_SHOWN_BYTES.saturating_sub(kept.len());
+                let (keep, rest) = chunk.split_at(room.min(chunk.len()));
+                kept.extend_from_slice(keep);
+                dropped = dropped.saturating_add(rest.len() as u64);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    let mut text = String::from_utf8_lossy(&kept).into_owned();
+    if dropped > 0 {
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(&format!("... ({dropped} more bytes not shown)\n"));
+    }
+    text
 }
 
 /// Why a failed run ended: its exit code, or the signal that killed it.
-fn how_it_ended(out: &Output) -> String {
+fn how_it_ended(status: &ExitStatus) -> String {
     use std::os::unix::process::ExitStatusExt;
-    match (out.status.code(), out.status.signal()) {
+    match (status.code(), status.signal()) {
         (Some(code), _) => format!("exit {code}"),
         (None, Some(signal)) => format!("killed by signal {signal}"),
         (None, None) => "ended abnormally".to_string(),

@@ -25,6 +25,10 @@ pub fn trials() -> Vec<Trial> {
             compile_error,
         ),
         Trial::test("test-cli::run_ignores_test_functions", run_ignores_tests),
+        Trial::test(
+            "test-cli::a_failing_tests_output_is_shown_up_to_a_bound",
+            bounded_output,
+        ),
     ]
 }
 
@@ -205,6 +209,38 @@ test fn after() {
             "1 passed, 3 failed\n",
         ],
     )
+}
+
+/// A failing test that prints about 4 MB shows its first 64 KiB and how
+/// much more there was; the failure's own message (on stderr) is still
+/// shown in full.
+fn bounded_output() -> Result<(), Failed> {
+    let dir = tempdir()?;
+    let src = "test fn chatty() {
+    for i in 0..100000 {
+        println(\"line ${i} of a test that prints far too much\");
+    }
+    assert_eq(1, 2);
+}
+";
+    write(&dir, "o.src", src)?;
+    let out = lang_in(&dir, &["test", "o.src"])?;
+    expect(
+        &out,
+        1,
+        &[
+            "test o.src::chatty ... FAILED (exit 70)\n",
+            "    line 0 of a test",
+            "more bytes not shown)\n",
+            "assert_eq failed",
+            "0 passed, 1 failed\n",
+        ],
+    )?;
+    absent(&out, "line 99999 of a test")?;
+    if out.stdout.len() > 200_000 {
+        return Err(format!("the report is {} bytes long", out.stdout.len()).into());
+    }
+    Ok(())
 }
 
 fn filter() -> Result<(), Failed> {

@@ -182,8 +182,9 @@ pub(crate) struct Tiers {
     reg_is_float: Vec<Vec<bool>>,
     /// The functions the program makes closures of (the `f` of its
     /// `closure` instructions), in function order without duplicates: all
-    /// that a closure call can run.
-    closure_funcs: Vec<u32>,
+    /// that a closure call can run. Found at the first compilation, so
+    /// that runs that compile nothing never scan the code.
+    closure_funcs: Option<Vec<u32>>,
 }
 
 impl Tiers {
@@ -215,7 +216,7 @@ impl Tiers {
             helpers: super::helpers::table(),
             callees: Vec::new(),
             reg_is_float: Vec::new(),
-            closure_funcs: Vec::new(),
+            closure_funcs: None,
         }
     }
 
@@ -251,18 +252,6 @@ impl Tiers {
                     .collect()
             })
             .collect();
-        let mut closure_funcs: Vec<u32> = prog
-            .funcs
-            .iter()
-            .flat_map(|f| f.code.iter())
-            .filter_map(|ins| match *ins {
-                lang_bytecode::Instr::MakeClosure { f, .. } => Some(f),
-                _ => None,
-            })
-            .collect();
-        closure_funcs.sort_unstable();
-        closure_funcs.dedup();
-        t.closure_funcs = closure_funcs;
         let first = if opts.mode == JitMode::Always {
             1
         } else {
@@ -376,7 +365,7 @@ impl Tiers {
             })
         };
         let trait_impls = |t: u32, m: u16| trait_impls(prog, t, m);
-        let closure_funcs = &self.closure_funcs;
+        let closure_funcs = self.closure_funcs.get_or_insert_with(|| closure_funcs(prog));
         let closure_targets = |g: u32, r: u16| closure_targets(prog, closure_funcs, g, r);
         let req = CompileRequest {
             func: f,
@@ -458,6 +447,23 @@ fn trait_impls(prog: &Program, t: u32, m: u16) -> Vec<TraitImpl> {
             })
         })
         .collect()
+}
+
+/// The functions program `prog` makes closures of, in function order
+/// without duplicates.
+fn closure_funcs(prog: &Program) -> Vec<u32> {
+    let mut funcs: Vec<u32> = prog
+        .funcs
+        .iter()
+        .flat_map(|f| f.code.iter())
+        .filter_map(|ins| match *ins {
+            lang_bytecode::Instr::MakeClosure { f, .. } => Some(f),
+            _ => None,
+        })
+        .collect();
+    funcs.sort_unstable();
+    funcs.dedup();
+    funcs
 }
 
 /// The functions a closure in register `r` of function `g` may run: those

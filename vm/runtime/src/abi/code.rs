@@ -213,7 +213,7 @@ pub struct CalleeFacts {
     /// it is entered, and every other register is zero (see the module's
     /// notes for compiled callers).
     pub params: u32,
-    /// Whether it returns a value (left in its register 0).
+    /// Whether it returns a value (`EntryResult::value`).
     pub returns_value: bool,
 }
 

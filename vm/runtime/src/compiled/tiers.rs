@@ -365,7 +365,9 @@ impl Tiers {
             })
         };
         let trait_impls = |t: u32, m: u16| trait_impls(prog, t, m);
-        let closure_funcs = self.closure_funcs.get_or_insert_with(|| closure_funcs(prog));
+        let closure_funcs = self
+            .closure_funcs
+            .get_or_insert_with(|| closure_funcs(prog));
         let closure_targets = |g: u32, r: u16| closure_targets(prog, closure_funcs, g, r);
         let req = CompileRequest {
             func: f,

@@ -196,7 +196,11 @@ pub trait Space<VM: VMBinding>: 'static + SFT + Sync + Downcast {
         }
 
         // TODO: Concurrent zeroing
-        if self.common().zeroed {
+        // Patched: with the feature `binding_zeroes_objects` the binding
+        // writes every word of each object it allocates, so zeroing the
+        // pages first would write them twice (a nursery's pages are
+        // acquired anew after every collection).
+        if self.common().zeroed && !cfg!(feature = "binding_zeroes_objects") {
             crate::util::memory::zero(res.start, bytes);
         }
 

@@ -244,6 +244,7 @@ pub(crate) fn emit<'a>(
         code: body.code,
         reg_is_ref: body.reg_is_ref,
         reg_is_float: body.reg_is_float,
+        reg_is_bool: body.reg_is_bool,
         entry_pc: 0,
         ..*req
     };

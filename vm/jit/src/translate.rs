@@ -134,6 +134,11 @@ fn is_ref(req: &CompileRequest<'_>, r: u16) -> bool {
     req.reg_is_ref.get(r as usize).copied().unwrap_or(true)
 }
 
+/// Whether register `r` holds a bool.
+fn is_bool(req: &CompileRequest<'_>, r: u16) -> bool {
+    req.reg_is_bool.get(r as usize).copied().unwrap_or(false)
+}
+
 /// Translates instruction `pc` into blocks that end in jumps to the
 /// instructions it continues at (or in returns).
 pub(crate) fn instruction(
@@ -606,21 +611,40 @@ pub(crate) fn instruction(
             e.guard(ok);
             e.st_loaded(a, e.mem.body, o, slot_offset(i as u32));
         }
+        // An array of bools keeps one byte per element (the element
+        // register's type says which kind the verifier allows here).
         Instr::ArrGet { a, b, c } => {
             let arr = e.ld_nonnil(b);
             let i = e.ld(c);
             let buf = checked_element(e, arr, i);
-            let at = element_address(e, buf, i);
-            e.st_loaded(a, e.mem.body, at, abi::BUFFER_ELEMENTS_OFFSET as i32);
+            if is_bool(req, a) {
+                let at = e.b.ins().iadd(buf, i);
+                let v = e.b.ins().uload8(
+                    types::I64,
+                    e.mem.body,
+                    at,
+                    abi::BYTE_BUFFER_BYTES_OFFSET as i32,
+                );
+                e.st(a, v);
+            } else {
+                let at = element_address(e, buf, i);
+                e.st_loaded(a, e.mem.body, at, abi::BUFFER_ELEMENTS_OFFSET as i32);
+            }
         }
         Instr::ArrSet { a, b, c } => {
             let arr = e.ld_nonnil(a);
             let i = e.ld(b);
             let buf = checked_element(e, arr, i);
             let v = e.ld_raw(c);
-            // Body slot 0 of a buffer is its capacity; element i is slot i + 1.
-            let slot = e.b.ins().iadd_imm_s(i, 1);
-            e.store_slot(buf, slot, v, is_ref(req, c));
+            if is_bool(req, c) {
+                let at = e.b.ins().iadd(buf, i);
+                e.b.ins()
+                    .istore8(e.mem.body, v, at, abi::BYTE_BUFFER_BYTES_OFFSET as i32);
+            } else {
+                // Body slot 0 of a buffer is its capacity; element i is slot i + 1.
+                let slot = e.b.ins().iadd_imm_s(i, 1);
+                e.store_slot(buf, slot, v, is_ref(req, c));
+            }
         }
         Instr::ArrLen { a, b } => {
             let arr = e.ld_nonnil(b);
@@ -646,9 +670,15 @@ pub(crate) fn instruction(
             e.b.ins().brif(fits, room, &NO_ARGS, grow, &NO_ARGS);
             e.b.switch_to_block(room);
             let v = e.ld_raw(b);
-            // Body slot 0 of a buffer is its capacity; element i is slot i + 1.
-            let slot = e.b.ins().iadd_imm_s(len, 1);
-            e.store_slot(buf, slot, v, is_ref(req, b));
+            if is_bool(req, b) {
+                let at = e.b.ins().iadd(buf, len);
+                e.b.ins()
+                    .istore8(e.mem.body, v, at, abi::BYTE_BUFFER_BYTES_OFFSET as i32);
+            } else {
+                // Body slot 0 of a buffer is its capacity; element i is slot i + 1.
+                let slot = e.b.ins().iadd_imm_s(len, 1);
+                e.store_slot(buf, slot, v, is_ref(req, b));
+            }
             let new_len = e.b.ins().iadd_imm_s(len, 1);
             let meta = e.mem.meta;
             e.b.ins()

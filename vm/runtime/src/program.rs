@@ -6,6 +6,7 @@
 use crate::abi::FixedObject;
 use crate::error::internal_exit;
 use crate::heap::shape::{self, Shape};
+use crate::objects::array::ElemKind;
 use lang_bytecode::{Instr, Module, Type, TypeId, Verified};
 
 /// What kind of map key a map type has.
@@ -25,7 +26,8 @@ pub enum TypeInfo {
     Str,
     Array {
         elem: TypeId,
-        elem_ref: bool,
+        /// How the array stores its elements (`objects::array`).
+        elem_kind: ElemKind,
     },
     Map {
         key: TypeId,
@@ -48,6 +50,15 @@ impl TypeInfo {
     /// Whether a slot of this type holds a reference.
     pub fn is_ref(&self) -> bool {
         !matches!(self, TypeInfo::Int | TypeInfo::Float | TypeInfo::Bool)
+    }
+
+    /// How an array with elements of this type stores them.
+    pub fn elem_kind(&self) -> ElemKind {
+        match self {
+            TypeInfo::Bool => ElemKind::Byte,
+            t if t.is_ref() => ElemKind::Ref,
+            _ => ElemKind::Word,
+        }
     }
 }
 
@@ -161,7 +172,11 @@ impl Program {
                 Type::Str => TypeInfo::Str,
                 Type::Array(e) => TypeInfo::Array {
                     elem: *e,
-                    elem_ref: is_ref(&module, *e),
+                    elem_kind: match module.type_at(*e) {
+                        Some(Type::Bool) => ElemKind::Byte,
+                        _ if is_ref(&module, *e) => ElemKind::Ref,
+                        _ => ElemKind::Word,
+                    },
                 },
                 Type::Map(k, v) => TypeInfo::Map {
                     key: *k,

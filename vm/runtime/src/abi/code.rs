@@ -245,6 +245,9 @@ pub struct FunctionBody<'a> {
     pub reg_is_ref: &'a [bool],
     /// Per register: whether it holds a float.
     pub reg_is_float: &'a [bool],
+    /// Per register: whether it holds a bool (an array of them keeps one
+    /// byte per element: `objects::array`).
+    pub reg_is_bool: &'a [bool],
 }
 
 /// One implementation of a trait method: receivers of struct `struct_index`
@@ -269,6 +272,10 @@ pub struct CompileRequest<'a> {
     pub reg_is_ref: &'a [bool],
     /// Per register of the function: whether it holds a float.
     pub reg_is_float: &'a [bool],
+    /// Per register of the function: whether it holds a bool (the element
+    /// of `aget`, `aset` and `push` on an array that keeps one byte per
+    /// element).
+    pub reg_is_bool: &'a [bool],
     /// The helpers' addresses.
     pub helpers: &'a Helpers,
     /// Per function id of the program: what a direct call of it needs.

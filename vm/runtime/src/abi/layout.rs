@@ -60,6 +60,9 @@ pub const MAP_LEN_OFFSET: usize = slot_offset(map::LEN);
 pub const BUFFER_CAPACITY_OFFSET: usize = slot_offset(0);
 /// Offset of a buffer's first element slot (slot 1 on).
 pub const BUFFER_ELEMENTS_OFFSET: usize = slot_offset(1);
+/// Offset of a byte buffer's first byte (after its capacity in slot 0):
+/// an array of bools keeps element `i` at this offset plus `i`.
+pub const BYTE_BUFFER_BYTES_OFFSET: usize = slot_offset(1);
 
 /// Offset in the allocation fast path's state (`heap::AllocFast`, at
 /// `JitCtx::alloc`) of the bump pointer's address (null without one).
@@ -163,7 +166,7 @@ mod tests {
             unsafe { std::slice::from_raw_parts((s as usize + STR_BYTES_OFFSET) as *const u8, 3) };
         assert_eq!(bytes, b"abc");
 
-        let a = array::new(&mut heap, false, 2, 4).expect("a small array fits");
+        let a = array::new(&mut heap, array::ElemKind::Word, 2, 4).expect("a small array fits");
         array::set(&mut heap, a, 1, 77, false);
         assert_eq!(half(a, OBJECT_SHAPE_OFFSET), SHAPE_ARRAY);
         assert_eq!(word(a, ARRAY_LEN_OFFSET), 2);

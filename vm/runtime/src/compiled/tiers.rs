@@ -180,6 +180,8 @@ pub(crate) struct Tiers {
     /// Per function, per register: whether it holds a float (what the
     /// compiler needs of a function besides its code).
     reg_is_float: Vec<Vec<bool>>,
+    /// Per function, per register: whether it holds a bool.
+    reg_is_bool: Vec<Vec<bool>>,
     /// The functions the program makes closures of (the `f` of its
     /// `closure` instructions), in function order without duplicates: all
     /// that a closure call can run. Found at the first compilation, so
@@ -216,6 +218,7 @@ impl Tiers {
             helpers: super::helpers::table(),
             callees: Vec::new(),
             reg_is_float: Vec::new(),
+            reg_is_bool: Vec::new(),
             closure_funcs: None,
         }
     }
@@ -242,16 +245,14 @@ impl Tiers {
                 returns_value: f.returns_value,
             })
             .collect();
-        t.reg_is_float = prog
-            .funcs
-            .iter()
-            .map(|f| {
-                f.reg_types
-                    .iter()
-                    .map(|&t| matches!(prog.ty(t), TypeInfo::Float))
-                    .collect()
-            })
-            .collect();
+        let regs_of = |class: fn(&TypeInfo) -> bool| -> Vec<Vec<bool>> {
+            prog.funcs
+                .iter()
+                .map(|f| f.reg_types.iter().map(|&t| class(prog.ty(t))).collect())
+                .collect()
+        };
+        t.reg_is_float = regs_of(|t| matches!(t, TypeInfo::Float));
+        t.reg_is_bool = regs_of(|t| matches!(t, TypeInfo::Bool));
         let first = if opts.mode == JitMode::Always {
             1
         } else {
@@ -356,12 +357,14 @@ impl Tiers {
         let compiler = self.compiler.as_mut()?;
         let info = prog.funcs.get(f as usize)?;
         let float_regs = &self.reg_is_float;
+        let bool_regs = &self.reg_is_bool;
         let body = |g: u32| {
             let callee = prog.funcs.get(g as usize)?;
             Some(FunctionBody {
                 code: &callee.code,
                 reg_is_ref: &callee.reg_is_ref,
                 reg_is_float: float_regs.get(g as usize)?,
+                reg_is_bool: bool_regs.get(g as usize)?,
             })
         };
         let trait_impls = |t: u32, m: u16| trait_impls(prog, t, m);
@@ -375,6 +378,7 @@ impl Tiers {
             consts: &prog.module.consts,
             reg_is_ref: &info.reg_is_ref,
             reg_is_float: float_regs.get(f as usize)?,
+            reg_is_bool: bool_regs.get(f as usize)?,
             helpers: &self.helpers,
             funcs: &self.callees,
             fixed_object: &|g, ins| prog.fixed_object(prog.funcs.get(g as usize)?, ins),

@@ -562,6 +562,46 @@ impl Heap {
         Ok(o)
     }
 
+    /// A new buffer of `cap` zero bytes (`shape::BYTE_BUFFER_AUX`).
+    #[inline]
+    pub fn alloc_byte_buffer(&mut self, cap: usize) -> Result<u64, OutOfMemory> {
+        let body = cap.checked_add(object::SLOT_BYTES).ok_or(OutOfMemory)?;
+        if body > isize::MAX as usize / 2 {
+            return Err(OutOfMemory);
+        }
+        let o = self.alloc_raw(
+            object::object_bytes_for(body),
+            object::make_header(shape::SHAPE_BUFFER, shape::BYTE_BUFFER_AUX),
+        )?;
+        object::store(o, 0, cap as u64);
+        Ok(o)
+    }
+
+    /// Reads byte `i` of byte buffer `o` (in bounds).
+    #[inline]
+    pub fn load_byte(&self, o: u64, i: usize) -> u8 {
+        object::load_byte(o, i)
+    }
+
+    /// Writes byte `i` of byte buffer `o` (in bounds); bytes are never
+    /// references, so no write barrier.
+    #[inline]
+    pub fn store_byte(&mut self, o: u64, i: usize, v: u8) {
+        object::store_byte(o, i, v)
+    }
+
+    /// Copies `n` bytes between byte buffers (the ranges may overlap).
+    #[inline]
+    pub fn copy_bytes(&mut self, src: u64, si: usize, dst: u64, di: usize, n: usize) {
+        object::copy_bytes(src, si, dst, di, n)
+    }
+
+    /// Sets `n` bytes of byte buffer `o` from byte `i` to `v`.
+    #[inline]
+    pub fn fill_bytes(&mut self, o: u64, i: usize, n: usize, v: u8) {
+        object::fill_bytes(o, i, n, v)
+    }
+
     /// Reads body slot `i` of `o`.
     #[inline]
     pub fn load(&self, o: u64, i: usize) -> u64 {

@@ -18,7 +18,7 @@
 //! addresses that the runtime allocated and the collector keeps up to date;
 //! the verifier's type guarantees make every slot index in range.
 
-use super::shape::{self, buffer_layout, Shape};
+use super::shape::{self, buffer_layout, is_byte_buffer, Shape};
 
 /// Bytes of the header word.
 pub const HEADER_BYTES: usize = 8;
@@ -149,6 +149,57 @@ pub fn copy_slots(src: u64, si: usize, dst: u64, di: usize, n: usize) {
     }
 }
 
+/// The address of byte `i` of byte buffer `o` (its bytes follow the
+/// capacity in slot 0).
+#[inline]
+pub const fn byte_addr(o: u64, i: usize) -> u64 {
+    slot_addr(o, 1) + i as u64
+}
+
+/// Reads byte `i` of byte buffer `o`.
+#[inline]
+pub fn load_byte(o: u64, i: usize) -> u8 {
+    debug_assert!(SLOT_BYTES + i < object_bytes(o) - HEADER_BYTES);
+    // SAFETY: callers keep `i` below the buffer's capacity.
+    unsafe { *(byte_addr(o, i) as *const u8) }
+}
+
+/// Writes byte `i` of byte buffer `o`.
+#[inline]
+pub fn store_byte(o: u64, i: usize, v: u8) {
+    debug_assert!(SLOT_BYTES + i < object_bytes(o) - HEADER_BYTES);
+    // SAFETY: callers keep `i` below the buffer's capacity.
+    unsafe { *(byte_addr(o, i) as *mut u8) = v }
+}
+
+/// Copies `n` bytes from byte buffer `src[si..]` to `dst[di..]`; the ranges
+/// may overlap (same buffer).
+#[inline]
+pub fn copy_bytes(src: u64, si: usize, dst: u64, di: usize, n: usize) {
+    if n == 0 {
+        return;
+    }
+    // SAFETY: both ranges lie inside live byte buffers (checked by the
+    // callers against the buffers' capacities); `copy` allows overlap.
+    unsafe {
+        std::ptr::copy(
+            byte_addr(src, si) as *const u8,
+            byte_addr(dst, di) as *mut u8,
+            n,
+        )
+    }
+}
+
+/// Sets `n` bytes of byte buffer `o` from byte `i` to `v`.
+#[inline]
+pub fn fill_bytes(o: u64, i: usize, n: usize, v: u8) {
+    if n == 0 {
+        return;
+    }
+    // SAFETY: the range lies inside the buffer's bytes (callers check).
+    unsafe { std::ptr::write_bytes(byte_addr(o, i) as *mut u8, v, n) }
+}
+
 /// Zeroes `n` slots of `o` from slot `i`.
 #[inline]
 pub fn zero_slots(o: u64, i: usize, n: usize) {
@@ -189,6 +240,9 @@ pub fn object_bytes(o: u64) -> usize {
         Shape::Str => object_bytes_for(SLOT_BYTES + raw_slot0()),
         Shape::Array => object_bytes_for(2 * SLOT_BYTES),
         Shape::Map => object_bytes_for(4 * SLOT_BYTES),
+        Shape::Buffer if is_byte_buffer((h >> 32) as u32) => {
+            object_bytes_for(SLOT_BYTES + raw_slot0())
+        }
         Shape::Buffer => object_bytes_for(SLOT_BYTES * (1 + raw_slot0())),
         Shape::Fixed { slots, .. } => object_bytes_for(SLOT_BYTES * *slots as usize),
     }

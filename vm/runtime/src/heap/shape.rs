@@ -102,6 +102,18 @@ pub const fn buffer_aux(stride: u32, ref_mask: u32) -> u32 {
     (stride & 0xff) | ((ref_mask & 0xff) << 8)
 }
 
+/// The aux word of a buffer of bytes: its first body slot is its capacity
+/// in bytes, and the bytes follow (the element buffer of a `[bool]`, one
+/// byte per element). It holds no references (its ref mask is 0).
+pub const BYTE_BUFFER_AUX: u32 = 1 << 16;
+
+/// Whether a buffer with this aux word holds bytes (`BYTE_BUFFER_AUX`)
+/// rather than slots.
+#[inline]
+pub const fn is_byte_buffer(aux: u32) -> bool {
+    aux & BYTE_BUFFER_AUX != 0
+}
+
 /// Splits a buffer aux word into (stride, ref mask).
 #[inline]
 pub const fn buffer_layout(aux: u32) -> (u32, u32) {

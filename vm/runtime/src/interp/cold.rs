@@ -119,13 +119,13 @@ impl<'p> Vm<'p> {
         b: u16,
         n: u16,
     ) -> Result<(), Trap> {
-        let TypeInfo::Array { elem_ref, .. } = *self.state.prog.ty(t) else {
+        let TypeInfo::Array { elem_kind, .. } = *self.state.prog.ty(t) else {
             return Err(internal("new.arr of a type that is not an array"));
         };
-        let arr = array::new(&mut self.state.heap, elem_ref, n as usize, n as usize)?;
+        let arr = array::new(&mut self.state.heap, elem_kind, n as usize, n as usize)?;
         for i in 0..n as usize {
             let v = *self.reg(base, b as usize + i);
-            array::set(&mut self.state.heap, arr, i, v, elem_ref);
+            array::set(&mut self.state.heap, arr, i, v, elem_kind.is_ref());
         }
         *self.reg(base, a) = arr;
         Ok(())
@@ -141,7 +141,7 @@ impl<'p> Vm<'p> {
         b: u16,
         c: u16,
     ) -> Result<(), Trap> {
-        let TypeInfo::Array { elem_ref, .. } = *self.state.prog.ty(t) else {
+        let TypeInfo::Array { elem_kind, .. } = *self.state.prog.ty(t) else {
             return Err(internal("new.fill of a type that is not an array"));
         };
         let count = *self.reg(base, c) as i64;
@@ -149,11 +149,15 @@ impl<'p> Vm<'p> {
             return Err(Trap::error(TrapKind::NegativeArrayLength { count }));
         }
         let count = usize::try_from(count).unwrap_or(usize::MAX);
-        let arr = array::new(&mut self.state.heap, elem_ref, count, count)?;
+        let arr = array::new(&mut self.state.heap, elem_kind, count, count)?;
         let v = *self.reg(base, b);
         if v != 0 {
-            for i in 0..count {
-                array::set(&mut self.state.heap, arr, i, v, elem_ref);
+            if elem_kind.is_ref() {
+                for i in 0..count {
+                    array::set(&mut self.state.heap, arr, i, v, true);
+                }
+            } else {
+                array::fill(&mut self.state.heap, arr, v);
             }
         }
         *self.reg(base, a) = arr;

@@ -5,17 +5,17 @@
 
 use super::Args;
 use crate::interp::Vm;
-use crate::objects::array;
+use crate::objects::array::{self, ElemKind};
 use crate::program::TypeInfo;
 use crate::trap::{internal, Trap, TrapKind};
 use lang_bytecode::Native;
 
 impl Vm<'_> {
     /// The element type of array argument `i`: (is a reference, its info).
-    fn elem_of(&self, c: &Args, i: usize) -> Result<(bool, TypeInfo), Trap> {
+    fn elem_of(&self, c: &Args, i: usize) -> Result<(ElemKind, TypeInfo), Trap> {
         match self.arg_info(c, i) {
-            TypeInfo::Array { elem, elem_ref } => {
-                Ok((*elem_ref, self.state.prog.ty(*elem).clone()))
+            TypeInfo::Array { elem, elem_kind } => {
+                Ok((*elem_kind, self.state.prog.ty(*elem).clone()))
             }
             _ => Err(internal("array native on a value that is not an array")),
         }
@@ -23,7 +23,8 @@ impl Vm<'_> {
 
     pub(super) fn native_array(&mut self, nat: Native, c: &Args) -> Result<(), Trap> {
         let a = self.arg_obj(c, 0)?;
-        let (elem_ref, elem) = self.elem_of(c, 0)?;
+        let (elem_kind, elem) = self.elem_of(c, 0)?;
+        let elem_ref = elem_kind.is_ref();
         match nat {
             Native::ArrLen => {
                 let n = array::len(&self.state.heap, a);
@@ -73,15 +74,10 @@ impl Vm<'_> {
                     }));
                 }
                 let (from, len) = (from as usize, (to - from) as usize);
-                let out = array::new(&mut self.state.heap, elem_ref, len, len)?;
-                if len > 0 {
-                    let a = self.arg(c, 0);
-                    let (src, dst) = (
-                        self.state.heap.load(a, array::BUF),
-                        self.state.heap.load(out, array::BUF),
-                    );
-                    self.state.heap.copy_slots(src, 1 + from, dst, 1, len);
-                }
+                let out = array::new(&mut self.state.heap, elem_kind, len, len)?;
+                // The allocation may have moved the array.
+                let a = self.arg(c, 0);
+                array::copy_elems(&mut self.state.heap, a, from, out, 0, len);
                 self.set_result(c, out);
             }
             Native::ArrIndexOf | Native::ArrContains => {

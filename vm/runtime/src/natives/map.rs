@@ -10,10 +10,12 @@ use lang_bytecode::Native;
 impl Vm<'_> {
     pub(super) fn native_map(&mut self, nat: Native, c: &Args) -> Result<(), Trap> {
         let m = self.arg_obj(c, 0)?;
-        let (kind, key_ref, val_ref) = match self.arg_info(c, 0) {
-            TypeInfo::Map { kind, val_ref, .. } => {
-                (*kind, *kind == crate::program::KeyKind::Str, *val_ref)
-            }
+        let (kind, key_elems, val_elems) = match self.arg_info(c, 0) {
+            TypeInfo::Map { kind, key, val, .. } => (
+                *kind,
+                self.state.prog.ty(*key).elem_kind(),
+                self.state.prog.ty(*val).elem_kind(),
+            ),
             _ => return Err(internal("map native on a value that is not a map")),
         };
         match nat {
@@ -39,7 +41,7 @@ impl Vm<'_> {
                 let n = map::len(&self.state.heap, m);
                 let out = array::new(
                     &mut self.state.heap,
-                    if keys { key_ref } else { val_ref },
+                    if keys { key_elems } else { val_elems },
                     n,
                     n,
                 )?;
@@ -63,7 +65,7 @@ impl Vm<'_> {
                         out,
                         k,
                         v,
-                        if keys { key_ref } else { val_ref },
+                        if keys { key_elems } else { val_elems }.is_ref(),
                     );
                     k += 1;
                 }

@@ -172,7 +172,7 @@ impl Vm<'_> {
     /// Makes a new `[str]` of `pieces` the result.
     pub(crate) fn result_str_array(&mut self, c: &Args, pieces: &[&str]) -> Result<(), Trap> {
         let n = pieces.len();
-        let arr = array::new(&mut self.state.heap, true, n, n)?;
+        let arr = array::new(&mut self.state.heap, array::ElemKind::Ref, n, n)?;
         let mark = self.state.heap.root_mark();
         let ai = self.state.heap.push_root(arr);
         for (i, p) in pieces.iter().enumerate() {

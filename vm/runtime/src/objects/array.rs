@@ -4,6 +4,14 @@
 //! one small object. It grows by doubling; slots past the length are nil, so
 //! the collector (which scans a buffer's whole capacity) never sees stale
 //! references.
+//!
+//! An array of `bool` keeps one byte per element (a byte buffer,
+//! `shape::BYTE_BUFFER_AUX`), as C's and Java's do: eight times less memory
+//! than a slot each, which is what decides the speed of a sieve over
+//! millions of flags. The array's header says which kind it is (its aux
+//! word, `BYTE_ARRAY_AUX`), so everything here reads the kind from the
+//! array itself; compiled code knows it from the element's type, which the
+//! verifier fixes for every instruction.
 
 use crate::heap::shape::{buffer_aux, SHAPE_ARRAY};
 use crate::heap::{Heap, OutOfMemory};
@@ -14,27 +22,68 @@ pub const LEN: usize = 0;
 /// Body slot of the buffer reference.
 pub const BUF: usize = 1;
 
+/// The aux word of the header of an array of bools (one byte per element);
+/// every other array's is 0.
+pub const BYTE_ARRAY_AUX: u32 = 1;
+
 /// The smallest buffer a growing array gets: avoids regrowing tiny arrays
 /// at 1, 2 and 4 elements.
 const MIN_CAPACITY: usize = 4;
 
-/// The aux word of buffers holding elements (references or not).
+/// How an array stores its elements, from the element type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ElemKind {
+    /// One slot per element holding no reference (ints, floats).
+    Word,
+    /// One slot per element holding a reference or nil.
+    Ref,
+    /// One byte per element (bools: 0 or 1).
+    Byte,
+}
+
+impl ElemKind {
+    /// Whether the elements are references (and stores need the barrier).
+    pub fn is_ref(self) -> bool {
+        self == ElemKind::Ref
+    }
+}
+
+/// The aux word of buffers holding elements in slots (references or not).
 pub fn elem_aux(elem_ref: bool) -> u32 {
     buffer_aux(1, elem_ref as u32)
 }
 
-/// A new array of length `len`, every element nil/zero, with room for
-/// `cap.max(len)` elements.
-pub fn new(heap: &mut Heap, elem_ref: bool, len: usize, cap: usize) -> Result<u64, OutOfMemory> {
+/// Whether array `a` (not nil) keeps one byte per element.
+#[inline]
+pub fn is_bytes(heap: &Heap, a: u64) -> bool {
+    heap.aux(a) == BYTE_ARRAY_AUX
+}
+
+/// A new element buffer of `cap` nil/zero elements of kind `kind`.
+fn new_buffer(heap: &mut Heap, kind: ElemKind, cap: usize) -> Result<u64, OutOfMemory> {
+    match kind {
+        ElemKind::Byte => heap.alloc_byte_buffer(cap),
+        ElemKind::Word | ElemKind::Ref => heap.alloc_buffer(cap, elem_aux(kind.is_ref())),
+    }
+}
+
+/// A new array of length `len`, every element nil/zero/false, with room
+/// for `cap.max(len)` elements.
+pub fn new(heap: &mut Heap, kind: ElemKind, len: usize, cap: usize) -> Result<u64, OutOfMemory> {
     let cap = cap.max(len);
     let mark = heap.root_mark();
     let buf = if cap > 0 {
-        heap.alloc_buffer(cap, elem_aux(elem_ref))?
+        new_buffer(heap, kind, cap)?
     } else {
         0
     };
     let bi = heap.push_root(buf);
-    let arr = heap.alloc_fixed(SHAPE_ARRAY, 0, 2);
+    let aux = if kind == ElemKind::Byte {
+        BYTE_ARRAY_AUX
+    } else {
+        0
+    };
+    let arr = heap.alloc_fixed(SHAPE_ARRAY, aux, 2);
     let buf = heap.root(bi);
     heap.truncate_roots(mark);
     let arr = arr?;
@@ -49,7 +98,8 @@ pub fn len(heap: &Heap, a: u64) -> usize {
     heap.load(a, LEN) as usize
 }
 
-/// The capacity of array `a`'s buffer.
+/// The capacity of array `a`'s buffer (in elements; slot 0 of the buffer
+/// either way).
 #[inline]
 pub fn capacity(heap: &Heap, a: u64) -> usize {
     let buf = heap.load(a, BUF);
@@ -74,17 +124,70 @@ pub fn check_index(heap: &Heap, a: u64, i: i64) -> Result<usize, Trap> {
 #[inline]
 pub fn get(heap: &Heap, a: u64, i: usize) -> u64 {
     let buf = heap.load(a, BUF);
-    heap.load(buf, 1 + i)
+    if is_bytes(heap, a) {
+        u64::from(heap.load_byte(buf, i))
+    } else {
+        heap.load(buf, 1 + i)
+    }
 }
 
-/// Sets element `i` (in bounds).
+/// Sets element `i` (in bounds); `elem_ref` says whether the elements are
+/// references.
 #[inline]
 pub fn set(heap: &mut Heap, a: u64, i: usize, v: u64, elem_ref: bool) {
     let buf = heap.load(a, BUF);
-    if elem_ref {
+    if is_bytes(heap, a) {
+        // Bools are 0 or 1 (the verifier's types), so no bit is lost.
+        heap.store_byte(buf, i, v as u8);
+    } else if elem_ref {
         heap.store_ref(buf, 1 + i, v);
     } else {
         heap.store(buf, 1 + i, v);
+    }
+}
+
+/// Sets every element of `a` to `v` (not a reference: callers with
+/// reference elements set them one by one, through the barrier).
+pub fn fill(heap: &mut Heap, a: u64, v: u64) {
+    let n = len(heap, a);
+    let buf = heap.load(a, BUF);
+    if n == 0 {
+        return;
+    }
+    if is_bytes(heap, a) {
+        heap.fill_bytes(buf, 0, n, v as u8);
+    } else {
+        for i in 0..n {
+            heap.store(buf, 1 + i, v);
+        }
+    }
+}
+
+/// Copies `n` elements of array `src` from `si` to array `dst` from `di`
+/// (both of the same kind, both ranges in bounds; they may overlap).
+pub fn copy_elems(heap: &mut Heap, src: u64, si: usize, dst: u64, di: usize, n: usize) {
+    if n == 0 {
+        return;
+    }
+    let bytes = is_bytes(heap, src);
+    let (sb, db) = (heap.load(src, BUF), heap.load(dst, BUF));
+    if bytes {
+        heap.copy_bytes(sb, si, db, di, n);
+    } else {
+        heap.copy_slots(sb, 1 + si, db, 1 + di, n);
+    }
+}
+
+/// Sets `n` elements of `a`'s buffer from `i` to nil/zero/false.
+fn clear_elems(heap: &mut Heap, a: u64, i: usize, n: usize) {
+    let buf = heap.load(a, BUF);
+    if buf == 0 || n == 0 {
+        return;
+    }
+    if is_bytes(heap, a) {
+        heap.fill_bytes(buf, i, n, 0);
+    } else {
+        heap.zero_slots(buf, 1 + i, n);
     }
 }
 
@@ -97,13 +200,22 @@ pub fn reserve(heap: &mut Heap, ai: usize, want: usize, elem_ref: bool) -> Resul
     if want <= cap {
         return Ok(());
     }
+    let kind = match (is_bytes(heap, a), elem_ref) {
+        (true, _) => ElemKind::Byte,
+        (false, true) => ElemKind::Ref,
+        (false, false) => ElemKind::Word,
+    };
     let new_cap = want.max(cap.saturating_mul(2)).max(MIN_CAPACITY);
-    let nb = heap.alloc_buffer(new_cap, elem_aux(elem_ref))?;
+    let nb = new_buffer(heap, kind, new_cap)?;
     let a = heap.root(ai);
     let n = len(heap, a);
     let old = heap.load(a, BUF);
     if old != 0 {
-        heap.copy_slots(old, 1, nb, 1, n);
+        if kind == ElemKind::Byte {
+            heap.copy_bytes(old, 0, nb, 0, n);
+        } else {
+            heap.copy_slots(old, 1, nb, 1, n);
+        }
     }
     heap.store_ref(a, BUF, nb);
     Ok(())
@@ -145,8 +257,7 @@ pub fn insert(heap: &mut Heap, a: u64, i: i64, v: u64, elem_ref: bool) -> Result
     let v = if elem_ref { heap.root(vi) } else { v };
     heap.truncate_roots(mark);
     r?;
-    let buf = heap.load(a, BUF);
-    heap.copy_slots(buf, 1 + i, buf, 2 + i, n - i);
+    copy_elems(heap, a, i, a, i + 1, n - i);
     set(heap, a, i, v, elem_ref);
     heap.store(a, LEN, n as u64 + 1);
     Ok(())
@@ -156,10 +267,9 @@ pub fn insert(heap: &mut Heap, a: u64, i: i64, v: u64, elem_ref: bool) -> Result
 pub fn remove(heap: &mut Heap, a: u64, i: i64) -> Result<u64, Trap> {
     let i = check_index(heap, a, i)?;
     let n = len(heap, a);
-    let buf = heap.load(a, BUF);
-    let v = heap.load(buf, 1 + i);
-    heap.copy_slots(buf, 2 + i, buf, 1 + i, n - i - 1);
-    heap.zero_slots(buf, n, 1);
+    let v = get(heap, a, i);
+    copy_elems(heap, a, i + 1, a, i, n - i - 1);
+    clear_elems(heap, a, n - 1, 1);
     heap.store(a, LEN, n as u64 - 1);
     Ok(v)
 }
@@ -167,9 +277,6 @@ pub fn remove(heap: &mut Heap, a: u64, i: i64) -> Result<u64, Trap> {
 /// Removes every element (keeping the buffer, now all nil).
 pub fn clear(heap: &mut Heap, a: u64) {
     let n = len(heap, a);
-    let buf = heap.load(a, BUF);
-    if buf != 0 {
-        heap.zero_slots(buf, 1, n);
-    }
+    clear_elems(heap, a, 0, n);
     heap.store(a, LEN, 0);
 }

@@ -21,8 +21,11 @@ pub fn restore(heap: &mut Heap, prog: &Program, img: &Image) -> Result<(), Strin
         let a = match o {
             Object::Str(bytes) => heap.alloc_str(bytes).map_err(oom)?,
             Object::Array { ty, elems } => {
-                let elem_ref = matches!(prog.ty(*ty), TypeInfo::Array { elem_ref: true, .. });
-                array::new(heap, elem_ref, elems.len(), elems.len()).map_err(oom)?
+                let kind = match prog.ty(*ty) {
+                    TypeInfo::Array { elem_kind, .. } => *elem_kind,
+                    _ => array::ElemKind::Word,
+                };
+                array::new(heap, kind, elems.len(), elems.len()).map_err(oom)?
             }
             Object::Map { .. } => map::new(heap).map_err(oom)?,
             Object::Struct { index, fields } => {
@@ -88,10 +91,10 @@ pub fn restore(heap: &mut Heap, prog: &Program, img: &Image) -> Result<(), Strin
         match o {
             Object::Str(_) | Object::Map { .. } => {}
             Object::Array { ty, elems } => {
-                if let TypeInfo::Array { elem, elem_ref } = *prog.ty(*ty) {
+                if let TypeInfo::Array { elem, elem_kind } = *prog.ty(*ty) {
                     for (i, &v) in elems.iter().enumerate() {
                         let x = live(heap, v, elem);
-                        array::set(heap, a, i, x, elem_ref);
+                        array::set(heap, a, i, x, elem_kind.is_ref());
                     }
                 }
             }

@@ -121,25 +121,42 @@ pub fn check_index(heap: &Heap, a: u64, i: i64) -> Result<usize, Trap> {
 }
 
 /// Element `i` (in bounds).
+///
+/// The interpreter inlines this into its loop: the byte case is out of
+/// line, so word arrays pay one compare of the header for it.
 #[inline]
 pub fn get(heap: &Heap, a: u64, i: usize) -> u64 {
-    let buf = heap.load(a, BUF);
     if is_bytes(heap, a) {
-        u64::from(heap.load_byte(buf, i))
-    } else {
-        heap.load(buf, 1 + i)
+        return get_byte(heap, a, i);
     }
+    heap.load(heap.load(a, BUF), 1 + i)
+}
+
+/// Element `i` (in bounds) of an array of bools.
+#[cold]
+#[inline(never)]
+fn get_byte(heap: &Heap, a: u64, i: usize) -> u64 {
+    u64::from(heap.load_byte(heap.load(a, BUF), i))
+}
+
+/// Sets element `i` of an array of bools (in bounds).
+#[cold]
+#[inline(never)]
+fn set_byte(heap: &mut Heap, a: u64, i: usize, v: u64) {
+    let buf = heap.load(a, BUF);
+    // Bools are 0 or 1 (the verifier's types), so no bit is lost.
+    heap.store_byte(buf, i, v as u8);
 }
 
 /// Sets element `i` (in bounds); `elem_ref` says whether the elements are
 /// references.
 #[inline]
 pub fn set(heap: &mut Heap, a: u64, i: usize, v: u64, elem_ref: bool) {
-    let buf = heap.load(a, BUF);
     if is_bytes(heap, a) {
-        // Bools are 0 or 1 (the verifier's types), so no bit is lost.
-        heap.store_byte(buf, i, v as u8);
-    } else if elem_ref {
+        return set_byte(heap, a, i, v);
+    }
+    let buf = heap.load(a, BUF);
+    if elem_ref {
         heap.store_ref(buf, 1 + i, v);
     } else {
         heap.store(buf, 1 + i, v);

@@ -753,6 +753,29 @@ impl Heap {
         if src == dst {
             return;
         }
+        let n = self.str_len(src);
+        if n == 0 {
+            // Also: an empty string has no slot 1 to read a word from.
+            return;
+        }
+        let padded = object::round_to_slot(self.str_len(dst));
+        if n <= object::SLOT_BYTES && at.saturating_add(object::SLOT_BYTES) <= padded {
+            // A short string (joining many small pieces is the common case)
+            // is copied as one word rather than through a call to memcpy.
+            // Its bytes are padded with zeros to a whole slot, so the word
+            // read stays inside it; the word written stays inside `dst`'s
+            // padded bytes, and the zeros it writes past `at + n` are
+            // either written over by the next piece or are `dst`'s padding,
+            // which is zero anyway.
+            // SAFETY: both objects are live strings; the read is slot 1 of
+            // `src`, within its padded body; the write is 8 bytes within
+            // `dst`'s padded body (checked above).
+            unsafe {
+                let word = (object::slot_addr(src, 1) as *const u64).read();
+                ((object::slot_addr(dst, 1) + at as u64) as *mut u64).write_unaligned(word);
+            }
+            return;
+        }
         let from = object::str_bytes(src);
         let to = object::str_bytes_mut(dst);
         if let Some(d) = to.get_mut(at..at + from.len()) {

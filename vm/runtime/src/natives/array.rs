@@ -131,7 +131,7 @@ impl Vm<'_> {
                 let (a, sep_s) = (self.arg(c, 0), self.arg(c, 1));
                 let mut at = 0;
                 for i in 0..n.min(array::len(&self.state.heap, a)) {
-                    if i > 0 {
+                    if i > 0 && sep > 0 {
                         self.state.heap.copy_str_into(sep_s, s, at);
                         at += sep;
                     }

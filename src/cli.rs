@@ -69,6 +69,9 @@ pub enum Command {
         filter: Option<String>,
         path: Option<PathBuf>,
     },
+    /// A language server over stdin and stdout (LSP), for editors:
+    /// diagnostics as you type, formatting, document symbols.
+    Lsp,
     /// Run the one test NAME of FILE: what `lang test` starts for each test.
     #[command(name = "run-test", hide = true)]
     RunTest { file: PathBuf, name: String },

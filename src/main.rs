@@ -11,6 +11,7 @@ mod fmt_cmd;
 mod image_cmd;
 mod kvm;
 mod load;
+mod lsp;
 mod repl;
 mod test_cmd;
 mod test_files;
@@ -182,6 +183,7 @@ fn dispatch(cli: Cli) -> i32 {
         }
         Some(Command::RunTest { file, name }) => run_test(&file, &name, color),
         Some(Command::Fmt { check, files }) => fmt_cmd::run(&files, check, color),
+        Some(Command::Lsp) => Ok(lsp::run()),
         Some(Command::Repl) | None => Ok(repl::run(lang_vm::VmOptions::default())),
     };
     report(result)

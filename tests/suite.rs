@@ -33,6 +33,7 @@
 //!   every execution configuration, which must all agree; see
 //!   `suite/differential.rs` (`LANG_DIFF_PROGRAMS`, `LANG_DIFF_SEED_START`).
 //! - `test-cli::`: `lang test`, see `suite/test_cmd.rs`.
+//! - `lsp-cli::`: `lang lsp` over pipes, see `suite/lsp.rs`.
 //! - `warnings::`, `warnings-cli::`: `tests/warnings/<name>.src` compile
 //!   with warnings, snapshotted with what `lang check` prints; see
 //!   `suite/warnings.rs`.
@@ -53,6 +54,8 @@ mod jit;
 mod kvm;
 #[path = "suite/listing.rs"]
 mod listing;
+#[path = "suite/lsp.rs"]
+mod lsp;
 #[path = "suite/repl.rs"]
 mod repl;
 #[path = "suite/snapshot.rs"]
@@ -171,6 +174,7 @@ fn main() {
     trials.extend(repl::trials());
     trials.extend(cli::trials());
     trials.extend(test_cmd::trials());
+    trials.extend(lsp::trials());
     trials.extend(warnings::trials(root));
     trials.extend(differential::trials());
     trials.extend(startup::trials());

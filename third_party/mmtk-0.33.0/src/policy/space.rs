@@ -158,9 +158,19 @@ pub trait Space<VM: VMBinding>: 'static + SFT + Sync + Downcast {
                 .ensure_mapped(
                     res.start,
                     res.pages,
-                    self.common()
-                        .options
-                        .transparent_hugepages_as_huge_page_support(),
+                    // Patched: with the feature `huge_pages_for_large_objects`
+                    // the large-object space always asks for transparent
+                    // huge pages (a few faults for a multi-megabyte array
+                    // instead of one per 4 KiB page), while the small-object
+                    // spaces follow the option (a short run would zero a
+                    // whole 2 MiB page at its first allocation).
+                    if cfg!(feature = "huge_pages_for_large_objects") && self.get_name() == "los" {
+                        HugePageSupport::TransparentHugePages
+                    } else {
+                        self.common()
+                            .options
+                            .transparent_hugepages_as_huge_page_support()
+                    },
                     self.common().mmap_protection(),
                     &MmapAnnotation::Space {
                         name: self.get_name(),

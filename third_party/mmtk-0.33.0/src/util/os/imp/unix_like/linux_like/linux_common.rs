@@ -115,7 +115,10 @@ pub fn dzmmap(
         set_vma_name(addr, size, annotation);
     }
 
-    set_hugepage(addr, size, strategy.huge_page).expect("Failed to set huge page option");
+    // Patched: huge pages are advice; a kernel built without transparent
+    // huge pages refuses `MADV_HUGEPAGE` (EINVAL), and the memory works
+    // the same with small pages, so a refusal is not a failure.
+    let _ = set_hugepage(addr, size, strategy.huge_page);
 
     // We do not need to explicitly zero for Linux (memory is guaranteed to be zeroed)
 
@@ -146,7 +149,10 @@ pub fn dzmmap_preferred(
     if !cfg!(feature = "no_mmap_annotation") {
         set_vma_name(addr, size, annotation);
     }
-    set_hugepage(addr, size, strategy.huge_page).expect("Failed to set huge page option");
+    // Patched: huge pages are advice; a kernel built without transparent
+    // huge pages refuses `MADV_HUGEPAGE` (EINVAL), and the memory works
+    // the same with small pages, so a refusal is not a failure.
+    let _ = set_hugepage(addr, size, strategy.huge_page);
     Ok(addr)
 }
 

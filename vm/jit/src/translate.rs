@@ -635,16 +635,7 @@ pub(crate) fn instruction(
             let arr = e.ld_nonnil(a);
             let i = e.ld(b);
             let buf = checked_element(e, arr, i);
-            let v = e.ld_raw(c);
-            if is_bool(req, c) {
-                let at = e.b.ins().iadd(buf, i);
-                e.b.ins()
-                    .istore8(e.mem.body, v, at, abi::BYTE_BUFFER_BYTES_OFFSET as i32);
-            } else {
-                // Body slot 0 of a buffer is its capacity; element i is slot i + 1.
-                let slot = e.b.ins().iadd_imm_s(i, 1);
-                e.store_slot(buf, slot, v, is_ref(req, c));
-            }
+            store_element(e, req, buf, i, c);
         }
         Instr::ArrLen { a, b } => {
             let arr = e.ld_nonnil(b);
@@ -669,16 +660,7 @@ pub(crate) fn instruction(
             let fits = e.b.ins().icmp(IntCC::UnsignedLessThan, len, cap);
             e.b.ins().brif(fits, room, &NO_ARGS, grow, &NO_ARGS);
             e.b.switch_to_block(room);
-            let v = e.ld_raw(b);
-            if is_bool(req, b) {
-                let at = e.b.ins().iadd(buf, len);
-                e.b.ins()
-                    .istore8(e.mem.body, v, at, abi::BYTE_BUFFER_BYTES_OFFSET as i32);
-            } else {
-                // Body slot 0 of a buffer is its capacity; element i is slot i + 1.
-                let slot = e.b.ins().iadd_imm_s(len, 1);
-                e.store_slot(buf, slot, v, is_ref(req, b));
-            }
+            store_element(e, req, buf, len, b);
             let new_len = e.b.ins().iadd_imm_s(len, 1);
             let meta = e.mem.meta;
             e.b.ins()
@@ -800,6 +782,22 @@ fn checked_element(e: &mut Emit<'_, '_>, arr: Value, i: Value) -> Value {
     let ok = e.b.ins().icmp(IntCC::UnsignedLessThan, i, len);
     e.guard(ok);
     e.load_meta(arr, abi::ARRAY_BUFFER_OFFSET as i32)
+}
+
+/// Stores register `r` as element `i` of element buffer `buf` (in
+/// bounds): a byte for an array of bools, a slot (with the write barrier
+/// for references) for the rest.
+fn store_element(e: &mut Emit<'_, '_>, req: &CompileRequest<'_>, buf: Value, i: Value, r: u16) {
+    let v = e.ld_raw(r);
+    if is_bool(req, r) {
+        let at = e.b.ins().iadd(buf, i);
+        e.b.ins()
+            .istore8(e.mem.body, v, at, abi::BYTE_BUFFER_BYTES_OFFSET as i32);
+    } else {
+        // Body slot 0 of a buffer is its capacity; element i is slot i + 1.
+        let slot = e.b.ins().iadd_imm_s(i, 1);
+        e.store_slot(buf, slot, v, is_ref(req, r));
+    }
 }
 
 /// The address of element `i` of element buffer `buf`, less

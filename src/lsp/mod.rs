@@ -24,10 +24,15 @@ use std::io::Write;
 use text::{Document, Encoding};
 use transport::ReadError;
 
-/// The most documents the server keeps open at once: each can hold up to
-/// 64 MiB of text, and editors open a few dozen at most; past it the
-/// oldest-opened is dropped (and its diagnostics kept as they were).
+/// The most documents the server keeps open at once: editors open a few
+/// dozen at most; past it the oldest-opened is forgotten (and its
+/// diagnostics kept as they were).
 const MAX_OPEN_DOCUMENTS: usize = 256;
+
+/// The most text the open documents may hold together: four times the
+/// largest program `lang` reads (64 MiB, `load::MAX_INPUT_BYTES`); past it
+/// the oldest-opened are forgotten, as above.
+const MAX_OPEN_BYTES: usize = 4 * crate::load::MAX_INPUT_BYTES as usize;
 
 /// Runs the server until `exit`; the process's exit status.
 pub fn run() -> i32 {
@@ -38,6 +43,7 @@ pub fn run() -> i32 {
         out: stdout.lock(),
         docs: HashMap::new(),
         opened: Vec::new(),
+        open_bytes: 0,
         encoding: Encoding::Utf16,
         initialized: false,
         shut_down: false,
@@ -79,6 +85,8 @@ struct Server<W: Write> {
     docs: HashMap<String, Document>,
     /// The open documents' URIs in the order they were opened.
     opened: Vec<String>,
+    /// The bytes of text the open documents hold.
+    open_bytes: usize,
     encoding: Encoding,
     initialized: bool,
     shut_down: bool,
@@ -125,18 +133,13 @@ impl<W: Write> Server<W> {
                 self.reply(r.id, serde_json::Value::Null);
             }
             req::Formatting::METHOD => {
-                let result =
-                    self.with_doc::<lsp_types::DocumentFormattingParams>(&r.params, |d, p, enc| {
-                        let _ = p;
-                        features::formatting(d, enc)
-                    });
+                let enc = self.encoding;
+                let result = self.doc_of(&r.params).map(|d| features::formatting(d, enc));
                 self.answer(r.id, result);
             }
             req::DocumentSymbolRequest::METHOD => {
-                let result = self
-                    .with_doc::<lsp_types::DocumentSymbolParams>(&r.params, |d, _, enc| {
-                        features::symbols(d, enc)
-                    });
+                let enc = self.encoding;
+                let result = self.doc_of(&r.params).map(|d| features::symbols(d, enc));
                 self.answer(r.id, result);
             }
             _ => {
@@ -153,18 +156,15 @@ impl<W: Write> Server<W> {
         }
     }
 
-    /// Runs `f` on the open document a request names.
-    fn with_doc<P: serde::de::DeserializeOwned + HasDocument>(
-        &self,
-        params: &serde_json::Value,
-        f: impl FnOnce(&Document, &P, Encoding) -> serde_json::Value,
-    ) -> Result<serde_json::Value, String> {
-        let p: P = serde_json::from_value(params.clone()).map_err(|e| e.to_string())?;
-        let uri = p.uri();
-        match self.docs.get(&uri) {
-            Some(d) => Ok(f(d, &p, self.encoding)),
-            None => Err(format!("{uri} is not open")),
-        }
+    /// The open document a request's `textDocument.uri` names.
+    fn doc_of(&self, params: &serde_json::Value) -> Result<&Document, String> {
+        let uri = params
+            .pointer("/textDocument/uri")
+            .and_then(|u| u.as_str())
+            .ok_or("the request names no textDocument.uri")?;
+        self.docs
+            .get(uri)
+            .ok_or_else(|| format!("{uri} is not open"))
     }
 
     fn initialize(&mut self, params: &serde_json::Value) -> serde_json::Value {
@@ -230,8 +230,7 @@ impl<W: Write> Server<W> {
                     serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(n.params)
                 {
                     let uri = p.text_document.uri.to_string();
-                    self.docs.remove(&uri);
-                    self.opened.retain(|u| *u != uri);
+                    self.forget(&uri);
                     self.publish(&uri, Vec::new(), None);
                 }
             }
@@ -239,15 +238,26 @@ impl<W: Write> Server<W> {
         }
     }
 
+    /// Drops the document `uri` if it is open.
+    fn forget(&mut self, uri: &str) {
+        if let Some(d) = self.docs.remove(uri) {
+            self.open_bytes -= d.text.len();
+            self.opened.retain(|u| u != uri);
+        }
+    }
+
     /// Records a document's new text and publishes its diagnostics.
     fn update(&mut self, uri: String, text: String, version: i32) {
-        if !self.docs.contains_key(&uri) {
-            if self.opened.len() >= MAX_OPEN_DOCUMENTS {
-                let oldest = self.opened.remove(0);
-                self.docs.remove(&oldest);
-            }
-            self.opened.push(uri.clone());
+        self.forget(&uri);
+        while !self.opened.is_empty()
+            && (self.opened.len() >= MAX_OPEN_DOCUMENTS
+                || self.open_bytes + text.len() > MAX_OPEN_BYTES)
+        {
+            let oldest = self.opened[0].clone();
+            self.forget(&oldest);
         }
+        self.opened.push(uri.clone());
+        self.open_bytes += text.len();
         let doc = Document::new(text);
         let diagnostics = features::diagnostics(&uri, &doc, self.encoding);
         self.docs.insert(uri.clone(), doc);
@@ -269,22 +279,5 @@ impl<W: Write> Server<W> {
             notif::PublishDiagnostics::METHOD.into(),
             params,
         )));
-    }
-}
-
-/// Request parameters that name a document.
-trait HasDocument {
-    fn uri(&self) -> String;
-}
-
-impl HasDocument for lsp_types::DocumentFormattingParams {
-    fn uri(&self) -> String {
-        self.text_document.uri.to_string()
-    }
-}
-
-impl HasDocument for lsp_types::DocumentSymbolParams {
-    fn uri(&self) -> String {
-        self.text_document.uri.to_string()
     }
 }

@@ -12,6 +12,7 @@ use std::process::Stdio;
 pub fn trials() -> Vec<Trial> {
     vec![
         Trial::test("lsp-cli::diagnostics_follow_the_text", diagnostics),
+        Trial::test("lsp-cli::utf8_positions_when_offered", utf8_positions),
         Trial::test("lsp-cli::formatting_is_lang_fmts", formatting),
         Trial::test("lsp-cli::document_symbols", symbols),
         Trial::test("lsp-cli::protocol_errors_and_exit_status", protocol),
@@ -126,6 +127,11 @@ fn diagnostics() -> Result<(), Failed> {
         "textDocument/didChange",
         json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [{"text": good}]}),
     ));
+    input.extend(open(bad));
+    input.extend(notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": URI}}),
+    ));
     input.extend(shutdown_and_exit());
     let (code, messages, stderr) = session(&input)?;
     if code != 0 {
@@ -136,9 +142,13 @@ fn diagnostics() -> Result<(), Failed> {
         return Err(format!("not full synchronisation: {init}").into());
     }
     let p = published(&messages);
-    let [first, second] = p.as_slice() else {
-        return Err(format!("expected two publications, got {p:?}").into());
+    // Open, change, open again, close: the close clears the diagnostics.
+    let [first, second, third, closed] = p.as_slice() else {
+        return Err(format!("expected four publications, got {p:?}").into());
     };
+    if third["params"]["diagnostics"] == json!([]) || closed["params"]["diagnostics"] != json!([]) {
+        return Err(format!("closing did not clear the diagnostics: {third} then {closed}").into());
+    }
     let d = &first["params"]["diagnostics"];
     let Some([only]) = d.as_array().map(Vec::as_slice) else {
         return Err(format!("expected one diagnostic for the bad text, got {d}").into());
@@ -155,6 +165,32 @@ fn diagnostics() -> Result<(), Failed> {
     }
     if second["params"]["diagnostics"] != json!([]) {
         return Err(format!("the fixed text still has diagnostics: {second}").into());
+    }
+    Ok(())
+}
+
+fn utf8_positions() -> Result<(), Failed> {
+    // The same error as above, 31 bytes into its line.
+    let bad = "fn main() {\n    let s = \"é\"; let x: int = \"a\";\n}\n";
+    let mut input = request(
+        1,
+        "initialize",
+        json!({"capabilities": {"general": {"positionEncodings": ["utf-8", "utf-16"]}}}),
+    );
+    input.extend(notify("initialized", json!({})));
+    input.extend(open(bad));
+    input.extend(shutdown_and_exit());
+    let (_, messages, _) = session(&input)?;
+    let init = response(&messages, 1)?;
+    if init["result"]["capabilities"]["positionEncoding"] != json!("utf-8") {
+        return Err(format!("UTF-8 was offered but not chosen: {init}").into());
+    }
+    let p = published(&messages);
+    let start = p
+        .first()
+        .map(|m| &m["params"]["diagnostics"][0]["range"]["start"]);
+    if start != Some(&json!({"line": 1, "character": 31})) {
+        return Err(format!("not the byte position: {p:?}").into());
     }
     Ok(())
 }

@@ -54,11 +54,7 @@ impl TypeInfo {
 
     /// How an array with elements of this type stores them.
     pub fn elem_kind(&self) -> ElemKind {
-        match self {
-            TypeInfo::Bool => ElemKind::Byte,
-            t if t.is_ref() => ElemKind::Ref,
-            _ => ElemKind::Word,
-        }
+        ElemKind::of(matches!(self, TypeInfo::Bool), self.is_ref())
     }
 }
 
@@ -172,11 +168,10 @@ impl Program {
                 Type::Str => TypeInfo::Str,
                 Type::Array(e) => TypeInfo::Array {
                     elem: *e,
-                    elem_kind: match module.type_at(*e) {
-                        Some(Type::Bool) => ElemKind::Byte,
-                        _ if is_ref(&module, *e) => ElemKind::Ref,
-                        _ => ElemKind::Word,
-                    },
+                    elem_kind: ElemKind::of(
+                        matches!(module.type_at(*e), Some(Type::Bool)),
+                        is_ref(&module, *e),
+                    ),
                 },
                 Type::Map(k, v) => TypeInfo::Map {
                     key: *k,

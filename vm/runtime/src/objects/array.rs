@@ -42,6 +42,16 @@ pub enum ElemKind {
 }
 
 impl ElemKind {
+    /// The kind for elements that are bools (`is_bool`) or references
+    /// (`is_ref`), or neither.
+    pub fn of(is_bool: bool, is_ref: bool) -> ElemKind {
+        match (is_bool, is_ref) {
+            (true, _) => ElemKind::Byte,
+            (false, true) => ElemKind::Ref,
+            (false, false) => ElemKind::Word,
+        }
+    }
+
     /// Whether the elements are references (and stores need the barrier).
     pub fn is_ref(self) -> bool {
         self == ElemKind::Ref
@@ -217,11 +227,7 @@ pub fn reserve(heap: &mut Heap, ai: usize, want: usize, elem_ref: bool) -> Resul
     if want <= cap {
         return Ok(());
     }
-    let kind = match (is_bytes(heap, a), elem_ref) {
-        (true, _) => ElemKind::Byte,
-        (false, true) => ElemKind::Ref,
-        (false, false) => ElemKind::Word,
-    };
+    let kind = ElemKind::of(is_bytes(heap, a), elem_ref);
     let new_cap = want.max(cap.saturating_mul(2)).max(MIN_CAPACITY);
     let nb = new_buffer(heap, kind, new_cap)?;
     let a = heap.root(ai);

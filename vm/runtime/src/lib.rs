@@ -76,7 +76,7 @@ use trap::Trap;
 
 /// The heap limit when the caller gives none: 1 GiB. Big enough for real
 /// workloads on the 24 GiB machines this runs on; the heap only grows toward
-/// it as live data grows (it starts at 32 MiB and is resized to twice the
+/// it as live data grows (it starts at 48 MiB and is resized to twice the
 /// surviving data after each collection, see `heap::trigger`).
 pub const DEFAULT_HEAP_BYTES: usize = 1 << 30;
 

@@ -27,8 +27,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// its own, up to that.
 pub const MAX_HEAP_BYTES: usize = 64 << 30;
 
-/// The heap size a run starts with (if its limit allows).
-pub const INITIAL_HEAP_BYTES: usize = 32 << 20;
+/// The heap size a run starts with (if its limit allows): 48 MiB. A
+/// generational plan's nursery gets about half of what the mature space
+/// leaves free, so this fixes how often a program with little live data
+/// collects. Measured on binarytrees 16 (343 MiB allocated, 4 MiB
+/// long-lived): 32 MiB gave 27 collections, 0.57 s and 54 MB peak RSS;
+/// 48 MiB 16 collections, 0.44 s, 56 MB; 64 MiB 12 collections, 0.46 s,
+/// 61-65 MB. Pages are touched only as they are allocated, so a small
+/// program does not pay for the size.
+pub const INITIAL_HEAP_BYTES: usize = 48 << 20;
 
 /// The current heap limit in pages.
 static LIMIT_PAGES: AtomicUsize = AtomicUsize::new(MAX_HEAP_BYTES >> LOG_BYTES_IN_PAGE);
@@ -122,7 +129,7 @@ mod tests {
     fn the_heap_is_twice_its_live_data_within_bounds() {
         let mib = |n: usize| (n << 20) >> LOG_BYTES_IN_PAGE;
         let limit = mib(1024);
-        assert_eq!(resized(mib(1), 0, limit), mib(32));
+        assert_eq!(resized(mib(1), 0, limit), mib(48));
         assert_eq!(resized(mib(100), mib(1), limit), mib(201));
         assert_eq!(resized(mib(600), 0, limit), limit);
         assert_eq!(resized(mib(1), 0, mib(16)), mib(16));

@@ -247,6 +247,14 @@ pub struct JitArgs {
     /// a loop after 10×N backward branches. Low values are for tests.
     #[arg(long = "jit-threshold", value_name = "N", value_parser = parse_threshold)]
     pub threshold: Option<u32>,
+    /// With --jit=on: compile on N threads beside the program (0 to 4),
+    /// which keeps running interpreted meanwhile; 0 compiles on the
+    /// program's own thread, which waits. Default: 1 on a machine with two
+    /// or more processors, else 0.
+    // Not `threads`: clap names an argument after its field, and
+    // `GcArgs::threads` (`--gc-threads`) has that name.
+    #[arg(long = "jit-threads", value_name = "N", value_parser = parse_jit_threads)]
+    pub jit_threads: Option<usize>,
 }
 
 /// The environment variable that picks the JIT mode when `--jit` is not
@@ -396,6 +404,16 @@ fn parse_threshold(s: &str) -> Result<u32, String> {
     }
 }
 
+fn parse_jit_threads(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n <= lang_vm::MAX_JIT_THREADS => Ok(n),
+        _ => Err(format!(
+            "expected a number of threads from 0 to {}",
+            lang_vm::MAX_JIT_THREADS
+        )),
+    }
+}
+
 fn parse_stress(s: &str) -> Result<u64, String> {
     match s.parse::<u64>() {
         Ok(n) if n >= 1 => Ok(n),
@@ -414,6 +432,27 @@ mod tests {
     fn the_command_line_definition_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    /// `--jit-threads` and `--gc-threads` are two arguments: the one
+    /// given sets its own field and leaves the other alone.
+    #[test]
+    fn jit_and_gc_threads_are_separate() {
+        let parsed = |args: &[&str]| match Cli::try_parse_from(args) {
+            Ok(Cli {
+                command: Some(Command::Run { gc, jit, .. }),
+                ..
+            }) => Some((gc.threads, jit.jit_threads)),
+            _ => None,
+        };
+        assert_eq!(
+            parsed(&["lang", "run", "--jit-threads=0", "p.src"]),
+            Some((None, Some(0)))
+        );
+        assert_eq!(
+            parsed(&["lang", "run", "--gc-threads=3", "--jit-threads=2", "p.src"]),
+            Some((Some(3), Some(2)))
+        );
     }
 
     #[test]

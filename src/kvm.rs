@@ -35,6 +35,7 @@ pub struct KvmRun<'a> {
     pub jit: lang_vm::JitMode,
     pub jit_stats: bool,
     pub jit_threshold: Option<u32>,
+    pub jit_threads: Option<usize>,
 }
 
 /// Runs the program in a guest; gives the guest's exit status.
@@ -51,6 +52,9 @@ pub fn run(r: &KvmRun<'_>) -> Result<i32, Failure> {
     }
     if let Some(n) = r.jit_threshold {
         argv.push(format!("--jit-threshold={n}"));
+    }
+    if let Some(n) = r.jit_threads {
+        argv.push(format!("--jit-threads={n}"));
     }
     argv.push(file.clone());
     argv.extend(r.args.iter().cloned());

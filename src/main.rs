@@ -150,16 +150,10 @@ fn dispatch(cli: Cli) -> i32 {
                     jit: jit_mode,
                     jit_stats: jit.jit_stats,
                     jit_threshold: jit.threshold,
+                    jit_threads: jit.jit_threads,
                 })
             } else {
-                run(
-                    &file,
-                    args,
-                    &gc,
-                    (jit_mode, jit.jit_stats, jit.threshold),
-                    snapshot,
-                    color,
-                )
+                run(&file, args, &gc, (jit_mode, &jit), snapshot, color)
             }
         }
         Some(Command::Resume {
@@ -213,15 +207,15 @@ fn run(
     file: &Path,
     args: Vec<String>,
     gc: &cli::GcArgs,
-    (jit_mode, jit_stats, threshold): (lang_vm::JitMode, bool, Option<u32>),
+    (jit_mode, jit): (lang_vm::JitMode, &cli::JitArgs),
     snapshot: Option<lang_vm::snapshot::SnapshotRequest>,
     color: bool,
 ) -> Result<i32, Failure> {
     let module = load::load(file, color, load::Warnings::IfTerminal)?;
     let mut program_args = vec![load::display_name(file)];
     program_args.extend(args);
-    let opts = vm_options(program_args, gc, (jit_mode, threshold), snapshot);
-    finish(lang_vm::run(module, opts), gc.stats, jit_stats)
+    let opts = vm_options(program_args, gc, (jit_mode, jit), snapshot);
+    finish(lang_vm::run(module, opts), gc.stats, jit.jit_stats)
 }
 
 /// `lang run-test FILE NAME`: runs the test NAME of FILE after the
@@ -239,7 +233,7 @@ fn run_test(file: &Path, name: &str, color: bool) -> Result<i32, Failure> {
     let opts = vm_options(
         vec![load::display_name(file)],
         &cli::GcArgs::default(),
-        (jit.resolved_mode()?, None),
+        (jit.resolved_mode()?, &jit),
         None,
     );
     finish(lang_vm::run(verified, opts), false, false)
@@ -257,7 +251,7 @@ fn resume(
     let snapshot = snapshot.request()?;
     let (_, loaded) = image_cmd::load(image)?;
     // The saved run's arguments come with its image.
-    let opts = vm_options(Vec::new(), gc, (jit_mode, jit.threshold), snapshot);
+    let opts = vm_options(Vec::new(), gc, (jit_mode, jit), snapshot);
     finish(lang_vm::resume(loaded, opts), gc.stats, jit.jit_stats)
 }
 
@@ -265,7 +259,7 @@ fn resume(
 fn vm_options(
     args: Vec<String>,
     gc: &cli::GcArgs,
-    (mode, threshold): (lang_vm::JitMode, Option<u32>),
+    (mode, jit): (lang_vm::JitMode, &cli::JitArgs),
     snapshot: Option<lang_vm::snapshot::SnapshotRequest>,
 ) -> lang_vm::VmOptions {
     lang_vm::VmOptions {
@@ -276,7 +270,8 @@ fn vm_options(
         gc_stress: gc.stress,
         jit: lang_vm::JitOptions {
             mode,
-            threshold,
+            threshold: jit.threshold,
+            threads: jit.jit_threads,
             compiler: Some(lang_jit::factory()),
         },
         snapshot,

@@ -84,7 +84,15 @@ const CONFIGS: &[Config] = &[
     Config {
         name: "jit-on-mixed",
         bytecode: false,
-        flags: &["--jit=on", "--jit-threshold=2"],
+        flags: &["--jit=on", "--jit-threshold=2", "--jit-threads=0"],
+    },
+    // The same thresholds with two compiler threads: code is installed
+    // whenever a thread finishes it, so where the program switches from
+    // the interpreter to compiled code varies from run to run.
+    Config {
+        name: "jit-on-background",
+        bytecode: false,
+        flags: &["--jit=on", "--jit-threshold=2", "--jit-threads=2"],
     },
 ];
 

@@ -2,8 +2,8 @@
 //! (`--jit=always`, `jit::`), also under GC stress with SemiSpace and
 //! GenImmix (`jit-stress-*::`, where a root or a write barrier compiled code
 //! forgets shows), and with interpreted and compiled frames mixed
-//! (`--jit=on --jit-threshold=2`, `jit-on::`: compiled at the second call,
-//! loops entered compiled in mid-run), must meet the same expectations as
+//! (`--jit=on --jit-threshold=2 --jit-threads=0`, `jit-on::`: compiled at
+//! the second call, loops entered compiled in mid-run), must meet the same expectations as
 //! the interpreter: the same output, errors, traces and exit codes. `jit-cli::` trials check the
 //! options.
 
@@ -44,10 +44,19 @@ pub fn trials(root: &Path) -> Vec<Trial> {
             }));
         }
     }
-    let cli: [(&str, CliTrial); 10] = [
+    let cli: [(&str, CliTrial); 13] = [
         ("bad_modes_are_usage_errors", bad_modes),
         ("the_default_mode_is_on", default_mode_on),
         ("a_hot_loop_in_main_runs_compiled", hot_loop_in_main),
+        (
+            "compiler_threads_compile_while_the_program_runs",
+            background_compilation,
+        ),
+        (
+            "a_loop_shorter_than_its_compilation_ends_interpreted",
+            background_short_loop,
+        ),
+        ("bad_thread_counts_are_usage_errors", bad_thread_counts),
         ("bad_thresholds_are_usage_errors", bad_thresholds),
         ("the_environment_picks_the_mode", environment_mode),
         ("stats_report_what_was_compiled", stats_report),
@@ -77,9 +86,10 @@ fn jit_variant(src: &Path, extra: &[&str]) -> Result<(), Failed> {
 /// A conformance program meets the interpreter's expectations when its
 /// functions are compiled at their second call and its loops after 20
 /// backward branches: interpreted and compiled frames mix, and frames move
-/// into compiled code in the middle of a loop.
+/// into compiled code in the middle of a loop. Compiled on the program's
+/// thread, so that each run switches at the same places.
 fn mixed_variant(src: &Path) -> Result<(), Failed> {
-    let flags = ["--jit=on", "--jit-threshold=2"];
+    let flags = ["--jit=on", "--jit-threshold=2", "--jit-threads=0"];
     let out = run_program_with(&flags, &repo_relative(src), src)?;
     check_expectations(src, &out)
 }
@@ -224,7 +234,14 @@ fn framed_inlining() -> Result<(), Failed> {
 fn hot_loop_in_main() -> Result<(), Failed> {
     let program = "bench/loop/loop.src";
     let interpreted = lang_in_root(&["run", "--jit=off", program, "20000"])?;
-    let out = lang_in_root(&["run", "--jit=on", "--jit-stats", program, "20000"])?;
+    let out = lang_in_root(&[
+        "run",
+        "--jit=on",
+        "--jit-threads=0",
+        "--jit-stats",
+        program,
+        "20000",
+    ])?;
     if out.code != 0 || out.stdout != interpreted.stdout || interpreted.code != 0 {
         return Err(format!(
             "exit {} (interpreted {}):\n{}\nwanted:\n{}",
@@ -235,8 +252,90 @@ fn hot_loop_in_main() -> Result<(), Failed> {
     if !out
         .stderr
         .contains("jit: of them, compiled for entry at a hot loop: 1")
+        || stat(&out.stderr, "loops entered in compiled code") != Some(1)
     {
         return Err(format!("no loop entry compiled:\n{}", out.stderr).into());
+    }
+    if stat(&out.stderr, "compiled on compiler threads").is_some() {
+        return Err(format!("--jit-threads=0 used a thread:\n{}", out.stderr).into());
+    }
+    Ok(())
+}
+
+/// Iterations of `bench/loop` that take the interpreter a tenth of a
+/// second or more, fifty or more times as long as compiling its loop: long
+/// enough for a compiler thread to finish while the loop runs, even on a
+/// loaded machine.
+pub(super) const LONG_LOOP: &str = "20000000";
+
+/// With a compiler thread, `main`'s hot loop goes on interpreted while the
+/// thread compiles it, then continues in the compiled code (on-stack
+/// replacement from a job finished in the background), printing what the
+/// interpreter prints.
+fn background_compilation() -> Result<(), Failed> {
+    let program = "bench/loop/loop.src";
+    let interpreted = lang_in_root(&["run", "--jit=off", program, LONG_LOOP])?;
+    let out = lang_in_root(&[
+        "run",
+        "--jit=on",
+        "--jit-threads=1",
+        "--jit-stats",
+        program,
+        LONG_LOOP,
+    ])?;
+    if out.code != 0 || out.stdout != interpreted.stdout {
+        return Err(format!(
+            "exit {}:\n{}\nwanted:\n{}",
+            out.code, out.stdout, interpreted.stdout
+        )
+        .into());
+    }
+    let wanted = [
+        ("compiled on compiler threads", 1),
+        ("of them, compiled for entry at a hot loop", 1),
+        ("loops entered in compiled code", 1),
+    ];
+    for (name, n) in wanted {
+        if stat(&out.stderr, name) != Some(n) {
+            return Err(format!("wanted `{name}: {n}`:\n{}", out.stderr).into());
+        }
+    }
+    Ok(())
+}
+
+/// A program that ends while its loop is being compiled on a compiler
+/// thread ends as the interpreter ends it: same output, exit 0, and the
+/// thread's work stops with the run.
+fn background_short_loop() -> Result<(), Failed> {
+    let program = "bench/loop/loop.src";
+    let interpreted = lang_in_root(&["run", "--jit=off", program, "2000"])?;
+    let out = lang_in_root(&[
+        "run",
+        "--jit=on",
+        "--jit-threshold=1",
+        "--jit-threads=4",
+        "--jit-stats",
+        program,
+        "2000",
+    ])?;
+    if out.code != 0 || out.stdout != interpreted.stdout || out.stderr.contains("failed") {
+        return Err(format!("exit {}:\n{}\n{}", out.code, out.stdout, out.stderr).into());
+    }
+    Ok(())
+}
+
+/// A compiler thread count outside 0..=4 is a usage error.
+fn bad_thread_counts() -> Result<(), Failed> {
+    for bad in ["5", "-1", "two", "99999999999999999999"] {
+        let flag = format!("--jit-threads={bad}");
+        let out = lang_in_root(&["run", "--jit=on", &flag, FIB])?;
+        if out.code != 2
+            || !out
+                .stderr
+                .contains("expected a number of threads from 0 to 4")
+        {
+            return Err(format!("{flag}: exit {}: {}", out.code, out.stderr).into());
+        }
     }
     Ok(())
 }
@@ -246,11 +345,11 @@ fn hot_loop_in_main() -> Result<(), Failed> {
 /// prints.
 fn default_mode_on() -> Result<(), Failed> {
     let program = "bench/loop/loop.src";
-    let interpreted = lang_in_root(&["run", "--jit=off", program, "20000"])?;
+    let interpreted = lang_in_root(&["run", "--jit=off", program, LONG_LOOP])?;
     let mut c = super::lang();
     c.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
         .env_remove("LANG_JIT")
-        .args(["run", "--jit-stats", program, "20000"]);
+        .args(["run", "--jit-stats", program, LONG_LOOP]);
     let out = c.output().map_err(|e| e.to_string())?;
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout),

@@ -83,6 +83,10 @@ pub fn trials(root: &Path) -> Vec<Trial> {
         "kvm-cli::compiled_code_runs_in_the_guest",
         kvm_jit_compiles,
     ));
+    needs_kvm.push(Trial::test(
+        "kvm-cli::a_compiler_thread_runs_in_the_guest",
+        kvm_background_compiles,
+    ));
     let missing = unavailable();
     let skip = missing.is_some() && !required();
     if let (true, Some(why)) = (skip, &missing) {
@@ -188,6 +192,39 @@ fn kvm_jit_compiles() -> Result<(), Failed> {
         return Err(format!(
             "expected exit 0, the program's output and {want:?} functions compiled (as without \
              --kvm) with code, none failed; got exit {}\n--- stdout\n{}--- stderr\n{}",
+            guest.code, guest.stdout, guest.stderr
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Under `--kvm --jit=on --jit-threads=1` the guest's runtime compiles on
+/// a guest thread of its own while the program goes on interpreted, and
+/// the hot loop continues in the compiled code: `--jit-stats` from inside
+/// the guest says so, and the output is the interpreter's.
+fn kvm_background_compiles() -> Result<(), Failed> {
+    let program = "bench/loop/loop.src";
+    let size = super::jit::LONG_LOOP;
+    let interpreted = lang_in_root(&["run", "--jit=off", program, size])?;
+    let guest = lang_in_root(&[
+        "run",
+        "--kvm",
+        "--jit=on",
+        "--jit-threads=1",
+        "--jit-stats",
+        program,
+        size,
+    ])?;
+    let stat = |name: &str| super::jit::stat(&guest.stderr, name);
+    if guest.code != 0
+        || guest.stdout != interpreted.stdout
+        || stat("compiled on compiler threads") != Some(1)
+        || stat("loops entered in compiled code") != Some(1)
+    {
+        return Err(format!(
+            "expected exit 0, the interpreter's output, one loop compiled on a compiler \
+             thread and entered; got exit {}\n--- stdout\n{}--- stderr\n{}",
             guest.code, guest.stdout, guest.stderr
         )
         .into());

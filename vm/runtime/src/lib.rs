@@ -57,7 +57,7 @@ mod trap;
 #[cfg(test)]
 mod tests;
 
-pub use compiled::{JitMode, JitOptions, JitStats};
+pub use compiled::{JitMode, JitOptions, JitStats, MAX_JIT_THREADS};
 pub use error::{os_reason, RuntimeError, TraceFrame, INTERNAL_ERROR_EXIT};
 pub use heap::{GcPlan, GcStats, MAX_HEAP_BYTES};
 pub use host::output::StdoutFailure;
@@ -71,7 +71,7 @@ use lang_bytecode::Verified;
 use program::Program;
 use state::VmState;
 use std::io::{BufRead, Write};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use trap::Trap;
 
 /// The heap limit when the caller gives none: 1 GiB. Big enough for real
@@ -172,7 +172,8 @@ pub fn run_with_io(
     let code = (opts.snapshot.is_some()
         || snapshot::calls_checkpoint(module.module().functions.iter().map(|f| &f.code[..])))
     .then(|| lang_bytecode::encode(module.module()));
-    let prog = Program::load(module);
+    // Shared with the compiler threads, which read its tables.
+    let prog = Arc::new(Program::load(module));
     startup_trace::mark("program tables");
     run_program(
         &prog,
@@ -247,6 +248,7 @@ pub fn resume_with_io(
 ) -> RunReport {
     let _one_at_a_time = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let snapshot::Loaded { img, prog } = image;
+    let prog = Arc::new(prog);
     // The saved run's arguments are the resumed run's.
     let mut opts = opts;
     opts.args = img.host.args.clone();
@@ -275,7 +277,7 @@ pub fn resume_with_io(
 /// Runs `prog` from `begin` (a fresh start or a resume) with `host`;
 /// `code` is the module's bytes when the run may take a snapshot.
 fn run_program(
-    prog: &Program,
+    prog: &Arc<Program>,
     opts: VmOptions,
     code: Option<Vec<u8>>,
     mut host: Host,
@@ -352,6 +354,9 @@ fn run_program(
     };
     let result = begin(&mut vm);
     vm.host.out.flush();
+    // No frame runs compiled code any more: the compiler threads, and
+    // their code, may go.
+    vm.tiers.finish(prog);
     startup_trace::mark("run");
     let gc_stats = Some(vm.state.heap.stats());
     let jit_stats = Some(vm.tiers.stats.clone());

@@ -7,12 +7,12 @@
 //! interpreter (and is counted in the statistics): compiled code is an
 //! optimisation, never a requirement.
 
-use crate::abi::{
-    CalleeFacts, CompileRequest, Compiler, CompilerFactory, FunctionBody, Helpers, JitCtx,
-    MapFacts, TraitImpl,
-};
-use crate::program::{FuncInfo, KeyKind, Program, TypeInfo};
+use super::background::{Background, Failure, Finished, Handed, Job, Submitted};
+use super::inputs::CompileInputs;
+use crate::abi::{Compiler, CompilerFactory, JitCtx};
+use crate::program::Program;
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How a run uses the JIT (`lang run --jit=...`).
@@ -69,6 +69,11 @@ pub struct JitOptions {
     /// `BACK_EDGES_PER_CALL` times as many backward branches. Low values
     /// make tests switch between the interpreter and compiled code often.
     pub threshold: Option<u32>,
+    /// Under `--jit=on`: compiler threads (`--jit-threads`, at most
+    /// `MAX_JIT_THREADS`); 0 compiles on the program's thread, which stops
+    /// while it compiles; `None`: one on a machine with two or more
+    /// processors, else 0.
+    pub threads: Option<usize>,
     /// Makes the compiler; without one every function is interpreted.
     pub compiler: Option<CompilerFactory>,
 }
@@ -78,6 +83,7 @@ impl fmt::Debug for JitOptions {
         f.debug_struct("JitOptions")
             .field("mode", &self.mode)
             .field("threshold", &self.threshold)
+            .field("threads", &self.threads)
             .field("compiler", &self.compiler.is_some())
             .finish()
     }
@@ -90,6 +96,11 @@ pub struct JitStats {
     pub functions: u64,
     /// Of them, compilations for entry at a loop (on-stack replacement).
     pub loop_entries: u64,
+    /// Of the compilations (and failures), those made on compiler threads.
+    pub background: u64,
+    /// Times an interpreted frame went on in code compiled for entry at
+    /// its loop (on-stack replacements made).
+    pub loop_entries_run: u64,
     /// Functions whose compilation failed (they stayed interpreted).
     pub failed: u64,
     /// Bytecode instructions compiled.
@@ -115,6 +126,16 @@ impl fmt::Display for JitStats {
                 f,
                 "jit: of them, compiled for entry at a hot loop: {}",
                 self.loop_entries
+            )?;
+        }
+        if self.background > 0 {
+            writeln!(f, "jit: compiled on compiler threads: {}", self.background)?;
+        }
+        if self.loop_entries_run > 0 {
+            writeln!(
+                f,
+                "jit: loops entered in compiled code: {}",
+                self.loop_entries_run
             )?;
         }
         if self.failed > 0 {
@@ -143,25 +164,39 @@ impl fmt::Display for JitStats {
     }
 }
 
+/// A value of `countdown` or `loop_countdown`: compiling failed, and is
+/// never tried again.
+const NEVER: u32 = u32::MAX;
+
+/// A value of `countdown` or `loop_countdown`: a job is queued for a
+/// compiler thread, and the code is installed when it is done.
+const QUEUED: u32 = u32::MAX - 1;
+
 /// The compiled-code state of one run.
 pub(crate) struct Tiers {
     /// Whether any function may run compiled; false for `--jit=off` and for
     /// runs without a compiler, so that the interpreter's calls test one
     /// flag and nothing else.
     pub enabled: bool,
-    /// The compiler, made at the first compilation (so that runs that
-    /// compile nothing never pay for starting it).
+    /// The compiler of the program's thread, made at its first compilation
+    /// (so that runs that compile nothing never pay for starting it).
     compiler: Option<Box<dyn Compiler>>,
     /// What makes it.
     factory: Option<CompilerFactory>,
+    /// What its compilations read of the program, made with it.
+    inputs: Option<CompileInputs>,
+    /// The compiler threads, under `--jit=on` with `--jit-threads` above 0.
+    background: Option<Background>,
     /// Per function: its compiled entry, or null while it is interpreted.
     pub entries: Vec<*const u8>,
-    /// Per function: calls left before it is compiled; `u32::MAX` once
-    /// compiling it failed (it is never tried again).
+    /// Per function: calls left before it is compiled; `NEVER` once
+    /// compiling it failed, `QUEUED` while a compiler thread has it.
     countdown: Vec<u32>,
+    /// Calls per compilation (`countdown`'s start).
+    call_threshold: u32,
     /// Per function: backward branches left in the interpreter before it
-    /// is compiled for entry at the loop it is in; `u32::MAX` once that
-    /// failed.
+    /// is compiled for entry at the loop it is in; `NEVER` once that
+    /// failed, `QUEUED` while a compiler thread has it.
     loop_countdown: Vec<u32>,
     /// Backward branches per loop compilation (`loop_countdown`'s start).
     loop_threshold: u32,
@@ -174,19 +209,6 @@ pub(crate) struct Tiers {
     /// The failure a helper recorded for compiled code to unwind with.
     pub pending: Option<crate::trap::Trap>,
     pub stats: JitStats,
-    helpers: Helpers,
-    /// Per function: what compiled code calling it directly needs.
-    callees: Vec<CalleeFacts>,
-    /// Per function, per register: whether it holds a float (what the
-    /// compiler needs of a function besides its code).
-    reg_is_float: Vec<Vec<bool>>,
-    /// Per function, per register: whether it holds a bool.
-    reg_is_bool: Vec<Vec<bool>>,
-    /// The functions the program makes closures of (the `f` of its
-    /// `closure` instructions), in function order without duplicates: all
-    /// that a closure call can run. Found at the first compilation, so
-    /// that runs that compile nothing never scan the code.
-    closure_funcs: Option<Vec<u32>>,
 }
 
 impl Tiers {
@@ -196,10 +218,13 @@ impl Tiers {
             enabled: false,
             compiler: None,
             factory: None,
+            inputs: None,
+            background: None,
             entries: Vec::new(),
             countdown: Vec::new(),
+            call_threshold: NEVER,
             loop_countdown: Vec::new(),
-            loop_threshold: u32::MAX,
+            loop_threshold: NEVER,
             loop_entries: Vec::new(),
             ctx: Box::new(JitCtx {
                 vm: std::ptr::null_mut(),
@@ -215,16 +240,11 @@ impl Tiers {
             }),
             pending: None,
             stats: JitStats::default(),
-            helpers: super::helpers::table(),
-            callees: Vec::new(),
-            reg_is_float: Vec::new(),
-            reg_is_bool: Vec::new(),
-            closure_funcs: None,
         }
     }
 
     /// The tiers of a run of program `prog` with `opts`.
-    pub fn new(opts: &JitOptions, prog: &Program) -> Result<Tiers, String> {
+    pub fn new(opts: &JitOptions, prog: &Arc<Program>) -> Result<Tiers, String> {
         let mut t = Tiers::off();
         let (JitMode::On | JitMode::Always, Some(factory)) = (opts.mode, &opts.compiler) else {
             return Ok(t);
@@ -236,32 +256,24 @@ impl Tiers {
         // valid for the whole run.
         t.entries = vec![std::ptr::null(); funcs];
         t.ctx.entries = t.entries.as_ptr();
-        t.callees = prog
-            .funcs
-            .iter()
-            .map(|f| CalleeFacts {
-                nregs: u32::try_from(f.nregs).unwrap_or(u32::MAX),
-                params: u32::try_from(f.params).unwrap_or(u32::MAX),
-                returns_value: f.returns_value,
-            })
-            .collect();
-        let regs_of = |class: fn(&TypeInfo) -> bool| -> Vec<Vec<bool>> {
-            prog.funcs
-                .iter()
-                .map(|f| f.reg_types.iter().map(|&t| class(prog.ty(t))).collect())
-                .collect()
-        };
-        t.reg_is_float = regs_of(|t| matches!(t, TypeInfo::Float));
-        t.reg_is_bool = regs_of(|t| matches!(t, TypeInfo::Bool));
-        let first = if opts.mode == JitMode::Always {
+        t.call_threshold = if opts.mode == JitMode::Always {
             1
         } else {
             opts.threshold.unwrap_or(CALLS_BEFORE_COMPILE).max(1)
         };
-        t.countdown = vec![first; funcs];
-        t.loop_threshold = first.saturating_mul(BACK_EDGES_PER_CALL);
+        t.countdown = vec![t.call_threshold; funcs];
+        t.loop_threshold = t.call_threshold.saturating_mul(BACK_EDGES_PER_CALL);
         t.loop_countdown = vec![t.loop_threshold; funcs];
         t.ctx.stack_limit = native_stack_limit();
+        // `--jit=always` promises compiled code from the first call, so it
+        // compiles on the program's thread.
+        if opts.mode == JitMode::On && opts.threads != Some(0) {
+            t.background = Some(Background::new(
+                opts.threads,
+                Arc::clone(prog),
+                factory.clone(),
+            ));
+        }
         Ok(t)
     }
 
@@ -276,16 +288,30 @@ impl Tiers {
         self.count_call(prog, f)
     }
 
-    /// Counts a call of interpreted function `f`; compiles it when the
-    /// count runs out.
+    /// Counts a call of interpreted function `f`; compiles it (or queues
+    /// it for a compiler thread) when the count runs out.
     #[inline(never)]
     fn count_call(&mut self, prog: &Program, f: u32) -> Option<*const u8> {
+        if self
+            .background
+            .as_ref()
+            .is_some_and(Background::has_finished)
+        {
+            self.install_finished(prog);
+            let code = *self.entries.get(f as usize)?;
+            if !code.is_null() {
+                return Some(code);
+            }
+        }
         let left = self.countdown.get_mut(f as usize)?;
-        if *left == u32::MAX {
+        if *left >= QUEUED {
             return None;
         }
         *left -= 1;
         if *left > 0 {
+            return None;
+        }
+        if self.queue(f, 0) {
             return None;
         }
         let code = self.compile(prog, f, 0)?;
@@ -296,11 +322,19 @@ impl Tiers {
 
     /// Counts a backward branch to instruction `target` of interpreted
     /// function `f`; gives code to enter there once the function's loops
-    /// are hot (compiling it if need be).
+    /// are hot (compiling it, or queueing it for a compiler thread, if need
+    /// be).
     #[inline(never)]
     pub fn back_edge(&mut self, prog: &Program, f: u32, target: u32) -> Option<*const u8> {
+        if self
+            .background
+            .as_ref()
+            .is_some_and(Background::has_finished)
+        {
+            self.install_finished(prog);
+        }
         let left = self.loop_countdown.get_mut(f as usize)?;
-        if *left == u32::MAX {
+        if *left >= QUEUED {
             return None;
         }
         *left = left.saturating_sub(1);
@@ -312,30 +346,158 @@ impl Tiers {
             .iter()
             .find(|&&(g, pc, _)| g == f && pc == target)
         {
+            self.stats.loop_entries_run += 1;
             return Some(code);
+        }
+        if self.queue(f, target) {
+            return None;
         }
         match self.compile(prog, f, target) {
             Some(code) => {
-                self.stats.loop_entries += 1;
-                self.loop_entries.push((f, target, code));
-                // The next loop of this function gets its own count.
-                if let Some(left) = self.loop_countdown.get_mut(f as usize) {
-                    *left = self.loop_threshold;
-                }
+                self.installed_loop(f, target, code);
+                self.stats.loop_entries_run += 1;
                 Some(code)
             }
             None => {
                 if let Some(left) = self.loop_countdown.get_mut(f as usize) {
-                    *left = u32::MAX;
+                    *left = NEVER;
                 }
                 None
             }
         }
     }
 
-    /// Compiles function `f` now, entered at instruction `entry_pc` (0:
-    /// its start; otherwise a loop header, entered with the registers
-    /// as they are).
+    /// Records code for entry at loop `target` of function `f`.
+    fn installed_loop(&mut self, f: u32, target: u32, code: *const u8) {
+        self.stats.loop_entries += 1;
+        self.loop_entries.push((f, target, code));
+        // The next loop of this function gets its own count.
+        if let Some(left) = self.loop_countdown.get_mut(f as usize) {
+            *left = self.loop_threshold;
+        }
+    }
+
+    /// Queues function `f` (entered at `entry_pc`) for a compiler thread,
+    /// when the run has them; gives whether it did (or will try again
+    /// later), false when the caller must compile it now.
+    fn queue(&mut self, f: u32, entry_pc: u32) -> bool {
+        let Some(background) = self.background.as_mut() else {
+            return false;
+        };
+        let (counts, restart) = if entry_pc == 0 {
+            (&mut self.countdown, self.call_threshold)
+        } else {
+            (&mut self.loop_countdown, self.loop_threshold)
+        };
+        let submitted = background.submit(Job { func: f, entry_pc });
+        let left = counts.get_mut(f as usize);
+        match submitted {
+            Submitted::Queued => {
+                if let Some(left) = left {
+                    *left = QUEUED;
+                }
+                true
+            }
+            Submitted::QueueFull => {
+                // Tried again when the function has become hot once more.
+                if let Some(left) = left {
+                    *left = restart;
+                }
+                true
+            }
+            Submitted::NoThreads(why) => {
+                // This run compiles on its own thread from now on.
+                self.background = None;
+                if let Some(why) = why {
+                    self.stats.first_failure.get_or_insert(why);
+                }
+                false
+            }
+        }
+    }
+
+    /// Installs the code compiler threads have finished: a function's by
+    /// one store into its entry slot, a loop's into the loop table, whose
+    /// function enters it at its next backward branch there.
+    #[cold]
+    fn install_finished(&mut self, prog: &Program) {
+        let finished = match &self.background {
+            Some(background) => background.take_finished(),
+            None => return,
+        };
+        for done in finished {
+            self.record(prog, done, true);
+        }
+    }
+
+    /// Counts the compilations of finished jobs in the statistics, and
+    /// installs their code if `install`.
+    fn record(&mut self, prog: &Program, done: Finished, install: bool) {
+        let Job { func: f, entry_pc } = done.job;
+        self.stats.compile_time += done.time;
+        self.stats.background += 1;
+        match done.result {
+            Ok(Handed(code)) => {
+                self.stats.functions += 1;
+                self.stats.instructions += done.instructions;
+                self.stats.code_bytes += code.code_bytes as u64;
+                self.stats.inlined_calls += u64::from(code.inlined_calls);
+                if !install {
+                    return;
+                }
+                if entry_pc == 0 {
+                    if let Some(slot) = self.entries.get_mut(f as usize) {
+                        *slot = code.entry;
+                    }
+                } else {
+                    self.installed_loop(f, entry_pc, code.entry);
+                    // Entered at the function's next backward branch.
+                    if let Some(left) = self.loop_countdown.get_mut(f as usize) {
+                        *left = 1;
+                    }
+                }
+            }
+            Err(Failure::NoCompiler(why)) => {
+                self.enabled = false;
+                self.stats.failed += 1;
+                self.stats
+                    .first_failure
+                    .get_or_insert_with(|| format!("cannot start the JIT: {why}"));
+            }
+            Err(Failure::Function(why)) => {
+                self.stats.failed += 1;
+                let name = prog.funcs.get(f as usize).map_or("?", |i| &i.name[..]);
+                self.stats
+                    .first_failure
+                    .get_or_insert_with(|| format!("{name}: {why}"));
+                let counts = if entry_pc == 0 {
+                    &mut self.countdown
+                } else {
+                    &mut self.loop_countdown
+                };
+                if let Some(left) = counts.get_mut(f as usize) {
+                    *left = NEVER;
+                }
+            }
+        }
+    }
+
+    /// Ends compilation for the run, once the program has stopped running:
+    /// waits for the compiler threads' current jobs and counts what they
+    /// finished in the statistics.
+    pub fn finish(&mut self, prog: &Program) {
+        if let Some(mut background) = self.background.take() {
+            for done in background.finish() {
+                self.record(prog, done, false);
+            }
+            // The threads' compilers, and their code, go here.
+            drop(background);
+        }
+    }
+
+    /// Compiles function `f` now, on this thread, entered at instruction
+    /// `entry_pc` (0: its start; otherwise a loop header, entered with the
+    /// registers as they are).
     #[cold]
     fn compile(&mut self, prog: &Program, f: u32, entry_pc: u32) -> Option<*const u8> {
         if self.compiler.is_none() {
@@ -355,150 +517,34 @@ impl Tiers {
             }
         }
         let compiler = self.compiler.as_mut()?;
-        let info = prog.funcs.get(f as usize)?;
-        let float_regs = &self.reg_is_float;
-        let bool_regs = &self.reg_is_bool;
-        let body = |g: u32| {
-            let callee = prog.funcs.get(g as usize)?;
-            Some(FunctionBody {
-                code: &callee.code,
-                reg_is_ref: &callee.reg_is_ref,
-                reg_is_float: float_regs.get(g as usize)?,
-                reg_is_bool: bool_regs.get(g as usize)?,
-            })
-        };
-        let trait_impls = |t: u32, m: u16| trait_impls(prog, t, m);
-        let closure_funcs = self
-            .closure_funcs
-            .get_or_insert_with(|| closure_funcs(prog));
-        let closure_targets = |g: u32, r: u16| closure_targets(prog, closure_funcs, g, r);
-        let req = CompileRequest {
-            func: f,
-            code: &info.code,
-            consts: &prog.module.consts,
-            reg_is_ref: &info.reg_is_ref,
-            reg_is_float: float_regs.get(f as usize)?,
-            reg_is_bool: bool_regs.get(f as usize)?,
-            helpers: &self.helpers,
-            funcs: &self.callees,
-            fixed_object: &|g, ins| prog.fixed_object(prog.funcs.get(g as usize)?, ins),
-            entry_pc,
-            body: &body,
-            trait_impls: &trait_impls,
-            closure_targets: &closure_targets,
-            map_facts: &|g, r| map_facts(prog, prog.funcs.get(g as usize)?, r),
-        };
+        let inputs = self.inputs.get_or_insert_with(|| CompileInputs::new(prog));
         let started = Instant::now();
-        let result = compiler.compile(&req);
+        let result = inputs.compile(&mut **compiler, prog, f, entry_pc);
         self.stats.compile_time += started.elapsed();
         match result {
             Ok(code) => {
                 self.stats.functions += 1;
-                self.stats.instructions += info.code.len() as u64;
+                self.stats.instructions +=
+                    prog.funcs.get(f as usize).map_or(0, |i| i.code.len()) as u64;
                 self.stats.code_bytes += code.code_bytes as u64;
                 self.stats.inlined_calls += u64::from(code.inlined_calls);
                 Some(code.entry)
             }
             Err(why) => {
                 self.stats.failed += 1;
-                let name = &info.name;
+                let name = prog.funcs.get(f as usize).map_or("?", |i| &i.name[..]);
                 self.stats
                     .first_failure
                     .get_or_insert_with(|| format!("{name}: {why}"));
                 if entry_pc == 0 {
                     if let Some(left) = self.countdown.get_mut(f as usize) {
-                        *left = u32::MAX;
+                        *left = NEVER;
                     }
                 }
                 None
             }
         }
     }
-}
-
-/// What the map helpers need to know of register `r` of function `info`,
-/// if it holds a map.
-fn map_facts(prog: &Program, info: &FuncInfo, r: u16) -> Option<MapFacts> {
-    let t = *info.reg_types.get(usize::from(r))?;
-    match prog.types.get(t as usize)? {
-        &TypeInfo::Map { kind, val_ref, .. } => Some(MapFacts {
-            str_keys: kind == KeyKind::Str,
-            val_ref,
-        }),
-        _ => None,
-    }
-}
-
-/// The implementations of method `m` of trait type `t`, in struct order.
-fn trait_impls(prog: &Program, t: u32, m: u16) -> Vec<TraitImpl> {
-    let TypeInfo::Trait(ti) = *prog.ty(t) else {
-        return Vec::new();
-    };
-    let Some(vt) = prog.vtables.get(ti as usize) else {
-        return Vec::new();
-    };
-    if usize::from(m) >= vt.methods {
-        return Vec::new();
-    }
-    vt.funcs
-        .iter()
-        .skip(usize::from(m))
-        .step_by(vt.methods)
-        .enumerate()
-        .filter(|&(_, &f)| f != crate::program::NO_METHOD)
-        .filter_map(|(s, &func)| {
-            Some(TraitImpl {
-                struct_index: u32::try_from(s).ok()?,
-                func,
-            })
-        })
-        .collect()
-}
-
-/// The functions program `prog` makes closures of, in function order
-/// without duplicates.
-fn closure_funcs(prog: &Program) -> Vec<u32> {
-    let mut funcs: Vec<u32> = prog
-        .funcs
-        .iter()
-        .flat_map(|f| f.code.iter())
-        .filter_map(|ins| match *ins {
-            lang_bytecode::Instr::MakeClosure { f, .. } => Some(f),
-            _ => None,
-        })
-        .collect();
-    funcs.sort_unstable();
-    funcs.dedup();
-    funcs
-}
-
-/// The functions a closure in register `r` of function `g` may run: those
-/// of `closure_funcs` whose parameter and result types are the register's
-/// function type. A closure of any other function cannot be in that
-/// register (the verifier checked every `closure` against its register's
-/// type), so a call compiled with this list needs its generic path only for
-/// nil.
-fn closure_targets(prog: &Program, closure_funcs: &[u32], g: u32, r: u16) -> Vec<u32> {
-    let Some(ty) = prog
-        .funcs
-        .get(g as usize)
-        .and_then(|f| f.reg_types.get(usize::from(r)))
-        .and_then(|&t| prog.module.type_at(t))
-    else {
-        return Vec::new();
-    };
-    let lang_bytecode::Type::Func { params, ret } = ty else {
-        return Vec::new();
-    };
-    closure_funcs
-        .iter()
-        .copied()
-        .filter(|&f| {
-            prog.funcs.get(f as usize).is_some_and(|callee| {
-                callee.ret == *ret && callee.reg_types.get(..callee.params) == Some(&params[..])
-            })
-        })
-        .collect()
 }
 
 /// How much of the native stack compiled code leaves unused: 256 KiB, room

@@ -562,6 +562,34 @@ impl Heap {
         Ok(o)
     }
 
+    /// A new buffer of `cap` elements whose elements are not zeroed: slots
+    /// when `aux` describes slots (as for `alloc_buffer`), bytes when it is
+    /// `shape::BYTE_BUFFER_AUX`. For an array growing past its capacity
+    /// (`array::reserve`), which copies its elements in and zeroes the rest
+    /// at once, so that each word is written once. The caller must write
+    /// every element before anything else allocates: the collector, which
+    /// may run at the next allocation, must never scan an unwritten slot.
+    pub fn alloc_buffer_unfilled(&mut self, cap: usize, aux: u32) -> Result<u64, OutOfMemory> {
+        let elems = if shape::is_byte_buffer(aux) {
+            Some(cap)
+        } else {
+            cap.checked_mul(object::SLOT_BYTES)
+        };
+        let body = elems
+            .and_then(|b| b.checked_add(object::SLOT_BYTES))
+            .ok_or(OutOfMemory)?;
+        if body > isize::MAX as usize / 2 {
+            return Err(OutOfMemory);
+        }
+        let o = self.alloc_with(
+            object::object_bytes_for(body),
+            object::make_header(shape::SHAPE_BUFFER, aux),
+            Body::Unfilled,
+        )?;
+        object::store(o, 0, cap as u64);
+        Ok(o)
+    }
+
     /// A new buffer of `cap` zero bytes (`shape::BYTE_BUFFER_AUX`).
     #[inline]
     pub fn alloc_byte_buffer(&mut self, cap: usize) -> Result<u64, OutOfMemory> {

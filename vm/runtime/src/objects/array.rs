@@ -13,7 +13,7 @@
 //! array itself; compiled code knows it from the element's type, which the
 //! verifier fixes for every instruction.
 
-use crate::heap::shape::{buffer_aux, SHAPE_ARRAY};
+use crate::heap::shape::{buffer_aux, BYTE_BUFFER_AUX, SHAPE_ARRAY};
 use crate::heap::{Heap, OutOfMemory};
 use crate::trap::{index_error, Trap};
 
@@ -229,16 +229,31 @@ pub fn reserve(heap: &mut Heap, ai: usize, want: usize, elem_ref: bool) -> Resul
     }
     let kind = ElemKind::of(is_bytes(heap, a), elem_ref);
     let new_cap = want.max(cap.saturating_mul(2)).max(MIN_CAPACITY);
-    let nb = new_buffer(heap, kind, new_cap)?;
+    let aux = match kind {
+        ElemKind::Byte => BYTE_BUFFER_AUX,
+        ElemKind::Word | ElemKind::Ref => elem_aux(kind.is_ref()),
+    };
+    // Unfilled: every element is written below, the old ones copied and
+    // the rest zeroed, before anything else allocates.
+    let nb = heap.alloc_buffer_unfilled(new_cap, aux)?;
     let a = heap.root(ai);
-    let n = len(heap, a);
     let old = heap.load(a, BUF);
-    if old != 0 {
-        if kind == ElemKind::Byte {
+    // An array without a buffer is empty.
+    let n = if old == 0 {
+        0
+    } else {
+        len(heap, a).min(new_cap)
+    };
+    if kind == ElemKind::Byte {
+        if n > 0 {
             heap.copy_bytes(old, 0, nb, 0, n);
-        } else {
+        }
+        heap.fill_bytes(nb, n, new_cap - n, 0);
+    } else {
+        if n > 0 {
             heap.copy_slots(old, 1, nb, 1, n);
         }
+        heap.zero_slots(nb, 1 + n, new_cap - n);
     }
     heap.store_ref(a, BUF, nb);
     Ok(())

@@ -61,12 +61,26 @@ pub fn check_guest(guest: &Path) -> Result<(), Mismatch> {
 mod tests {
     use super::*;
 
-    fn scratch(name: &str, bytes: &[u8]) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("lang-build-id-{}", std::process::id()));
-        let _ = std::fs::create_dir_all(&dir);
-        let p = dir.join(name);
+    /// A file holding `bytes`, removed when dropped.
+    struct Scratch(std::path::PathBuf);
+
+    impl std::ops::Deref for Scratch {
+        type Target = Path;
+        fn deref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    fn scratch(name: &str, bytes: &[u8]) -> Scratch {
+        let p = std::env::temp_dir().join(format!("lang-build-id-{}-{name}", std::process::id()));
         std::fs::write(&p, bytes).unwrap();
-        p
+        Scratch(p)
     }
 
     #[test]

@@ -453,7 +453,31 @@ fn bytecode_round_trip(src: &Path) -> Result<(), Failed> {
     Ok(())
 }
 
-fn tempdir() -> Result<PathBuf, Failed> {
+/// A scratch directory of one trial, removed with everything in it when
+/// the trial drops it (pass or fail), so that the suite leaves nothing in
+/// the system's temporary directory.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempdir() -> Result<TempDir, Failed> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
@@ -462,7 +486,7 @@ fn tempdir() -> Result<PathBuf, Failed> {
         NEXT.fetch_add(1, Ordering::Relaxed)
     ));
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    Ok(dir)
+    Ok(TempDir(dir))
 }
 
 fn snapshot(name: &str, body: String) -> Result<(), Failed> {

@@ -6,7 +6,7 @@
 use libtest_mimic::{Failed, Trial};
 use rexpect::reader::Options;
 use rexpect::session::{spawn_with_options, PtySession};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// How long one expectation may wait: generous, since CI machines are busy.
@@ -26,11 +26,13 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn scratch_dir(tag: &str) -> Result<PathBuf, Failed> {
+/// A session's scratch directory (its history file), removed when the
+/// trial ends.
+fn scratch_dir(tag: &str) -> Result<super::TempDir, Failed> {
     let dir = std::env::temp_dir().join(format!("lang-repl-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    Ok(dir)
+    Ok(super::TempDir(dir))
 }
 
 /// Piped input (no terminal): what the REPL prints for a scripted session,

@@ -290,7 +290,7 @@ fn bytes_taken(image: &Path) -> Result<usize, Failed> {
 }
 
 /// A program written for a trial, in its own temporary directory.
-fn program(text: &str) -> Result<(PathBuf, PathBuf), Failed> {
+fn program(text: &str) -> Result<(super::TempDir, PathBuf), Failed> {
     let dir = tempdir()?;
     let src = dir.join("p.src");
     std::fs::write(&src, text).map_err(|e| e.to_string())?;

@@ -101,8 +101,6 @@ unsafe impl Send for Handed {}
 pub(crate) struct Finished {
     pub job: Job,
     pub result: Result<Handed, Failure>,
-    /// Bytecode instructions of the function compiled.
-    pub instructions: u64,
     /// How long the compilation took.
     pub time: Duration,
 }
@@ -281,15 +279,10 @@ fn work(shared: &Shared, prog: &Program, factory: &CompilerFactory) {
                 }
             }
         };
-        let instructions = prog
-            .funcs
-            .get(job.func as usize)
-            .map_or(0, |f| f.code.len() as u64);
         let mut state = shared.lock();
         state.finished.push(Finished {
             job,
             result,
-            instructions,
             time: started.elapsed(),
         });
         shared.ready.store(true, Ordering::Release);
@@ -298,3 +291,76 @@ fn work(shared: &Shared, prog: &Program, factory: &CompilerFactory) {
 
 /// Why the jobs of a thread whose compiler panicked fail.
 const PANICKED: &str = "the compiler failed (a bug in the JIT; the function stays interpreted)";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::CompileRequest;
+    use crate::tests::{verified, Asm};
+    use lang_bytecode::Instr;
+
+    /// A compiler with a bug: it panics at every function, and says when it
+    /// is dropped.
+    struct Panicking(Arc<AtomicBool>);
+
+    impl Compiler for Panicking {
+        fn compile(&mut self, _: &CompileRequest<'_>) -> Result<CompiledCode, String> {
+            panic!("a bug in the JIT (this test's)")
+        }
+    }
+
+    impl Drop for Panicking {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// The next finished jobs, waiting at most ten seconds for them.
+    fn next_finished(background: &Background) -> Vec<Finished> {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(10) {
+            if background.has_finished() {
+                let done = background.take_finished();
+                if !done.is_empty() {
+                    return done;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        panic!("no job finished in ten seconds");
+    }
+
+    /// A compiler that panics fails its job and every later one, and is
+    /// not dropped (with the code it made) until the run finishes.
+    #[test]
+    fn a_compiler_that_panics_is_kept_until_the_run_finishes() {
+        let mut asm = Asm::new();
+        asm.entry(&[], vec![Instr::RetVoid {}]);
+        let prog = Arc::new(Program::load(verified(asm.finish())));
+        let dropped = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&dropped);
+        let factory: CompilerFactory =
+            Arc::new(move || Ok(Box::new(Panicking(Arc::clone(&flag))) as Box<dyn Compiler>));
+        let mut background = Background::new(Some(1), prog, factory);
+        let job = Job {
+            func: 0,
+            entry_pc: 0,
+        };
+        for _ in 0..2 {
+            assert!(matches!(background.submit(job), Submitted::Queued));
+            let done = next_finished(&background);
+            assert!(
+                matches!(&done[..], [Finished { result: Err(Failure::Function(why)), .. }] if why == PANICKED)
+            );
+            assert!(
+                !dropped.load(Ordering::SeqCst),
+                "the compiler went too early"
+            );
+        }
+        assert!(background.finish().is_empty());
+        assert!(
+            dropped.load(Ordering::SeqCst),
+            "the compiler outlived the run"
+        );
+    }
+}

@@ -9,7 +9,7 @@
 
 use super::background::{Background, Failure, Finished, Handed, Job, Submitted};
 use super::inputs::CompileInputs;
-use crate::abi::{Compiler, CompilerFactory, JitCtx};
+use crate::abi::{CompiledCode, Compiler, CompilerFactory, JitCtx};
 use crate::program::Program;
 use std::fmt;
 use std::sync::Arc;
@@ -352,19 +352,10 @@ impl Tiers {
         if self.queue(f, target) {
             return None;
         }
-        match self.compile(prog, f, target) {
-            Some(code) => {
-                self.installed_loop(f, target, code);
-                self.stats.loop_entries_run += 1;
-                Some(code)
-            }
-            None => {
-                if let Some(left) = self.loop_countdown.get_mut(f as usize) {
-                    *left = NEVER;
-                }
-                None
-            }
-        }
+        let code = self.compile(prog, f, target)?;
+        self.installed_loop(f, target, code);
+        self.stats.loop_entries_run += 1;
+        Some(code)
     }
 
     /// Records code for entry at loop `target` of function `f`.
@@ -433,40 +424,60 @@ impl Tiers {
     /// Counts the compilations of finished jobs in the statistics, and
     /// installs their code if `install`.
     fn record(&mut self, prog: &Program, done: Finished, install: bool) {
-        let Job { func: f, entry_pc } = done.job;
-        self.stats.compile_time += done.time;
         self.stats.background += 1;
-        match done.result {
-            Ok(Handed(code)) => {
+        let result = match done.result {
+            Ok(Handed(code)) => Ok(code),
+            Err(Failure::Function(why)) => Err(why),
+            Err(Failure::NoCompiler(why)) => {
+                self.stats.compile_time += done.time;
+                self.cannot_start(&why);
+                return;
+            }
+        };
+        let Job { func: f, entry_pc } = done.job;
+        let Some(code) = self.account(prog, done.job, result, done.time) else {
+            return;
+        };
+        if !install {
+            return;
+        }
+        if entry_pc == 0 {
+            if let Some(slot) = self.entries.get_mut(f as usize) {
+                *slot = code;
+            }
+        } else {
+            self.installed_loop(f, entry_pc, code);
+            // Entered at the function's next backward branch.
+            if let Some(left) = self.loop_countdown.get_mut(f as usize) {
+                *left = 1;
+            }
+        }
+    }
+
+    /// Counts the compilation of `job`, which took `time`, in the
+    /// statistics, and gives its code; when it failed, records why and
+    /// marks the function (or its loops) never to be tried again.
+    fn account(
+        &mut self,
+        prog: &Program,
+        job: Job,
+        result: Result<CompiledCode, String>,
+        time: Duration,
+    ) -> Option<*const u8> {
+        let Job { func: f, entry_pc } = job;
+        let info = prog.funcs.get(f as usize);
+        self.stats.compile_time += time;
+        match result {
+            Ok(code) => {
                 self.stats.functions += 1;
-                self.stats.instructions += done.instructions;
+                self.stats.instructions += info.map_or(0, |i| i.code.len()) as u64;
                 self.stats.code_bytes += code.code_bytes as u64;
                 self.stats.inlined_calls += u64::from(code.inlined_calls);
-                if !install {
-                    return;
-                }
-                if entry_pc == 0 {
-                    if let Some(slot) = self.entries.get_mut(f as usize) {
-                        *slot = code.entry;
-                    }
-                } else {
-                    self.installed_loop(f, entry_pc, code.entry);
-                    // Entered at the function's next backward branch.
-                    if let Some(left) = self.loop_countdown.get_mut(f as usize) {
-                        *left = 1;
-                    }
-                }
+                Some(code.entry)
             }
-            Err(Failure::NoCompiler(why)) => {
-                self.enabled = false;
+            Err(why) => {
                 self.stats.failed += 1;
-                self.stats
-                    .first_failure
-                    .get_or_insert_with(|| format!("cannot start the JIT: {why}"));
-            }
-            Err(Failure::Function(why)) => {
-                self.stats.failed += 1;
-                let name = prog.funcs.get(f as usize).map_or("?", |i| &i.name[..]);
+                let name = info.map_or("?", |i| &i.name[..]);
                 self.stats
                     .first_failure
                     .get_or_insert_with(|| format!("{name}: {why}"));
@@ -478,8 +489,19 @@ impl Tiers {
                 if let Some(left) = counts.get_mut(f as usize) {
                     *left = NEVER;
                 }
+                None
             }
         }
+    }
+
+    /// No compiler could be made (no executable memory, say): the run goes
+    /// on interpreted, and the statistics say why.
+    fn cannot_start(&mut self, why: &str) {
+        self.enabled = false;
+        self.stats.failed += 1;
+        self.stats
+            .first_failure
+            .get_or_insert_with(|| format!("cannot start the JIT: {why}"));
     }
 
     /// Ends compilation for the run, once the program has stopped running:
@@ -490,8 +512,6 @@ impl Tiers {
             for done in background.finish() {
                 self.record(prog, done, false);
             }
-            // The threads' compilers, and their code, go here.
-            drop(background);
         }
     }
 
@@ -505,13 +525,7 @@ impl Tiers {
             match factory() {
                 Ok(c) => self.compiler = Some(c),
                 Err(why) => {
-                    // No executable memory, say: the run goes on
-                    // interpreted, and the statistics say why.
-                    self.enabled = false;
-                    self.stats.failed += 1;
-                    self.stats
-                        .first_failure
-                        .get_or_insert_with(|| format!("cannot start the JIT: {why}"));
+                    self.cannot_start(&why);
                     return None;
                 }
             }
@@ -520,30 +534,8 @@ impl Tiers {
         let inputs = self.inputs.get_or_insert_with(|| CompileInputs::new(prog));
         let started = Instant::now();
         let result = inputs.compile(&mut **compiler, prog, f, entry_pc);
-        self.stats.compile_time += started.elapsed();
-        match result {
-            Ok(code) => {
-                self.stats.functions += 1;
-                self.stats.instructions +=
-                    prog.funcs.get(f as usize).map_or(0, |i| i.code.len()) as u64;
-                self.stats.code_bytes += code.code_bytes as u64;
-                self.stats.inlined_calls += u64::from(code.inlined_calls);
-                Some(code.entry)
-            }
-            Err(why) => {
-                self.stats.failed += 1;
-                let name = prog.funcs.get(f as usize).map_or("?", |i| &i.name[..]);
-                self.stats
-                    .first_failure
-                    .get_or_insert_with(|| format!("{name}: {why}"));
-                if entry_pc == 0 {
-                    if let Some(left) = self.countdown.get_mut(f as usize) {
-                        *left = NEVER;
-                    }
-                }
-                None
-            }
-        }
+        let job = Job { func: f, entry_pc };
+        self.account(prog, job, result, started.elapsed())
     }
 }
 

@@ -27,7 +27,8 @@
 //!   holding N) and must meet the same expectations. `gc-cli::` trials
 //!   check the GC options of `lang run`.
 //! - `fmt::`, `fmt-golden::`, `fmt-cli::`: `lang fmt`, see `suite/fmt.rs`.
-//! - The JIT (`jit::`, `jit-stress-*::`, `jit-cli::`): see `suite/jit.rs`.
+//! - The JIT (`jit::`, `jit-stress-*::`, `jit-cli::`): see `suite/jit.rs`;
+//!   tier 2 and side exits (`tier2::`): see `suite/tier2.rs`.
 //! - Host mode (`kvm::`, `kvm-bench::`, `kvm-cli::`): see `suite/kvm.rs`.
 //! - `differential::seed-N`: a random program from `lang-progen` run under
 //!   every execution configuration, which must all agree; see
@@ -64,6 +65,8 @@ mod snapshot;
 mod startup;
 #[path = "suite/test_cmd.rs"]
 mod test_cmd;
+#[path = "suite/tier2.rs"]
+mod tier2;
 #[path = "suite/warnings.rs"]
 mod warnings;
 
@@ -168,6 +171,7 @@ fn main() {
     }
     trials.extend(fmt::trials(root));
     trials.extend(jit::trials(root));
+    trials.extend(tier2::trials());
     trials.extend(kvm::trials(root));
     trials.extend(snapshot::trials(root));
     trials.extend(diagnostics::trials());

@@ -111,6 +111,11 @@ fn dispatch(
     on: (u16, bool),
     arms: &[(u32, u32)],
 ) -> Result<(), String> {
+    if let Some(key) = crate::speculate::profiled_key(e, req, pc) {
+        if let Some(&(_, func)) = arms.iter().find(|&&(k, _)| k == key) {
+            return guarded(e, req, pc, ins, site, on, (key, func));
+        }
+    }
     if arms.is_empty() || arms.len() > MAX_INLINE_DISPATCH {
         return through_runtime(e, pc, ins);
     }
@@ -140,6 +145,46 @@ fn dispatch(
         };
         known_callee(e, req, pc, site, to, slow, next)?;
     }
+    generic(e, pc, ins, slow, next);
+    Ok(())
+}
+
+/// Tier 2's translation of the call `ins` at `pc` on the object in
+/// register `on.0` (as for `dispatch`) whose profile saw only aux word
+/// `key`, which selects function `func`: that one is called as a known
+/// function when the object's header holds `key`; any other object leaves
+/// for the interpreter (a side exit), and nil takes the generic call, which
+/// raises the error.
+fn guarded(
+    e: &mut Emit<'_, '_>,
+    req: &CompileRequest<'_>,
+    pc: usize,
+    ins: Instr,
+    site: Site,
+    on: (u16, bool),
+    (key, func): (u32, u32),
+) -> Result<(), String> {
+    let (next, slow) = exits(e, pc)?;
+    let obj = e.ld(on.0);
+    let not_nil = e.b.create_block();
+    e.b.ins().brif(obj, not_nil, &NO_ARGS, slow, &NO_ARGS);
+    e.b.switch_to_block(not_nil);
+    let aux =
+        e.b.ins()
+            .uload32(e.mem.meta, obj, abi::OBJECT_AUX_OFFSET as i32);
+    let expected = e.b.ins().icmp_imm_u(IntCC::Equal, aux, i64::from(key));
+    let hit = e.b.create_block();
+    let miss = e.b.create_block();
+    e.b.set_cold_block(miss);
+    e.b.ins().brif(expected, hit, &NO_ARGS, miss, &NO_ARGS);
+    e.b.switch_to_block(miss);
+    crate::speculate::side_exit(e, req, pc, ins);
+    e.b.switch_to_block(hit);
+    let to = Target {
+        func,
+        closure: on.1.then_some(obj),
+    };
+    known_callee(e, req, pc, site, to, slow, next)?;
     generic(e, pc, ins, slow, next);
     Ok(())
 }

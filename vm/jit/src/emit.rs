@@ -45,6 +45,8 @@ pub(crate) struct Sigs {
     pub map_get: SigRef,
     /// `fn(ctx, pc, map, key, value, flags) -> status`: `map_set`.
     pub map_set: SigRef,
+    /// `fn(ctx, pc) -> (status, value)`: `side_exit`.
+    pub exit: SigRef,
 }
 
 impl Sigs {
@@ -65,6 +67,7 @@ impl Sigs {
             entry: sig(&[i, i, i], &[i, i]),
             map_get: sig(&[i, i, i, i], &[i]),
             map_set: sig(&[i, i, i, i, i, i], &[i]),
+            exit: sig(&[i, i], &[i, i]),
         }
     }
 }

@@ -19,6 +19,9 @@
 //! - `inline`: small callees that only read, copied into their callers.
 //! - `facts`: the registers known not nil before each instruction, whose
 //!   checks are left out.
+//! - `speculate`: tier 2's guarded calls of the target a call site's
+//!   profile saw, the side exit to the interpreter when the guard fails,
+//!   and tier 1's count of calls toward tier 2.
 //!
 //! **Invariant:** the JIT compiles only functions of a verified module, and
 //! trusts exactly what the verifier proved, as the interpreter does.
@@ -28,6 +31,7 @@ mod call;
 mod emit;
 mod facts;
 mod inline;
+mod speculate;
 mod translate;
 
 use cranelift_codegen::settings::{self, Configurable};
@@ -35,7 +39,7 @@ use cranelift_codegen::{ir, Context};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module};
-use lang_vm::abi::{CompileRequest, CompiledCode, Compiler, CompilerFactory};
+use lang_vm::abi::{self, CompileRequest, CompiledCode, Compiler, CompilerFactory};
 use std::sync::Arc;
 
 /// A cranelift JIT for one run: its code lives as long as it does.
@@ -46,6 +50,9 @@ pub struct Jit {
     /// Whether to print each function's machine code to stderr
     /// (`LANG_JIT_DUMP=1`, for working on the JIT).
     dump: bool,
+    /// Tier-2 compilations so far: a function recompiled at tier 2 needs
+    /// a new name each time.
+    recompiled: u32,
 }
 
 /// The variable that makes the JIT print the machine code it makes.
@@ -100,6 +107,7 @@ impl Jit {
             module,
             builder_ctx: FunctionBuilderContext::new(),
             dump: std::env::var_os(DUMP_VAR).is_some_and(|v| !v.is_empty() && v != "0"),
+            recompiled: 0,
         })
     }
 }
@@ -110,11 +118,16 @@ impl Compiler for Jit {
         let sig = translate::entry_signature(&self.module);
         self.ctx.func.signature = sig.clone();
         let config = self.module.target_config();
-        // A function may be compiled twice: for calls and for entry at a
-        // loop; each code has its own name.
-        let name = match req.entry_pc {
-            0 => format!("f{}", req.func),
-            pc => format!("f{}@{pc}", req.func),
+        // A function may be compiled several times: for calls, for entry
+        // at a loop, and at tier 2 (again after side exits); each code has
+        // its own name.
+        let name = match (req.entry_pc, req.tier) {
+            (0, abi::TIER_BASELINE) => format!("f{}", req.func),
+            (0, tier) => {
+                self.recompiled += 1;
+                format!("f{}.t{tier}.{}", req.func, self.recompiled)
+            }
+            (pc, _) => format!("f{}@{pc}", req.func),
         };
         let id = self
             .module

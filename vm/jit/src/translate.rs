@@ -94,6 +94,7 @@ pub(crate) fn translate(
         u32::try_from(req.reg_is_float.len()).map_err(|_| "too many registers")?
     };
     e.declare_registers(req.reg_is_float, params);
+    crate::speculate::count_toward_tier_up(&mut e, req);
     let first = *e
         .blocks
         .get(start)

@@ -30,8 +30,10 @@
 //! afterwards. Elsewhere a compiled frame's other slots may be stale: only
 //! the collector (references) and the helpers (their instruction's
 //! registers) read a running compiled frame's slots, and stack traces read
-//! frame records alone. Compiled code never hands a running frame to the
-//! interpreter (runs that may take a snapshot are interpreted only).
+//! frame records alone. Compiled code hands a running frame to the
+//! interpreter only at a side exit (`Helpers::side_exit`), after storing
+//! every register the interpreter may read (runs that may take a snapshot
+//! are interpreted only).
 //!
 //! Everything else a compiled function needs (calls, allocation, printing,
 //! natives, runtime errors, the write barrier's slow path) it gets from the
@@ -178,6 +180,20 @@ pub struct Helpers {
     /// The address of the interrupt flag (a byte, nonzero when set), which
     /// compiled code tests at every backward branch.
     pub interrupt_flag: usize,
+    /// `fn(ctx, func) -> status`: tier-1 code of function `func` has been
+    /// called `CompileRequest::tier_up`'s count of times: compiles it at
+    /// tier 2 (or queues it for a compiler thread), installing the code in
+    /// its entry slot. Never fails: a function that cannot be compiled at
+    /// tier 2 stays at tier 1. Always `STATUS_RETURNED`.
+    pub tier_up: usize,
+    /// `fn(ctx, pc) -> (status, value)`: a side exit. Tier-2 code found an
+    /// assumption of its profile wrong at instruction `pc` (which it has
+    /// not carried out), with every register the interpreter may read in
+    /// its slot: the innermost frame goes on in the interpreter from `pc`
+    /// to its return, and the helper gives what the function returns
+    /// (`EntryResult`), which compiled code returns as its own; its frame
+    /// is still pushed, as after any compiled return.
+    pub side_exit: usize,
 }
 
 /// What compiled code needs to know of a map register to reach a map
@@ -308,7 +324,30 @@ pub struct CompileRequest<'a> {
     /// for every other register. (By function, not only this one's: an
     /// inlined callee's registers are the callee's.)
     pub map_facts: &'a dyn Fn(u32, u16) -> Option<MapFacts>,
+    /// `TIER_BASELINE` or `TIER_OPTIMISED`.
+    pub tier: u8,
+    /// What the interpreter saw at the function's trait and closure calls,
+    /// per instruction (`PROFILE_*`); empty when nothing is known. Only
+    /// tier 2 speculates on it.
+    pub profile: &'a [u32],
+    /// For tier-1 code entered at a call: the address of a `u32` that the
+    /// code decrements at every call, calling `Helpers::tier_up` when it
+    /// reaches 0; 0 for code that never tiers up.
+    pub tier_up: usize,
 }
+
+/// Tier 1: a function compiled without a profile (`CompileRequest::tier`).
+pub const TIER_BASELINE: u8 = 1;
+/// Tier 2: a function recompiled from its profile, speculating on it.
+pub const TIER_OPTIMISED: u8 = 2;
+
+/// A `CompileRequest::profile` entry: nothing was seen at the instruction.
+pub const PROFILE_UNSEEN: u32 = 0;
+/// A `CompileRequest::profile` entry: the call saw more than one receiver
+/// struct (or closure function). Any other nonzero entry is one more than
+/// the only one it saw (the aux word of the receiver's or closure's
+/// header).
+pub const PROFILE_POLYMORPHIC: u32 = u32::MAX;
 
 /// Machine code for one function.
 #[derive(Clone, Copy, Debug)]

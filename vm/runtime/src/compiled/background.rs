@@ -36,8 +36,8 @@ use std::time::{Duration, Instant};
 /// program with hundreds of hot functions on a machine with cores to spare.
 pub const MAX_JIT_THREADS: usize = 4;
 
-/// Jobs waiting for a compiler thread at most: 64. A job is two numbers,
-/// so the bound is not about memory but about work nobody will use: a
+/// Jobs waiting for a compiler thread at most: 64. A job is a few numbers
+/// (and a profile of a few bytes per instruction), so the bound is not about memory but about work nobody will use: a
 /// function queued behind 64 others would wait about a tenth of a second,
 /// and is better left to become hot again (its count starts over).
 pub(crate) const MAX_QUEUED_JOBS: usize = 64;
@@ -73,11 +73,30 @@ fn default_threads() -> usize {
 
 /// What to compile: function `func` for entry at instruction `entry_pc`
 /// (0: its start, for calls; otherwise a loop header, for on-stack
-/// replacement).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// replacement), at `tier` (`abi::TIER_*`), with what its profile held when
+/// it was queued (tier 2), and the address of its tier-up count (tier-1
+/// code that counts its calls; 0 for none).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Job {
     pub func: u32,
     pub entry_pc: u32,
+    pub tier: u8,
+    pub profile: Arc<[u32]>,
+    pub tier_up: usize,
+}
+
+impl Job {
+    /// Tier-1 code of function `func` for entry at `entry_pc`, counting its
+    /// calls at `tier_up` (0: it does not).
+    pub fn baseline(func: u32, entry_pc: u32, tier_up: usize) -> Job {
+        Job {
+            func,
+            entry_pc,
+            tier: crate::abi::TIER_BASELINE,
+            profile: Arc::from(Vec::new()),
+            tier_up,
+        }
+    }
 }
 
 /// Why a job produced no code.
@@ -266,9 +285,8 @@ fn work(shared: &Shared, prog: &Program, factory: &CompilerFactory) {
             Ok(_) if broken => Err(Failure::Function(PANICKED.to_string())),
             Ok(c) => {
                 let inputs = inputs.get_or_insert_with(|| CompileInputs::new(prog));
-                let compiled = catch_unwind(AssertUnwindSafe(|| {
-                    inputs.compile(&mut **c, prog, job.func, job.entry_pc)
-                }));
+                let compiled =
+                    catch_unwind(AssertUnwindSafe(|| inputs.compile(&mut **c, prog, &job)));
                 match compiled {
                     Ok(Ok(code)) => Ok(Handed(code)),
                     Ok(Err(why)) => Err(Failure::Function(why)),
@@ -342,12 +360,9 @@ mod tests {
         let factory: CompilerFactory =
             Arc::new(move || Ok(Box::new(Panicking(Arc::clone(&flag))) as Box<dyn Compiler>));
         let mut background = Background::new(Some(1), prog, factory);
-        let job = Job {
-            func: 0,
-            entry_pc: 0,
-        };
+        let job = Job::baseline(0, 0, 0);
         for _ in 0..2 {
-            assert!(matches!(background.submit(job), Submitted::Queued));
+            assert!(matches!(background.submit(job.clone()), Submitted::Queued));
             let done = next_finished(&background);
             assert!(
                 matches!(&done[..], [Finished { result: Err(Failure::Function(why)), .. }] if why == PANICKED)

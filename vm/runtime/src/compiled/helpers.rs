@@ -7,7 +7,10 @@
 //! Compiled code calls helpers only from the innermost frame, so the frame
 //! a helper works on is always the last frame record.
 
-use crate::abi::{Helpers, JitCtx, MAP_STR_KEYS, MAP_VAL_REF, STATUS_RETURNED, STATUS_TRAPPED};
+use crate::abi::{
+    EntryResult, Helpers, JitCtx, MAP_STR_KEYS, MAP_VAL_REF, STATUS_RETURNED,
+    STATUS_RETURNED_VALUE, STATUS_TRAPPED,
+};
 use crate::interp::{Vm, INTERRUPT};
 use crate::objects::map;
 use crate::program::KeyKind;
@@ -30,6 +33,8 @@ pub(crate) fn table() -> Helpers {
             as usize,
         map_set: jit_map_set as extern "C" fn(*mut JitCtx, u64, u64, u64, u64, u64) -> u64 as usize,
         interrupt_flag: INTERRUPT.as_ptr() as usize,
+        tier_up: jit_tier_up as extern "C" fn(*mut JitCtx, u64) -> u64 as usize,
+        side_exit: jit_side_exit as extern "C" fn(*mut JitCtx, u64) -> EntryResult as usize,
     }
 }
 
@@ -86,6 +91,34 @@ extern "C" fn jit_interrupt(ctx: *mut JitCtx, pc: u64) -> u64 {
     INTERRUPT.store(false, Ordering::Relaxed);
     vm.set_pc(pc as usize);
     status(vm, Err(Trap::error(TrapKind::Interrupted)))
+}
+
+extern "C" fn jit_tier_up(ctx: *mut JitCtx, func: u64) -> u64 {
+    // SAFETY: as for `jit_call`.
+    let vm = unsafe { vm_of(ctx) };
+    if let Ok(f) = u32::try_from(func) {
+        vm.tiers.tier_up(vm.state.prog, f);
+    }
+    STATUS_RETURNED
+}
+
+extern "C" fn jit_side_exit(ctx: *mut JitCtx, pc: u64) -> EntryResult {
+    // SAFETY: as for `jit_call`.
+    let vm = unsafe { vm_of(ctx) };
+    match vm.side_exit(pc as usize) {
+        Ok(Some(value)) => EntryResult {
+            status: STATUS_RETURNED_VALUE,
+            value,
+        },
+        Ok(None) => EntryResult {
+            status: STATUS_RETURNED,
+            value: 0,
+        },
+        Err(t) => EntryResult {
+            status: status(vm, Err(t)),
+            value: 0,
+        },
+    }
 }
 
 extern "C" fn jit_barrier(ctx: *mut JitCtx, object: u64, slot: u64, value: u64) {

@@ -6,6 +6,7 @@
 //! at its first compilation, so that runs that compile nothing never pay
 //! for the tables.
 
+use super::background::Job;
 use crate::abi::{
     CalleeFacts, CompileRequest, CompiledCode, Compiler, FunctionBody, Helpers, MapFacts, TraitImpl,
 };
@@ -53,16 +54,14 @@ impl CompileInputs {
         }
     }
 
-    /// Compiles function `f` of `prog` with `compiler`, for entry at
-    /// instruction `entry_pc` (0: its start; otherwise a loop header,
-    /// entered with the registers as they are).
+    /// Compiles `job` (a function of `prog`) with `compiler`.
     pub fn compile(
         &mut self,
         compiler: &mut dyn Compiler,
         prog: &Program,
-        f: u32,
-        entry_pc: u32,
+        job: &Job,
     ) -> Result<CompiledCode, String> {
+        let (f, entry_pc) = (job.func, job.entry_pc);
         let info = prog
             .funcs
             .get(f as usize)
@@ -99,6 +98,9 @@ impl CompileInputs {
             trait_impls: &trait_impls,
             closure_targets: &closure_targets,
             map_facts: &|g, r| map_facts(prog, prog.funcs.get(g as usize)?, r),
+            tier: job.tier,
+            profile: &job.profile,
+            tier_up: job.tier_up,
         };
         compiler.compile(&req)
     }

@@ -6,12 +6,27 @@
 //! calls. A function whose compilation fails keeps running in the
 //! interpreter (and is counted in the statistics): compiled code is an
 //! optimisation, never a requirement.
+//!
+//! Tier 2: the interpreter profiles trait and closure calls (the receiver
+//! struct or closure function each call site saw). Tier-1 code of a
+//! function whose profile has a call site that saw one target counts its
+//! calls, and after `TIER2_CALLS_PER_CALL` times the call threshold the
+//! function is recompiled at tier 2, which calls that target directly
+//! (inlined where it is small) behind a guard. A call that fails the guard
+//! leaves tier-2 code for the interpreter (a side exit), which finishes the
+//! frame and profiles the call; after `SIDE_EXITS_BEFORE_RECOMPILE` of
+//! them the function goes back to its tier-1 code, to be recompiled from
+//! the profile it has then (at most `MAX_TIER2_COMPILES` times).
 
 use super::background::{Background, Failure, Finished, Handed, Job, Submitted};
 use super::inputs::CompileInputs;
-use crate::abi::{CompiledCode, Compiler, CompilerFactory, JitCtx};
+use crate::abi::{
+    CompiledCode, Compiler, CompilerFactory, JitCtx, PROFILE_POLYMORPHIC, PROFILE_UNSEEN,
+    TIER_OPTIMISED,
+};
 use crate::program::Program;
 use std::fmt;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -60,6 +75,27 @@ pub const CALLS_BEFORE_COMPILE: u32 = 100;
 /// interpretation, whether its function is called once (`main`) or often.
 pub const BACK_EDGES_PER_CALL: u32 = 10;
 
+/// Calls of a function's tier-1 code, per call threshold unit, before it
+/// is recompiled at tier 2 (when its profile gives tier 2 a call target to
+/// speculate on): ten times the call threshold, 1,000 calls by default,
+/// as HotSpot's C2 waits about ten times as long as C1. A function still
+/// called that often has shown it matters, and its tier-1 code has run
+/// long enough for a second compilation to pay.
+pub const TIER2_CALLS_PER_CALL: u32 = 10;
+
+/// Side exits a function's tier-2 code takes before the function goes back
+/// to tier 1 to be recompiled: 4, HotSpot's limit of traps per bytecode.
+/// One receiver of another struct may be an outlier; four say the call
+/// site has changed (and the interpreter, which finished those frames, has
+/// profiled it as such).
+pub const SIDE_EXITS_BEFORE_RECOMPILE: u32 = 4;
+
+/// Tier-2 compilations of one function at most (the first and two
+/// recompilations): each recompilation follows a call site's profile
+/// turning polymorphic, which stops tier 2 speculating there, so a third
+/// is rare; the bound keeps compile work finite whatever the program does.
+pub const MAX_TIER2_COMPILES: u32 = 3;
+
 /// The JIT of a run: the mode and the compiler to use.
 #[derive(Clone, Default)]
 pub struct JitOptions {
@@ -89,9 +125,28 @@ impl fmt::Debug for JitOptions {
     }
 }
 
+/// What one tier did in a run (a line of `--jit-stats`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TierStats {
+    /// Functions compiled at the tier (for calls or for entry at a loop).
+    pub functions: u64,
+    /// Of them, compilations for entry at a loop (on-stack replacement).
+    pub loop_entries: u64,
+    /// Bytes of machine code.
+    pub code_bytes: u64,
+    /// Time spent compiling.
+    pub compile_time: Duration,
+    /// Times its code left a frame to the interpreter.
+    pub side_exits: u64,
+    /// Compilations of a function compiled at the tier before.
+    pub recompilations: u64,
+}
+
 /// What the JIT did in a run (`lang run --jit-stats`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct JitStats {
+    /// Per tier: tier 1 first.
+    pub tiers: [TierStats; 2],
     /// Functions compiled.
     pub functions: u64,
     /// Of them, compilations for entry at a loop (on-stack replacement).
@@ -160,6 +215,21 @@ impl fmt::Display for JitStats {
         if let Some(per_ms) = (self.instructions as u128 * 1000).checked_div(micros) {
             writeln!(f, "jit: compile speed: {per_ms} instructions/ms")?;
         }
+        for (i, t) in self.tiers.iter().enumerate() {
+            let micros = t.compile_time.as_micros();
+            writeln!(
+                f,
+                "jit: tier {}: {} compiled, {} for hot loops, {} bytes, {}.{:03} ms, {} side exits, {} recompiled",
+                i + 1,
+                t.functions,
+                t.loop_entries,
+                t.code_bytes,
+                micros / 1000,
+                micros % 1000,
+                t.side_exits,
+                t.recompilations
+            )?;
+        }
         Ok(())
     }
 }
@@ -171,6 +241,29 @@ const NEVER: u32 = u32::MAX;
 /// A value of `countdown` or `loop_countdown`: a job is queued for a
 /// compiler thread, and the code is installed when it is done.
 const QUEUED: u32 = u32::MAX - 1;
+
+/// Where a function is in tier 2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Upper {
+    /// Not at tier 2: interpreted, or at tier 1.
+    Below,
+    /// A compiler thread has its tier-2 job.
+    Queued,
+    /// Its entry slot holds its tier-2 code, which may take this many side
+    /// exits more.
+    Running { exits_left: u32 },
+}
+
+/// A function's tier-2 state.
+#[derive(Clone, Copy, Debug)]
+struct Tier2 {
+    upper: Upper,
+    /// Its tier-1 code for calls, which it goes back to after too many
+    /// side exits (null until it has some).
+    baseline: *const u8,
+    /// Tier-2 compilations made of it (`MAX_TIER2_COMPILES`).
+    compiles: u32,
+}
 
 /// The compiled-code state of one run.
 pub(crate) struct Tiers {
@@ -203,6 +296,19 @@ pub(crate) struct Tiers {
     /// Code compiled for entry at a loop: (function, instruction, code).
     /// A function rarely has more than one hot loop, so a list.
     loop_entries: Vec<(u32, u32, *const u8)>,
+    /// Per function: what the interpreter saw at its trait and closure
+    /// calls, per instruction (`abi::PROFILE_*`); empty until it saw one.
+    profiles: Vec<Vec<u32>>,
+    /// Per function: calls of its tier-1 code left before it is compiled
+    /// at tier 2. Tier-1 code decrements its function's count itself (the
+    /// table never moves: its addresses are in the code) and calls the
+    /// `tier_up` helper when it reaches 0.
+    tier_up_counts: Box<[AtomicU32]>,
+    /// Calls of tier-1 code per tier-2 compilation (`tier_up_counts`'
+    /// start); `NEVER` when nothing goes to tier 2.
+    tier2_threshold: u32,
+    /// Per function: its tier-2 state.
+    tier2: Vec<Tier2>,
     /// What compiled code reads (boxed: its address is in compiled code's
     /// argument for the whole run).
     pub ctx: Box<JitCtx>,
@@ -226,6 +332,10 @@ impl Tiers {
             loop_countdown: Vec::new(),
             loop_threshold: NEVER,
             loop_entries: Vec::new(),
+            profiles: Vec::new(),
+            tier_up_counts: Box::new([]),
+            tier2_threshold: NEVER,
+            tier2: Vec::new(),
             ctx: Box::new(JitCtx {
                 vm: std::ptr::null_mut(),
                 stack_limit: 0,
@@ -264,6 +374,20 @@ impl Tiers {
         t.countdown = vec![t.call_threshold; funcs];
         t.loop_threshold = t.call_threshold.saturating_mul(BACK_EDGES_PER_CALL);
         t.loop_countdown = vec![t.loop_threshold; funcs];
+        t.tier2_threshold = t
+            .call_threshold
+            .saturating_mul(TIER2_CALLS_PER_CALL)
+            .min(NEVER - 1);
+        t.profiles = vec![Vec::new(); funcs];
+        t.tier_up_counts = (0..funcs).map(|_| AtomicU32::new(NEVER)).collect();
+        t.tier2 = vec![
+            Tier2 {
+                upper: Upper::Below,
+                baseline: std::ptr::null(),
+                compiles: 0,
+            };
+            funcs
+        ];
         t.ctx.stack_limit = native_stack_limit();
         // `--jit=always` promises compiled code from the first call, so it
         // compiles on the program's thread.
@@ -311,12 +435,12 @@ impl Tiers {
         if *left > 0 {
             return None;
         }
-        if self.queue(f, 0) {
+        let job = self.baseline_job(f, 0);
+        if self.queue(job.clone()) {
             return None;
         }
-        let code = self.compile(prog, f, 0)?;
-        let slot = self.entries.get_mut(f as usize)?;
-        *slot = code;
+        let code = self.compile(prog, &job)?;
+        self.install(&job, code);
         Some(code)
     }
 
@@ -349,13 +473,168 @@ impl Tiers {
             self.stats.loop_entries_run += 1;
             return Some(code);
         }
-        if self.queue(f, target) {
+        let job = self.baseline_job(f, target);
+        if self.queue(job.clone()) {
             return None;
         }
-        let code = self.compile(prog, f, target)?;
+        let code = self.compile(prog, &job)?;
         self.installed_loop(f, target, code);
         self.stats.loop_entries_run += 1;
         Some(code)
+    }
+
+    /// Records that the trait or closure call at instruction `pc` of
+    /// function `f` (interpreted) reached a receiver or closure whose
+    /// header's aux word is `key`.
+    pub fn observe(&mut self, prog: &Program, f: u32, pc: u32, key: u32) {
+        let Some(profile) = self.profiles.get_mut(f as usize) else {
+            return;
+        };
+        if profile.is_empty() {
+            let len = prog.funcs.get(f as usize).map_or(0, |i| i.code.len());
+            profile.resize(len, PROFILE_UNSEEN);
+        }
+        let Some(seen) = profile.get_mut(pc as usize) else {
+            return;
+        };
+        // A key too big to tag is never speculated on.
+        let tag = match key.checked_add(1) {
+            Some(tag) if tag < PROFILE_POLYMORPHIC => tag,
+            _ => PROFILE_POLYMORPHIC,
+        };
+        if *seen == PROFILE_UNSEEN {
+            *seen = tag;
+        } else if *seen != tag {
+            *seen = PROFILE_POLYMORPHIC;
+        }
+    }
+
+    /// Whether function `f`'s profile has a call site that saw a single
+    /// target: something for tier 2 to speculate on.
+    fn speculates(&self, f: u32) -> bool {
+        self.profiles.get(f as usize).is_some_and(|p| {
+            p.iter()
+                .any(|&seen| seen != PROFILE_UNSEEN && seen != PROFILE_POLYMORPHIC)
+        })
+    }
+
+    /// The tier-1 job for function `f` entered at `entry_pc`: code for
+    /// calls counts them toward tier 2 when tier 2 would have something to
+    /// speculate on.
+    fn baseline_job(&mut self, f: u32, entry_pc: u32) -> Job {
+        let mut tier_up = 0;
+        if entry_pc == 0 && self.tier2_threshold != NEVER && self.speculates(f) {
+            if let Some(count) = self.tier_up_counts.get(f as usize) {
+                count.store(self.tier2_threshold, Ordering::Relaxed);
+                tier_up = count.as_ptr() as usize;
+            }
+        }
+        Job::baseline(f, entry_pc, tier_up)
+    }
+
+    /// Tier-1 code of function `f` has counted its calls down to 0: compiles
+    /// it at tier 2 from its profile (or queues it for a compiler thread).
+    /// While a job is queued, the tier-1 code comes back every
+    /// `tier2_threshold` calls, installing whatever has finished.
+    #[cold]
+    pub fn tier_up(&mut self, prog: &Program, f: u32) {
+        let Some(count) = self.tier_up_counts.get(f as usize) else {
+            return;
+        };
+        count.store(self.tier2_threshold, Ordering::Relaxed);
+        if self
+            .background
+            .as_ref()
+            .is_some_and(Background::has_finished)
+        {
+            self.install_finished(prog);
+        }
+        let Some(&state) = self.tier2.get(f as usize) else {
+            return;
+        };
+        if state.upper != Upper::Below {
+            return;
+        }
+        if state.compiles >= MAX_TIER2_COMPILES || !self.speculates(f) {
+            // Tier 1 for good: its count starts so high it never ends.
+            if let Some(count) = self.tier_up_counts.get(f as usize) {
+                count.store(NEVER, Ordering::Relaxed);
+            }
+            return;
+        }
+        let profile: Arc<[u32]> = self
+            .profiles
+            .get(f as usize)
+            .map_or_else(|| Arc::from(Vec::new()), |p| Arc::from(&p[..]));
+        let job = Job {
+            func: f,
+            entry_pc: 0,
+            tier: TIER_OPTIMISED,
+            profile,
+            tier_up: 0,
+        };
+        if let Some(t2) = self.tier2.get_mut(f as usize) {
+            t2.compiles += 1;
+            if t2.compiles > 1 {
+                self.stats.tiers[1].recompilations += 1;
+            }
+        }
+        if self.queue(job.clone()) {
+            return;
+        }
+        if let Some(code) = self.compile(prog, &job) {
+            self.install(&job, code);
+        }
+    }
+
+    /// Tier-2 code of function `f` left a frame to the interpreter: counts
+    /// the side exit, and after `SIDE_EXITS_BEFORE_RECOMPILE` of them puts
+    /// the function back to its tier-1 code, whose calls count toward a
+    /// recompilation from the profile as it is then.
+    pub fn side_exit(&mut self, _prog: &Program, f: u32) {
+        self.stats.tiers[1].side_exits += 1;
+        let Some(t2) = self.tier2.get_mut(f as usize) else {
+            return;
+        };
+        let Upper::Running { exits_left } = t2.upper else {
+            return;
+        };
+        if exits_left > 1 {
+            t2.upper = Upper::Running {
+                exits_left: exits_left - 1,
+            };
+            return;
+        }
+        t2.upper = Upper::Below;
+        let baseline = t2.baseline;
+        if let Some(slot) = self.entries.get_mut(f as usize) {
+            *slot = baseline;
+        }
+        if let Some(count) = self.tier_up_counts.get(f as usize) {
+            count.store(self.tier2_threshold, Ordering::Relaxed);
+        }
+    }
+
+    /// Installs `code`, compiled for `job`, where calls find it: the entry
+    /// slot (tier-2 code, and tier-1 code for calls), or the loop table.
+    fn install(&mut self, job: &Job, code: *const u8) {
+        let f = job.func as usize;
+        if job.entry_pc != 0 {
+            self.installed_loop(job.func, job.entry_pc, code);
+            return;
+        }
+        if let Some(slot) = self.entries.get_mut(f) {
+            *slot = code;
+        }
+        if let Some(t2) = self.tier2.get_mut(f) {
+            if job.tier == TIER_OPTIMISED {
+                t2.upper = Upper::Running {
+                    exits_left: SIDE_EXITS_BEFORE_RECOMPILE,
+                };
+            } else {
+                t2.baseline = code;
+            }
+        }
     }
 
     /// Records code for entry at loop `target` of function `f`.
@@ -371,16 +650,31 @@ impl Tiers {
     /// Queues function `f` (entered at `entry_pc`) for a compiler thread,
     /// when the run has them; gives whether it did (or will try again
     /// later), false when the caller must compile it now.
-    fn queue(&mut self, f: u32, entry_pc: u32) -> bool {
+    fn queue(&mut self, job: Job) -> bool {
         let Some(background) = self.background.as_mut() else {
             return false;
         };
+        let (f, entry_pc, tier) = (job.func, job.entry_pc, job.tier);
+        let submitted = background.submit(job);
+        if tier == TIER_OPTIMISED {
+            let queued = matches!(submitted, Submitted::Queued);
+            if let Some(t2) = self.tier2.get_mut(f as usize) {
+                if queued {
+                    t2.upper = Upper::Queued;
+                } else if matches!(submitted, Submitted::QueueFull) {
+                    // Tried again when the tier-1 code counts out again.
+                    t2.compiles = t2.compiles.saturating_sub(1);
+                }
+            }
+            if !matches!(submitted, Submitted::NoThreads(_)) {
+                return true;
+            }
+        }
         let (counts, restart) = if entry_pc == 0 {
             (&mut self.countdown, self.call_threshold)
         } else {
             (&mut self.loop_countdown, self.loop_threshold)
         };
-        let submitted = background.submit(Job { func: f, entry_pc });
         let left = counts.get_mut(f as usize);
         match submitted {
             Submitted::Queued => {
@@ -434,21 +728,17 @@ impl Tiers {
                 return;
             }
         };
-        let Job { func: f, entry_pc } = done.job;
-        let Some(code) = self.account(prog, done.job, result, done.time) else {
+        let job = done.job;
+        let Some(code) = self.account(prog, &job, result, done.time) else {
             return;
         };
         if !install {
             return;
         }
-        if entry_pc == 0 {
-            if let Some(slot) = self.entries.get_mut(f as usize) {
-                *slot = code;
-            }
-        } else {
-            self.installed_loop(f, entry_pc, code);
+        self.install(&job, code);
+        if job.entry_pc != 0 {
             // Entered at the function's next backward branch.
-            if let Some(left) = self.loop_countdown.get_mut(f as usize) {
+            if let Some(left) = self.loop_countdown.get_mut(job.func as usize) {
                 *left = 1;
             }
         }
@@ -460,15 +750,21 @@ impl Tiers {
     fn account(
         &mut self,
         prog: &Program,
-        job: Job,
+        job: &Job,
         result: Result<CompiledCode, String>,
         time: Duration,
     ) -> Option<*const u8> {
-        let Job { func: f, entry_pc } = job;
+        let (f, entry_pc) = (job.func, job.entry_pc);
         let info = prog.funcs.get(f as usize);
         self.stats.compile_time += time;
+        let optimised = job.tier == TIER_OPTIMISED;
+        let tier = &mut self.stats.tiers[usize::from(optimised)];
+        tier.compile_time += time;
         match result {
             Ok(code) => {
+                tier.functions += 1;
+                tier.loop_entries += u64::from(entry_pc != 0);
+                tier.code_bytes += code.code_bytes as u64;
                 self.stats.functions += 1;
                 self.stats.instructions += info.map_or(0, |i| i.code.len()) as u64;
                 self.stats.code_bytes += code.code_bytes as u64;
@@ -478,9 +774,18 @@ impl Tiers {
             Err(why) => {
                 self.stats.failed += 1;
                 let name = info.map_or("?", |i| &i.name[..]);
+                let tier_name = if optimised { " (tier 2)" } else { "" };
                 self.stats
                     .first_failure
-                    .get_or_insert_with(|| format!("{name}: {why}"));
+                    .get_or_insert_with(|| format!("{name}{tier_name}: {why}"));
+                if optimised {
+                    // The function stays at tier 1, for good.
+                    if let Some(t2) = self.tier2.get_mut(f as usize) {
+                        t2.upper = Upper::Below;
+                        t2.compiles = MAX_TIER2_COMPILES;
+                    }
+                    return None;
+                }
                 let counts = if entry_pc == 0 {
                     &mut self.countdown
                 } else {
@@ -515,11 +820,9 @@ impl Tiers {
         }
     }
 
-    /// Compiles function `f` now, on this thread, entered at instruction
-    /// `entry_pc` (0: its start; otherwise a loop header, entered with the
-    /// registers as they are).
+    /// Compiles `job` now, on this thread.
     #[cold]
-    fn compile(&mut self, prog: &Program, f: u32, entry_pc: u32) -> Option<*const u8> {
+    fn compile(&mut self, prog: &Program, job: &Job) -> Option<*const u8> {
         if self.compiler.is_none() {
             let factory = self.factory.as_ref()?;
             match factory() {
@@ -533,8 +836,7 @@ impl Tiers {
         let compiler = self.compiler.as_mut()?;
         let inputs = self.inputs.get_or_insert_with(|| CompileInputs::new(prog));
         let started = Instant::now();
-        let result = inputs.compile(&mut **compiler, prog, f, entry_pc);
-        let job = Job { func: f, entry_pc };
+        let result = inputs.compile(&mut **compiler, prog, job);
         self.account(prog, job, result, started.elapsed())
     }
 }

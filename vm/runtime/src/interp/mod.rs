@@ -261,9 +261,9 @@ impl<'p> Vm<'p> {
         // of line, so that the loop's code (and its register allocation)
         // stays as it is for interpreted runs.
         macro_rules! compiled_call {
-            ($callee:expr, $nb:expr, $a:expr) => {
+            ($callee:expr, $nb:expr, $a:expr, $key:expr) => {
                 if self.tiers.enabled {
-                    let r = self.call_compiled($callee, $nb, base + $a as usize);
+                    let r = self.call_compiled($callee, $nb, base + $a as usize, $key);
                     sync!();
                     match r {
                         Ok(false) => {}
@@ -472,7 +472,7 @@ impl<'p> Vm<'p> {
                     cur!().pc = (pc!() - 1) as u32;
                     let nb = base + f.nregs;
                     let cf = tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, 0));
-                    compiled_call!(callee, nb, a);
+                    compiled_call!(callee, nb, a, None);
                     enter!(cf, nb);
                 }
                 Instr::CallClosure { a, c, b, n } => {
@@ -482,7 +482,7 @@ impl<'p> Vm<'p> {
                     let nb = base + f.nregs;
                     let cf =
                         tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, clo));
-                    compiled_call!(callee, nb, a);
+                    compiled_call!(callee, nb, a, Some(callee));
                     enter!(cf, nb);
                 }
                 Instr::CallTrait { a, t, m, b, n } => {
@@ -491,7 +491,7 @@ impl<'p> Vm<'p> {
                     let callee = tr!(self.dispatch(t, m, recv));
                     let nb = base + f.nregs;
                     let cf = tr!(self.push_frame(callee, nb, base + b as usize, n as usize, a, 0));
-                    compiled_call!(callee, nb, a);
+                    compiled_call!(callee, nb, a, Some(self.state.heap.aux(recv)));
                     enter!(cf, nb);
                 }
                 // The common built-ins (`map.get` with a default, `str.byte`,

@@ -42,14 +42,24 @@ impl<'p> Vm<'p> {
 
     /// For the interpreter's call instructions: runs the just-pushed frame
     /// of `callee` (at stack slot `base`) in compiled code if it has some,
-    /// writing its result to stack slot `dest`; gives whether it did.
+    /// writing its result to stack slot `dest`; gives whether it did. A
+    /// trait or closure call gives `key`, the aux word of its receiver's
+    /// or closure's header, for the caller's profile.
     #[inline(never)]
     pub(crate) fn call_compiled(
         &mut self,
         callee: u32,
         base: usize,
         dest: usize,
+        key: Option<u32>,
     ) -> Result<bool, Trap> {
+        if let Some(key) = key {
+            let frames = &self.state.heap.roots.frames;
+            if let Some(caller) = frames.len().checked_sub(2).and_then(|i| frames.get(i)) {
+                let (func, pc) = (caller.func, caller.pc);
+                self.tiers.observe(self.state.prog, func, pc, key);
+            }
+        }
         let Some(code) = self.compiled_entry(callee) else {
             return Ok(false);
         };
@@ -140,6 +150,34 @@ impl<'p> Vm<'p> {
             .prog
             .funcs
             .get(callee as usize)
+            .is_some_and(|f| f.returns_value);
+        Ok(returns.then_some(v))
+    }
+
+    /// A side exit (`Helpers::side_exit`): the innermost frame, whose
+    /// tier-2 code stopped at instruction `pc` without carrying it out
+    /// (every register the interpreter may read is in its slot), goes on in
+    /// the interpreter from there to its return. The interpreter pops the
+    /// frame when it returns; its record is pushed again, because compiled
+    /// code returns with its frame still pushed and its caller pops it.
+    /// Gives the function's result.
+    pub(crate) fn side_exit(&mut self, pc: usize) -> Result<Option<u64>, Trap> {
+        let Some(&fr) = self.state.heap.roots.frames.last() else {
+            return Err(internal("a side exit without a frame"));
+        };
+        self.tiers.side_exit(self.state.prog, fr.func);
+        self.set_pc(pc);
+        let depth = self.state.heap.roots.frames.len() - 1;
+        let v = self.execute(depth)?;
+        // The record's slot was just freed, so there is room for it.
+        if !self.state.heap.roots.frames.push(fr) {
+            return Err(internal("no room to restore a frame after a side exit"));
+        }
+        let returns = self
+            .state
+            .prog
+            .funcs
+            .get(fr.func as usize)
             .is_some_and(|f| f.returns_value);
         Ok(returns.then_some(v))
     }

@@ -255,6 +255,11 @@ pub struct JitArgs {
     // `GcArgs::threads` (`--gc-threads`) has that name.
     #[arg(long = "jit-threads", value_name = "N", value_parser = parse_jit_threads)]
     pub jit_threads: Option<usize>,
+    /// With --jit=on: the highest tier functions are compiled at, 1 or 2
+    /// (the default): 1 never recompiles from profiles, for measuring
+    /// what tier 2 gains.
+    #[arg(long = "jit-max-tier", value_name = "N", value_parser = parse_max_tier)]
+    pub max_tier: Option<u8>,
 }
 
 /// The environment variable that picks the JIT mode when `--jit` is not
@@ -401,6 +406,13 @@ fn parse_threshold(s: &str) -> Result<u32, String> {
     match s.parse::<u32>() {
         Ok(n) if n >= 1 => Ok(n),
         _ => Err(format!("expected a number of calls from 1 to {}", u32::MAX)),
+    }
+}
+
+fn parse_max_tier(s: &str) -> Result<u8, String> {
+    match s.parse::<u8>() {
+        Ok(n @ 1..=2) => Ok(n),
+        _ => Err("expected tier 1 or 2".to_string()),
     }
 }
 

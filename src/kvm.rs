@@ -36,6 +36,7 @@ pub struct KvmRun<'a> {
     pub jit_stats: bool,
     pub jit_threshold: Option<u32>,
     pub jit_threads: Option<usize>,
+    pub jit_max_tier: Option<u8>,
 }
 
 /// Runs the program in a guest; gives the guest's exit status.
@@ -55,6 +56,9 @@ pub fn run(r: &KvmRun<'_>) -> Result<i32, Failure> {
     }
     if let Some(n) = r.jit_threads {
         argv.push(format!("--jit-threads={n}"));
+    }
+    if let Some(n) = r.jit_max_tier {
+        argv.push(format!("--jit-max-tier={n}"));
     }
     argv.push(file.clone());
     argv.extend(r.args.iter().cloned());

@@ -151,6 +151,7 @@ fn dispatch(cli: Cli) -> i32 {
                     jit_stats: jit.jit_stats,
                     jit_threshold: jit.threshold,
                     jit_threads: jit.jit_threads,
+                    jit_max_tier: jit.max_tier,
                 })
             } else {
                 run(&file, args, &gc, (jit_mode, &jit), snapshot, color)
@@ -272,6 +273,7 @@ fn vm_options(
             mode,
             threshold: jit.threshold,
             threads: jit.jit_threads,
+            max_tier: jit.max_tier,
             compiler: Some(lang_jit::factory()),
         },
         snapshot,

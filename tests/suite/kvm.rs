@@ -87,6 +87,10 @@ pub fn trials(root: &Path) -> Vec<Trial> {
         "kvm-cli::a_compiler_thread_runs_in_the_guest",
         kvm_background_compiles,
     ));
+    needs_kvm.push(Trial::test(
+        "kvm-cli::tier_2_exits_and_recompiles_in_the_guest",
+        kvm_tier2,
+    ));
     let missing = unavailable();
     let skip = missing.is_some() && !required();
     if let (true, Some(why)) = (skip, &missing) {
@@ -225,6 +229,38 @@ fn kvm_background_compiles() -> Result<(), Failed> {
         return Err(format!(
             "expected exit 0, the interpreter's output, one loop compiled on a compiler \
              thread and entered; got exit {}\n--- stdout\n{}--- stderr\n{}",
+            guest.code, guest.stdout, guest.stderr
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Tier 2 in the guest as on the host: `tier2::`'s program reaches tier 2,
+/// takes its four side exits and is recompiled once, with the
+/// interpreter's output.
+fn kvm_tier2() -> Result<(), Failed> {
+    use super::tier2::{expected_stdout, tier_line, TierLine, POLYMORPHIC};
+    let guest = lang_in_root(&[
+        "run",
+        "--kvm",
+        "--jit=on",
+        "--jit-threads=0",
+        "--jit-stats",
+        POLYMORPHIC,
+    ])?;
+    let want = TierLine {
+        compiled: 2,
+        side_exits: 4,
+        recompiled: 1,
+    };
+    if guest.code != 0
+        || guest.stdout != expected_stdout(POLYMORPHIC)?
+        || tier_line(&guest.stderr, 2) != Some(want)
+    {
+        return Err(format!(
+            "expected exit 0, the interpreter's output, two tier-2 compilations, four side \
+             exits and one recompilation; got exit {}\n--- stdout\n{}--- stderr\n{}",
             guest.code, guest.stdout, guest.stderr
         )
         .into());

@@ -10,7 +10,7 @@ use libtest_mimic::{Failed, Trial};
 use std::path::Path;
 
 /// A call site that sees squares for 3,000 calls, then circles too.
-const POLYMORPHIC: &str = "tests/conformance/traits/turns_polymorphic.src";
+pub(super) const POLYMORPHIC: &str = "tests/conformance/traits/turns_polymorphic.src";
 
 /// A failure right after a side exit.
 const FAILS_AFTER_EXIT: &str = "tests/conformance/errors_runtime/side_exit_trace.src";
@@ -19,7 +19,7 @@ const FAILS_AFTER_EXIT: &str = "tests/conformance/errors_runtime/side_exit_trace
 type CliTrial = fn() -> Result<(), Failed>;
 
 pub fn trials() -> Vec<Trial> {
-    let trials: [(&str, CliTrial); 4] = [
+    let trials: [(&str, CliTrial); 6] = [
         (
             "a_call_site_that_turns_polymorphic_exits_and_recompiles",
             turns_polymorphic,
@@ -33,6 +33,8 @@ pub fn trials() -> Vec<Trial> {
             in_the_background,
         ),
         ("always_compiles_tier_1_alone", always_is_tier_1),
+        ("max_tier_1_keeps_tier_1", max_tier_1),
+        ("bad_max_tiers_are_usage_errors", bad_max_tiers),
     ];
     let mut all: Vec<Trial> = trials
         .into_iter()
@@ -72,14 +74,14 @@ pub fn trials() -> Vec<Trial> {
 
 /// One tier's line of a `--jit-stats` report.
 #[derive(Debug, PartialEq, Eq)]
-struct TierLine {
-    compiled: u64,
-    side_exits: u64,
-    recompiled: u64,
+pub(super) struct TierLine {
+    pub compiled: u64,
+    pub side_exits: u64,
+    pub recompiled: u64,
 }
 
 /// The `jit: tier N: ...` line of `stderr`, if it is there.
-fn tier_line(stderr: &str, tier: u32) -> Option<TierLine> {
+pub(super) fn tier_line(stderr: &str, tier: u32) -> Option<TierLine> {
     let line = stderr
         .lines()
         .find_map(|l| l.strip_prefix(&format!("jit: tier {tier}: ")))?;
@@ -98,7 +100,7 @@ fn tier_line(stderr: &str, tier: u32) -> Option<TierLine> {
 }
 
 /// The expected standard output of a conformance program.
-fn expected_stdout(program: &str) -> Result<String, Failed> {
+pub(super) fn expected_stdout(program: &str) -> Result<String, Failed> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = std::path::Path::new(program).with_extension("out");
     std::fs::read_to_string(root.join(&out)).map_err(|e| format!("{}: {e}", out.display()).into())
@@ -187,4 +189,37 @@ fn always_is_tier_1() -> Result<(), Failed> {
         Some(t2) if t2.compiled == 0 => Ok(()),
         other => Err(format!("tier 2 {other:?}:\n{}", out.stderr).into()),
     }
+}
+
+/// `--jit-max-tier=1` keeps every function at tier 1 (the program that
+/// reaches tier 2 by default does not), with the same output.
+fn max_tier_1() -> Result<(), Failed> {
+    let out = lang_in_root(&[
+        "run",
+        "--jit=on",
+        "--jit-threads=0",
+        "--jit-max-tier=1",
+        "--jit-stats",
+        POLYMORPHIC,
+    ])?;
+    if out.code != 0 || out.stdout != expected_stdout(POLYMORPHIC)? {
+        return Err(format!("exit {}:\n{}{}", out.code, out.stdout, out.stderr).into());
+    }
+    match (tier_line(&out.stderr, 1), tier_line(&out.stderr, 2)) {
+        (Some(t1), Some(t2)) if t1.compiled >= 2 && t2.compiled == 0 => Ok(()),
+        other => Err(format!("tiers {other:?}:\n{}", out.stderr).into()),
+    }
+}
+
+/// A tier other than 1 or 2 is a usage error (exit 2) that says which
+/// are.
+fn bad_max_tiers() -> Result<(), Failed> {
+    for bad in ["0", "3", "two", ""] {
+        let flag = format!("--jit-max-tier={bad}");
+        let out = lang_in_root(&["run", &flag, POLYMORPHIC])?;
+        if out.code != 2 || !out.stderr.contains("expected tier 1 or 2") {
+            return Err(format!("{flag}: exit {}: {}", out.code, out.stderr).into());
+        }
+    }
+    Ok(())
 }

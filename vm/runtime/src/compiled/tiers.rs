@@ -110,6 +110,9 @@ pub struct JitOptions {
     /// while it compiles; `None`: one on a machine with two or more
     /// processors, else 0.
     pub threads: Option<usize>,
+    /// Under `--jit=on`: the highest tier (`--jit-max-tier`); `None`: 2.
+    /// At 1, nothing is recompiled from profiles.
+    pub max_tier: Option<u8>,
     /// Makes the compiler; without one every function is interpreted.
     pub compiler: Option<CompilerFactory>,
 }
@@ -120,6 +123,7 @@ impl fmt::Debug for JitOptions {
             .field("mode", &self.mode)
             .field("threshold", &self.threshold)
             .field("threads", &self.threads)
+            .field("max_tier", &self.max_tier)
             .field("compiler", &self.compiler.is_some())
             .finish()
     }
@@ -374,10 +378,13 @@ impl Tiers {
         t.countdown = vec![t.call_threshold; funcs];
         t.loop_threshold = t.call_threshold.saturating_mul(BACK_EDGES_PER_CALL);
         t.loop_countdown = vec![t.loop_threshold; funcs];
-        t.tier2_threshold = t
-            .call_threshold
-            .saturating_mul(TIER2_CALLS_PER_CALL)
-            .min(NEVER - 1);
+        t.tier2_threshold = if opts.max_tier.is_some_and(|m| m < TIER_OPTIMISED) {
+            NEVER
+        } else {
+            t.call_threshold
+                .saturating_mul(TIER2_CALLS_PER_CALL)
+                .min(NEVER - 1)
+        };
         t.profiles = vec![Vec::new(); funcs];
         t.tier_up_counts = (0..funcs).map(|_| AtomicU32::new(NEVER)).collect();
         t.tier2 = vec![

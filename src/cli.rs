@@ -216,7 +216,7 @@ pub struct GcArgs {
     #[arg(long = "gc", value_name = "PLAN", value_parser = parse_plan)]
     pub plan: Option<lang_vm::GcPlan>,
     /// The heap limit: bytes, or a number with K, M, G (powers of 1024),
-    /// e.g. 512K, 64M, 1G (default 1G; the heap starts at 32M and grows with
+    /// e.g. 512K, 64M, 1G (default 1G; the heap starts at 48M and grows with
     /// the live data). Past it the program ends with `out of memory`.
     #[arg(long = "heap-max", value_name = "SIZE", value_parser = parse_size)]
     pub heap_max: Option<usize>,
@@ -444,6 +444,18 @@ mod tests {
     fn the_command_line_definition_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    /// `--heap-max`'s help gives the heap's real starting size.
+    #[test]
+    fn the_help_gives_the_starting_heap() {
+        use clap::CommandFactory;
+        let help = Cli::command()
+            .find_subcommand_mut("run")
+            .map(|run| run.render_long_help().to_string())
+            .unwrap_or_default();
+        let starts = format!("the heap starts at {}M", lang_vm::INITIAL_HEAP_BYTES >> 20);
+        assert!(help.contains(&starts), "no `{starts}` in:\n{help}");
     }
 
     /// `--jit-threads` and `--gc-threads` are two arguments: the one

@@ -2,7 +2,7 @@
 //! profile, the side exits taken when a profiled call site changes, the
 //! recompilation after them, and their figures in `--jit-stats`. Every
 //! conformance program also runs with eager tiering (`jit-on::`, where
-//! tier 2 comes after 20 calls of tier-1 code); these trials check that it
+//! tier 2 comes after 2 calls of tier-1 code); these trials check that it
 //! really happens, with the interpreter's output.
 
 use super::{check_expectations, lang_in_root, repo_relative, run_program_with, STRESS_PLANS};

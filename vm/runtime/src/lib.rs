@@ -59,7 +59,7 @@ mod tests;
 
 pub use compiled::{JitMode, JitOptions, JitStats, MAX_JIT_THREADS};
 pub use error::{os_reason, RuntimeError, TraceFrame, INTERNAL_ERROR_EXIT};
-pub use heap::{GcPlan, GcStats, MAX_HEAP_BYTES};
+pub use heap::{GcPlan, GcStats, INITIAL_HEAP_BYTES, MAX_HEAP_BYTES};
 pub use host::output::StdoutFailure;
 pub use session::Session;
 

@@ -10,8 +10,7 @@
 //! Tier 2: the interpreter profiles trait and closure calls (the receiver
 //! struct or closure function each call site saw). Tier-1 code of a
 //! function whose profile has a call site that saw one target counts its
-//! calls, and after `TIER2_CALLS_PER_CALL` times the call threshold the
-//! function is recompiled at tier 2, which calls that target directly
+//! calls, and after `TIER2_CALLS` of them the function is recompiled at tier 2, which calls that target directly
 //! (inlined where it is small) behind a guard. A call that fails the guard
 //! leaves tier-2 code for the interpreter (a side exit), which finishes the
 //! frame and profiles the call; after `SIDE_EXITS_BEFORE_RECOMPILE` of
@@ -75,13 +74,14 @@ pub const CALLS_BEFORE_COMPILE: u32 = 100;
 /// interpretation, whether its function is called once (`main`) or often.
 pub const BACK_EDGES_PER_CALL: u32 = 10;
 
-/// Calls of a function's tier-1 code, per call threshold unit, before it
-/// is recompiled at tier 2 (when its profile gives tier 2 a call target to
-/// speculate on): ten times the call threshold, 1,000 calls by default,
-/// as HotSpot's C2 waits about ten times as long as C1. A function still
-/// called that often has shown it matters, and its tier-1 code has run
-/// long enough for a second compilation to pay.
-pub const TIER2_CALLS_PER_CALL: u32 = 10;
+/// Calls of a function's tier-1 code before it is recompiled at tier 2
+/// (when its profile gives tier 2 a call target to speculate on): 1,000,
+/// ten times the call threshold, as HotSpot's C2 waits about ten times as
+/// long as C1. A function still called that often has shown it matters,
+/// and its tier-1 code has run long enough for a second compilation to
+/// pay. `--jit-threshold=N`, a knob for tests, makes it N: tests want
+/// every tier reached by short programs.
+pub const TIER2_CALLS: u32 = 1000;
 
 /// Side exits a function's tier-2 code takes before the function goes back
 /// to tier 1 to be recompiled: 4, HotSpot's limit of traps per bytecode.
@@ -380,10 +380,12 @@ impl Tiers {
         t.loop_countdown = vec![t.loop_threshold; funcs];
         t.tier2_threshold = if opts.max_tier.is_some_and(|m| m < TIER_OPTIMISED) {
             NEVER
+        } else if opts.mode == JitMode::Always {
+            // Nothing is profiled: every function is compiled before the
+            // interpreter runs it.
+            NEVER
         } else {
-            t.call_threshold
-                .saturating_mul(TIER2_CALLS_PER_CALL)
-                .min(NEVER - 1)
+            opts.threshold.unwrap_or(TIER2_CALLS).clamp(1, NEVER - 1)
         };
         t.profiles = vec![Vec::new(); funcs];
         t.tier_up_counts = (0..funcs).map(|_| AtomicU32::new(NEVER)).collect();

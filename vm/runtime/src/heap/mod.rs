@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Mutex;
 
 pub use stats::GcStats;
-pub use trigger::MAX_HEAP_BYTES;
+pub use trigger::{INITIAL_HEAP_BYTES, MAX_HEAP_BYTES};
 
 /// The collector plans a run can ask for (MMTk's plan names).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

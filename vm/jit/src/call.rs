@@ -44,16 +44,27 @@ pub(crate) fn direct(
     let to = Target {
         func: callee,
         closure: None,
+        may_inline: true,
     };
     known_callee(e, req, pc, Site { a, b, n }, to, slow, next)?;
     generic(e, pc, ins, slow, next);
     Ok(())
 }
 
-/// Receivers of more structs than this at one trait call site are
-/// dispatched by the runtime: a longer compare chain would cost about as
-/// much as the helper, and each implementation adds a copy of the call.
+/// Implementations at one trait or closure call site whose small bodies
+/// may be copied into the caller: 8. Past them each arm of the dispatch is
+/// a direct call, so that a site with many implementations does not grow
+/// the function by a copy of each.
 const MAX_INLINE_DISPATCH: usize = 8;
+
+/// Receivers of more structs than this at one trait call site (or closure
+/// functions at a closure call) are dispatched by the runtime: 32. The
+/// switch over the header's aux word is a jump table whatever its size,
+/// and each arm is a direct call of some fifty bytes; the helper costs
+/// about as much as the interpreter's own call (measured: ten
+/// implementations through the helper ran at the interpreter's speed,
+/// `bench/RESULTS.md`), so compiled code dispatches every site it can.
+const MAX_DIRECT_DISPATCH: usize = 32;
 
 /// Translates `call.t a, t, m, b, n` at `pc`: method `m` of trait `t` on
 /// receiver R[b]. The receiver's struct selects one of the method's
@@ -81,7 +92,7 @@ pub(crate) fn trait_call(
 /// of the functions the program makes closures of with R[c]'s type, and
 /// that one is called as a known function, its frame record holding the
 /// closure (where its `getcap` reads the captures); nil, and more
-/// candidates than `MAX_INLINE_DISPATCH`, take the runtime's generic call.
+/// candidates than `MAX_DIRECT_DISPATCH`, take the runtime's generic call.
 pub(crate) fn closure_call(
     e: &mut Emit<'_, '_>,
     req: &CompileRequest<'_>,
@@ -100,8 +111,9 @@ pub(crate) fn closure_call(
 /// Translates the call `ins` at `pc` on the object in register `on.0`
 /// (the closure when `on.1`, else the receiver): its header's aux word
 /// selects, among `arms` (aux word, function), the function to call as a
-/// known one; nil, an aux word not among them, and more arms than
-/// `MAX_INLINE_DISPATCH` take the runtime's generic call.
+/// known one (inlined only among the first `MAX_INLINE_DISPATCH`); nil, an
+/// aux word not among them, and more arms than `MAX_DIRECT_DISPATCH` take
+/// the runtime's generic call.
 fn dispatch(
     e: &mut Emit<'_, '_>,
     req: &CompileRequest<'_>,
@@ -116,7 +128,7 @@ fn dispatch(
             return guarded(e, req, pc, ins, site, on, (key, func));
         }
     }
-    if arms.is_empty() || arms.len() > MAX_INLINE_DISPATCH {
+    if arms.is_empty() || arms.len() > MAX_DIRECT_DISPATCH {
         return through_runtime(e, pc, ins);
     }
     let (next, slow) = exits(e, pc)?;
@@ -137,11 +149,12 @@ fn dispatch(
         })
         .collect();
     switch.emit(&mut e.b, aux, slow);
-    for (arm, func) in blocks {
+    for (i, (arm, func)) in blocks.into_iter().enumerate() {
         e.b.switch_to_block(arm);
         let to = Target {
             func,
             closure: on.1.then_some(obj),
+            may_inline: i < MAX_INLINE_DISPATCH,
         };
         known_callee(e, req, pc, site, to, slow, next)?;
     }
@@ -183,6 +196,7 @@ fn guarded(
     let to = Target {
         func,
         closure: on.1.then_some(obj),
+        may_inline: true,
     };
     known_callee(e, req, pc, site, to, slow, next)?;
     generic(e, pc, ins, slow, next);
@@ -197,6 +211,8 @@ struct Target {
     /// The closure being called (for its frame record), or `None` for a
     /// plain or trait call, whose record's closure is nil.
     closure: Option<Value>,
+    /// Whether its body may be copied into the caller (`inline`).
+    may_inline: bool,
 }
 
 /// The registers of a call: result `a`, arguments `b..b+n`.
@@ -283,14 +299,18 @@ fn known_callee(
 
     // An inlined body reads no captures (`inline::candidate` refuses
     // `getcap`), so a closure's may be inlined like any other.
-    if let Some(body) = crate::inline::candidate(req, callee) {
+    let pure = to.may_inline.then(|| crate::inline::candidate(req, callee));
+    if let Some(body) = pure.flatten() {
         let inlined = e.b.create_block();
         e.b.ins().brif(fits, inlined, &NO_ARGS, slow, &NO_ARGS);
         e.b.switch_to_block(inlined);
         return crate::inline::emit(e, req, callee, body, site, InlineKind::Pure { slow }, next);
     }
 
-    if let Some(body) = crate::inline::framed_candidate(e, req, callee) {
+    let framed = to
+        .may_inline
+        .then(|| crate::inline::framed_candidate(e, req, callee));
+    if let Some(body) = framed.flatten() {
         let framed = e.b.create_block();
         e.b.ins().brif(fits, framed, &NO_ARGS, slow, &NO_ARGS);
         e.b.switch_to_block(framed);

@@ -99,6 +99,19 @@ pub(super) fn tier_line(stderr: &str, tier: u32) -> Option<TierLine> {
     })
 }
 
+/// Runs `POLYMORPHIC` with `flags` and `--jit-stats`; fails unless it
+/// exits 0 with the interpreter's output. Gives its standard error.
+pub(super) fn run_polymorphic(flags: &[&str]) -> Result<String, Failed> {
+    let mut args = vec!["run"];
+    args.extend_from_slice(flags);
+    args.extend(["--jit-stats", POLYMORPHIC]);
+    let out = lang_in_root(&args)?;
+    if out.code != 0 || out.stdout != expected_stdout(POLYMORPHIC)? {
+        return Err(format!("exit {}:\n{}{}", out.code, out.stdout, out.stderr).into());
+    }
+    Ok(out.stderr)
+}
+
 /// The expected standard output of a conformance program.
 pub(super) fn expected_stdout(program: &str) -> Result<String, Failed> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -113,28 +126,19 @@ pub(super) fn expected_stdout(program: &str) -> Result<String, Failed> {
 /// recompiled at tier 2 for the site that still sees squares alone. The
 /// output is the interpreter's.
 fn turns_polymorphic() -> Result<(), Failed> {
-    let out = lang_in_root(&[
-        "run",
-        "--jit=on",
-        "--jit-threads=0",
-        "--jit-stats",
-        POLYMORPHIC,
-    ])?;
-    if out.code != 0 || out.stdout != expected_stdout(POLYMORPHIC)? {
-        return Err(format!("exit {}:\n{}{}", out.code, out.stdout, out.stderr).into());
-    }
+    let stderr = run_polymorphic(&["--jit=on", "--jit-threads=0"])?;
     let want = TierLine {
         compiled: 2,
         side_exits: 4,
         recompiled: 1,
     };
-    match tier_line(&out.stderr, 2) {
+    match tier_line(&stderr, 2) {
         Some(t2) if t2 == want => {}
-        other => return Err(format!("tier 2 {other:?}, not {want:?}:\n{}", out.stderr).into()),
+        other => return Err(format!("tier 2 {other:?}, not {want:?}:\n{}", stderr).into()),
     }
-    match tier_line(&out.stderr, 1) {
+    match tier_line(&stderr, 1) {
         Some(t1) if t1.compiled >= 2 && t1.side_exits == 0 => Ok(()),
-        other => Err(format!("tier 1 {other:?}:\n{}", out.stderr).into()),
+        other => Err(format!("tier 1 {other:?}:\n{}", stderr).into()),
     }
 }
 
@@ -164,16 +168,7 @@ fn fails_after_exit() -> Result<(), Failed> {
 /// installed while the program runs, when the thread is done: where that
 /// happens varies from run to run, and the output never does.
 fn in_the_background() -> Result<(), Failed> {
-    let out = lang_in_root(&[
-        "run",
-        "--jit=on",
-        "--jit-threads=1",
-        "--jit-stats",
-        POLYMORPHIC,
-    ])?;
-    if out.code != 0 || out.stdout != expected_stdout(POLYMORPHIC)? {
-        return Err(format!("exit {}:\n{}{}", out.code, out.stdout, out.stderr).into());
-    }
+    run_polymorphic(&["--jit=on", "--jit-threads=1"])?;
     Ok(())
 }
 
@@ -181,33 +176,20 @@ fn in_the_background() -> Result<(), Failed> {
 /// interpreter has profiled anything: tier 1 only, so that `jit::` tests
 /// tier 1 alone.
 fn always_is_tier_1() -> Result<(), Failed> {
-    let out = lang_in_root(&["run", "--jit=always", "--jit-stats", POLYMORPHIC])?;
-    if out.code != 0 || out.stdout != expected_stdout(POLYMORPHIC)? {
-        return Err(format!("exit {}:\n{}{}", out.code, out.stdout, out.stderr).into());
-    }
-    match tier_line(&out.stderr, 2) {
+    let stderr = run_polymorphic(&["--jit=always"])?;
+    match tier_line(&stderr, 2) {
         Some(t2) if t2.compiled == 0 => Ok(()),
-        other => Err(format!("tier 2 {other:?}:\n{}", out.stderr).into()),
+        other => Err(format!("tier 2 {other:?}:\n{}", stderr).into()),
     }
 }
 
 /// `--jit-max-tier=1` keeps every function at tier 1 (the program that
 /// reaches tier 2 by default does not), with the same output.
 fn max_tier_1() -> Result<(), Failed> {
-    let out = lang_in_root(&[
-        "run",
-        "--jit=on",
-        "--jit-threads=0",
-        "--jit-max-tier=1",
-        "--jit-stats",
-        POLYMORPHIC,
-    ])?;
-    if out.code != 0 || out.stdout != expected_stdout(POLYMORPHIC)? {
-        return Err(format!("exit {}:\n{}{}", out.code, out.stdout, out.stderr).into());
-    }
-    match (tier_line(&out.stderr, 1), tier_line(&out.stderr, 2)) {
+    let stderr = run_polymorphic(&["--jit=on", "--jit-threads=0", "--jit-max-tier=1"])?;
+    match (tier_line(&stderr, 1), tier_line(&stderr, 2)) {
         (Some(t1), Some(t2)) if t1.compiled >= 2 && t2.compiled == 0 => Ok(()),
-        other => Err(format!("tiers {other:?}:\n{}", out.stderr).into()),
+        other => Err(format!("tiers {other:?}:\n{}", stderr).into()),
     }
 }
 

@@ -132,13 +132,7 @@ fn dispatch(
         return through_runtime(e, pc, ins);
     }
     let (next, slow) = exits(e, pc)?;
-    let obj = e.ld(on.0);
-    let not_nil = e.b.create_block();
-    e.b.ins().brif(obj, not_nil, &NO_ARGS, slow, &NO_ARGS);
-    e.b.switch_to_block(not_nil);
-    let aux =
-        e.b.ins()
-            .uload32(e.mem.meta, obj, abi::OBJECT_AUX_OFFSET as i32);
+    let (obj, aux) = header_aux(e, on.0, slow);
     let mut switch = Switch::new();
     let blocks: Vec<(Block, u32)> = arms
         .iter()
@@ -162,6 +156,19 @@ fn dispatch(
     Ok(())
 }
 
+/// The object in register `r` and its header's aux word (its struct or,
+/// for a closure, its function), going to `slow` when it is nil.
+fn header_aux(e: &mut Emit<'_, '_>, r: u16, slow: Block) -> (Value, Value) {
+    let obj = e.ld(r);
+    let not_nil = e.b.create_block();
+    e.b.ins().brif(obj, not_nil, &NO_ARGS, slow, &NO_ARGS);
+    e.b.switch_to_block(not_nil);
+    let aux =
+        e.b.ins()
+            .uload32(e.mem.meta, obj, abi::OBJECT_AUX_OFFSET as i32);
+    (obj, aux)
+}
+
 /// Tier 2's translation of the call `ins` at `pc` on the object in
 /// register `on.0` (as for `dispatch`) whose profile saw only aux word
 /// `key`, which selects function `func`: that one is called as a known
@@ -178,13 +185,7 @@ fn guarded(
     (key, func): (u32, u32),
 ) -> Result<(), String> {
     let (next, slow) = exits(e, pc)?;
-    let obj = e.ld(on.0);
-    let not_nil = e.b.create_block();
-    e.b.ins().brif(obj, not_nil, &NO_ARGS, slow, &NO_ARGS);
-    e.b.switch_to_block(not_nil);
-    let aux =
-        e.b.ins()
-            .uload32(e.mem.meta, obj, abi::OBJECT_AUX_OFFSET as i32);
+    let (obj, aux) = header_aux(e, on.0, slow);
     let expected = e.b.ins().icmp_imm_u(IntCC::Equal, aux, i64::from(key));
     let hit = e.b.create_block();
     let miss = e.b.create_block();

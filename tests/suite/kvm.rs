@@ -237,20 +237,27 @@ fn kvm_background_compiles() -> Result<(), Failed> {
 }
 
 /// Tier 2 in the guest as on the host: `tier2::`'s program reaches tier 2,
-/// takes its four side exits and is recompiled once, with the
-/// interpreter's output.
+/// takes its four side exits and is recompiled once, and its loop program
+/// goes from tier 1 to tier 2 mid-loop, with the interpreter's output.
 fn kvm_tier2() -> Result<(), Failed> {
     use super::tier2::{run_polymorphic, tier_line, TierLine};
     let stderr = run_polymorphic(&["--kvm", "--jit=on", "--jit-threads=0"])?;
     let want = TierLine {
         compiled: 2,
+        loops: 0,
+        osr_entries: 0,
         side_exits: 4,
         recompiled: 1,
     };
     match tier_line(&stderr, 2) {
-        Some(t2) if t2 == want => Ok(()),
-        other => Err(format!("tier 2 {other:?} in the guest, not {want:?}:\n{stderr}").into()),
+        Some(t2) if t2 == want => {}
+        other => {
+            return Err(format!("tier 2 {other:?} in the guest, not {want:?}:\n{stderr}").into())
+        }
     }
+    // A loop goes from tier 1 to tier 2 in the middle (on-stack
+    // replacement) and back out through side exits, as on the host.
+    super::tier2::check_loop_tiers_up(&["--kvm"])
 }
 
 /// `--timeout` ends an infinite loop in the guest from the host, with

@@ -12,6 +12,10 @@ use std::path::Path;
 /// A call site that sees squares for 3,000 calls, then circles too.
 pub(super) const POLYMORPHIC: &str = "tests/conformance/traits/turns_polymorphic.src";
 
+/// A loop in `main` whose trait call sees squares for 250,000 iterations,
+/// then circles too.
+pub(super) const LOOP: &str = "tests/conformance/traits/loop_tiers_up.src";
+
 /// A failure right after a side exit.
 const FAILS_AFTER_EXIT: &str = "tests/conformance/errors_runtime/side_exit_trace.src";
 
@@ -19,7 +23,7 @@ const FAILS_AFTER_EXIT: &str = "tests/conformance/errors_runtime/side_exit_trace
 type CliTrial = fn() -> Result<(), Failed>;
 
 pub fn trials() -> Vec<Trial> {
-    let trials: [(&str, CliTrial); 6] = [
+    let trials: [(&str, CliTrial); 7] = [
         (
             "a_call_site_that_turns_polymorphic_exits_and_recompiles",
             turns_polymorphic,
@@ -32,6 +36,10 @@ pub fn trials() -> Vec<Trial> {
             "tier_2_on_a_compiler_thread_gives_the_interpreters_output",
             in_the_background,
         ),
+        (
+            "a_hot_loop_goes_from_tier_1_to_tier_2_and_exits",
+            loop_tiers_up,
+        ),
         ("always_compiles_tier_1_alone", always_is_tier_1),
         ("max_tier_1_keeps_tier_1", max_tier_1),
         ("bad_max_tiers_are_usage_errors", bad_max_tiers),
@@ -42,7 +50,7 @@ pub fn trials() -> Vec<Trial> {
         .collect();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for plan in STRESS_PLANS {
-        for program in [POLYMORPHIC, FAILS_AFTER_EXIT] {
+        for program in [POLYMORPHIC, FAILS_AFTER_EXIT, LOOP] {
             let src = root.join(program);
             let name = format!(
                 "tier2-stress-{}::{}",
@@ -76,6 +84,8 @@ pub fn trials() -> Vec<Trial> {
 #[derive(Debug, PartialEq, Eq)]
 pub(super) struct TierLine {
     pub compiled: u64,
+    pub loops: u64,
+    pub osr_entries: u64,
     pub side_exits: u64,
     pub recompiled: u64,
 }
@@ -85,8 +95,8 @@ pub(super) fn tier_line(stderr: &str, tier: u32) -> Option<TierLine> {
     let line = stderr
         .lines()
         .find_map(|l| l.strip_prefix(&format!("jit: tier {tier}: ")))?;
-    // "3 compiled, 1 for hot loops, 4078 bytes, 3.797 ms, 0 side exits,
-    // 0 recompiled": each figure comes before its name.
+    // "3 compiled, 1 for hot loops, 2 OSR entries, 4078 bytes, 3.797 ms,
+    // 0 side exits, 0 recompiled": each figure comes before its name.
     let figure = |name: &str| -> Option<u64> {
         line.split(", ")
             .find_map(|part| part.strip_suffix(name))
@@ -94,6 +104,8 @@ pub(super) fn tier_line(stderr: &str, tier: u32) -> Option<TierLine> {
     };
     Some(TierLine {
         compiled: figure(" compiled")?,
+        loops: figure(" for hot loops")?,
+        osr_entries: figure(" OSR entries")?,
         side_exits: figure(" side exits")?,
         recompiled: figure(" recompiled")?,
     })
@@ -129,6 +141,8 @@ fn turns_polymorphic() -> Result<(), Failed> {
     let stderr = run_polymorphic(&["--jit=on", "--jit-threads=0"])?;
     let want = TierLine {
         compiled: 2,
+        loops: 0,
+        osr_entries: 0,
         side_exits: 4,
         recompiled: 1,
     };
@@ -161,6 +175,45 @@ fn fails_after_exit() -> Result<(), Failed> {
     match tier_line(&out.stderr, 2) {
         Some(t2) if t2.compiled == 1 && t2.side_exits == 1 => Ok(()),
         other => Err(format!("tier 2 {other:?}:\n{}", out.stderr).into()),
+    }
+}
+
+/// On the program's thread, `main`'s loop goes from the interpreter to
+/// tier-1 code after 1,000 backward branches, and from tier-1 code to
+/// tier-2 code (speculating that the trait call sees squares) after 10,000
+/// more, both times in the middle of the loop with every value carried
+/// over; the first circle takes a side exit to the interpreter, which
+/// enters the tier-2 code again at its next backward branch, until the
+/// fourth exit throws that code out and the interpreter goes on in the
+/// tier-1 code. The output is the interpreter's.
+fn loop_tiers_up() -> Result<(), Failed> {
+    check_loop_tiers_up(&[])
+}
+
+/// Runs `LOOP` on the program's thread with `flags` too, and checks that
+/// its loop goes through both tiers and back as `loop_tiers_up` says.
+pub(super) fn check_loop_tiers_up(flags: &[&str]) -> Result<(), Failed> {
+    let mut args = vec!["run"];
+    args.extend_from_slice(flags);
+    args.extend(["--jit=on", "--jit-threads=0", "--jit-stats", LOOP]);
+    let out = lang_in_root(&args)?;
+    if out.code != 0 || out.stdout != expected_stdout(LOOP)? {
+        return Err(format!("exit {}:\n{}{}", out.code, out.stdout, out.stderr).into());
+    }
+    let want = TierLine {
+        compiled: 1,
+        loops: 1,
+        osr_entries: 4,
+        side_exits: 4,
+        recompiled: 0,
+    };
+    match tier_line(&out.stderr, 2) {
+        Some(t2) if t2 == want => {}
+        other => return Err(format!("tier 2 {other:?}, not {want:?}:\n{}", out.stderr).into()),
+    }
+    match tier_line(&out.stderr, 1) {
+        Some(t1) if t1.loops == 1 && t1.osr_entries == 2 && t1.side_exits == 0 => Ok(()),
+        other => Err(format!("tier 1 {other:?}:\n{}", out.stderr).into()),
     }
 }
 

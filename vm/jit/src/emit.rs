@@ -47,6 +47,8 @@ pub(crate) struct Sigs {
     pub map_set: SigRef,
     /// `fn(ctx, pc) -> (status, value)`: `side_exit`.
     pub exit: SigRef,
+    /// `fn(ctx, func, pc) -> code`: `loop_tier_up`.
+    pub osr: SigRef,
 }
 
 impl Sigs {
@@ -68,6 +70,7 @@ impl Sigs {
             map_get: sig(&[i, i, i, i], &[i]),
             map_set: sig(&[i, i, i, i, i, i], &[i]),
             exit: sig(&[i, i], &[i, i]),
+            osr: sig(&[i, i, i], &[i]),
         }
     }
 }
@@ -123,6 +126,9 @@ pub(crate) struct Emit<'a, 'b> {
     pub live_out: crate::facts::Known,
     /// The flags of each kind of memory compiled code reads and writes.
     pub mem: Mem,
+    /// The function's count of backward branches toward tier 2
+    /// (`CompileRequest::loop_tier_up`); 0 when its loops do not tier up.
+    pub loop_tier_up: usize,
 }
 
 /// Loads and stores of everything else: the context, the allocator's
@@ -485,13 +491,21 @@ impl Emit<'_, '_> {
         let flag = self.b.ins().uload8(types::I32, flags(), flag_addr, 0);
         let interrupted = self.b.create_block();
         self.b.set_cold_block(interrupted);
+        // The function's own loops (not an inlined callee's) count toward
+        // tier 2.
+        let counts = self.loop_tier_up != 0 && self.bailout.is_none() && !self.in_framed;
+        let go_on = if counts { self.b.create_block() } else { dest };
         self.b
             .ins()
-            .brif(flag, interrupted, &NO_ARGS, dest, &NO_ARGS);
+            .brif(flag, interrupted, &NO_ARGS, go_on, &NO_ARGS);
         self.b.switch_to_block(interrupted);
         let status = self.call_pc(self.helpers.interrupt, pc);
         let no_value = self.int(0);
         self.b.ins().return_(&[status, no_value]);
+        if counts {
+            self.b.switch_to_block(go_on);
+            crate::speculate::count_toward_loop_tier_up(self, target, dest);
+        }
     }
 
     /// Branches from instruction `pc` to `target` when the i8 condition

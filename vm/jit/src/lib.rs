@@ -123,11 +123,11 @@ impl Compiler for Jit {
         // its own name.
         let name = match (req.entry_pc, req.tier) {
             (0, abi::TIER_BASELINE) => format!("f{}", req.func),
-            (0, tier) => {
+            (pc, abi::TIER_BASELINE) => format!("f{}@{pc}", req.func),
+            (pc, tier) => {
                 self.recompiled += 1;
-                format!("f{}.t{tier}.{}", req.func, self.recompiled)
+                format!("f{}@{pc}.t{tier}.{}", req.func, self.recompiled)
             }
-            (pc, _) => format!("f{}@{pc}", req.func),
         };
         let id = self
             .module

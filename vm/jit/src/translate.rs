@@ -80,6 +80,11 @@ pub(crate) fn translate(
         framed_left: crate::inline::FRAMED_PER_FUNCTION,
         live_out: [u64::MAX; crate::facts::TRACKED_REGS / 64],
         mem,
+        loop_tier_up: if req.tier == abi::TIER_OPTIMISED {
+            0
+        } else {
+            req.loop_tier_up
+        },
     };
     // A call starts the function in a fresh frame (registers past the
     // parameters zero); entry at a loop takes over a running frame, whose

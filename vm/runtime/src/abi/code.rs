@@ -194,6 +194,16 @@ pub struct Helpers {
     /// (`EntryResult`), which compiled code returns as its own; its frame
     /// is still pushed, as after any compiled return.
     pub side_exit: usize,
+    /// `fn(ctx, func, pc) -> code`: tier-1 code of function `func` has
+    /// taken `CompileRequest::loop_tier_up`'s count of backward branches
+    /// and is about to take one more, to the loop header at `pc`: gives
+    /// tier-2 code compiled for entry there, compiling it (or queueing it
+    /// for a compiler thread) if need be, or 0 while there is none. The
+    /// tier-1 code then stores every register the tier-2 code reads and
+    /// calls it on its own frame (on-stack replacement from tier 1 to tier
+    /// 2), returning what it returns. Neither fails, collects nor touches a
+    /// register.
+    pub loop_tier_up: usize,
 }
 
 /// What compiled code needs to know of a map register to reach a map
@@ -334,6 +344,10 @@ pub struct CompileRequest<'a> {
     /// code decrements at every call, calling `Helpers::tier_up` when it
     /// reaches 0; 0 for code that never tiers up.
     pub tier_up: usize,
+    /// For tier-1 code: the address of a `u32` that the code decrements
+    /// at every backward branch, calling `Helpers::loop_tier_up` when it
+    /// reaches 0; 0 for code whose loops never tier up.
+    pub loop_tier_up: usize,
 }
 
 /// Tier 1: a function compiled without a profile (`CompileRequest::tier`).

@@ -74,8 +74,8 @@ fn default_threads() -> usize {
 /// What to compile: function `func` for entry at instruction `entry_pc`
 /// (0: its start, for calls; otherwise a loop header, for on-stack
 /// replacement), at `tier` (`abi::TIER_*`), with what its profile held when
-/// it was queued (tier 2), and the address of its tier-up count (tier-1
-/// code that counts its calls; 0 for none).
+/// it was queued (tier 2), and the addresses of its tier-up counts (tier-1
+/// code that counts its calls, and its backward branches; 0 for none).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Job {
     pub func: u32,
@@ -83,18 +83,34 @@ pub(crate) struct Job {
     pub tier: u8,
     pub profile: Arc<[u32]>,
     pub tier_up: usize,
+    pub loop_tier_up: usize,
 }
 
 impl Job {
     /// Tier-1 code of function `func` for entry at `entry_pc`, counting its
-    /// calls at `tier_up` (0: it does not).
-    pub fn baseline(func: u32, entry_pc: u32, tier_up: usize) -> Job {
+    /// calls at `tier_up` and its backward branches at `loop_tier_up` (0:
+    /// it does not).
+    pub fn baseline(func: u32, entry_pc: u32, (tier_up, loop_tier_up): (usize, usize)) -> Job {
         Job {
             func,
             entry_pc,
             tier: crate::abi::TIER_BASELINE,
             profile: Arc::from(Vec::new()),
             tier_up,
+            loop_tier_up,
+        }
+    }
+
+    /// Tier-2 code of function `func` for entry at `entry_pc`, compiled
+    /// from `profile`.
+    pub fn optimised(func: u32, entry_pc: u32, profile: Arc<[u32]>) -> Job {
+        Job {
+            func,
+            entry_pc,
+            tier: crate::abi::TIER_OPTIMISED,
+            profile,
+            tier_up: 0,
+            loop_tier_up: 0,
         }
     }
 }
@@ -360,7 +376,7 @@ mod tests {
         let factory: CompilerFactory =
             Arc::new(move || Ok(Box::new(Panicking(Arc::clone(&flag))) as Box<dyn Compiler>));
         let mut background = Background::new(Some(1), prog, factory);
-        let job = Job::baseline(0, 0, 0);
+        let job = Job::baseline(0, 0, (0, 0));
         for _ in 0..2 {
             assert!(matches!(background.submit(job.clone()), Submitted::Queued));
             let done = next_finished(&background);

@@ -35,6 +35,7 @@ pub(crate) fn table() -> Helpers {
         interrupt_flag: INTERRUPT.as_ptr() as usize,
         tier_up: jit_tier_up as extern "C" fn(*mut JitCtx, u64) -> u64 as usize,
         side_exit: jit_side_exit as extern "C" fn(*mut JitCtx, u64) -> EntryResult as usize,
+        loop_tier_up: jit_loop_tier_up as extern "C" fn(*mut JitCtx, u64, u64) -> u64 as usize,
     }
 }
 
@@ -100,6 +101,17 @@ extern "C" fn jit_tier_up(ctx: *mut JitCtx, func: u64) -> u64 {
         vm.tiers.tier_up(vm.state.prog, f);
     }
     STATUS_RETURNED
+}
+
+extern "C" fn jit_loop_tier_up(ctx: *mut JitCtx, func: u64, pc: u64) -> u64 {
+    // SAFETY: as for `jit_call`.
+    let vm = unsafe { vm_of(ctx) };
+    let (Ok(f), Ok(pc)) = (u32::try_from(func), u32::try_from(pc)) else {
+        return 0;
+    };
+    vm.tiers
+        .loop_tier_up(vm.state.prog, f, pc)
+        .map_or(0, |code| code as u64)
 }
 
 extern "C" fn jit_side_exit(ctx: *mut JitCtx, pc: u64) -> EntryResult {

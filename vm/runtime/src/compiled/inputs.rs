@@ -101,6 +101,7 @@ impl CompileInputs {
             tier: job.tier,
             profile: &job.profile,
             tier_up: job.tier_up,
+            loop_tier_up: job.loop_tier_up,
         };
         compiler.compile(&req)
     }

@@ -21,7 +21,7 @@ use super::background::{Background, Failure, Finished, Handed, Job, Submitted};
 use super::inputs::CompileInputs;
 use crate::abi::{
     CompiledCode, Compiler, CompilerFactory, JitCtx, PROFILE_POLYMORPHIC, PROFILE_UNSEEN,
-    TIER_OPTIMISED,
+    TIER_BASELINE, TIER_OPTIMISED,
 };
 use crate::program::Program;
 use std::fmt;
@@ -136,6 +136,10 @@ pub struct TierStats {
     pub functions: u64,
     /// Of them, compilations for entry at a loop (on-stack replacement).
     pub loop_entries: u64,
+    /// Times a running frame went on in the tier's code at a loop header
+    /// (on-stack replacements made: from the interpreter, or from tier-1
+    /// code into tier 2).
+    pub osr_entries: u64,
     /// Bytes of machine code.
     pub code_bytes: u64,
     /// Time spent compiling.
@@ -223,10 +227,11 @@ impl fmt::Display for JitStats {
             let micros = t.compile_time.as_micros();
             writeln!(
                 f,
-                "jit: tier {}: {} compiled, {} for hot loops, {} bytes, {}.{:03} ms, {} side exits, {} recompiled",
+                "jit: tier {}: {} compiled, {} for hot loops, {} OSR entries, {} bytes, {}.{:03} ms, {} side exits, {} recompiled",
                 i + 1,
                 t.functions,
                 t.loop_entries,
+                t.osr_entries,
                 t.code_bytes,
                 micros / 1000,
                 micros % 1000,
@@ -246,6 +251,17 @@ const NEVER: u32 = u32::MAX;
 /// compiler thread, and the code is installed when it is done.
 const QUEUED: u32 = u32::MAX - 1;
 
+/// Code compiled for entry at a loop header (on-stack replacement).
+#[derive(Clone, Copy, Debug)]
+struct LoopEntry {
+    func: u32,
+    /// The loop header.
+    pc: u32,
+    /// `TIER_BASELINE` or `TIER_OPTIMISED`.
+    tier: u8,
+    code: *const u8,
+}
+
 /// Where a function is in tier 2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Upper {
@@ -253,20 +269,30 @@ enum Upper {
     Below,
     /// A compiler thread has its tier-2 job.
     Queued,
-    /// Its entry slot holds its tier-2 code, which may take this many side
-    /// exits more.
-    Running { exits_left: u32 },
+    /// Its tier-2 code is installed.
+    Running,
 }
 
 /// A function's tier-2 state.
 #[derive(Clone, Copy, Debug)]
 struct Tier2 {
+    /// Its tier-2 code for calls (in its entry slot).
     upper: Upper,
+    /// Its tier-2 code for entry at loops (in the loop table).
+    loops: Upper,
+    /// Side exits its tier-2 code may take before it is thrown out
+    /// (`SIDE_EXITS_BEFORE_RECOMPILE` when it is installed).
+    exits_left: u32,
     /// Its tier-1 code for calls, which it goes back to after too many
     /// side exits (null until it has some).
     baseline: *const u8,
-    /// Tier-2 compilations made of it (`MAX_TIER2_COMPILES`).
+    /// Tier-2 compilations made of it for calls, and for loops (each at
+    /// most `MAX_TIER2_COMPILES`).
     compiles: u32,
+    loop_compiles: u32,
+    /// Times its tier-2 code was thrown out after side exits: its later
+    /// tier-2 compilations are recompilations.
+    dropped: u32,
 }
 
 /// The compiled-code state of one run.
@@ -297,9 +323,9 @@ pub(crate) struct Tiers {
     loop_countdown: Vec<u32>,
     /// Backward branches per loop compilation (`loop_countdown`'s start).
     loop_threshold: u32,
-    /// Code compiled for entry at a loop: (function, instruction, code).
-    /// A function rarely has more than one hot loop, so a list.
-    loop_entries: Vec<(u32, u32, *const u8)>,
+    /// Code compiled for entry at a loop: (function, instruction, tier,
+    /// code). A function rarely has more than one hot loop, so a list.
+    loop_entries: Vec<LoopEntry>,
     /// Per function: what the interpreter saw at its trait and closure
     /// calls, per instruction (`abi::PROFILE_*`); empty until it saw one.
     profiles: Vec<Vec<u32>>,
@@ -311,6 +337,15 @@ pub(crate) struct Tiers {
     /// Calls of tier-1 code per tier-2 compilation (`tier_up_counts`'
     /// start); `NEVER` when nothing goes to tier 2.
     tier2_threshold: u32,
+    /// Per function: backward branches of its tier-1 code left before the
+    /// loop being run is compiled at tier 2 and entered there. As
+    /// `tier_up_counts`, decremented by the code itself, which calls the
+    /// `loop_tier_up` helper at 0.
+    loop_tier_up_counts: Box<[AtomicU32]>,
+    /// Backward branches per tier-2 loop compilation
+    /// (`loop_tier_up_counts`' start): `BACK_EDGES_PER_CALL` times
+    /// `tier2_threshold`, as for tier 1.
+    tier2_loop_threshold: u32,
     /// Per function: its tier-2 state.
     tier2: Vec<Tier2>,
     /// What compiled code reads (boxed: its address is in compiled code's
@@ -339,6 +374,8 @@ impl Tiers {
             profiles: Vec::new(),
             tier_up_counts: Box::new([]),
             tier2_threshold: NEVER,
+            loop_tier_up_counts: Box::new([]),
+            tier2_loop_threshold: NEVER,
             tier2: Vec::new(),
             ctx: Box::new(JitCtx {
                 vm: std::ptr::null_mut(),
@@ -387,13 +424,25 @@ impl Tiers {
         } else {
             opts.threshold.unwrap_or(TIER2_CALLS).clamp(1, NEVER - 1)
         };
+        t.tier2_loop_threshold = if t.tier2_threshold == NEVER {
+            NEVER
+        } else {
+            t.tier2_threshold
+                .saturating_mul(BACK_EDGES_PER_CALL)
+                .min(NEVER - 1)
+        };
         t.profiles = vec![Vec::new(); funcs];
         t.tier_up_counts = (0..funcs).map(|_| AtomicU32::new(NEVER)).collect();
+        t.loop_tier_up_counts = (0..funcs).map(|_| AtomicU32::new(NEVER)).collect();
         t.tier2 = vec![
             Tier2 {
                 upper: Upper::Below,
+                loops: Upper::Below,
+                exits_left: 0,
                 baseline: std::ptr::null(),
                 compiles: 0,
+                loop_compiles: 0,
+                dropped: 0,
             };
             funcs
         ];
@@ -474,22 +523,89 @@ impl Tiers {
         if *left > 0 {
             return None;
         }
-        if let Some(&(_, _, code)) = self
-            .loop_entries
-            .iter()
-            .find(|&&(g, pc, _)| g == f && pc == target)
-        {
-            self.stats.loop_entries_run += 1;
-            return Some(code);
+        if let Some(entry) = self.loop_code(f, target, None) {
+            self.entered_loop(entry.tier);
+            return Some(entry.code);
         }
         let job = self.baseline_job(f, target);
         if self.queue(job.clone()) {
             return None;
         }
         let code = self.compile(prog, &job)?;
-        self.installed_loop(f, target, code);
-        self.stats.loop_entries_run += 1;
+        self.install(&job, code);
+        self.entered_loop(TIER_BASELINE);
         Some(code)
+    }
+
+    /// The code for entry at loop `target` of function `f`: at `tier`, or
+    /// when `None` the highest tier's.
+    fn loop_code(&self, f: u32, target: u32, tier: Option<u8>) -> Option<LoopEntry> {
+        self.loop_entries
+            .iter()
+            .filter(|l| l.func == f && l.pc == target && tier.is_none_or(|t| l.tier == t))
+            .max_by_key(|l| l.tier)
+            .copied()
+    }
+
+    /// Counts an on-stack replacement into code of `tier`.
+    fn entered_loop(&mut self, tier: u8) {
+        self.stats.loop_entries_run += 1;
+        let at = usize::from(tier == TIER_OPTIMISED);
+        self.stats.tiers[at].osr_entries += 1;
+    }
+
+    /// Tier-1 code of function `f` has counted its backward branches down
+    /// to 0 and is about to branch to the loop header at `target`: gives
+    /// the tier-2 code to go on in from there, compiling it from the
+    /// profile (or queueing it for a compiler thread) if need be; `None`
+    /// while there is none, and the tier-1 code goes on.
+    #[cold]
+    pub fn loop_tier_up(&mut self, prog: &Program, f: u32, target: u32) -> Option<*const u8> {
+        let count = self.loop_tier_up_counts.get(f as usize)?;
+        count.store(self.tier2_loop_threshold, Ordering::Relaxed);
+        if self
+            .background
+            .as_ref()
+            .is_some_and(Background::has_finished)
+        {
+            self.install_finished(prog);
+        }
+        if let Some(entry) = self.loop_code(f, target, Some(TIER_OPTIMISED)) {
+            self.entered_loop(TIER_OPTIMISED);
+            return Some(entry.code);
+        }
+        let state = *self.tier2.get(f as usize)?;
+        if state.loops == Upper::Queued {
+            return None;
+        }
+        if state.loop_compiles >= MAX_TIER2_COMPILES || !self.speculates(f) {
+            // Tier 1 for good: its count starts so high it never ends.
+            if let Some(count) = self.loop_tier_up_counts.get(f as usize) {
+                count.store(NEVER, Ordering::Relaxed);
+            }
+            return None;
+        }
+        let job = Job::optimised(f, target, self.profile_of(f));
+        if let Some(t2) = self.tier2.get_mut(f as usize) {
+            t2.loop_compiles += 1;
+            if t2.dropped > 0 {
+                self.stats.tiers[1].recompilations += 1;
+            }
+        }
+        if self.queue(job.clone()) {
+            return None;
+        }
+        let code = self.compile(prog, &job)?;
+        self.install(&job, code);
+        self.entered_loop(TIER_OPTIMISED);
+        Some(code)
+    }
+
+    /// A copy of function `f`'s profile, for a tier-2 job.
+    fn profile_of(&self, f: u32) -> Arc<[u32]> {
+        self.profiles
+            .get(f as usize)
+            .map_or_else(|| Arc::from(Vec::new()), |p| Arc::from(&p[..]))
     }
 
     /// Records that the trait or closure call at instruction `pc` of
@@ -527,18 +643,30 @@ impl Tiers {
         })
     }
 
-    /// The tier-1 job for function `f` entered at `entry_pc`: code for
-    /// calls counts them toward tier 2 when tier 2 would have something to
-    /// speculate on.
+    /// The tier-1 job for function `f` entered at `entry_pc`: when tier 2
+    /// would have something to speculate on, code for calls counts them
+    /// toward tier 2, and all of it counts its backward branches toward
+    /// tier 2 for the loop it is in.
     fn baseline_job(&mut self, f: u32, entry_pc: u32) -> Job {
-        let mut tier_up = 0;
-        if entry_pc == 0 && self.tier2_threshold != NEVER && self.speculates(f) {
-            if let Some(count) = self.tier_up_counts.get(f as usize) {
+        let (mut tier_up, mut loop_tier_up) = (0, 0);
+        if self.tier2_threshold != NEVER && self.speculates(f) {
+            if let Some(count) = self
+                .tier_up_counts
+                .get(f as usize)
+                .filter(|_| entry_pc == 0)
+            {
                 count.store(self.tier2_threshold, Ordering::Relaxed);
                 tier_up = count.as_ptr() as usize;
             }
+            if let Some(count) = self.loop_tier_up_counts.get(f as usize) {
+                // Code compiled for calls and for a loop share the count.
+                if count.load(Ordering::Relaxed) == NEVER {
+                    count.store(self.tier2_loop_threshold, Ordering::Relaxed);
+                }
+                loop_tier_up = count.as_ptr() as usize;
+            }
         }
-        Job::baseline(f, entry_pc, tier_up)
+        Job::baseline(f, entry_pc, (tier_up, loop_tier_up))
     }
 
     /// Tier-1 code of function `f` has counted its calls down to 0: compiles
@@ -571,20 +699,10 @@ impl Tiers {
             }
             return;
         }
-        let profile: Arc<[u32]> = self
-            .profiles
-            .get(f as usize)
-            .map_or_else(|| Arc::from(Vec::new()), |p| Arc::from(&p[..]));
-        let job = Job {
-            func: f,
-            entry_pc: 0,
-            tier: TIER_OPTIMISED,
-            profile,
-            tier_up: 0,
-        };
+        let job = Job::optimised(f, 0, self.profile_of(f));
         if let Some(t2) = self.tier2.get_mut(f as usize) {
             t2.compiles += 1;
-            if t2.compiles > 1 {
+            if t2.compiles > 1 || t2.dropped > 0 {
                 self.stats.tiers[1].recompilations += 1;
             }
         }
@@ -597,30 +715,42 @@ impl Tiers {
     }
 
     /// Tier-2 code of function `f` left a frame to the interpreter: counts
-    /// the side exit, and after `SIDE_EXITS_BEFORE_RECOMPILE` of them puts
-    /// the function back to its tier-1 code, whose calls count toward a
-    /// recompilation from the profile as it is then.
+    /// the side exit, and after `SIDE_EXITS_BEFORE_RECOMPILE` of them
+    /// throws the function's tier-2 code out: its entry slot gets its
+    /// tier-1 code back and its loops their tier-1 code, whose calls and
+    /// backward branches count toward a recompilation from the profile as
+    /// it is then.
     pub fn side_exit(&mut self, _prog: &Program, f: u32) {
         self.stats.tiers[1].side_exits += 1;
         let Some(t2) = self.tier2.get_mut(f as usize) else {
             return;
         };
-        let Upper::Running { exits_left } = t2.upper else {
-            return;
-        };
-        if exits_left > 1 {
-            t2.upper = Upper::Running {
-                exits_left: exits_left - 1,
-            };
+        let (calls, loops) = (t2.upper == Upper::Running, t2.loops == Upper::Running);
+        if !calls && !loops {
             return;
         }
-        t2.upper = Upper::Below;
-        let baseline = t2.baseline;
-        if let Some(slot) = self.entries.get_mut(f as usize) {
-            *slot = baseline;
+        if t2.exits_left > 1 {
+            t2.exits_left -= 1;
+            return;
         }
-        if let Some(count) = self.tier_up_counts.get(f as usize) {
-            count.store(self.tier2_threshold, Ordering::Relaxed);
+        t2.dropped += 1;
+        if calls {
+            t2.upper = Upper::Below;
+            let baseline = t2.baseline;
+            if let Some(slot) = self.entries.get_mut(f as usize) {
+                *slot = baseline;
+            }
+            if let Some(count) = self.tier_up_counts.get(f as usize) {
+                count.store(self.tier2_threshold, Ordering::Relaxed);
+            }
+        }
+        if loops {
+            t2.loops = Upper::Below;
+            self.loop_entries
+                .retain(|l| l.func != f || l.tier != TIER_OPTIMISED);
+            if let Some(count) = self.loop_tier_up_counts.get(f as usize) {
+                count.store(self.tier2_loop_threshold, Ordering::Relaxed);
+            }
         }
     }
 
@@ -628,31 +758,34 @@ impl Tiers {
     /// slot (tier-2 code, and tier-1 code for calls), or the loop table.
     fn install(&mut self, job: &Job, code: *const u8) {
         let f = job.func as usize;
+        let optimised = job.tier == TIER_OPTIMISED;
         if job.entry_pc != 0 {
-            self.installed_loop(job.func, job.entry_pc, code);
-            return;
-        }
-        if let Some(slot) = self.entries.get_mut(f) {
+            self.stats.loop_entries += 1;
+            self.loop_entries.push(LoopEntry {
+                func: job.func,
+                pc: job.entry_pc,
+                tier: job.tier,
+                code,
+            });
+            if !optimised {
+                // The next loop of this function gets its own count.
+                if let Some(left) = self.loop_countdown.get_mut(f) {
+                    *left = self.loop_threshold;
+                }
+            }
+        } else if let Some(slot) = self.entries.get_mut(f) {
             *slot = code;
         }
         if let Some(t2) = self.tier2.get_mut(f) {
-            if job.tier == TIER_OPTIMISED {
-                t2.upper = Upper::Running {
-                    exits_left: SIDE_EXITS_BEFORE_RECOMPILE,
-                };
-            } else {
-                t2.baseline = code;
+            match (optimised, job.entry_pc) {
+                (false, 0) => t2.baseline = code,
+                (false, _) => {}
+                (true, 0) => t2.upper = Upper::Running,
+                (true, _) => t2.loops = Upper::Running,
             }
-        }
-    }
-
-    /// Records code for entry at loop `target` of function `f`.
-    fn installed_loop(&mut self, f: u32, target: u32, code: *const u8) {
-        self.stats.loop_entries += 1;
-        self.loop_entries.push((f, target, code));
-        // The next loop of this function gets its own count.
-        if let Some(left) = self.loop_countdown.get_mut(f as usize) {
-            *left = self.loop_threshold;
+            if optimised {
+                t2.exits_left = SIDE_EXITS_BEFORE_RECOMPILE;
+            }
         }
     }
 
@@ -668,11 +801,16 @@ impl Tiers {
         if tier == TIER_OPTIMISED {
             let queued = matches!(submitted, Submitted::Queued);
             if let Some(t2) = self.tier2.get_mut(f as usize) {
+                let (upper, compiles) = if entry_pc == 0 {
+                    (&mut t2.upper, &mut t2.compiles)
+                } else {
+                    (&mut t2.loops, &mut t2.loop_compiles)
+                };
                 if queued {
-                    t2.upper = Upper::Queued;
+                    *upper = Upper::Queued;
                 } else if matches!(submitted, Submitted::QueueFull) {
                     // Tried again when the tier-1 code counts out again.
-                    t2.compiles = t2.compiles.saturating_sub(1);
+                    *compiles = compiles.saturating_sub(1);
                 }
             }
             if !matches!(submitted, Submitted::NoThreads(_)) {
@@ -746,8 +884,14 @@ impl Tiers {
         }
         self.install(&job, code);
         if job.entry_pc != 0 {
-            // Entered at the function's next backward branch.
-            if let Some(left) = self.loop_countdown.get_mut(job.func as usize) {
+            // Entered at the function's next backward branch (in the
+            // interpreter, or in its tier-1 code).
+            let f = job.func as usize;
+            if job.tier == TIER_OPTIMISED {
+                if let Some(count) = self.loop_tier_up_counts.get(f) {
+                    count.store(1, Ordering::Relaxed);
+                }
+            } else if let Some(left) = self.loop_countdown.get_mut(f) {
                 *left = 1;
             }
         }
@@ -788,10 +932,15 @@ impl Tiers {
                     .first_failure
                     .get_or_insert_with(|| format!("{name}{tier_name}: {why}"));
                 if optimised {
-                    // The function stays at tier 1, for good.
+                    // The function (or its loops) stays at tier 1, for good.
                     if let Some(t2) = self.tier2.get_mut(f as usize) {
-                        t2.upper = Upper::Below;
-                        t2.compiles = MAX_TIER2_COMPILES;
+                        if entry_pc == 0 {
+                            t2.upper = Upper::Below;
+                            t2.compiles = MAX_TIER2_COMPILES;
+                        } else {
+                            t2.loops = Upper::Below;
+                            t2.loop_compiles = MAX_TIER2_COMPILES;
+                        }
                     }
                     return None;
                 }

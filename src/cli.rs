@@ -220,7 +220,7 @@ pub struct GcArgs {
     /// the live data). Past it the program ends with `out of memory`.
     #[arg(long = "heap-max", value_name = "SIZE", value_parser = parse_size)]
     pub heap_max: Option<usize>,
-    /// GC worker threads (default: one per CPU).
+    /// GC worker threads (default: one fewer than the CPUs, at least one).
     #[arg(long = "gc-threads", value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// Print collector statistics to stderr when the program ends.

@@ -89,7 +89,8 @@ pub struct VmOptions {
     pub heap_max: Option<usize>,
     /// The collector plan; the first run of a process fixes it.
     pub gc_plan: GcPlan,
-    /// GC worker threads (`None`: one per CPU).
+    /// GC worker threads (`None`: one fewer than the CPUs, at least one,
+    /// or `MMTK_THREADS` when that is set).
     pub gc_threads: Option<usize>,
     /// Stress mode: a collection before every Nth allocation.
     pub gc_stress: Option<u64>,

@@ -89,7 +89,7 @@ fn lock_stop() -> std::sync::MutexGuard<'static, StopState> {
 
 /// GC workers MMTk has handed over (`spawn_gc_thread`) that have no thread
 /// yet. MMTk hands them all over when it starts, but a short run never
-/// collects, and starting the threads (one per CPU) was a measurable part
+/// collects, and starting the threads (one fewer than the CPUs) was a measurable part
 /// of its start-up; so each gets its thread when the mutator first waits
 /// for a collection (`block_for_gc`), which is before any worker has work:
 /// MMTk's workers only act on a collection request once every one of them
